@@ -1,0 +1,338 @@
+/**
+ * The gateway's configuration: the settings the command line produces, their defaults, and the value
+ * syntaxes the reference Pushgateway 1.11 accepts for them. Durations follow kingpin v2.4's Duration flag
+ * (xhit/go-str2duration: Go's time.ParseDuration plus the units "d" and "w"), URLs follow Go's url.Parse,
+ * and the route prefix is normalised exactly like the reference's computeRoutePrefix.
+ */
+
+import { ConfigError } from './errors.js';
+import { goQuote } from './model/go-quote.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFormat = 'logfmt' | 'json';
+
+export interface Config {
+  /** --web.listen-address, repeatable; given values replace the default [':9091']. */
+  listenAddresses: string[];
+  /** --web.systemd-socket */
+  systemdSocket: boolean;
+  /** --web.config.file */
+  webConfigFile: string;
+  /** --web.telemetry-path, default '/metrics'. */
+  telemetryPath: string;
+  /** --web.external-url as given (validated like Go's url.Parse), '' when unset. */
+  externalUrl: string;
+  /** computeRoutePrefix('', external URL): the path prefix the UI uses for its links and assets. */
+  externalPathPrefix: string;
+  /** --web.route-prefix after computeRoutePrefix: '' or '/x' (no trailing slash), or '/' for '//'. */
+  routePrefix: string;
+  enableLifecycle: boolean;
+  enableAdminApi: boolean;
+  /** --persistence.file; '' keeps metrics in memory only. */
+  persistenceFile: string;
+  /** --persistence.interval in milliseconds (may be fractional or negative, as Go durations can be). */
+  persistenceIntervalMs: number;
+  disableConsistencyCheck: boolean;
+  enableUtf8Names: boolean;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  /** --push.max-body-size (ours, not in the reference): decoded push bodies above it are rejected; 0 = no limit. */
+  maxBodyBytes: number;
+  /**
+   * Every flag's string form as the reference shows it on the status page and in /api/v1/status:
+   * booleans "true"/"false", durations "5m0s", listen addresses joined with ",", computed route prefix.
+   */
+  flags: Record<string, string>;
+}
+
+export const DEFAULT_LISTEN_ADDRESS = ':9091';
+export const DEFAULT_PERSISTENCE_INTERVAL = '5m';
+/** Default body limit. The reference has none; 64 MiB is far above any sane push and bounds memory. */
+export const DEFAULT_MAX_BODY_SIZE = '64MiB';
+
+export function defaultConfig(): Config {
+  const config: Config = {
+    listenAddresses: [DEFAULT_LISTEN_ADDRESS],
+    systemdSocket: false,
+    webConfigFile: '',
+    telemetryPath: '/metrics',
+    externalUrl: '',
+    externalPathPrefix: '',
+    routePrefix: '',
+    enableLifecycle: false,
+    enableAdminApi: false,
+    persistenceFile: '',
+    persistenceIntervalMs: parseDuration(DEFAULT_PERSISTENCE_INTERVAL),
+    disableConsistencyCheck: false,
+    enableUtf8Names: false,
+    logLevel: 'info',
+    logFormat: 'logfmt',
+    maxBodyBytes: parseByteSize(DEFAULT_MAX_BODY_SIZE),
+    flags: {},
+  };
+  config.flags = flagStrings(config);
+  return config;
+}
+
+/** The /api/v1/status flag map for a config (keys sorted when serialised by the API, as Go does). */
+export function flagStrings(c: Config): Record<string, string> {
+  return {
+    'web.systemd-socket': String(c.systemdSocket),
+    'web.listen-address': c.listenAddresses.join(','),
+    'web.config.file': c.webConfigFile,
+    'web.telemetry-path': c.telemetryPath,
+    'web.external-url': c.externalUrl,
+    'web.route-prefix': c.routePrefix,
+    'web.enable-lifecycle': String(c.enableLifecycle),
+    'web.enable-admin-api': String(c.enableAdminApi),
+    'persistence.file': c.persistenceFile,
+    'persistence.interval': formatDuration(c.persistenceIntervalMs),
+    'push.disable-consistency-check': String(c.disableConsistencyCheck),
+    'push.enable-utf8-names': String(c.enableUtf8Names),
+    'push.max-body-size': formatByteSize(c.maxBodyBytes),
+    'log.level': c.logLevel,
+    'log.format': c.logFormat,
+  };
+}
+
+/**
+ * The reference's computeRoutePrefix: an empty prefix falls back to the external URL's (decoded) path;
+ * "/" means no prefix; a leading "/" is added and one trailing "/" removed.
+ */
+export function computeRoutePrefix(prefix: string, externalUrlPath: string): string {
+  let p = prefix === '' ? externalUrlPath : prefix;
+  if (p === '/') return '';
+  if (!p.startsWith('/')) p = '/' + p;
+  return p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Durations
+
+const NS_PER_MS = 1_000_000n;
+const MAX_INT64 = (1n << 63n) - 1n;
+const UNIT_NS: Record<string, bigint> = {
+  ns: 1n, us: 1_000n, 'µs': 1_000n, 'μs': 1_000n, ms: 1_000_000n, s: 1_000_000_000n,
+  m: 60_000_000_000n, h: 3_600_000_000_000n, d: 86_400_000_000_000n, w: 604_800_000_000_000n,
+};
+
+/**
+ * Parses a duration the way the reference's --persistence.interval does ("5m", "1h30m", "300ms", "1.5h",
+ * "-1s", "2d", "1w"; a bare "0" is zero) and returns milliseconds. Errors carry Go's messages.
+ */
+export function parseDuration(s: string): number {
+  return Number(parseDurationNs(s)) / 1e6;
+}
+
+/** The same parse, exact to the nanosecond, with int64 overflow detection like Go. */
+export function parseDurationNs(orig: string): bigint {
+  const invalid = (): ConfigError => new ConfigError(`time: invalid duration "${orig}"`);
+  let s = orig;
+  let negative = false;
+  if (s[0] === '-' || s[0] === '+') {
+    negative = s[0] === '-';
+    s = s.slice(1);
+  }
+  if (s === '0') return 0n;
+  if (s === '') throw invalid();
+  let total = 0n;
+  while (s !== '') {
+    const m = /^(\d*)(?:\.(\d*))?/.exec(s)!;
+    const [whole, intDigits = '', fracDigits] = m;
+    if (intDigits === '' && (fracDigits === undefined || fracDigits === '')) throw invalid();
+    s = s.slice(whole.length);
+    let unitEnd = 0;
+    while (unitEnd < s.length && !/[.0-9]/.test(s[unitEnd]!)) unitEnd++;
+    if (unitEnd === 0) throw new ConfigError(`time: missing unit in duration "${orig}"`);
+    const unitName = s.slice(0, unitEnd);
+    s = s.slice(unitEnd);
+    const unit = UNIT_NS[unitName];
+    if (unit === undefined) throw new ConfigError(`time: unknown unit "${unitName}" in duration "${orig}"`);
+    const v = BigInt(intDigits === '' ? '0' : intDigits);
+    if (v > MAX_INT64 / unit) throw invalid();
+    let part = v * unit;
+    if (fracDigits !== undefined && fracDigits !== '') {
+      // Go scales the fraction in float64, which is nanosecond-exact for up to an hour's worth.
+      const digits = fracDigits.slice(0, 18);
+      part += BigInt(Math.trunc(Number(digits) * (Number(unit) / 10 ** digits.length)));
+    }
+    total += part;
+    if (total > MAX_INT64) throw invalid();
+  }
+  return negative ? -total : total;
+}
+
+/** Go's time.Duration.String for a millisecond value: "5m0s", "1h30m0s", "300ms", "1.5s", "0s". */
+export function formatDuration(ms: number): string {
+  return formatDurationNs(BigInt(Math.round(ms * 1e6)));
+}
+
+export function formatDurationNs(d: bigint): string {
+  if (d === 0n) return '0s';
+  const sign = d < 0n ? '-' : '';
+  const u = d < 0n ? -d : d;
+  if (u < 1_000n) return `${sign}${u}ns`;
+  if (u < NS_PER_MS) return `${sign}${decimal(u, 3)}µs`;
+  if (u < 1_000_000_000n) return `${sign}${decimal(u, 6)}ms`;
+  const seconds = decimal(u % 60_000_000_000n, 9) + 's';
+  const minutes = u / 60_000_000_000n;
+  if (minutes === 0n) return sign + seconds;
+  const hours = minutes / 60n;
+  return sign + (hours > 0n ? `${hours}h` : '') + `${minutes % 60n}m` + seconds;
+}
+
+/** v / 10^scale with the fraction's trailing zeros dropped ("1.5", "300", "0.25"). */
+function decimal(v: bigint, scale: number): string {
+  const div = 10n ** BigInt(scale);
+  const frac = (v % div).toString().padStart(scale, '0').replace(/0+$/, '');
+  return frac === '' ? `${v / div}` : `${v / div}.${frac}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Byte sizes (our --push.max-body-size)
+
+const BYTE_UNITS: Record<string, number> = {
+  '': 1, B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3,
+};
+
+/** "1048576", "512KiB", "64MiB", "1GB" (KB/MB/GB are powers of 1024, as kingpin's Bytes flag reads them). */
+export function parseByteSize(s: string): number {
+  const m = /^(\d+)([KMG]i?B|B)?$/.exec(s);
+  const factor = m === null ? undefined : BYTE_UNITS[m[2] ?? ''];
+  if (m === null || factor === undefined) {
+    throw new ConfigError(`invalid byte size ${goQuote(s)}: expected a whole number with an ` +
+      'optional unit B, KiB, MiB or GiB');
+  }
+  const n = Number(m[1]) * factor;
+  if (!Number.isSafeInteger(n)) throw new ConfigError(`byte size ${goQuote(s)} is too large`);
+  return n;
+}
+
+export function formatByteSize(n: number): string {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (n !== 0 && n % size === 0) return `${n / size}${unit}`;
+  }
+  return `${n}B`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// URLs (Go's net/url.Parse, for --web.external-url)
+
+export interface ParsedUrl {
+  /** The URL re-serialised with its scheme lower-cased (Go's URL.String for ordinary inputs). */
+  text: string;
+  /** The decoded path, like Go's URL.Path ("" for "http://host", "foo" for "foo"). */
+  path: string;
+}
+
+/**
+ * Validates a URL with the rules of Go's url.Parse (which kingpin's URL flag uses) and returns its decoded
+ * path. Relative references such as "foo" or "/ext" are valid, as in Go. Errors read like kingpin's:
+ * `invalid URL: parse "::bad": missing protocol scheme`.
+ */
+export function parseGoUrl(raw: string): ParsedUrl {
+  const fail = (detail: string): ConfigError =>
+    new ConfigError(`invalid URL: parse ${goQuote(raw)}: ${detail}`);
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) throw fail('net/url: invalid control character in URL');
+  }
+  const hashAt = raw.indexOf('#');
+  const beforeFragment = hashAt === -1 ? raw : raw.slice(0, hashAt);
+  if (raw === '*') return { text: raw, path: '*' };
+  const { scheme, rest: afterScheme } = splitScheme(beforeFragment, fail);
+  let rest = afterScheme;
+  const queryAt = rest.indexOf('?');
+  if (queryAt !== -1) rest = rest.slice(0, queryAt);
+  let path = '';
+  if (!rest.startsWith('/') && scheme !== '') {
+    path = ''; // opaque URL such as "mailto:x"; Go leaves Path empty
+  } else {
+    if (!rest.startsWith('/') && (rest.split('/', 1)[0] ?? '').includes(':')) {
+      throw fail('first path segment in URL cannot contain colon');
+    }
+    if ((scheme !== '' || !rest.startsWith('///')) && rest.startsWith('//')) {
+      const slash = rest.indexOf('/', 2);
+      const authority = slash === -1 ? rest.slice(2) : rest.slice(2, slash);
+      checkAuthority(authority, fail);
+      rest = slash === -1 ? '' : rest.slice(slash);
+    }
+    path = unescapePath(rest, fail);
+  }
+  if (hashAt !== -1) unescapePath(raw.slice(hashAt + 1), fail);
+  const text = scheme === '' ? raw : scheme + raw.slice(scheme.length);
+  return { text, path };
+}
+
+function splitScheme(s: string, fail: (d: string) => ConfigError): { scheme: string; rest: string } {
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (/[A-Za-z]/.test(c)) continue;
+    if (/[0-9+\-.]/.test(c)) {
+      if (i === 0) break;
+      continue;
+    }
+    if (c === ':') {
+      if (i === 0) throw fail('missing protocol scheme');
+      return { scheme: s.slice(0, i).toLowerCase(), rest: s.slice(i + 1) };
+    }
+    break;
+  }
+  return { scheme: '', rest: s };
+}
+
+function checkAuthority(authority: string, fail: (d: string) => ConfigError): void {
+  const at = authority.lastIndexOf('@');
+  if (at !== -1 && !/^[A-Za-z0-9\-._~!$&'()*+,;=:%@]*$/.test(authority.slice(0, at))) {
+    throw fail('net/url: invalid userinfo');
+  }
+  let host = authority.slice(at + 1);
+  let port = '';
+  if (host.startsWith('[')) {
+    const close = host.lastIndexOf(']');
+    if (close === -1) throw fail(`missing ']' in host`);
+    port = host.slice(close + 1);
+    host = host.slice(1, close);
+  } else {
+    const colon = host.lastIndexOf(':');
+    if (colon !== -1) {
+      port = host.slice(colon);
+      host = host.slice(0, colon);
+    }
+  }
+  if (port !== '' && !/^:\d*$/.test(port)) throw fail(`invalid port ${goQuote(port)} after host`);
+  for (let i = 0; i < host.length; i++) {
+    const ch = host[i]!;
+    if (ch === '%') {
+      // Go allows escapes in a host only for non-ASCII bytes (and "%25", a literal percent).
+      const escape = host.slice(i, i + 3);
+      if (!/^%[0-9A-Fa-f]{2}$/.test(escape) || (parseInt(escape[1]!, 16) < 8 && escape !== '%25')) {
+        throw fail(`invalid URL escape ${goQuote(escape)}`);
+      }
+      i += 2;
+    } else if (ch.charCodeAt(0) < 0x80 && !/[A-Za-z0-9\-._~!$&'()*+,;=:\[\]<>"]/.test(ch)) {
+      throw fail(`invalid character ${goQuote(ch)} in host name`);
+    }
+  }
+}
+
+/** Percent-decodes a path the way Go does: every '%' must start a two-digit hex escape; '+' stays '+'. */
+function unescapePath(s: string, fail: (d: string) => ConfigError): string {
+  if (!s.includes('%')) return s;
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const cp = s.codePointAt(i)!;
+    if (cp === 0x25 /* % */) {
+      const escape = s.slice(i, i + 3);
+      if (!/^%[0-9A-Fa-f]{2}$/.test(escape)) throw fail(`invalid URL escape ${goQuote(escape)}`);
+      bytes.push(parseInt(escape.slice(1), 16));
+      i += 2;
+      continue;
+    }
+    const ch = String.fromCodePoint(cp);
+    for (const b of Buffer.from(ch, 'utf8')) bytes.push(b);
+    i += ch.length - 1;
+  }
+  // Go keeps the raw bytes; a JS string cannot, so invalid UTF-8 becomes U+FFFD here.
+  return Buffer.from(bytes).toString('utf8');
+}

@@ -1,0 +1,64 @@
+/**
+ * One catalogue of the gateway's failures. Each error has a stable code (PGW_ERR_*), an HTTP status and
+ * a message that names the problem. The messages of errors a client sees match the reference
+ * Pushgateway's texts, because scripts in the wild grep for them. docs/errors.md mirrors this file.
+ */
+
+export class GatewayError extends Error {
+  readonly code: string;
+  readonly status: number;
+  constructor(code: string, status: number, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** A push URL that does not describe a valid grouping key (bad base64, odd components, label names). */
+export class GroupingKeyError extends GatewayError {
+  constructor(message: string) {
+    super('PGW_ERR_GROUPING_KEY', 400, message);
+  }
+}
+
+/** The body is not valid Prometheus text format; the message carries the 1-based line number. */
+export class TextParseError extends GatewayError {
+  readonly line: number;
+  readonly detail: string;
+  constructor(line: number, detail: string) {
+    super('PGW_ERR_TEXT_PARSE', 400, `text format parsing error in line ${line}: ${detail}`);
+    this.line = line;
+    this.detail = detail;
+  }
+}
+
+/** The body could not be read or decoded (size limit, truncated stream). */
+export class BodyError extends GatewayError {
+  constructor(message: string, status = 400) {
+    super('PGW_ERR_BODY', status, message);
+  }
+}
+
+/** The push is well-formed but would make the store inconsistent, or carries timestamps. */
+export class ConsistencyError extends GatewayError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super('PGW_ERR_INCONSISTENT', 400,
+      `pushed metrics are invalid or inconsistent with existing metrics: ${formatProblems(problems)}`);
+    this.problems = problems;
+  }
+}
+
+/** A command-line flag or value the gateway cannot accept. */
+export class ConfigError extends GatewayError {
+  constructor(message: string) {
+    super('PGW_ERR_CONFIG', 2, message);
+  }
+}
+
+/** Go's multierror rendering, which the reference uses for several consistency problems. */
+export function formatProblems(problems: string[]): string {
+  if (problems.length === 1) return problems[0]!;
+  return `${problems.length} error(s) occurred:\n` + problems.map((p) => `* ${p}`).join('\n');
+}

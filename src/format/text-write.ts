@@ -1,0 +1,78 @@
+/**
+ * Text exposition format 0.0.4 writer, byte-compatible with prometheus/common expfmt's text encoder:
+ * HELP/TYPE header, one line per sample, summaries as quantile lines + _sum + _count, histograms as
+ * _bucket lines (with a synthetic +Inf bucket) + _sum + _count. Rendering is split into a per-family
+ * header and per-series text so the store can pre-render series at push time.
+ */
+import type { LabelPair, Metric, MetricFamily, MetricType } from '../model/metric.js';
+import { textTypeName } from '../model/metric.js';
+import { formatFloat } from './float.js';
+
+/** Label values escape `\`, `"` and newline. */
+export function escapeLabelValue(v: string): string {
+  if (!/[\\"\n]/.test(v)) return v;
+  return v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : '\\' + c));
+}
+
+/** HELP text escapes `\` and newline. */
+export function escapeHelp(h: string): string {
+  if (!/[\\\n]/.test(h)) return h;
+  return h.replace(/[\\\n]/g, (c) => (c === '\n' ? '\\n' : '\\\\'));
+}
+
+/** `a="1",b="2"` without braces; '' when there are no labels. */
+export function renderLabelInner(labels: LabelPair[]): string {
+  let s = '';
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (i > 0) s += ',';
+    s += l.name + '="' + escapeLabelValue(l.value) + '"';
+  }
+  return s;
+}
+
+export function renderHeader(name: string, help: string | undefined, type: MetricType): string {
+  const typeLine = `# TYPE ${name} ${textTypeName(type)}\n`;
+  return help === undefined ? typeLine : `# HELP ${name} ${escapeHelp(help)}\n` + typeLine;
+}
+
+function sample(name: string, inner: string, extra: string, value: number): string {
+  let labels = inner;
+  if (extra !== '') labels = labels === '' ? extra : labels + ',' + extra;
+  return (labels === '' ? name : name + '{' + labels + '}') + ' ' + formatFloat(value) + '\n';
+}
+
+/**
+ * All sample lines of one metric. `inner` is the pre-rendered label text (renderLabelInner) so callers
+ * that already have it do not render it twice.
+ */
+export function renderSeries(name: string, type: MetricType, m: Metric, inner = renderLabelInner(m.labels)): string {
+  if (m.summary !== undefined && type === 'SUMMARY') {
+    const s = m.summary;
+    let out = '';
+    for (const q of s.quantiles) out += sample(name, inner, `quantile="${formatFloat(q.quantile)}"`, q.value);
+    return out + sample(name + '_sum', inner, '', s.sampleSum) + sample(name + '_count', inner, '', s.sampleCount);
+  }
+  if (m.histogram !== undefined && (type === 'HISTOGRAM' || type === 'GAUGE_HISTOGRAM')) {
+    const h = m.histogram;
+    const count = h.sampleCountFloat !== undefined && h.sampleCountFloat > 0 ? h.sampleCountFloat : h.sampleCount;
+    let out = '';
+    let sawInf = false;
+    for (const b of h.buckets) {
+      const c = b.cumulativeCountFloat !== undefined && b.cumulativeCountFloat > 0 ? b.cumulativeCountFloat : b.cumulativeCount;
+      out += sample(name + '_bucket', inner, `le="${formatFloat(b.upperBound)}"`, c);
+      if (b.upperBound === Infinity) sawInf = true;
+    }
+    if (!sawInf) out += sample(name + '_bucket', inner, 'le="+Inf"', count);
+    return out + sample(name + '_sum', inner, '', h.sampleSum) + sample(name + '_count', inner, '', count);
+  }
+  return sample(name, inner, '', m.value ?? 0);
+}
+
+/** A whole family as text (used for own metrics and tests; the store renders incrementally). */
+export function renderFamily(f: MetricFamily): string {
+  if (f.metrics.length === 0) return '';
+  let out = renderHeader(f.name, f.help, f.type);
+  for (const m of f.metrics) out += renderSeries(f.name, f.type, m);
+  return out;
+}

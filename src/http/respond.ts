@@ -1,0 +1,45 @@
+/**
+ * Response helpers that reproduce net/http's: http.Error's plain-text bodies with `nosniff`, the
+ * 404 page, and http.Redirect's small HTML body for GET/HEAD.
+ */
+import type { ServerResponse } from 'node:http';
+
+export function sendError(res: ServerResponse, status: number, message: string): void {
+  const body = message + '\n';
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+export function sendText(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, 'Content-Length': 0 });
+  res.end();
+}
+
+export function sendNotFound(res: ServerResponse): void {
+  sendError(res, 404, '404 page not found');
+}
+
+export function sendRedirect(res: ServerResponse, method: string, status: number, location: string): void {
+  if (method === 'GET' || method === 'HEAD') {
+    const text = status === 301 ? 'Moved Permanently' : status === 307 ? 'Temporary Redirect' : 'Found';
+    const body = `<a href="${htmlEscape(location)}">${text}</a>.\n\n`;
+    res.writeHead(status, { Location: location, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
+  res.writeHead(status, { Location: location, 'Content-Length': 0 });
+  res.end();
+}
+
+export function htmlEscape(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!);
+}

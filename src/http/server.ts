@@ -1,0 +1,158 @@
+/**
+ * The HTTP front: a node:http server per listen address, the reference's route table under the route
+ * prefix, request counting for pushgateway_http_requests_total, and error → status mapping.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Config } from '../config.js';
+import type { MemoryStore } from '../store/store.js';
+import type { Logger } from '../observe/logger.js';
+import type { SelfMetrics } from '../observe/self-metrics.js';
+import { Router, joinPath, type Params } from './router.js';
+import { handleDelete, handlePush, type PushContext } from './push.js';
+import { ScrapeHandler } from './scrape.js';
+import { renderStatusPage } from './ui/status-page.js';
+import { sendEmpty, sendError, sendNotFound, sendRedirect, sendText } from './respond.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, params: Params) => Promise<number | void> | number | void;
+
+interface RouteEntry {
+  /** Label for pushgateway_http_requests_total; undefined = not counted (scrapes, quit). */
+  counted?: string;
+  run: Handler;
+}
+
+export interface HttpDeps {
+  config: Config;
+  store: MemoryStore;
+  logger: Logger;
+  self: SelfMetrics;
+  startedAt: Date;
+  /** Called by /-/quit when the lifecycle API is enabled. */
+  requestShutdown: () => void;
+}
+
+export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
+  const { config, store, self, logger } = deps;
+  const prefix = config.routePrefix === '/' ? '' : config.routePrefix;
+  const router = new Router<RouteEntry>();
+  const pushCtx: PushContext = {
+    store, logger, self,
+    utf8Names: config.enableUtf8Names,
+    checkConsistency: !config.disableConsistencyCheck,
+    maxBodyBytes: config.maxBodyBytes,
+  };
+  const scrape = new ScrapeHandler(store, self, logger);
+
+  router.add('GET', joinPath(prefix || '/', config.telemetryPath), { run: (req, res) => scrape.handle(req, res) });
+  for (const [job, base64] of [['job', false], ['job@base64', true]] as const) {
+    for (const tail of ['/:job', '/:job/*labels']) {
+      const pattern = `${prefix}/metrics/${job}${tail}`;
+      const push: RouteEntry = { counted: 'push', run: (req, res, p) => handlePush(pushCtx, req, res, p, base64) };
+      router.add('PUT', pattern, push);
+      router.add('POST', pattern, push);
+      router.add('DELETE', pattern, { counted: 'delete', run: (req, res, p) => handleDelete(pushCtx, req, res, p, base64) });
+    }
+  }
+  const ok: Handler = (_req, res) => { sendText(res, 200, 'OK'); return 200; };
+  router.add('GET', `${prefix}/-/healthy`, { counted: 'healthy', run: ok });
+  router.add('GET', `${prefix}/-/ready`, { counted: 'ready', run: ok });
+  const status: RouteEntry = {
+    counted: 'status',
+    run: (_req, res) => {
+      sendText(res, 200, renderStatusPage(store, deps.startedAt, config.flags), 'text/html; charset=utf-8');
+      return 200;
+    },
+  };
+  router.add('GET', `${prefix}/`, status);
+  router.add('GET', `${prefix}/status`, status);
+  router.add('GET', `${prefix}/static/*filepath`, { counted: 'static', run: (_req, res) => { sendNotFound(res); return 404; } });
+
+  const quit: RouteEntry = {
+    run: (_req, res) => {
+      if (!config.enableLifecycle) { sendError(res, 403, 'Lifecycle API is not enabled.'); return; }
+      sendText(res, 200, 'Requesting termination... Goodbye!');
+      logger.warn('received termination request via web service, exiting gracefully...');
+      deps.requestShutdown();
+    },
+  };
+  router.add('PUT', `${prefix}/-/quit`, quit);
+  router.add('POST', `${prefix}/-/quit`, quit);
+  // The reference registers this one without the route prefix.
+  router.add('GET', '/-/quit', { run: (_req, res) => { sendError(res, 405, 'Only POST or PUT requests allowed.'); } });
+
+  if (config.enableAdminApi) {
+    router.add('PUT', `${prefix}/api/v1/admin/wipe`, {
+      counted: 'wipe',
+      run: (_req, res) => {
+        const n = store.wipe();
+        logger.info('wiped all groups via the admin API', { groups: n });
+        sendEmpty(res, 202);
+        return 202;
+      },
+    });
+  }
+  return router;
+}
+
+export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const router = buildRouter(deps);
+  return (req, res) => {
+    const method = req.method ?? 'GET';
+    const result = router.route(method, req.url ?? '/');
+    switch (result.kind) {
+      case 'match': {
+        const { handler, params } = result;
+        Promise.resolve()
+          .then(() => handler.run(req, res, params))
+          .then((code) => {
+            if (handler.counted !== undefined) deps.self.countRequest(code ?? res.statusCode, handler.counted, method);
+          })
+          .catch((err: unknown) => {
+            deps.logger.error('request failed', { method, url: req.url, err: String(err) });
+            if (!res.headersSent) sendError(res, 500, 'Internal Server Error');
+            else res.destroy();
+          });
+        return;
+      }
+      case 'redirect':
+        sendRedirect(res, method, result.status, result.location);
+        return;
+      case 'options':
+        sendEmpty(res, 200, { Allow: result.allow });
+        return;
+      case 'method-not-allowed':
+        res.setHeader('Allow', result.allow);
+        sendError(res, 405, 'Method Not Allowed');
+        return;
+      case 'bad-request':
+        res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+        res.end('400 Bad Request');
+        return;
+      case 'not-found':
+        sendNotFound(res);
+    }
+  };
+}
+
+/** Splits a Go listen address (`:9091`, `127.0.0.1:9091`, `[::1]:9091`) into host and port. */
+export function parseListenAddress(addr: string): { host: string | undefined; port: number } {
+  const i = addr.lastIndexOf(':');
+  if (i < 0) throw new Error(`listen address ${JSON.stringify(addr)}: missing port`);
+  let host = addr.slice(0, i);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  const port = Number(addr.slice(i + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`listen address ${JSON.stringify(addr)}: invalid port`);
+  return { host: host === '' ? undefined : host, port };
+}
+
+export function listen(listener: (req: IncomingMessage, res: ServerResponse) => void, address: string): Promise<Server> {
+  const { host, port } = parseListenAddress(address);
+  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 300_000 }, listener);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

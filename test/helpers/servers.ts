@@ -1,0 +1,103 @@
+/**
+ * Starts real gateway processes on loopback ports for integration tests: ours (dist/src/cli.js) and the
+ * Debian reference (/usr/bin/prometheus-pushgateway). Each returns a handle with its base URL and stop().
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export const REFERENCE_BIN = '/usr/bin/prometheus-pushgateway';
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const OUR_CLI = path.join(PROJECT_ROOT, 'dist/src/cli.js');
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** A free loopback TCP port (bind to 0, read it, close). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      if (addr === null || typeof addr === 'string') return reject(new Error('no port'));
+      srv.close(() => resolve(addr.port));
+    });
+  });
+}
+
+export function referenceAvailable(): boolean {
+  return existsSync(REFERENCE_BIN);
+}
+
+/** Why a test that needs the reference is skipped, printed loudly, or false when it is there. */
+export function referenceSkipReason(): string | false {
+  if (referenceAvailable()) return false;
+  const reason = `SKIPPED: ${REFERENCE_BIN} missing (apt-get install -y prometheus-pushgateway)`;
+  console.warn(`\n*** ${reason} ***\n`);
+  return reason;
+}
+
+async function waitHealthy(url: string, child: ChildProcess, out: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}:\n${out()}`);
+    try {
+      const res = await fetch(`${url}/-/healthy`);
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`gateway at ${url} did not become healthy:\n${out()}`);
+}
+
+async function startProcess(cmd: string, args: string[], port: number, prefix = ''): Promise<RunningGateway> {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let buf = '';
+  child.stdout!.on('data', (d: Buffer) => { buf += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { buf += d.toString(); });
+  const url = `http://127.0.0.1:${port}${prefix}`;
+  try {
+    await waitHealthy(url, child, () => buf);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    url,
+    port,
+    process: child,
+    output: () => buf,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      child.once('exit', (code) => { clearTimeout(timer); resolve(code); });
+      child.kill(signal);
+    }),
+  };
+}
+
+/** Starts our gateway (built into dist/) with the given extra flags on a free loopback port. */
+export async function startOurs(extraArgs: string[] = [], opts: { prefix?: string } = {}): Promise<RunningGateway> {
+  const port = await freePort();
+  return startProcess(process.execPath, [OUR_CLI, `--web.listen-address=127.0.0.1:${port}`, ...extraArgs], port, opts.prefix);
+}
+
+/** Starts the Debian reference 1.5.1 with persistence off, on a free loopback port. */
+export async function startReference(extraArgs: string[] = [], opts: { prefix?: string } = {}): Promise<RunningGateway> {
+  const port = await freePort();
+  return startProcess(REFERENCE_BIN,
+    [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', ...extraArgs], port, opts.prefix);
+}
