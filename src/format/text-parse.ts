@@ -22,8 +22,10 @@ export function parseText(body: string, opts?: TextParseOptions): MetricFamily[]
   return new TextParser(body, opts?.utf8Names ?? false).parse();
 }
 
-const NL = 10, TAB = 9, SP = 32, QUOTE = 34, HASH = 35, COMMA = 44, COLON = 58, EQ = 61;
-const BACKSLASH = 92, UNDERSCORE = 95, LBRACE = 123, RBRACE = 125;
+// Typed as number so TypeScript does not narrow `this.ch` across calls that move the cursor.
+const NL: number = 10, TAB: number = 9, SP: number = 32, QUOTE: number = 34, HASH: number = 35;
+const COMMA: number = 44, COLON: number = 58, EQ: number = 61, BACKSLASH: number = 92;
+const UNDERSCORE: number = 95, LBRACE: number = 123, RBRACE: number = 125;
 
 // States of the machine; each method handles one and returns the next.
 const DONE = 0, START_OF_LINE = 1, START_COMMENT = 2, METRIC_NAME = 3, LABELS = 4, LABEL_NAME = 5;
@@ -160,14 +162,19 @@ class TextParser {
     this.ch = c;
   }
 
-  /** Token from the current character up to the newline; HELP text also unescapes \\, \n and \". */
+  /**
+   * Token from the current character up to the newline. HELP text unescapes \\, \n and \"; elsewhere
+   * (TYPE keyword, text after a timestamp) the reference drops every backslash without a trace.
+   */
   private readTokenUntilNewline(unescape: boolean): void {
     const s = this.s;
     const end = s.indexOf('\n', this.pos);
-    const slash = unescape ? s.indexOf('\\', this.pos) : -1;
-    if (slash < 0 || (end >= 0 && slash > end)) {
+    // Without a newline, only an escape error found on the way can beat "unexpected end".
+    const tok = end < 0 ? s.slice(this.pos) : s.slice(this.pos, end);
+    const hasSlash = tok.indexOf('\\') >= 0;
+    if (!hasSlash || !unescape) {
       if (end < 0) this.eof();
-      this.token = s.slice(this.pos, end);
+      this.token = hasSlash ? tok.split('\\').join('') : tok;
       this.pos = end;
       this.ch = NL;
       return;

@@ -138,6 +138,12 @@ function fillPattern(pattern: string, path: string): string | undefined {
 
 export class Router<H> {
   private readonly byMethod = new Map<string, Route<H>[]>();
+  private readonly subtrees: string[] = [];
+
+  /** A ServeMux subtree (`/api/v1/`): its root without the slash is redirected to it, any method. */
+  addSubtree(root: string): void {
+    this.subtrees.push(root);
+  }
 
   add(method: string, pattern: string, handler: H): void {
     // httprouter's catch-all includes the slash before it: store `/a/*rest` as `/a` + `*rest`.
@@ -178,6 +184,9 @@ export class Router<H> {
     const cleaned = cleanPath(path);
     if (cleaned !== path && method !== 'CONNECT') {
       return { kind: 'redirect', status: 301, location: escapePath(cleaned) + query };
+    }
+    if (this.subtrees.includes(path + '/')) {
+      return { kind: 'redirect', status: 301, location: escapePath(path + '/') + query };
     }
     const found = this.lookup(method, path);
     if (found !== undefined) return { kind: 'match', handler: found.route.handler, params: found.params, path };

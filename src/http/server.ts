@@ -80,6 +80,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   // The reference registers this one without the route prefix.
   router.add('GET', '/-/quit', { run: (_req, res) => { sendError(res, 405, 'Only POST or PUT requests allowed.'); } });
 
+  router.addSubtree(`${prefix}/api/v1/`);
   if (config.enableAdminApi) {
     router.add('PUT', `${prefix}/api/v1/admin/wipe`, {
       counted: 'wipe',

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { OUR_CLI, PROJECT_ROOT, REFERENCE_BIN, referenceSkipReason } from '../helpers/servers.js';
+import { OUR_CLI, PROJECT_ROOT, REFERENCE_BIN, referenceSkipReason, startOurs } from '../helpers/servers.js';
 
 interface Outcome { status: number | null; stdout: string; stderr: string }
 
@@ -92,4 +92,17 @@ test('flags whose features are not built yet stop the start with a clear error',
     'pushgateway: error: --web.enable-lifecycle is not supported yet',
     'pushgateway: error: --web.enable-admin-api is not supported yet',
   ]);
+});
+
+test('a valid command line starts the gateway, which stops cleanly on SIGTERM', async () => {
+  const gw = await startOurs(['--log.format=json', '--persistence.interval=1m']);
+  try {
+    const res = await fetch(`${gw.url}/-/healthy`);
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+  } finally {
+    assert.equal(await gw.stop('SIGTERM'), 0);
+  }
+  const first = JSON.parse(gw.output().split('\n')[0]!) as Record<string, unknown>;
+  assert.equal(first['level'], 'info');
 });

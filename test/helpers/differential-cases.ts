@@ -1,0 +1,676 @@
+/**
+ * The differential case table: request sequences replayed against the reference Pushgateway and against
+ * ours, whose answers and resulting expositions must match. Exported with a replay function so a script
+ * can run any case against any gateway URL.
+ *
+ * Placeholders keep cases independent on one shared server pair: `{{J}}` expands to a job prefix unique
+ * to the case and `{{M}}` to a metric-name prefix unique to the case, so the comparison only looks at
+ * the case's own families and at the push-time series of the case's own jobs. `{{b64:TEXT}}` and
+ * `{{b64pad:TEXT}}` are the URL-safe base64 of TEXT without and with padding (after expanding J/M).
+ */
+import http from 'node:http';
+import { gzipSync } from 'node:zlib';
+import {
+  bodySignature, normaliseContentType, normaliseExposition, shortDiff,
+} from './exposition.js';
+
+export interface Step {
+  method: string;
+  path: string;
+  body?: string | Buffer;
+  headers?: Record<string, string>;
+  /** Gzip the (expanded) body before sending; set `Content-Encoding: gzip` yourself. */
+  gzip?: boolean;
+  /** Send the body with chunked transfer encoding, as prom-client does. */
+  chunked?: boolean;
+  /** Compare the exposition after this step too (the last step is always followed by one). */
+  scrape?: boolean;
+}
+
+export interface DiffCase {
+  name: string;
+  steps: Step[];
+  /** Own-instrumentation families the case pushes into; only its jobs' samples are compared. */
+  sharedFamilies?: string[];
+  /** Families whose HELP the reference chooses non-deterministically (first group in map order). */
+  dropHelp?: string[];
+  /** Why the case needs its own fresh server pair (it leaves the reference unusable). */
+  isolated?: string;
+}
+
+export interface ExpandedCase extends Omit<DiffCase, 'steps'> {
+  jobPrefix: string;
+  metricPrefix: string;
+  steps: (Omit<Step, 'body'> & { body?: Buffer })[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Table helpers
+
+const G = '/metrics/job/{{J}}';
+const text = (...lines: string[]): string => lines.join('\n') + '\n';
+const req = (method: string) => (path: string, body?: string | Buffer, extra: Partial<Step> = {}): Step =>
+  ({ method, path, ...(body === undefined ? {} : { body }), ...extra });
+const put = req('PUT');
+const post = req('POST');
+const del = req('DELETE');
+const get = req('GET');
+const head = req('HEAD');
+const options = req('OPTIONS');
+const c = (name: string, steps: Step[], extra: Omit<DiffCase, 'name' | 'steps'> = {}): DiffCase =>
+  ({ name, steps, ...extra });
+
+/** A one-push case: PUT the body to the case's job and compare status, body and exposition. */
+const push1 = (name: string, body: string, path = G): DiffCase => c(name, [put(path, body)]);
+
+// ---------------------------------------------------------------------------------------------------
+// The cases
+
+const basics: DiffCase[] = [
+  push1('put-single-untyped', text('{{M}}a 1')),
+  c('post-single-untyped', [post(G, text('{{M}}a 1'))]),
+  push1('put-help-and-type', text('# HELP {{M}}c A counter.', '# TYPE {{M}}c counter', '{{M}}c 3')),
+  push1('put-instance-in-path', text('{{M}}a 1'), `${G}/instance/i1`),
+  push1('put-several-path-labels', text('{{M}}a 1'), `${G}/instance/i1/zone/eu/rack/r7`),
+  c('put-replaces-group', [put(G, text('{{M}}a 1', '{{M}}b 2'), { scrape: true }), put(G, text('{{M}}c 3'))]),
+  c('post-merges-by-family', [put(G, text('{{M}}a 1', '{{M}}b 2')), post(G, text('{{M}}a 5'))]),
+  c('post-same-family-other-labels', [put(G, text('{{M}}f{x="1"} 1')), post(G, text('{{M}}f{x="2"} 2'))]),
+  c('post-new-family-keeps-others', [post(G, text('{{M}}a 1')), post(G, text('{{M}}b 2'))]),
+  c('put-empty-body-clears-group', [put(G, text('{{M}}a 1'), { scrape: true }), put(G, '')]),
+  c('put-empty-body-new-group', [put(G, '')]),
+  c('post-empty-body-new-group', [post(G, '')]),
+  c('post-empty-body-keeps-families', [put(G, text('{{M}}a 1')), post(G, '')]),
+  c('delete-group', [put(G, text('{{M}}a 1'), { scrape: true }), del(G)]),
+  c('delete-unknown-group', [del(G), del(`${G}/instance/nope`)]),
+  c('delete-shorter-key-keeps-longer', [put(`${G}/instance/x`, text('{{M}}a 1')), del(G)]),
+  c('delete-longer-key-keeps-shorter', [
+    put(G, text('{{M}}a 1')), put(`${G}/instance/x`, text('{{M}}a 2'), { scrape: true }), del(`${G}/instance/x`),
+  ]),
+  c('delete-ignores-body', [put(G, text('{{M}}a 1')), del(G, 'this is not metrics')]),
+  c('delete-then-repush-resets-failure-time', [
+    put(`${G}-other`, text('# TYPE {{M}}t counter', '{{M}}t 1')),
+    put(G, text('{{M}}a 1')),
+    put(G, text('# TYPE {{M}}t gauge', '{{M}}t 1'), { scrape: true }),
+    del(G),
+    put(G, text('{{M}}a 2')),
+  ]),
+  c('two-groups-same-family', [
+    put(`${G}/instance/2`, text('{{M}}a 2')), put(`${G}/instance/1`, text('{{M}}a 1')),
+  ]),
+  c('series-order-across-groups', [
+    put(`${G}-b`, text('{{M}}a 1')),
+    put(`${G}-a/instance/z`, text('{{M}}a 2')),
+    put(`${G}-a`, text('{{M}}a{b=""} 3', '{{M}}a{instance="i2"} 4')),
+    put(`${G}-c/x/y`, text('{{M}}a 5')),
+  ]),
+  c('put-post-put-sequence', [
+    put(G, text('{{M}}a 1', '{{M}}b 1')), post(G, text('{{M}}b 2', '{{M}}c 2'), { scrape: true }),
+    put(G, text('{{M}}d 3')),
+  ]),
+];
+
+const paths: DiffCase[] = [
+  c('path-percent2f-in-job', [put('/metrics/job/{{J}}a%2Fb', text('{{M}}a 1'))]),
+  c('path-percent2f-in-label-value', [put(`${G}/path/a%2Fb`, text('{{M}}a 1'))]),
+  c('path-plus-and-percent20', [put('/metrics/job/{{J}}a+b/inst/x%20y', text('{{M}}a 1'))]),
+  c('path-percent-encoded-utf8', [put(`${G}/city/K%C3%B6ln`, text('{{M}}a 1'))]),
+  c('path-double-slash-put-301', [put(`${G}/a//b`, text('{{M}}a 1'))]),
+  c('path-double-slash-get-301', [get('/metrics/job//{{J}}')]),
+  c('path-dot-segment-301', [put(`${G}/a/./b`, text('{{M}}a 1'))]),
+  c('path-dotdot-segment-301', [put(`${G}/a/b/../c/d`, text('{{M}}a 1'))]),
+  c('path-dotdot-get-metrics-301', [get('/metrics/../metrics')]),
+  c('path-trailing-slash-ok', [put(`${G}/`, text('{{M}}a 1'))]),
+  c('path-trailing-slash-after-pair', [put(`${G}/instance/x/`, text('{{M}}a 1'))]),
+  c('path-name-then-slash-is-empty-value', [put(`${G}/a/`, text('{{M}}a 1'))]),
+  c('path-metrics-job-slash-307', [put('/metrics/job/', text('{{M}}a 1')), post('/metrics/job/', '')]),
+  c('path-metrics-job-slash-get-404', [get('/metrics/job/')]),
+  c('path-metrics-job-404', [put('/metrics/job', text('{{M}}a 1')), del('/metrics/job')]),
+  c('path-unknown-404', [get('/nope'), put('/metrics/jobs/{{J}}', text('{{M}}a 1')), get('/metrics/job/{{J}}x/')]),
+  c('path-get-on-push-path-405', [get(G), get(`${G}/a/b`), get('/metrics/job@base64/{{b64:{{J}}}}')]),
+  c('path-methods-on-metrics-405', [post('/metrics', text('{{M}}a 1')), put('/metrics', ''), del('/metrics'),
+    head('/metrics')]),
+  c('path-options', [options(G), options(`${G}/a/b`), options('/metrics'), options('/-/healthy')]),
+  c('path-get-metrics-trailing-slash-301', [get('/metrics/')]),
+  c('path-fully-percent-encoded', [
+    put('/metrics%2Fjob%2F{{J}}%2Finstance%2Fi1', text('{{M}}a 1'), { scrape: true }),
+    del('/metrics%2Fjob%2F{{J}}%2Finstance%2Fi1'),
+  ]),
+  c('path-health-and-ready', [get('/-/healthy'), get('/-/ready'), head('/-/healthy'), post('/-/ready', '')]),
+  c('path-quit-disabled', [put('/-/quit', ''), post('/-/quit', ''), get('/-/quit')]),
+  c('path-job-with-at-sign', [put('/metrics/job/{{J}}@x/l/v@z', text('{{M}}a 1'))]),
+  c('path-label-name-with-at-sign', [put(`${G}/l@y/v`, text('{{M}}a 1'))]),
+  c('path-job-with-colon-and-tilde', [put('/metrics/job/{{J}}:x~y/l/a:b', text('{{M}}a 1'))]),
+];
+
+const base64: DiffCase[] = [
+  c('b64-job-unpadded', [put('/metrics/job@base64/{{b64:{{J}}/x}}', text('{{M}}a 1'))]),
+  c('b64-job-padded', [put('/metrics/job@base64/{{b64pad:{{J}}/ab}}', text('{{M}}a 1'))]),
+  c('b64-label-unpadded', [put(`${G}/dir@base64/{{b64:/var/tmp}}`, text('{{M}}a 1'))]),
+  c('b64-label-padded', [put(`${G}/dir@base64/{{b64pad:/tmp/a}}`, text('{{M}}a 1'))]),
+  c('b64-label-empty-value', [put(`${G}/first_label@base64/=/second_label/foobar`, text('{{M}}a 1'))]),
+  c('b64-label-extra-padding', [put(`${G}/name@base64/bGFiZWwvdmFsdWUy==`, text('{{M}}a 1'))]),
+  c('b64-label-std-alphabet-plus', [put(`${G}/a@base64/a+b`, text('{{M}}a 1'))]),
+  c('b64-label-dot', [put(`${G}/a@base64/foo.bar`, text('{{M}}a 1'))]),
+  c('b64-job-empty', [put('/metrics/job@base64/=', text('{{M}}a 1')), del('/metrics/job@base64/=')]),
+  c('b64-job-and-empty-label', [put('/metrics/job@base64/{{b64:{{J}}/5}}/e@base64/=', text('{{M}}a 1'))]),
+  c('b64-job-delete', [
+    put('/metrics/job@base64/{{b64:{{J}}/d}}', text('{{M}}a 1'), { scrape: true }),
+    del('/metrics/job@base64/{{b64:{{J}}/d}}'),
+  ]),
+  c('b64-job-label-in-path-overwritten', [put(`${G}/job@base64/{{b64:someone/else}}`, text('{{M}}a 1'))]),
+  c('b64-improper-label-name', [put(`${G}/__x@base64/YQ`, text('{{M}}a 1'))]),
+  c('b64-utf8-value', [put(`${G}/city@base64/{{b64:Köln "quoted"}}`, text('{{M}}a 1'))]),
+  c('b64-job-invalid', [
+    put('/metrics/job@base64/foo.bar', text('{{M}}a 1')),
+    post('/metrics/job@base64/foo.bar/a/b', text('{{M}}a 1')),
+    del('/metrics/job@base64/foo.bar'),
+  ], { isolated: '1.5.1 leaves a mutex locked after an invalid base64 job name, hanging that route (notes §10.3)' }),
+];
+
+const groupingLabels: DiffCase[] = [
+  c('label-odd-components', [put(`${G}/a`, text('{{M}}a 1'))]),
+  c('label-odd-components-three', [put(`${G}/a/b/c`, text('{{M}}a 1'))]),
+  c('label-improper-dunder', [put(`${G}/__x/1`, text('{{M}}a 1'))]),
+  c('label-improper-dash', [put(`${G}/a-b/1`, text('{{M}}a 1'))]),
+  c('label-improper-digit', [put(`${G}/1a/1`, text('{{M}}a 1')), del(`${G}/1a/1`)]),
+  c('label-duplicate-last-wins', [put(`${G}/x/1/x/2`, text('{{M}}a 1'))]),
+  c('label-job-in-path-overwritten', [put(`${G}/job/other`, text('{{M}}a 1'))]),
+  c('label-body-overwritten-by-url', [
+    put(`${G}/instance/a`, text('{{M}}m{instance="b",job="z",x="1"} 1')),
+  ]),
+  c('label-body-instance-kept', [put(G, text('{{M}}m{instance="i1"} 1'))]),
+  c('label-body-job-overwritten', [put(G, text('{{M}}m{job="other",y="2"} 1'))]),
+  c('label-overwrite-makes-duplicates', [put(G, text('{{M}}m{job="a"} 1', '{{M}}m{job="b"} 2'))]),
+  c('label-many-labels-ordering', [put(G, text(
+    '{{M}}m{z="1",a="2"} 1', '{{M}}m{b="1"} 2', '{{M}}m 3', '{{M}}m{a="1",b="1",c="1"} 4', '{{M}}m{b="0"} 5',
+    '{{M}}m{a="10"} 6', '{{M}}m{a="9"} 7', '{{M}}m{a=""} 8',
+  ))]),
+];
+
+const floats = [
+  'Nan', 'NaN', 'nan', 'inf', '+inf', '-inf', 'Inf', '+Inf', '-Inf', 'Infinity', '-Infinity', '.5', '-0',
+  '0', '1e6', '1e-5', '1E6', '123456789', '1.5e300', '5e-324', '12345678901234567890', '0.0001',
+  '1234567', '100000', '123456', '2.50', '-1', '1e21', '1.7976931348623157e308', '0.1', '1e-7',
+  '3.141592653589793', '+5', '007', '1.', '0.000123456',
+];
+
+const textFormat: DiffCase[] = [
+  push1('text-missing-final-newline', '{{M}}a 1'),
+  push1('text-crlf', '{{M}}a 1\r\n{{M}}b 2\r\n'),
+  push1('text-hex-value', text('{{M}}a 0x1A')),
+  push1('text-hex-float-value', text('{{M}}a 0x1p3')),
+  push1('text-underscore-value', text('{{M}}a 1_000')),
+  push1('text-garbage-value', text('{{M}}a abc')),
+  push1('text-special-and-float-values', text(...floats.map((v, i) => `{{M}}v{i="${String(i).padStart(2, '0')}",src="${v}"} ${v}`))),
+  push1('text-timestamp-int', text('{{M}}a 1 1700000000000')),
+  push1('text-timestamp-float', text('{{M}}a 1 1.5')),
+  push1('text-spurious-after-timestamp', text('{{M}}a 1 1700000000000 x')),
+  push1('text-type-after-sample', text('{{M}}a 1', '# TYPE {{M}}a gauge')),
+  push1('text-second-help', text('# HELP {{M}}a one', '# HELP {{M}}a two', '{{M}}a 1')),
+  push1('text-second-type', text('# TYPE {{M}}a gauge', '# TYPE {{M}}a gauge', '{{M}}a 1')),
+  push1('text-unknown-type', text('# TYPE {{M}}a foo', '{{M}}a 1')),
+  push1('text-lowercase-type-is-comment', text('# type {{M}}a gauge', '{{M}}a 1')),
+  push1('text-type-keyword-case-insensitive', text('# TYPE {{M}}a GAUGE', '{{M}}a 1', '# TYPE {{M}}b Counter', '{{M}}b 2')),
+  push1('text-help-escapes', text('# HELP {{M}}a back\\\\slash and new\\nline, tab\there', '{{M}}a 1')),
+  push1('text-help-escaped-quote', text('# HELP {{M}}a say \\"hi\\"', '{{M}}a 1')),
+  push1('text-help-invalid-escape', text('# HELP {{M}}a bad \\t escape', '{{M}}a 1')),
+  push1('text-help-empty', text('# HELP {{M}}a', '{{M}}a 1', '# HELP {{M}}b ', '{{M}}b 2')),
+  push1('text-help-utf8', text('# HELP {{M}}a Größe in €', '{{M}}a 1')),
+  push1('text-label-value-escapes', text('{{M}}a{v="q\\"b\\\\s\\nn"} 1')),
+  push1('text-label-value-tab-escape', text('{{M}}a{v="a\\tb"} 1')),
+  push1('text-label-value-raw-newline', '{{M}}a{v="a\nb"} 1\n'),
+  push1('text-label-trailing-comma', text('{{M}}a{x="1",} 1')),
+  push1('text-empty-braces', text('{{M}}a{} 1')),
+  push1('text-whitespace-variants', text('  {{M}}a 1', '{{M}}b\t\t2', '{{M}}c { x = "1" , y="2" } 3', '\t{{M}}d  4')),
+  push1('text-trailing-blank-after-value', text('{{M}}a 4   ')),
+  push1('text-comments-and-blank-lines', text('', '#', '# just a comment', '   ', '#HELP {{M}}a no space', '{{M}}a 1', '')),
+  push1('text-name-label-reserved', text('{{M}}a{__name__="x"} 1')),
+  push1('text-dunder-label', text('{{M}}a{__foo="1"} 1')),
+  push1('text-duplicate-label-names', text('{{M}}a{x="1",x="2"} 1')),
+  push1('text-invalid-metric-name', text('{{M}}a-b 1')),
+  push1('text-digit-leading-name', text('1{{M}}a 1')),
+  push1('text-quoted-utf8-name', text('{"{{M}}a.b", c="d"} 1')),
+  push1('text-invalid-label-name', text('{{M}}a{1x="1"} 1')),
+  push1('text-unquoted-label-value', text('{{M}}a{x=1} 1')),
+  push1('text-unterminated-labels', text('{{M}}a{x="1" 1')),
+  push1('text-missing-value', text('{{M}}a')),
+  push1('text-help-only-family-dropped', text('# HELP {{M}}a lonely', '# TYPE {{M}}b gauge', '{{M}}c 1')),
+  push1('text-type-for-other-name', text('# TYPE {{M}}a counter', '{{M}}b 1')),
+  push1('text-colon-in-name', text('{{M}}a:b:c 1', ':{{M}}d 2')),
+  push1('text-counter-total-suffix', text('# TYPE {{M}}a counter', '{{M}}a_total 1', '{{M}}a 2')),
+  push1('text-utf8-label-value', text('{{M}}a{v="日本語 ✓"} 1')),
+  c('text-invalid-utf8-label-value', [put(G, Buffer.from('{{M}}a{v="\xff\xfe"} 1\n', 'latin1'))]),
+  c('text-invalid-utf8-help', [put(G, Buffer.from('# HELP {{M}}a bad \xff\n{{M}}a 1\n', 'latin1'))]),
+  push1('text-long-label-value', text(`{{M}}a{v="${'x'.repeat(2000)}"} 1`)),
+  push1('text-mixed-types', text(
+    '# TYPE {{M}}g gauge', '{{M}}g 1', '# TYPE {{M}}c counter', '{{M}}c 2', '{{M}}u 3',
+    '# TYPE {{M}}x untyped', '{{M}}x 4',
+  )),
+  push1('text-families-sorted-by-name', text('{{M}}zz 1', '{{M}}a 2', '{{M}}B 3', '{{M}}_ 4', '{{M}}a_b 5')),
+  push1('text-duplicate-series', text('{{M}}a{x="1"} 1', '{{M}}a{x="1"} 2')),
+  push1('text-nondefault-series-interleaved', text('{{M}}a{x="2"} 1', '{{M}}b 1', '{{M}}a{x="1"} 2')),
+];
+
+const summariesAndHistograms: DiffCase[] = [
+  push1('summary-basic', text(
+    '# HELP {{M}}s A summary.', '# TYPE {{M}}s summary', '{{M}}s{quantile="0.5"} 1', '{{M}}s{quantile="0.99"} 2',
+    '{{M}}s_sum 10', '{{M}}s_count 5',
+  )),
+  push1('summary-multiple-label-sets', text(
+    '# TYPE {{M}}s summary', '{{M}}s{m="b",quantile="0.5"} 1', '{{M}}s_sum{m="b"} 2', '{{M}}s_count{m="b"} 3',
+    '{{M}}s{m="a",quantile="0.5"} 4', '{{M}}s_sum{m="a"} 5', '{{M}}s_count{m="a"} 6',
+  )),
+  push1('summary-non-contiguous', text(
+    '# TYPE {{M}}s summary', '{{M}}s{m="a",quantile="0.9"} 1', '{{M}}s{m="b",quantile="0.9"} 2',
+    '{{M}}s_count{m="a"} 3', '{{M}}s{m="a",quantile="0.1"} 4', '{{M}}s_sum{m="b"} 5',
+  )),
+  push1('summary-without-type', text('{{M}}s{quantile="0.5"} 1', '{{M}}s_sum 2', '{{M}}s_count 3')),
+  push1('summary-sum-count-only', text('# TYPE {{M}}s summary', '{{M}}s_sum 2.5', '{{M}}s_count 3')),
+  push1('summary-float-count-and-nan', text(
+    '# TYPE {{M}}s summary', '{{M}}s{quantile="0.5"} NaN', '{{M}}s_sum 1e6', '{{M}}s_count 3.7',
+  )),
+  push1('summary-bad-quantile', text('# TYPE {{M}}s summary', '{{M}}s{quantile="x"} 1')),
+  push1('histogram-basic', text(
+    '# HELP {{M}}h A histogram.', '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="0.1"} 1', '{{M}}h_bucket{le="1"} 2',
+    '{{M}}h_bucket{le="+Inf"} 3', '{{M}}h_sum 4.5', '{{M}}h_count 3',
+  )),
+  push1('histogram-missing-inf-bucket', text(
+    '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1"} 2', '{{M}}h_sum 4.5', '{{M}}h_count 3',
+  )),
+  push1('histogram-float-counts', text(
+    '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1"} 1.5', '{{M}}h_bucket{le="+Inf"} 2.5', '{{M}}h_sum 3', '{{M}}h_count 2.5',
+  )),
+  push1('histogram-bucket-without-le', text('# TYPE {{M}}h histogram', '{{M}}h_bucket 1', '{{M}}h_count 1')),
+  push1('histogram-bad-le', text('# TYPE {{M}}h histogram', '{{M}}h_bucket{le="x"} 1')),
+  push1('histogram-count-only', text('# TYPE {{M}}h histogram', '{{M}}h_count 7')),
+  push1('histogram-le-formatting', text(
+    '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1.0"} 1', '{{M}}h_bucket{le="1e3"} 2', '{{M}}h_bucket{le="0.000001"} 0',
+    '{{M}}h_bucket{le="+inf"} 3', '{{M}}h_sum 1', '{{M}}h_count 3',
+  )),
+  push1('histogram-with-labels', text(
+    '# TYPE {{M}}h histogram', '{{M}}h_bucket{p="/b",le="1"} 1', '{{M}}h_bucket{p="/a",le="1"} 2',
+    '{{M}}h_count{p="/b"} 1', '{{M}}h_count{p="/a"} 2', '{{M}}h_sum{p="/a"} 0.5',
+  )),
+  push1('gauge-histogram-type', text(
+    '# TYPE {{M}}gh gauge_histogram', '{{M}}gh_bucket{le="1"} 1', '{{M}}gh_bucket{le="+Inf"} 2', '{{M}}gh_count 2', '{{M}}gh_sum 1',
+  )),
+];
+
+const consistency: DiffCase[] = [
+  c('families-order-across-groups', [
+    put(`${G}-1`, text('{{M}}c 1', '{{M}}a 1')), put(`${G}-2`, text('{{M}}b 2', '{{M}}a 2')),
+  ]),
+  c('same-family-identical-help', [
+    put(`${G}-1`, text('# HELP {{M}}a Same.', '{{M}}a 1')), put(`${G}-2`, text('# HELP {{M}}a Same.', '{{M}}a 2')),
+  ]),
+  c('same-family-different-help', [
+    put(`${G}-1`, text('# HELP {{M}}a One.', '{{M}}a 1')), put(`${G}-2`, text('# HELP {{M}}a Two.', '{{M}}a 2')),
+  ], { dropHelp: ['{{M}}a'] }),
+  c('same-family-help-and-no-help', [
+    put(`${G}-1`, text('# HELP {{M}}a One.', '{{M}}a 1')), put(`${G}-2`, text('{{M}}a 2')),
+  ], { dropHelp: ['{{M}}a'] }),
+  c('type-clash-across-groups', [
+    put(`${G}-1`, text('# TYPE {{M}}t counter', '{{M}}t 1')), put(`${G}-2`, text('# TYPE {{M}}t gauge', '{{M}}t 2')),
+  ]),
+  c('type-clash-across-groups-post', [
+    post(`${G}-1`, text('# TYPE {{M}}t gauge', '{{M}}t 1')), post(`${G}-2`, text('{{M}}t 2')),
+  ]),
+  c('type-change-within-group-put', [
+    put(G, text('# TYPE {{M}}t counter', '{{M}}t 1')), put(G, text('# TYPE {{M}}t gauge', '{{M}}t 2')),
+  ]),
+  c('type-change-within-group-post', [
+    put(G, text('# TYPE {{M}}t counter', '{{M}}t 1', '{{M}}u 1')), post(G, text('# TYPE {{M}}t gauge', '{{M}}t 2')),
+  ]),
+  c('own-metric-type-clash', [put(G, text('# TYPE process_resident_memory_bytes counter', 'process_resident_memory_bytes 1'))],
+    { sharedFamilies: ['process_resident_memory_bytes'] }),
+  c('own-metric-same-type-help-replaced', [
+    put(G, text('# HELP process_resident_memory_bytes Mine.', '# TYPE process_resident_memory_bytes gauge',
+      'process_resident_memory_bytes 1')),
+  ], { sharedFamilies: ['process_resident_memory_bytes'] }),
+  c('own-go-metric-counter', [
+    put(G, text('# TYPE go_goroutines counter', 'go_goroutines 1'), { scrape: true }),
+    // A gateway that accepts the counter must not let it clash with the gauge case below.
+    del(G),
+  ], { sharedFamilies: ['go_goroutines'] }),
+  c('own-go-metric-gauge', [put(G, text('# TYPE go_goroutines gauge', 'go_goroutines 1'))],
+    { sharedFamilies: ['go_goroutines'] }),
+  c('duplicate-series-across-groups', [
+    put(G, text('{{M}}a{instance="i"} 1')), put(`${G}/instance/i`, text('{{M}}a 2')),
+  ]),
+  c('suffix-collision-summary-count', [
+    put(`${G}-1`, text('# TYPE {{M}}s summary', '{{M}}s_sum 1', '{{M}}s_count 1')), put(`${G}-2`, text('{{M}}s_count 2')),
+  ]),
+  c('suffix-collision-reverse-order', [
+    put(`${G}-1`, text('# TYPE {{M}}s_count gauge', '{{M}}s_count 2')),
+    put(`${G}-2`, text('# TYPE {{M}}s summary', '{{M}}s_sum 1', '{{M}}s_count 1')),
+  ]),
+  c('suffix-collision-histogram-bucket', [
+    put(`${G}-1`, text('# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1"} 1', '{{M}}h_count 1')),
+    put(`${G}-2`, text('{{M}}h_bucket 1')),
+  ]),
+  push1('suffix-collision-within-push', text('{{M}}s_count 1', '# TYPE {{M}}s summary', '{{M}}s{quantile="0.5"} 1', '{{M}}s_sum 2')),
+  c('failed-push-creates-group', [
+    put(`${G}-1`, text('# TYPE {{M}}t counter', '{{M}}t 1')), put(`${G}-2/instance/i`, text('# TYPE {{M}}t gauge', '{{M}}t 2')),
+  ]),
+  c('failed-push-keeps-metrics', [
+    put(`${G}-1`, text('# TYPE {{M}}t counter', '{{M}}t 1')), put(`${G}-2`, text('{{M}}keep 1')),
+    put(`${G}-2`, text('# TYPE {{M}}t gauge', '{{M}}t 2'), { scrape: true }), post(`${G}-2`, text('{{M}}more 3')),
+  ]),
+  c('failed-timestamp-push-sets-failure', [put(G, text('{{M}}a 1')), post(G, text('{{M}}b 1 1000'))]),
+  c('parse-error-sets-no-failure', [put(G, text('{{M}}a 1')), post(G, text('{{M}}b x'))]),
+  c('pushed-push-time-gauge-overridden', [put(G, text('# TYPE push_time_seconds gauge', 'push_time_seconds 42', '{{M}}a 1'))]),
+  c('pushed-push-time-untyped', [put(G, text('push_time_seconds 42', '{{M}}a 1'))]),
+  c('pushed-push-failure-time-gauge', [
+    put(G, text('{{M}}a 1')),
+    post(G, text('# TYPE push_failure_time_seconds gauge', 'push_failure_time_seconds 7'), { scrape: true }),
+    // The pushed family has no HELP; deleting the group keeps later cases' HELP deterministic.
+    del(G),
+  ], { dropHelp: ['push_failure_time_seconds'] }),
+  c('pushed-push-failure-time-untyped', [put(G, text('{{M}}a 1')), post(G, text('push_failure_time_seconds 7'))]),
+  c('pushed-push-time-with-labels', [put(G, text('# TYPE push_time_seconds gauge', 'push_time_seconds{x="1"} 42'))]),
+  c('many-series-ordering', [put(G, text(...Array.from({ length: 60 }, (_, i) =>
+    `{{M}}m{k="${(i * 37) % 60}",${i % 3 === 0 ? 'extra="y",' : ''}z="${i % 7}"} ${i}`)))]),
+];
+
+const clients: DiffCase[] = [
+  push1('openmetrics-eof-body', text('# TYPE {{M}}a gauge', '{{M}}a 1', '# EOF')),
+  push1('openmetrics-exemplar-rejected', text('# TYPE {{M}}a counter', '{{M}}a_total 1 # {t="x"} 1')),
+  c('openmetrics-content-type', [put(G, text('{{M}}a 1'),
+    { headers: { 'Content-Type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' } })]),
+  c('prom-client-style-body', [post(G, [
+    '# HELP {{M}}requests_total Requests.', '# TYPE {{M}}requests_total counter',
+    '{{M}}requests_total{code="200"} 3', '', '# HELP {{M}}ratio Ratio.', '# TYPE {{M}}ratio gauge', '{{M}}ratio Nan', '',
+    '# HELP {{M}}lat Latency.', '# TYPE {{M}}lat histogram', '{{M}}lat_bucket{le="0.5"} 1', '{{M}}lat_bucket{le="+Inf"} 1',
+    '{{M}}lat_sum 0.25', '{{M}}lat_count 1', '',
+  ].join('\n') + '\n', { chunked: true })]),
+  c('python-client-style-body', [put(`${G}/instance/py`, text(
+    '# HELP {{M}}job_last_success_unixtime Last time a batch job successfully finished',
+    '# TYPE {{M}}job_last_success_unixtime gauge', '{{M}}job_last_success_unixtime 1.7e+09',
+    '# HELP {{M}}rows_total Rows processed', '# TYPE {{M}}rows_total counter', '{{M}}rows_total 42.0',
+    '# HELP {{M}}rows_created Rows processed', '# TYPE {{M}}rows_created gauge', '{{M}}rows_created 1.7000000001e+09',
+  ), { headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' } })]),
+  c('gzip-body', [put(G, text('{{M}}a 1', '{{M}}b 2'), { gzip: true, headers: { 'Content-Encoding': 'gzip' } })]),
+  c('gzip-header-short-plain-body', [put(G, text('{{M}}a 1'), { headers: { 'Content-Encoding': 'gzip' } })]),
+  c('gzip-header-plain-body', [put(G, text('{{M}}a 1', '{{M}}b 2'), { headers: { 'Content-Encoding': 'gzip' } })]),
+  c('gzip-header-empty-body', [put(G, '', { headers: { 'Content-Encoding': 'gzip' } })]),
+  c('gzip-truncated-body', [put(G, gzipSync(text('{{M}}a 1', '{{M}}b 2')).subarray(0, 20),
+    { headers: { 'Content-Encoding': 'gzip' } })]),
+  c('gzip-post-delete-sequence', [
+    post(G, text('{{M}}a 1'), { gzip: true, headers: { 'Content-Encoding': 'gzip' } }),
+    post(G, text('{{M}}b 2'), { gzip: true, headers: { 'Content-Encoding': 'gzip' }, scrape: true }),
+    del(G),
+  ]),
+  c('gzip-uppercase-content-encoding', [put(G, text('{{M}}a 1'), { gzip: true, headers: { 'Content-Encoding': 'GZIP' } })]),
+  c('content-encoding-unknown-ignored', [put(G, text('{{M}}a 1'), { headers: { 'Content-Encoding': 'br' } })]),
+  c('content-type-text-plain', [put(G, text('{{M}}a 1'), { headers: { 'Content-Type': 'text/plain' } })]),
+  c('content-type-form-urlencoded', [put(G, text('{{M}}a 1'),
+    { headers: { 'Content-Type': 'application/x-www-form-urlencoded' } })]),
+  c('content-type-json-parsed-as-text', [put(G, '{"a": 1}\n', { headers: { 'Content-Type': 'application/json' } })]),
+  c('content-type-none', [put(G, text('{{M}}a 1'))]),
+];
+
+/** Every case, in the order the suite runs them. */
+export const CASES: readonly DiffCase[] = [
+  ...basics, ...paths, ...base64, ...groupingLabels, ...textFormat, ...summariesAndHistograms, ...consistency,
+  ...clients,
+];
+
+// ---------------------------------------------------------------------------------------------------
+// Expansion
+
+function b64url(s: string, pad: boolean): string {
+  const enc = Buffer.from(s, 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+  return pad ? enc : enc.replace(/=+$/, '');
+}
+
+/** Expands `{{J}}`, `{{M}}`, then `{{b64:…}}` / `{{b64pad:…}}` in one string. */
+export function expandText(s: string, jobPrefix: string, metricPrefix: string): string {
+  const plain = s.replaceAll('{{J}}', jobPrefix).replaceAll('{{M}}', metricPrefix);
+  return plain.replace(/\{\{b64(pad)?:(.*?)\}\}/g, (_m, pad: string | undefined, inner: string) =>
+    b64url(inner, pad !== undefined));
+}
+
+/** A case with its placeholders filled in for table position `index` (bodies become bytes). */
+export function expandCase(dc: DiffCase, index: number): ExpandedCase {
+  const jobPrefix = `d${String(index).padStart(3, '0')}`;
+  const metricPrefix = `${jobPrefix}_`;
+  const x = (s: string) => expandText(s, jobPrefix, metricPrefix);
+  return {
+    ...dc,
+    jobPrefix,
+    metricPrefix,
+    dropHelp: dc.dropHelp?.map(x),
+    steps: dc.steps.map((s) => {
+      let body = typeof s.body === 'string' ? Buffer.from(x(s.body), 'utf8')
+        : s.body === undefined ? undefined : Buffer.from(x(s.body.toString('latin1')), 'latin1');
+      if (s.gzip === true && body !== undefined) body = gzipSync(body);
+      return { ...s, path: x(s.path), body };
+    }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Replay
+
+export interface StepResult {
+  status: number;
+  allow?: string;
+  location?: string;
+  contentType?: string;
+  /** The body bytes decoded as latin1 (one char per byte), so comparisons are byte-exact. */
+  body: string;
+  /** Set when the request failed at the transport level (e.g. the server hung and we timed out). */
+  error?: string;
+}
+
+export interface ScrapeResult {
+  afterStep: number;
+  status: number;
+  contentType: string;
+  /** The case's part of the exposition, push times masked (see normaliseExposition). */
+  exposition: string;
+}
+
+export interface CaseTranscript {
+  steps: StepResult[];
+  scrapes: ScrapeResult[];
+}
+
+const REQUEST_TIMEOUT_MS = 5_000;
+
+/** One raw HTTP request over loopback: the path is sent byte for byte (no URL normalisation). */
+export function sendRaw(baseUrl: string, step: ExpandedCase['steps'][number]): Promise<StepResult> {
+  const base = new URL(baseUrl);
+  const headers: Record<string, string | number> = { ...(step.headers ?? {}) };
+  if (step.body !== undefined && step.chunked !== true) headers['Content-Length'] = step.body.length;
+  return new Promise((resolve) => {
+    const r = http.request({
+      host: base.hostname, port: base.port, method: step.method, path: base.pathname.replace(/\/$/, '') + step.path,
+      headers, agent: false, timeout: REQUEST_TIMEOUT_MS,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({
+        status: res.statusCode ?? 0,
+        ...(res.headers.allow === undefined ? {} : { allow: res.headers.allow }),
+        ...(res.headers.location === undefined ? {} : { location: res.headers.location }),
+        ...(res.headers['content-type'] === undefined ? {} : { contentType: res.headers['content-type'] }),
+        body: Buffer.concat(chunks).toString('latin1'),
+      }));
+      res.on('error', (err) => resolve({ status: 0, body: '', error: String(err) }));
+    });
+    r.on('timeout', () => r.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    r.on('error', (err) => resolve({ status: 0, body: '', error: String(err) }));
+    if (step.body !== undefined && step.chunked === true) r.write(step.body);
+    r.end(step.chunked === true ? undefined : step.body);
+  });
+}
+
+/**
+ * A checked push waits for every earlier write in the reference's FIFO queue, so a DELETE (answered
+ * 202 before it is applied) is visible to the scrape that follows. The job is outside every case.
+ */
+const BARRIER: ExpandedCase['steps'][number] = { method: 'POST', path: '/metrics/job/zz_barrier', body: Buffer.alloc(0) };
+
+async function scrape(baseUrl: string, dc: ExpandedCase, afterStep: number): Promise<ScrapeResult> {
+  await sendRaw(baseUrl, BARRIER);
+  const res = await sendRaw(baseUrl, { method: 'GET', path: '/metrics' });
+  const exposition = normaliseExposition(res.body, {
+    ownsFamily: (name) => name.startsWith(dc.metricPrefix),
+    ownsJob: (job) => job.startsWith(dc.jobPrefix),
+    ...(dc.sharedFamilies === undefined ? {} : { sharedFamilies: dc.sharedFamilies }),
+    ...(dc.dropHelp === undefined ? {} : { dropHelp: dc.dropHelp }),
+  });
+  return { afterStep, status: res.status, contentType: normaliseContentType(res.contentType), exposition };
+}
+
+/** Runs a case's steps in order against one gateway, scraping where the case asks and at the end. */
+export async function replayCase(baseUrl: string, dc: ExpandedCase): Promise<CaseTranscript> {
+  const steps: StepResult[] = [];
+  const scrapes: ScrapeResult[] = [];
+  for (const [i, step] of dc.steps.entries()) {
+    steps.push(await sendRaw(baseUrl, step));
+    if (step.scrape === true || i === dc.steps.length - 1) scrapes.push(await scrape(baseUrl, dc, i));
+  }
+  return { steps, scrapes };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Comparison
+
+function compareStep(i: number, ref: StepResult, ours: StepResult): string[] {
+  const diffs: string[] = [];
+  const tag = `step ${i + 1}`;
+  if (ref.error !== undefined || ours.error !== undefined) {
+    diffs.push(`${tag}: transport error ref=${ref.error ?? 'none'} ours=${ours.error ?? 'none'}`);
+  }
+  if (ref.status !== ours.status) diffs.push(`${tag}: status ref=${ref.status} ours=${ours.status}`);
+  for (const h of ['allow', 'location'] as const) {
+    if (ref[h] !== ours[h]) diffs.push(`${tag}: ${h} header ref=${JSON.stringify(ref[h])} ours=${JSON.stringify(ours[h])}`);
+  }
+  if ((ref.body !== '' || ours.body !== '') && ref.contentType !== ours.contentType) {
+    diffs.push(`${tag}: content-type ref=${JSON.stringify(ref.contentType)} ours=${JSON.stringify(ours.contentType)}`);
+  }
+  const rb = bodySignature(ref.body);
+  const ob = bodySignature(ours.body);
+  if (rb !== ob) diffs.push(`${tag}: body ref=${JSON.stringify(rb)} ours=${JSON.stringify(ob)}`);
+  return diffs;
+}
+
+function compareScrape(ref: ScrapeResult, ours: ScrapeResult): string[] {
+  const diffs: string[] = [];
+  const tag = `scrape after step ${ref.afterStep + 1}`;
+  if (ref.status !== ours.status) diffs.push(`${tag}: status ref=${ref.status} ours=${ours.status}`);
+  if (ref.contentType !== ours.contentType) {
+    diffs.push(`${tag}: content-type ref=${JSON.stringify(ref.contentType)} ours=${JSON.stringify(ours.contentType)}`);
+  }
+  if (ref.exposition !== ours.exposition) {
+    diffs.push(`${tag}: exposition differs, ${shortDiff(ref.exposition, ours.exposition)}`);
+  }
+  return diffs;
+}
+
+/** Every difference between two transcripts of the same case, one human-readable line (or block) each. */
+export function compareTranscripts(ref: CaseTranscript, ours: CaseTranscript): string[] {
+  const diffs: string[] = [];
+  ref.steps.forEach((r, i) => diffs.push(...compareStep(i, r, ours.steps[i]!)));
+  ref.scrapes.forEach((r, i) => diffs.push(...compareScrape(r, ours.scrapes[i]!)));
+  return diffs;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Known differences: reported, not failed, but ours is still held to a stated expectation.
+
+export interface KnownDifference {
+  reason: string;
+  /** Problems with our transcript measured against what we expect of ours (empty = as expected). */
+  checkOurs(ours: CaseTranscript, dc: ExpandedCase): string[];
+}
+
+function expectStatuses(ours: CaseTranscript, statuses: number[]): string[] {
+  const got = ours.steps.map((s) => s.status);
+  return got.join(',') === statuses.join(',') ? [] : [`statuses: expected ${statuses.join(',')}, got ${got.join(',')}`];
+}
+
+function expectBody(ours: CaseTranscript, step: number, body: string): string[] {
+  const got = ours.steps[step]!.body;
+  return got === body ? [] : [`step ${step + 1} body: expected ${JSON.stringify(body)}, got ${JSON.stringify(got)}`];
+}
+
+/** The case's families in the first scrape, push-time families left out (they are compared as usual). */
+function expectFamilies(ours: CaseTranscript, dc: ExpandedCase, lines: string[]): string[] {
+  const got = ours.scrapes[0]!.exposition.split('\n')
+    .filter((l) => l !== '' && !/push_(failure_)?time_seconds/.test(l));
+  const want = lines.map((l) => expandText(l, dc.jobPrefix, dc.metricPrefix));
+  return got.join('\n') === want.join('\n') ? [] : [`exposition: expected\n${want.join('\n')}\ngot\n${got.join('\n')}`];
+}
+
+const SERIES = '{instance="",job="{{J}}"}';
+
+export const KNOWN_DIFFERENCES: Readonly<Record<string, KnownDifference>> = {
+  'text-help-escaped-quote': {
+    reason: '1.5.1\'s parser rejects \\" in HELP; 1.11 (prometheus/common 0.69) reads it as a quote, and 1.11 wins',
+    checkOurs: (ours, dc) => [
+      ...expectStatuses(ours, [200]),
+      ...expectFamilies(ours, dc, ['# HELP {{M}}a say "hi"', '# TYPE {{M}}a untyped', `{{M}}a${SERIES} 1`]),
+    ],
+  },
+  'text-quoted-utf8-name': {
+    reason: '1.5.1 cannot parse the quoted-name syntax ("invalid metric name"); 1.11 parses it and rejects the '
+      + 'name under legacy validation, quoting it',
+    checkOurs: (ours, dc) => [
+      ...expectStatuses(ours, [400]),
+      ...expectBody(ours, 0, `text format parsing error in line 1: invalid metric name "${dc.metricPrefix}a.b"\n`),
+    ],
+  },
+  'content-type-json-parsed-as-text': {
+    reason: '1.5.1 says "invalid metric name" for a line starting with `{"a":`; 1.11\'s parser reads `"a"` as a '
+      + 'quoted name and reports the `:` after it',
+    checkOurs: (ours) => [
+      ...expectStatuses(ours, [400]),
+      ...expectBody(ours, 0, 'text format parsing error in line 1: unexpected end of metric name \':\'\n'),
+    ],
+  },
+  'histogram-float-counts': {
+    reason: '1.5.1 truncates non-integer histogram counts to integers; 1.11 keeps them (a float histogram)',
+    checkOurs: (ours, dc) => [
+      ...expectStatuses(ours, [200]),
+      ...expectFamilies(ours, dc, [
+        '# TYPE {{M}}h histogram', '{{M}}h_bucket{instance="",job="{{J}}",le="1"} 1.5',
+        '{{M}}h_bucket{instance="",job="{{J}}",le="+Inf"} 2.5', `{{M}}h_sum${SERIES} 3`, `{{M}}h_count${SERIES} 2.5`,
+      ]),
+    ],
+  },
+  'gauge-histogram-type': {
+    reason: '1.5.1\'s parser does not fold gauge_histogram samples (they become untyped families); 1.11 parses a '
+      + 'gauge histogram and renders it as `# TYPE x histogram`',
+    checkOurs: (ours, dc) => [
+      ...expectStatuses(ours, [200]),
+      ...expectFamilies(ours, dc, [
+        '# TYPE {{M}}gh histogram', '{{M}}gh_bucket{instance="",job="{{J}}",le="1"} 1',
+        '{{M}}gh_bucket{instance="",job="{{J}}",le="+Inf"} 2', `{{M}}gh_sum${SERIES} 1`, `{{M}}gh_count${SERIES} 2`,
+      ]),
+    ],
+  },
+  'gzip-uppercase-content-encoding': {
+    reason: '1.5.1 matches Content-Encoding case-sensitively (GZIP is ignored); 1.11 matches it case-insensitively',
+    checkOurs: (ours, dc) => [
+      ...expectStatuses(ours, [200]),
+      ...expectFamilies(ours, dc, ['# TYPE {{M}}a untyped', `{{M}}a${SERIES} 1`]),
+    ],
+  },
+  'own-go-metric-counter': {
+    reason: 'ours has no Go runtime metrics, so go_goroutines is an ordinary pushed name: no own-metric type clash',
+    checkOurs: (ours, dc) => [
+      ...expectStatuses(ours, [200, 202]),
+      ...expectFamilies(ours, dc, ['# TYPE go_goroutines counter', `go_goroutines${SERIES} 1`]),
+    ],
+  },
+  'own-go-metric-gauge': {
+    reason: 'ours has no Go runtime metrics, so the pushed go_goroutines keeps its own (absent) HELP instead of Go\'s',
+    checkOurs: (ours, dc) => [
+      ...expectStatuses(ours, [200]),
+      ...expectFamilies(ours, dc, ['# TYPE go_goroutines gauge', `go_goroutines${SERIES} 1`]),
+    ],
+  },
+};
