@@ -51,8 +51,6 @@ export const UNSUPPORTED_FEATURES: readonly UnsupportedFeature[] = [
   { inUse: (c) => c.systemdSocket, message: '--web.systemd-socket is not supported yet' },
   { inUse: (c) => c.externalUrl !== '', message: '--web.external-url is not supported yet' },
   { inUse: (c) => c.routePrefix !== '', message: '--web.route-prefix is not supported yet' },
-  { inUse: (c) => c.enableLifecycle, message: '--web.enable-lifecycle is not supported yet' },
-  { inUse: (c) => c.enableAdminApi, message: '--web.enable-admin-api is not supported yet' },
   {
     inUse: (c) => c.listenAddresses.some((a) => a.startsWith('vsock://')),
     message: '--web.listen-address with a vsock:// address is not supported yet',

@@ -11,7 +11,7 @@ import type { MemoryStore } from '../store/store.js';
 import type { Logger } from '../observe/logger.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
 import { parseGroupingKey, type GroupingLabels } from '../model/grouping-key.js';
-import { parseText } from '../format/text-parse.js';
+import { parseTextBody } from '../format/text-body.js';
 import { BodyError, GatewayError } from '../errors.js';
 import { sendEmpty, sendError } from './respond.js';
 
@@ -60,7 +60,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 async function decodeBody(req: IncomingMessage, raw: Buffer, limit: number): Promise<Buffer> {
   const encoding = (req.headers['content-encoding'] ?? '').toLowerCase();
   if (encoding === 'gzip') {
+    // Go's gzip.NewReader reads the 10-byte header first: nothing → EOF, a short read → unexpected EOF.
     if (raw.length === 0) throw new BodyError('EOF');
+    if (raw.length < 10) throw new BodyError('unexpected EOF');
     try {
       return await gunzipAsync(raw, limit > 0 ? { maxOutputLength: limit } : {});
     } catch (err) {
@@ -109,7 +111,7 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
     if (isProtobuf(req.headers['content-type'])) {
       throw new BodyError('protobuf-encoded pushes are not supported yet', 415);
     }
-    const families = parseText(body.toString('utf8'), { utf8Names: ctx.utf8Names });
+    const families = parseTextBody(body, { utf8Names: ctx.utf8Names });
     const failure = ctx.store.push({ labels, families, replace: method === 'PUT', timeMs: performance.timeOrigin + performance.now() });
     if (failure !== undefined) {
       ctx.logger.error('pushed metrics are invalid or inconsistent with existing metrics', {

@@ -69,7 +69,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
 
   const quit: RouteEntry = {
     run: (_req, res) => {
-      if (!config.enableLifecycle) { sendError(res, 403, 'Lifecycle API is not enabled.'); return; }
+      if (!config.enableLifecycle) { sendText(res, 403, 'Lifecycle API is not enabled.'); return; }
       sendText(res, 200, 'Requesting termination... Goodbye!');
       logger.warn('received termination request via web service, exiting gracefully...');
       deps.requestShutdown();
@@ -78,7 +78,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   router.add('PUT', `${prefix}/-/quit`, quit);
   router.add('POST', `${prefix}/-/quit`, quit);
   // The reference registers this one without the route prefix.
-  router.add('GET', '/-/quit', { run: (_req, res) => { sendError(res, 405, 'Only POST or PUT requests allowed.'); } });
+  router.add('GET', '/-/quit', { run: (_req, res) => { sendText(res, 405, 'Only POST or PUT requests allowed.'); } });
 
   router.addSubtree(`${prefix}/api/v1/`);
   if (config.enableAdminApi) {

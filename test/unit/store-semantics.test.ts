@@ -1,0 +1,149 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStore, type PushRequest } from '../../src/store/store.js';
+import { parseText } from '../../src/format/text-parse.js';
+import { OWN_TYPES } from '../../src/observe/self-metrics.js';
+import type { GroupingLabels } from '../../src/model/grouping-key.js';
+
+const T0 = 1_795_530_906_229.4362;
+
+function newStore(checkConsistency = true): MemoryStore {
+  return new MemoryStore({ checkConsistency, utf8Names: false, ownTypes: OWN_TYPES });
+}
+
+function req(labels: GroupingLabels, body: string, replace: boolean, timeMs = T0): PushRequest {
+  return { labels, families: parseText(body), replace, timeMs };
+}
+
+/** The pushed series lines (no HELP/TYPE, no timestamps gauges) of a store's rendered text. */
+function series(store: MemoryStore): string[] {
+  return store.renderText().body.split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('push_'));
+}
+
+describe('store push semantics (reference §3.4)', () => {
+  it('PUT replaces the whole group, POST only same-named families', () => {
+    const s = newStore();
+    assert.equal(s.push(req({ job: 'j' }, 'a{x="1"} 1\nb 2\n', true)), undefined);
+    assert.equal(s.push(req({ job: 'j' }, 'a{x="2"} 3\n', false)), undefined);
+    assert.deepEqual(series(s), ['a{instance="",job="j",x="2"} 3', 'b{instance="",job="j"} 2']);
+    assert.equal(s.push(req({ job: 'j' }, 'c 4\n', true)), undefined);
+    assert.deepEqual(series(s), ['c{instance="",job="j"} 4']);
+  });
+
+  it('an empty PUT keeps only the timestamp gauges; DELETE removes the group and nothing else', () => {
+    const s = newStore();
+    s.push(req({ job: 'j' }, 'a 1\n', true));
+    s.push(req({ job: 'j', instance: 'i' }, 'a 1\n', true));
+    s.push(req({ job: 'j' }, '', true));
+    assert.deepEqual(series(s), ['a{instance="i",job="j"} 1']);
+    assert.match(s.renderText().body, /push_time_seconds\{instance="",job="j"\} 1\.79553090622943\d*e\+09\n/);
+    assert.equal(s.deleteGroup({ job: 'j' }), true);
+    assert.equal(s.groupCount, 1);
+    assert.equal(s.deleteGroup({ job: 'nope' }), false);
+  });
+
+  it('URL labels override body labels, body instance survives, instance="" is added', () => {
+    const s = newStore();
+    s.push(req({ job: 'j9' }, 'y{job="other"} 1\nx{instance="i1"} 2\n', true));
+    assert.deepEqual(series(s), ['x{instance="i1",job="j9"} 2', 'y{instance="",job="j9"} 1']);
+  });
+
+  it('a rejected push creates the group with push_time 0 and a failure time, and changes nothing else', () => {
+    const s = newStore();
+    s.push(req({ job: 'a' }, '# TYPE tc counter\ntc 1\n', true));
+    const err = s.push(req({ job: 'b' }, '# TYPE tc gauge\ntc 1\n', true, T0 + 1000));
+    assert.ok(err);
+    assert.match(err.message, /^pushed metrics are invalid or inconsistent with existing metrics: collected metric "tc" \{ .*\} is not a COUNTER$/);
+    const b = s.getGroup({ job: 'b' })!;
+    assert.equal(b.gaugeValue('push_time_seconds'), 0);
+    assert.equal(b.gaugeValue('push_failure_time_seconds'), (T0 + 1000) / 1000);
+    assert.equal(b.lastPushSuccessful, false);
+    assert.deepEqual(series(s), ['tc{instance="",job="a"} 1']);
+  });
+
+  it('rejects timestamps, duplicates, __ labels, suffix collisions and own-metric type clashes', () => {
+    const s = newStore();
+    s.push(req({ job: 'a' }, '# TYPE s summary\ns_sum 1\ns_count 1\n', true));
+    const cases: [string, RegExp][] = [
+      ['x 1 123\n', /pushed metrics must not have timestamps/],
+      ['d{x="1"} 1\nd{x="1"} 2\n', /was collected before with the same name and label values/],
+      ['e{__x="1"} 1\n', /has a label with an invalid name: __x/],
+      ['s_count 1\n', /collected metric named "s_count" collides with previously collected summary named "s"/],
+      ['# TYPE process_open_fds counter\nprocess_open_fds 1\n', /gathered metric family process_open_fds has type COUNTER but should have GAUGE/],
+    ];
+    for (const [body, re] of cases) {
+      const err = s.push(req({ job: 'b' }, body, true));
+      assert.ok(err, body);
+      assert.match(err.message, re, body);
+    }
+    // Same series in another group with an extra grouping label is a duplicate too.
+    s.push(req({ job: 'c' }, 'dup{x="1"} 1\n', true));
+    assert.match(s.push(req({ job: 'c', x: '1' }, 'dup 1\n', true))!.message, /was collected before/);
+  });
+
+  it('wipe empties the store in one step and bumps the version', () => {
+    const s = newStore();
+    for (let i = 0; i < 1000; i++) s.push(req({ job: 'w', instance: `i${i}` }, 'a 1\n', true));
+    const v = s.version;
+    assert.equal(s.wipe(), 1000);
+    assert.equal(s.groupCount, 0);
+    assert.ok(s.version > v);
+    assert.equal(s.renderText().body, '');
+  });
+
+  it('re-pushing the same series updates the cached text in place', () => {
+    const s = newStore();
+    s.push(req({ job: 'j', instance: 'b' }, 'm 1\n', true));
+    s.push(req({ job: 'j', instance: 'a' }, 'm 2\n', true));
+    const first = s.renderText();
+    assert.equal(s.renderText(), first, 'unchanged store is served from cache');
+    s.push(req({ job: 'j', instance: 'b' }, 'm 3\n', true));
+    assert.deepEqual(series(s), ['m{instance="a",job="j"} 2', 'm{instance="b",job="j"} 3']);
+  });
+});
+
+describe('incremental consistency check agrees with a full check', () => {
+  // Deterministic pseudo-random generator so failures reproduce.
+  let seed = 42;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+  const names = ['a', 'a_count', 'a_sum', 'b', 'b_bucket'];
+  const types = ['counter', 'gauge', 'untyped', 'summary', 'histogram'];
+
+  function randomBody(): string {
+    let body = '';
+    const used = new Set<string>();
+    for (let i = rnd(3); i >= 0; i--) {
+      const name = names[rnd(names.length)]!;
+      if (used.has(name)) continue;
+      used.add(name);
+      const type = types[rnd(types.length)]!;
+      body += `# TYPE ${name} ${type}\n`;
+      const label = rnd(3) === 0 ? '' : `{x="${rnd(2)}"}`;
+      if (type === 'summary') body += `${name}_sum${label} 1\n${name}_count${label} 1\n`;
+      else if (type === 'histogram') body += `${name}_bucket{le="1"${label === '' ? '' : ',' + label.slice(1, -1)}} 1\n${name}_count${label} 1\n`;
+      else body += `${name}${label} 1\n`;
+      if (rnd(6) === 0) body += `${name}${label} 2\n`;
+    }
+    return body;
+  }
+
+  it('accepts exactly the pushes after which the whole store is consistent (300 random pushes)', () => {
+    const checked = newStore(true);
+    const accepted: PushRequest[] = [];
+    for (let i = 0; i < 300; i++) {
+      const labels: GroupingLabels = rnd(2) === 0 ? { job: `g${rnd(3)}` } : { job: `g${rnd(3)}`, x: `${rnd(2)}` };
+      const body = randomBody();
+      let families;
+      try { families = parseText(body); } catch { continue; }
+      const push: PushRequest = { labels, families, replace: rnd(2) === 0, timeMs: T0 + i };
+      const replay = newStore(false);
+      for (const p of [...accepted, push]) replay.push({ ...p, families: parseText(p.families === families ? body : bodies.get(p)!) });
+      const consistentAfter = replay.problems().length === 0;
+      const err = checked.push(push);
+      assert.equal(err === undefined, consistentAfter, `push ${i} to ${JSON.stringify(labels)}:\n${body}\nfull check: ${replay.problems().join('; ')}\nincremental: ${err?.message}`);
+      if (err === undefined) { accepted.push(push); bodies.set(push, body); }
+    }
+    assert.ok(accepted.length > 30, `enough accepted pushes to be meaningful (${accepted.length})`);
+  });
+  const bodies = new Map<PushRequest, string>();
+});
