@@ -11,6 +11,7 @@
 import { TextParseError } from '../errors.js';
 import type { Histogram, LabelPair, Metric, MetricFamily, MetricType } from '../model/metric.js';
 import { goFloatToUint64, isExactUint64, parseGoFloat, parseGoInt64 } from './float.js';
+import { goQuote } from '../model/go-quote.js';
 
 export interface TextParseOptions {
   /** Accept any non-empty UTF-8 metric and label name (quoted syntax); otherwise legacy names only. */
@@ -696,21 +697,4 @@ function goQuoteByte(s: string, p: number): string {
   return `'${String.fromCharCode(b)}'`;
 }
 
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
-
-/** Go's %q of a string (strconv.Quote): double-quoted, escaping quotes, backslashes and non-printables. */
-export function goQuote(str: string): string {
-  let out = '"';
-  for (const chr of str) {
-    const cp = chr.codePointAt(0)!;
-    if (cp === QUOTE) out += '\\"';
-    else if (cp === BACKSLASH) out += '\\\\';
-    else if (cp >= 0x20 && cp < 0x7f) out += chr;
-    else if (NAMED_ESCAPES[cp] !== undefined) out += NAMED_ESCAPES[cp];
-    else if (cp < 0x80) out += `\\x${hex(cp, 2)}`;
-    else if (PRINTABLE.test(chr)) out += chr;
-    else if (cp < 0x10000) out += `\\u${hex(cp, 4)}`;
-    else out += `\\U${hex(cp, 8)}`;
-  }
-  return out + '"';
-}
+export { goQuote };

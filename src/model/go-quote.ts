@@ -1,24 +1,26 @@
 /**
- * Go's %q rendering of a string (strconv.Quote), which the reference uses inside its error messages.
- * Printable runes stay as they are; quotes, backslashes and control characters are escaped.
+ * Go's %q rendering of a string (strconv.Quote), which the reference uses inside its error messages:
+ * double-quoted, escaping quotes, backslashes and non-printable runes.
  */
-export function goQuote(s: string): string {
+const NAMED_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r' };
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+
+function hex(c: number, width: number): string {
+  return c.toString(16).padStart(width, '0');
+}
+
+export function goQuote(str: string): string {
   let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (c === 7) out += '\\a';
-    else if (c === 8) out += '\\b';
-    else if (c === 12) out += '\\f';
-    else if (c === 10) out += '\\n';
-    else if (c === 13) out += '\\r';
-    else if (c === 9) out += '\\t';
-    else if (c === 11) out += '\\v';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (c === 0xfffd) out += '\\ufffd';
-    else if ((c >= 0x80 && c < 0xa0) || (c >= 0xd800 && c < 0xe000)) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += ch;
+  for (const chr of str) {
+    const cp = chr.codePointAt(0)!;
+    if (cp === 0x22) out += '\\"';
+    else if (cp === 0x5c) out += '\\\\';
+    else if (cp >= 0x20 && cp < 0x7f) out += chr;
+    else if (NAMED_ESCAPES[cp] !== undefined) out += NAMED_ESCAPES[cp];
+    else if (cp < 0x80) out += `\\x${hex(cp, 2)}`;
+    else if (PRINTABLE.test(chr)) out += chr;
+    else if (cp < 0x10000) out += `\\u${hex(cp, 4)}`;
+    else out += `\\U${hex(cp, 8)}`;
   }
   return out + '"';
 }

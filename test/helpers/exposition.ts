@@ -175,6 +175,11 @@ export function bodySignature(body: string): string {
   return `${CONSISTENCY_PREFIX}${multi[1]} error(s) occurred:\n* ${problems.join('\n* ')}\n`;
 }
 
+/** A consistency-error body cut after its fixed prefix; any other body unchanged. */
+export function consistencyHead(body: string): string {
+  return body.startsWith(CONSISTENCY_PREFIX) ? CONSISTENCY_PREFIX : body;
+}
+
 /** A short line-oriented diff: the first differing line with two lines of context from each side. */
 export function shortDiff(expected: string, actual: string, maxLines = 12): string {
   const a = expected.split('\n');

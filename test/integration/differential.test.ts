@@ -18,7 +18,7 @@ const startSubject = (): Promise<RunningGateway> => (selfCheck ? startReference(
 
 async function runCase(ref: RunningGateway, ours: RunningGateway, dc: ExpandedCase): Promise<void> {
   const [r, o] = await Promise.all([replayCase(ref.url, dc), replayCase(ours.url, dc)]);
-  const diffs = compareTranscripts(r, o);
+  const diffs = compareTranscripts(r, o, dc);
   const known = selfCheck ? undefined : KNOWN_DIFFERENCES[dc.name];
   if (known === undefined) {
     assert.deepEqual(diffs, [], `${dc.name} differs from the reference:\n${diffs.join('\n')}`);

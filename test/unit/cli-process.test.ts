@@ -86,11 +86,11 @@ test('flags whose features are not built yet stop the start with a clear error',
   assert.notEqual(r.status, 0);
   assert.equal(r.stdout, '');
   assert.equal(r.stderr, 'pushgateway: error: --persistence.file is not supported yet\n');
-  const two = runCli('--web.enable-lifecycle', '--web.enable-admin-api', '--web.listen-address=127.0.0.1:1');
+  const two = runCli('--push.enable-utf8-names', '--web.systemd-socket', '--web.listen-address=127.0.0.1:1');
   assert.notEqual(two.status, 0);
   assert.deepEqual(two.stderr.trimEnd().split('\n'), [
-    'pushgateway: error: --web.enable-lifecycle is not supported yet',
-    'pushgateway: error: --web.enable-admin-api is not supported yet',
+    'pushgateway: error: --push.enable-utf8-names is not supported yet',
+    'pushgateway: error: --web.systemd-socket is not supported yet',
   ]);
 });
 
