@@ -49,8 +49,6 @@ export const UNSUPPORTED_FEATURES: readonly UnsupportedFeature[] = [
   { inUse: (c) => c.persistenceFile !== '', message: '--persistence.file is not supported yet' },
   { inUse: (c) => c.enableUtf8Names, message: '--push.enable-utf8-names is not supported yet' },
   { inUse: (c) => c.systemdSocket, message: '--web.systemd-socket is not supported yet' },
-  { inUse: (c) => c.externalUrl !== '', message: '--web.external-url is not supported yet' },
-  { inUse: (c) => c.routePrefix !== '', message: '--web.route-prefix is not supported yet' },
   {
     inUse: (c) => c.listenAddresses.some((a) => a.startsWith('vsock://')),
     message: '--web.listen-address with a vsock:// address is not supported yet',

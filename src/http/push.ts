@@ -12,7 +12,7 @@ import type { Logger } from '../observe/logger.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
 import { parseGroupingKey, type GroupingLabels } from '../model/grouping-key.js';
 import { parseTextBody } from '../format/text-body.js';
-import { BodyError, GatewayError } from '../errors.js';
+import { BodyError, GatewayError, formatProblems } from '../errors.js';
 import { sendEmpty, sendError } from './respond.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -115,10 +115,14 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
     const failure = ctx.store.push({ labels, families, replace: method === 'PUT', timeMs: performance.timeOrigin + performance.now() });
     if (failure !== undefined) {
       ctx.logger.error('pushed metrics are invalid or inconsistent with existing metrics', {
-        method, source: remote(req), err: failure.message,
+        method, source: remote(req), err: formatProblems(failure.problems),
       });
-      sendError(res, failure.status, failure.message);
-      return failure.status;
+      // Unchecked pushes are answered 202 whatever the store says: the reference has already answered
+      // before it processes them, and records the failure only in push_failure_time_seconds.
+      if (ctx.checkConsistency) {
+        sendError(res, failure.status, failure.message);
+        return failure.status;
+      }
     }
   } catch (err) {
     return reject(ctx, req, res, err, 'failed to parse push body');

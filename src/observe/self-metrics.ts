@@ -120,10 +120,13 @@ export class SelfMetrics {
         name: 'pushgateway_http_requests_total',
         help: 'Total HTTP requests processed by the Pushgateway, excluding scrapes.',
         type: 'COUNTER',
-        metrics: [...this.requests.values()].map((r) => ({
-          labels: [{ name: 'code', value: r.code }, { name: 'handler', value: r.handler }, { name: 'method', value: r.method }],
-          value: r.n,
-        })),
+        // client_golang sorts a family's series by label values; code, handler, method is that order.
+        metrics: [...this.requests.values()]
+          .sort((a, b) => compareTuples([a.code, a.handler, a.method], [b.code, b.handler, b.method]))
+          .map((r) => ({
+            labels: [{ name: 'code', value: r.code }, { name: 'handler', value: r.handler }, { name: 'method', value: r.method }],
+            value: r.n,
+          })),
       });
     }
     if (this.durations.size > 0) {
@@ -180,6 +183,11 @@ function summaryFamily(name: string, help: string, byMethod: Map<string, WindowS
       summary: { sampleCount: s.count, sampleSum: s.sum, quantiles: s.quantiles(now) },
     })),
   };
+}
+
+function compareTuples(a: string[], b: string[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
 }
 
 function goArch(): string {

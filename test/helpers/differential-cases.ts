@@ -9,10 +9,13 @@
  * `{{b64pad:TEXT}}` are the URL-safe base64 of TEXT without and with padding (after expanding J/M).
  */
 import http from 'node:http';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
-  bodySignature, consistencyHead, normaliseContentType, normaliseExposition, shortDiff,
+  compareTranscripts, normaliseContentType, normaliseExposition,
+  type CaseTranscript, type ScrapeResult, type StepResult,
 } from './exposition.js';
+
+export { compareTranscripts, type CaseTranscript, type ScrapeResult, type StepResult };
 
 export interface Step {
   method: string;
@@ -25,6 +28,26 @@ export interface Step {
   chunked?: boolean;
   /** Compare the exposition after this step too (the last step is always followed by one). */
   scrape?: boolean;
+  /** A length-delimited protobuf body, encoded after placeholder expansion (lengths depend on it). */
+  pb?: PbFamily[];
+  /** Drop this many bytes from the end of the encoded protobuf body (a truncated stream). */
+  pbTruncate?: number;
+}
+
+/** The subset of io.prometheus.client.MetricFamily the cases push. */
+export interface PbFamily {
+  name: string;
+  help?: string;
+  type: 'COUNTER' | 'GAUGE' | 'SUMMARY' | 'UNTYPED' | 'HISTOGRAM';
+  metrics: PbMetric[];
+}
+
+export interface PbMetric {
+  labels?: [string, string][];
+  value?: number;
+  timestampMs?: number;
+  summary?: { count: number; sum: number; quantiles: [number, number][] };
+  histogram?: { count: number; sum: number; buckets: [number, number][] };
 }
 
 export interface DiffCase {
@@ -41,6 +64,8 @@ export interface DiffCase {
    * compared up to the `existing metrics: ` prefix only (the status is still compared).
    */
   unstableErrorDetail?: string;
+  /** Request headers for the case's scrapes of /metrics (content negotiation, compression). */
+  scrapeHeaders?: Record<string, string>;
 }
 
 export interface ExpandedCase extends Omit<DiffCase, 'steps'> {
@@ -145,6 +170,19 @@ const paths: DiffCase[] = [
   c('path-job-with-at-sign', [put('/metrics/job/{{J}}@x/l/v@z', text('{{M}}a 1'))]),
   c('path-label-name-with-at-sign', [put(`${G}/l@y/v`, text('{{M}}a 1'))]),
   c('path-job-with-colon-and-tilde', [put('/metrics/job/{{J}}:x~y/l/a:b', text('{{M}}a 1'))]),
+  c('path-equals-and-semicolon', [put('/metrics/job/{{J}}=x;y/l/a=b;c', text('{{M}}a 1'))]),
+  c('path-percent-encoded-percent', [put(`${G}/pct/100%25`, text('{{M}}a 1'))]),
+  c('path-query-string-ignored', [put(`${G}/instance/q?x=1&y=%2F`, text('{{M}}a 1')), del(`${G}/instance/q?z`)]),
+  c('path-encoded-dotdot', [put(`${G}/a/%2e%2e/b/c`, text('{{M}}a 1'))]),
+  c('path-encoded-double-slash', [put(`${G}/a%2F%2Fb/c`, text('{{M}}a 1'))]),
+  c('path-invalid-percent-encoding', [put(`${G}/x/%zz`, text('{{M}}a 1'))]),
+  c('path-wrong-case-redirects', [put('/METRICS/job/{{J}}', text('{{M}}a 1')), get('/Metrics')]),
+  c('path-unsupported-method-405', [req('PATCH')(G, text('{{M}}a 1')), req('PATCH')('/metrics')]),
+  c('path-b64-job-trailing-slash', [put('/metrics/job@base64/{{b64:{{J}}/t}}/', text('{{M}}a 1'))]),
+  c('path-b64-empty-value-without-padding', [put(`${G}/e@base64/`, text('{{M}}a 1'))]),
+  c('grouping-key-label-order-irrelevant', [
+    put(`${G}/b/1/a/2`, text('{{M}}a 1')), put(`${G}/a/2/b/1`, text('{{M}}b 2'), { scrape: true }), del(`${G}/b/1/a/2`),
+  ]),
 ];
 
 const base64: DiffCase[] = [
@@ -253,6 +291,15 @@ const textFormat: DiffCase[] = [
   )),
   push1('text-families-sorted-by-name', text('{{M}}zz 1', '{{M}}a 2', '{{M}}B 3', '{{M}}_ 4', '{{M}}a_b 5')),
   push1('text-duplicate-series', text('{{M}}a{x="1"} 1', '{{M}}a{x="1"} 2')),
+  push1('text-help-trailing-spaces', text('# HELP {{M}}a  two leading, two trailing  ', '{{M}}a 1')),
+  push1('text-type-trailing-space', text('# TYPE {{M}}a gauge ', '{{M}}a 1')),
+  push1('text-only-comments-body', text('# HELP {{M}}a nothing', '# just words')),
+  push1('text-whitespace-only-body', '   \n\t\n'),
+  push1('text-nul-byte-in-label-value', text('{{M}}a{v="a\u0000b"} 1')),
+  push1('text-empty-label-value', text('{{M}}a{x=""} 1', '{{M}}a{x="1"} 2', '{{M}}b{instance=""} 3')),
+  push1('text-unicode-escape-in-label-value', text('{{M}}a{v="\\u00e9"} 1')),
+  push1('text-negative-counter', text('# TYPE {{M}}c counter', '{{M}}c -5')),
+  push1('text-long-metric-name', text(`{{M}}${'n'.repeat(300)} 1`)),
   push1('text-nondefault-series-interleaved', text('{{M}}a{x="2"} 1', '{{M}}b 1', '{{M}}a{x="1"} 2')),
 ];
 
@@ -295,6 +342,15 @@ const summariesAndHistograms: DiffCase[] = [
   push1('histogram-with-labels', text(
     '# TYPE {{M}}h histogram', '{{M}}h_bucket{p="/b",le="1"} 1', '{{M}}h_bucket{p="/a",le="1"} 2',
     '{{M}}h_count{p="/b"} 1', '{{M}}h_count{p="/a"} 2', '{{M}}h_sum{p="/a"} 0.5',
+  )),
+  push1('histogram-buckets-unsorted', text(
+    '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="+Inf"} 3', '{{M}}h_bucket{le="1"} 1', '{{M}}h_sum 2', '{{M}}h_count 3',
+  )),
+  push1('histogram-duplicate-le', text(
+    '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1"} 1', '{{M}}h_bucket{le="1"} 2', '{{M}}h_count 2',
+  )),
+  push1('summary-quantiles-unsorted', text(
+    '# TYPE {{M}}s summary', '{{M}}s{quantile="0.9"} 3', '{{M}}s{quantile="0.1"} 1', '{{M}}s{quantile="0.5"} 2', '{{M}}s_count 3',
   )),
   push1('gauge-histogram-type', text(
     '# TYPE {{M}}gh gauge_histogram', '{{M}}gh_bucket{le="1"} 1', '{{M}}gh_bucket{le="+Inf"} 2', '{{M}}gh_count 2', '{{M}}gh_sum 1',
@@ -353,6 +409,16 @@ const consistency: DiffCase[] = [
     put(`${G}-1`, text('# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1"} 1', '{{M}}h_count 1')),
     put(`${G}-2`, text('{{M}}h_bucket 1')),
   ]),
+  c('suffix-collision-histogram-sum', [
+    put(`${G}-1`, text('# TYPE {{M}}h histogram', '{{M}}h_count 1')), put(`${G}-2`, text('# TYPE {{M}}h_sum gauge', '{{M}}h_sum 2')),
+  ]),
+  c('summary-and-bucket-gauge-coexist', [
+    put(`${G}-1`, text('# TYPE {{M}}s summary', '{{M}}s_count 1')), put(`${G}-2`, text('{{M}}s_bucket 2')),
+  ]),
+  c('failed-push-group-deleted', [
+    put(`${G}-1`, text('# TYPE {{M}}t counter', '{{M}}t 1')), put(`${G}-2`, text('{{M}}t 2'), { scrape: true }),
+    del(`${G}-2`),
+  ]),
   push1('suffix-collision-within-push', text('{{M}}s_count 1', '# TYPE {{M}}s summary', '{{M}}s{quantile="0.5"} 1', '{{M}}s_sum 2')),
   c('failed-push-creates-group', [
     put(`${G}-1`, text('# TYPE {{M}}t counter', '{{M}}t 1')), put(`${G}-2/instance/i`, text('# TYPE {{M}}t gauge', '{{M}}t 2')),
@@ -401,8 +467,6 @@ const clients: DiffCase[] = [
   c('gzip-header-short-plain-body', [put(G, text('{{M}}a 1'), { headers: { 'Content-Encoding': 'gzip' } })]),
   c('gzip-header-plain-body', [put(G, text('{{M}}a 1', '{{M}}b 2'), { headers: { 'Content-Encoding': 'gzip' } })]),
   c('gzip-header-empty-body', [put(G, '', { headers: { 'Content-Encoding': 'gzip' } })]),
-  c('gzip-truncated-body', [put(G, gzipSync(text('{{M}}a 1', '{{M}}b 2')).subarray(0, 20),
-    { headers: { 'Content-Encoding': 'gzip' } })]),
   c('gzip-post-delete-sequence', [
     post(G, text('{{M}}a 1'), { gzip: true, headers: { 'Content-Encoding': 'gzip' } }),
     post(G, text('{{M}}b 2'), { gzip: true, headers: { 'Content-Encoding': 'gzip' }, scrape: true }),
@@ -417,11 +481,116 @@ const clients: DiffCase[] = [
   c('content-type-none', [put(G, text('{{M}}a 1'))]),
 ];
 
+const PB_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
+const pbPush = (method: string, path: string, pb: PbFamily[], extra: Partial<Step> = {}): Step =>
+  ({ method, path, pb, headers: { 'Content-Type': PB_TYPE }, ...extra });
+
+const protobuf: DiffCase[] = [
+  c('pb-gauge-counter-untyped', [pbPush('PUT', G, [
+    { name: '{{M}}g', help: 'A gauge.', type: 'GAUGE', metrics: [{ labels: [['l', 'v']], value: 2.5 }, { value: 1 }] },
+    { name: '{{M}}c', type: 'COUNTER', metrics: [{ value: 7 }] },
+    { name: '{{M}}u', type: 'UNTYPED', metrics: [{ value: -1e-7 }] },
+  ])]),
+  c('pb-summary-and-histogram', [pbPush('PUT', G, [
+    { name: '{{M}}s', type: 'SUMMARY', metrics: [{ summary: { count: 3, sum: 1.5, quantiles: [[0.5, 0.4], [0.9, 1]] } }] },
+    { name: '{{M}}h', type: 'HISTOGRAM', metrics: [{ histogram: { count: 4, sum: 2, buckets: [[0.1, 1], [1, 3]] } }] },
+  ])]),
+  c('pb-duplicate-family-last-wins', [pbPush('PUT', G, [
+    { name: '{{M}}d', type: 'GAUGE', metrics: [{ value: 1 }] }, { name: '{{M}}d', type: 'GAUGE', metrics: [{ value: 2 }] },
+  ])]),
+  c('pb-labels-overwritten-by-url', [pbPush('PUT', `${G}/instance/i`, [
+    { name: '{{M}}g', type: 'GAUGE', metrics: [{ labels: [['job', 'x'], ['instance', 'y'], ['z', '1']], value: 1 }] },
+  ])]),
+  c('pb-post-merges', [
+    pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }]),
+    pbPush('POST', G, [{ name: '{{M}}b', type: 'COUNTER', metrics: [{ value: 2 }] }]),
+  ]),
+  c('pb-empty-body', [pbPush('PUT', G, [])]),
+  c('pb-truncated-stream', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
+    { pbTruncate: 3 })]),
+  c('pb-timestamp-rejected', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1, timestampMs: 1000 }] }])]),
+  c('pb-type-clash-with-text-group', [
+    put(`${G}-t`, text('# TYPE {{M}}t counter', '{{M}}t 1')),
+    pbPush('PUT', `${G}-p`, [{ name: '{{M}}t', type: 'GAUGE', metrics: [{ value: 1 }] }]),
+  ]),
+  c('pb-content-type-params-reordered', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
+    { headers: { 'Content-Type': 'application/vnd.google.protobuf; encoding=delimited; proto=io.prometheus.client.MetricFamily' } })]),
+  c('pb-gzip-compressed', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
+    { gzip: true, headers: { 'Content-Type': PB_TYPE, 'Content-Encoding': 'gzip' } })]),
+  c('pb-body-without-protobuf-content-type', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
+    { headers: { 'Content-Type': 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=text' } })]),
+];
+
+const scrapes: DiffCase[] = [
+  c('scrape-accept-openmetrics', [put(G, text('# TYPE {{M}}c counter', '{{M}}c 1'))],
+    { scrapeHeaders: { Accept: 'application/openmetrics-text; version=1.0.0; charset=utf-8' } }),
+  c('scrape-accept-encoding-gzip', [put(G, text('{{M}}a 1'))], { scrapeHeaders: { 'Accept-Encoding': 'gzip' } }),
+  c('scrape-accept-protobuf', [put(G, text('{{M}}a 1'))], {
+    scrapeHeaders: { Accept: 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited' },
+  }),
+  c('scrape-accept-text-wildcard', [put(G, text('{{M}}a 1'))], { scrapeHeaders: { Accept: 'text/*;q=0.9, */*;q=0.1' } }),
+];
+
 /** Every case, in the order the suite runs them. */
 export const CASES: readonly DiffCase[] = [
   ...basics, ...paths, ...base64, ...groupingLabels, ...textFormat, ...summariesAndHistograms, ...consistency,
-  ...clients,
+  ...clients, ...protobuf, ...scrapes,
 ];
+
+// ---------------------------------------------------------------------------------------------------
+// Protobuf encoding (just enough of metrics.proto to push; field numbers from client_model)
+
+const PB_TYPES = { COUNTER: 0, GAUGE: 1, SUMMARY: 2, UNTYPED: 3, HISTOGRAM: 4 } as const;
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  let v = BigInt(n);
+  do {
+    const byte = Number(v & 0x7fn);
+    v >>= 7n;
+    out.push(v === 0n ? byte : byte | 0x80);
+  } while (v !== 0n);
+  return Buffer.from(out);
+}
+
+const tag = (field: number, wireType: number): Buffer => varint((field << 3) | wireType);
+const pbBytes = (field: number, b: Buffer): Buffer => Buffer.concat([tag(field, 2), varint(b.length), b]);
+const pbString = (field: number, v: string): Buffer => pbBytes(field, Buffer.from(v, 'utf8'));
+const pbVarint = (field: number, v: number): Buffer => Buffer.concat([tag(field, 0), varint(v)]);
+function pbDouble(field: number, v: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeDoubleLE(v);
+  return Buffer.concat([tag(field, 1), b]);
+}
+
+function encodeMetric(m: PbMetric, type: PbFamily['type']): Buffer {
+  const parts = (m.labels ?? []).map(([n, v]) => pbBytes(1, Buffer.concat([pbString(1, n), pbString(2, v)])));
+  if (m.value !== undefined) {
+    const field = type === 'GAUGE' ? 2 : type === 'COUNTER' ? 3 : 5;
+    parts.push(pbBytes(field, pbDouble(1, m.value)));
+  }
+  if (m.summary !== undefined) {
+    const q = m.summary.quantiles.map(([qq, v]) => pbBytes(3, Buffer.concat([pbDouble(1, qq), pbDouble(2, v)])));
+    parts.push(pbBytes(4, Buffer.concat([pbVarint(1, m.summary.count), pbDouble(2, m.summary.sum), ...q])));
+  }
+  if (m.histogram !== undefined) {
+    const bk = m.histogram.buckets.map(([le, n]) => pbBytes(3, Buffer.concat([pbVarint(1, n), pbDouble(2, le)])));
+    parts.push(pbBytes(7, Buffer.concat([pbVarint(1, m.histogram.count), pbDouble(2, m.histogram.sum), ...bk])));
+  }
+  if (m.timestampMs !== undefined) parts.push(pbVarint(6, m.timestampMs));
+  return Buffer.concat(parts);
+}
+
+/** Families as a varint-length-delimited MetricFamily stream, the Go client's push format. */
+export function encodeDelimited(families: PbFamily[]): Buffer {
+  return Buffer.concat(families.map((f) => {
+    const msg = Buffer.concat([
+      pbString(1, f.name), ...(f.help === undefined ? [] : [pbString(2, f.help)]), pbVarint(3, PB_TYPES[f.type]),
+      ...f.metrics.map((m) => pbBytes(4, encodeMetric(m, f.type))),
+    ]);
+    return Buffer.concat([varint(msg.length), msg]);
+  }));
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Expansion
@@ -449,8 +618,16 @@ export function expandCase(dc: DiffCase, index: number): ExpandedCase {
     metricPrefix,
     dropHelp: dc.dropHelp?.map(x),
     steps: dc.steps.map((s) => {
-      let body = typeof s.body === 'string' ? Buffer.from(x(s.body), 'utf8')
+      let body: Buffer | undefined = typeof s.body === 'string' ? Buffer.from(x(s.body), 'utf8')
         : s.body === undefined ? undefined : Buffer.from(x(s.body.toString('latin1')), 'latin1');
+      if (s.pb !== undefined) {
+        const families = s.pb.map((f) => ({
+          ...f, name: x(f.name), ...(f.help === undefined ? {} : { help: x(f.help) }),
+          metrics: f.metrics.map((m) => ({ ...m, labels: m.labels?.map(([n, v]): [string, string] => [x(n), x(v)]) })),
+        }));
+        const encoded = encodeDelimited(families);
+        body = encoded.subarray(0, encoded.length - (s.pbTruncate ?? 0));
+      }
       if (s.gzip === true && body !== undefined) body = gzipSync(body);
       return { ...s, path: x(s.path), body };
     }),
@@ -459,30 +636,6 @@ export function expandCase(dc: DiffCase, index: number): ExpandedCase {
 
 // ---------------------------------------------------------------------------------------------------
 // Replay
-
-export interface StepResult {
-  status: number;
-  allow?: string;
-  location?: string;
-  contentType?: string;
-  /** The body bytes decoded as latin1 (one char per byte), so comparisons are byte-exact. */
-  body: string;
-  /** Set when the request failed at the transport level (e.g. the server hung and we timed out). */
-  error?: string;
-}
-
-export interface ScrapeResult {
-  afterStep: number;
-  status: number;
-  contentType: string;
-  /** The case's part of the exposition, push times masked (see normaliseExposition). */
-  exposition: string;
-}
-
-export interface CaseTranscript {
-  steps: StepResult[];
-  scrapes: ScrapeResult[];
-}
 
 const REQUEST_TIMEOUT_MS = 5_000;
 
@@ -498,13 +651,23 @@ export function sendRaw(baseUrl: string, step: ExpandedCase['steps'][number]): P
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => resolve({
-        status: res.statusCode ?? 0,
-        ...(res.headers.allow === undefined ? {} : { allow: res.headers.allow }),
-        ...(res.headers.location === undefined ? {} : { location: res.headers.location }),
-        ...(res.headers['content-type'] === undefined ? {} : { contentType: res.headers['content-type'] }),
-        body: Buffer.concat(chunks).toString('latin1'),
-      }));
+      res.on('end', () => {
+        const encoding = res.headers['content-encoding'];
+        let body = Buffer.concat(chunks);
+        try {
+          if (encoding === 'gzip') body = gunzipSync(body);
+        } catch (err) {
+          return resolve({ status: res.statusCode ?? 0, body: '', error: `bad gzip response: ${String(err)}` });
+        }
+        resolve({
+          status: res.statusCode ?? 0,
+          ...(res.headers.allow === undefined ? {} : { allow: res.headers.allow }),
+          ...(res.headers.location === undefined ? {} : { location: res.headers.location }),
+          ...(res.headers['content-type'] === undefined ? {} : { contentType: res.headers['content-type'] }),
+          ...(encoding === undefined ? {} : { contentEncoding: encoding }),
+          body: body.toString('latin1'),
+        });
+      });
       res.on('error', (err) => resolve({ status: 0, body: '', error: String(err) }));
     });
     r.on('timeout', () => r.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
@@ -522,14 +685,16 @@ const BARRIER: ExpandedCase['steps'][number] = { method: 'POST', path: '/metrics
 
 async function scrape(baseUrl: string, dc: ExpandedCase, afterStep: number): Promise<ScrapeResult> {
   await sendRaw(baseUrl, BARRIER);
-  const res = await sendRaw(baseUrl, { method: 'GET', path: '/metrics' });
-  const exposition = normaliseExposition(res.body, {
+  const res = await sendRaw(baseUrl, { method: 'GET', path: '/metrics', headers: dc.scrapeHeaders ?? {} });
+  const contentType = normaliseContentType(res.contentType);
+  // Binary (protobuf) expositions are compared by Content-Type only.
+  const exposition = !contentType.startsWith('text/plain') ? `<${contentType} body>` : normaliseExposition(res.body, {
     ownsFamily: (name) => name.startsWith(dc.metricPrefix),
     ownsJob: (job) => job.startsWith(dc.jobPrefix),
     ...(dc.sharedFamilies === undefined ? {} : { sharedFamilies: dc.sharedFamilies }),
     ...(dc.dropHelp === undefined ? {} : { dropHelp: dc.dropHelp }),
   });
-  return { afterStep, status: res.status, contentType: normaliseContentType(res.contentType), exposition };
+  return { afterStep, status: res.status, contentType, contentEncoding: res.contentEncoding ?? '', exposition };
 }
 
 /** Runs a case's steps in order against one gateway, scraping where the case asks and at the end. */
@@ -544,57 +709,12 @@ export async function replayCase(baseUrl: string, dc: ExpandedCase): Promise<Cas
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Comparison
-
-function compareStep(i: number, ref: StepResult, ours: StepResult, unstableDetail: boolean): string[] {
-  const diffs: string[] = [];
-  const tag = `step ${i + 1}`;
-  if (ref.error !== undefined || ours.error !== undefined) {
-    diffs.push(`${tag}: transport error ref=${ref.error ?? 'none'} ours=${ours.error ?? 'none'}`);
-  }
-  if (ref.status !== ours.status) diffs.push(`${tag}: status ref=${ref.status} ours=${ours.status}`);
-  for (const h of ['allow', 'location'] as const) {
-    if (ref[h] !== ours[h]) diffs.push(`${tag}: ${h} header ref=${JSON.stringify(ref[h])} ours=${JSON.stringify(ours[h])}`);
-  }
-  if ((ref.body !== '' || ours.body !== '') && ref.contentType !== ours.contentType) {
-    diffs.push(`${tag}: content-type ref=${JSON.stringify(ref.contentType)} ours=${JSON.stringify(ours.contentType)}`);
-  }
-  const signature = unstableDetail ? consistencyHead : bodySignature;
-  const rb = signature(ref.body);
-  const ob = signature(ours.body);
-  if (rb !== ob) diffs.push(`${tag}: body ref=${JSON.stringify(rb)} ours=${JSON.stringify(ob)}`);
-  return diffs;
-}
-
-function compareScrape(ref: ScrapeResult, ours: ScrapeResult): string[] {
-  const diffs: string[] = [];
-  const tag = `scrape after step ${ref.afterStep + 1}`;
-  if (ref.status !== ours.status) diffs.push(`${tag}: status ref=${ref.status} ours=${ours.status}`);
-  if (ref.contentType !== ours.contentType) {
-    diffs.push(`${tag}: content-type ref=${JSON.stringify(ref.contentType)} ours=${JSON.stringify(ours.contentType)}`);
-  }
-  if (ref.exposition !== ours.exposition) {
-    diffs.push(`${tag}: exposition differs, ${shortDiff(ref.exposition, ours.exposition)}`);
-  }
-  return diffs;
-}
-
-/** Every difference between two transcripts of the same case, one human-readable line (or block) each. */
-export function compareTranscripts(ref: CaseTranscript, ours: CaseTranscript, dc?: DiffCase): string[] {
-  const diffs: string[] = [];
-  const unstable = dc?.unstableErrorDetail !== undefined;
-  ref.steps.forEach((r, i) => diffs.push(...compareStep(i, r, ours.steps[i]!, unstable)));
-  ref.scrapes.forEach((r, i) => diffs.push(...compareScrape(r, ours.scrapes[i]!)));
-  return diffs;
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Known differences: reported, not failed, but ours is still held to a stated expectation.
 
 export interface KnownDifference {
   reason: string;
   /** Problems with our transcript measured against what we expect of ours (empty = as expected). */
-  checkOurs(ours: CaseTranscript, dc: ExpandedCase): string[];
+  checkOurs(ours: CaseTranscript, dc: ExpandedCase, ref: CaseTranscript): string[];
 }
 
 function expectStatuses(ours: CaseTranscript, statuses: number[]): string[] {
@@ -617,7 +737,24 @@ function expectFamilies(ours: CaseTranscript, dc: ExpandedCase, lines: string[])
 
 const SERIES = '{instance="",job="{{J}}"}';
 
+/**
+ * Protobuf pushes are not implemented yet: ours must refuse them with 415 naming protobuf; once any
+ * protobuf step is accepted the case must match the reference in full.
+ */
+const PROTOBUF_PENDING: KnownDifference = {
+  reason: 'protobuf pushes are not implemented yet (ours answers 415)',
+  checkOurs: (ours, dc, ref) => {
+    const pending = dc.steps.some((s, i) => s.pb !== undefined && ours.steps[i]!.status === 415
+      && /protobuf/i.test(ours.steps[i]!.body));
+    return pending ? [] : compareTranscripts(ref, ours, dc.unstableErrorDetail !== undefined);
+  },
+};
+
+const PROTOBUF_CASES = CASES.filter((dc) => dc.steps.some((s) => s.pb !== undefined)
+  && dc.name !== 'pb-body-without-protobuf-content-type').map((dc) => dc.name);
+
 export const KNOWN_DIFFERENCES: Readonly<Record<string, KnownDifference>> = {
+  ...Object.fromEntries(PROTOBUF_CASES.map((name) => [name, PROTOBUF_PENDING])),
   'text-help-escaped-quote': {
     reason: '1.5.1\'s parser rejects \\" in HELP; 1.11 (prometheus/common 0.69) reads it as a quote, and 1.11 wins',
     checkOurs: (ours, dc) => [

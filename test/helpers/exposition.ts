@@ -191,3 +191,77 @@ export function shortDiff(expected: string, actual: string, maxLines = 12): stri
     .map((l, k) => `${from + k === i ? '>' : ' '}${tag} ${JSON.stringify(l)}`).join('\n');
   return `first difference at line ${i + 1}\n${show(a, 'ref ')}\n${show(b, 'ours')}`;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Transcripts of a replayed case and their comparison
+
+export interface StepResult {
+  status: number;
+  allow?: string;
+  location?: string;
+  contentType?: string;
+  contentEncoding?: string;
+  /** The body bytes (gunzipped when Content-Encoding says gzip) decoded as latin1 (one char per byte), so comparisons are byte-exact. */
+  body: string;
+  /** Set when the request failed at the transport level (e.g. the server hung and we timed out). */
+  error?: string;
+}
+
+export interface ScrapeResult {
+  afterStep: number;
+  status: number;
+  contentType: string;
+  contentEncoding: string;
+  /** The case's part of the exposition, push times masked (see normaliseExposition). */
+  exposition: string;
+}
+
+export interface CaseTranscript {
+  steps: StepResult[];
+  scrapes: ScrapeResult[];
+}
+
+
+function compareStep(i: number, ref: StepResult, ours: StepResult, unstableDetail: boolean): string[] {
+  const diffs: string[] = [];
+  const tag = `step ${i + 1}`;
+  if (ref.error !== undefined || ours.error !== undefined) {
+    diffs.push(`${tag}: transport error ref=${ref.error ?? 'none'} ours=${ours.error ?? 'none'}`);
+  }
+  if (ref.status !== ours.status) diffs.push(`${tag}: status ref=${ref.status} ours=${ours.status}`);
+  for (const h of ['allow', 'location'] as const) {
+    if (ref[h] !== ours[h]) diffs.push(`${tag}: ${h} header ref=${JSON.stringify(ref[h])} ours=${JSON.stringify(ours[h])}`);
+  }
+  if ((ref.body !== '' || ours.body !== '') && ref.contentType !== ours.contentType) {
+    diffs.push(`${tag}: content-type ref=${JSON.stringify(ref.contentType)} ours=${JSON.stringify(ours.contentType)}`);
+  }
+  const signature = unstableDetail ? consistencyHead : bodySignature;
+  const rb = signature(ref.body);
+  const ob = signature(ours.body);
+  if (rb !== ob) diffs.push(`${tag}: body ref=${JSON.stringify(rb)} ours=${JSON.stringify(ob)}`);
+  return diffs;
+}
+
+function compareScrape(ref: ScrapeResult, ours: ScrapeResult): string[] {
+  const diffs: string[] = [];
+  const tag = `scrape after step ${ref.afterStep + 1}`;
+  if (ref.status !== ours.status) diffs.push(`${tag}: status ref=${ref.status} ours=${ours.status}`);
+  for (const h of ['contentType', 'contentEncoding'] as const) {
+    if (ref[h] !== ours[h]) diffs.push(`${tag}: ${h} ref=${JSON.stringify(ref[h])} ours=${JSON.stringify(ours[h])}`);
+  }
+  if (ref.exposition !== ours.exposition) {
+    diffs.push(`${tag}: exposition differs, ${shortDiff(ref.exposition, ours.exposition)}`);
+  }
+  return diffs;
+}
+
+/**
+ * Every difference between two transcripts of the same case, one human-readable line (or block) each.
+ * `unstable` compares consistency-error bodies by their fixed prefix only.
+ */
+export function compareTranscripts(ref: CaseTranscript, ours: CaseTranscript, unstable = false): string[] {
+  const diffs: string[] = [];
+  ref.steps.forEach((r, i) => diffs.push(...compareStep(i, r, ours.steps[i]!, unstable)));
+  ref.scrapes.forEach((r, i) => diffs.push(...compareScrape(r, ours.scrapes[i]!)));
+  return diffs;
+}

@@ -1,0 +1,93 @@
+/**
+ * The load generator: node:http over a keep-alive Agent, so every scenario measures the server and not
+ * connection set-up. runLoad() keeps `concurrency` requests in flight until the time window closes or
+ * the request budget is spent; request() is one timed request for the latency scenarios.
+ */
+import http from 'node:http';
+
+export interface BenchRequest {
+  method: string;
+  path: string;
+  body?: Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface Response {
+  status: number;
+  bytes: number;
+  ms: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  /** Responses whose status was not the expected one, or transport errors. */
+  errors: number;
+  firstError?: string;
+  seconds: number;
+  perSecond: number;
+}
+
+export function keepAliveAgent(sockets: number): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+}
+
+/** One request; resolves with status, body size and wall time. Rejects on transport errors and timeouts. */
+export function request(base: URL, agent: http.Agent, req: BenchRequest, timeoutMs = 300_000): Promise<Response> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { ...req.headers };
+    if (req.body !== undefined) headers['Content-Length'] = req.body.length;
+    const r = http.request({
+      host: base.hostname, port: base.port, method: req.method, path: req.path, agent, headers,
+    }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => { bytes += c.length; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - started }));
+      res.on('error', reject);
+    });
+    r.setTimeout(timeoutMs, () => r.destroy(new Error(`timeout after ${timeoutMs} ms: ${req.method} ${req.path}`)));
+    r.on('error', reject);
+    r.end(req.body);
+  });
+}
+
+export interface LoadOptions {
+  concurrency: number;
+  durationMs: number;
+  maxRequests: number;
+  /** Builds request number i (0-based, in issue order). */
+  make: (i: number) => BenchRequest;
+  /** Statuses that count as success. */
+  expect: readonly number[];
+}
+
+/** Closed-loop load: `concurrency` workers, each sending its next request when the previous answers. */
+export async function runLoad(base: URL, opts: LoadOptions): Promise<LoadResult> {
+  const agent = keepAliveAgent(opts.concurrency);
+  const started = performance.now();
+  const deadline = started + opts.durationMs;
+  let issued = 0;
+  let done = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  const worker = async (): Promise<void> => {
+    while (issued < opts.maxRequests && performance.now() < deadline) {
+      const i = issued++;
+      try {
+        const res = await request(base, agent, opts.make(i), Math.max(opts.durationMs * 4, 60_000));
+        if (!opts.expect.includes(res.status)) {
+          errors++;
+          firstError ??= `HTTP ${res.status} for request ${i}`;
+        }
+      } catch (err) {
+        errors++;
+        firstError ??= String(err);
+      }
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  return { requests: done, errors, firstError, seconds, perSecond: done / seconds };
+}
