@@ -201,7 +201,7 @@ export interface StepResult {
   location?: string;
   contentType?: string;
   contentEncoding?: string;
-  /** The body bytes (gunzipped when Content-Encoding says gzip) decoded as latin1 (one char per byte), so comparisons are byte-exact. */
+  /** Body bytes (gunzipped if Content-Encoding says gzip) as latin1, one char per byte: byte-exact. */
   body: string;
   /** Set when the request failed at the transport level (e.g. the server hung and we timed out). */
   error?: string;
@@ -220,7 +220,6 @@ export interface CaseTranscript {
   steps: StepResult[];
   scrapes: ScrapeResult[];
 }
-
 
 function compareStep(i: number, ref: StepResult, ours: StepResult, unstableDetail: boolean): string[] {
   const diffs: string[] = [];
