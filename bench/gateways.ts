@@ -1,39 +1,84 @@
 /**
  * Starting the two gateways under test with the same flags, remembering every child so that an exit or
  * Ctrl-C never leaves one running, and reading a child's resident set size from /proc.
+ * The reference can also be started on a persistence file: the only way to give it 10k+ groups in
+ * consistency-checked mode, because its checked push re-gathers the whole store (hours of loading).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { startOurs, startReference, type RunningGateway } from '../test/helpers/servers.js';
+import {
+  REFERENCE_BIN, freePort, startOurs, startReference, type RunningGateway,
+} from '../test/helpers/servers.js';
 
 export type Side = 'ours' | 'reference';
 export const SIDES: readonly Side[] = ['ours', 'reference'];
 
-const running = new Set<RunningGateway>();
-
-export async function startGateway(side: Side, flags: string[]): Promise<RunningGateway> {
-  const gw = side === 'ours' ? await startOurs(flags) : await startReference(flags);
-  running.add(gw);
-  return gw;
+export interface Gateway {
+  url: string;
+  process: ChildProcess;
+  /** SIGKILL: no persistence write, no drain. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait (the reference writes its persistence file on the way out). */
+  shutdown(timeoutMs: number): Promise<void>;
 }
 
-export async function stopGateway(gw: RunningGateway): Promise<void> {
-  running.delete(gw);
-  await gw.stop('SIGKILL');
+const running = new Set<ChildProcess>();
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+function wrap(url: string, child: ChildProcess): Gateway {
+  running.add(child);
+  const end = async (signal: NodeJS.Signals, timeoutMs: number): Promise<void> => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.kill(signal);
+    await exited(child);
+    clearTimeout(timer);
+    running.delete(child);
+  };
+  return { url, process: child, kill: () => end('SIGKILL', 5_000), shutdown: (ms) => end('SIGTERM', ms) };
+}
+
+export async function startGateway(side: Side, flags: string[]): Promise<Gateway> {
+  const gw: RunningGateway = side === 'ours' ? await startOurs(flags) : await startReference(flags);
+  return wrap(gw.url, gw.process);
+}
+
+/** The reference on a persistence file (read at start, written at SIGTERM), waiting up to `readyMs`. */
+export async function startReferenceOnFile(file: string, flags: string[], readyMs: number): Promise<Gateway> {
+  const port = await freePort();
+  const child = spawn(REFERENCE_BIN, [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${file}`,
+    '--persistence.interval=24h', ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let tail = '';
+  child.stderr!.on('data', (d: Buffer) => { tail = (tail + d.toString()).slice(-4000); });
+  const gw = wrap(`http://127.0.0.1:${port}`, child);
+  const deadline = Date.now() + readyMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    try {
+      const res = await fetch(`${gw.url}/-/ready`);
+      await res.arrayBuffer();
+      if (res.status === 200) return gw;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await gw.kill();
+  throw new Error(`reference on ${file} did not become ready within ${readyMs} ms:\n${tail}`);
 }
 
 /** Kills every gateway still running; synchronous so it can run in an 'exit' handler. */
 export function killAll(): void {
-  for (const gw of running) {
-    try { gw.process.kill('SIGKILL'); } catch { /* already gone */ }
+  for (const child of running) {
+    try { child.kill('SIGKILL'); } catch { /* already gone */ }
   }
   running.clear();
 }
 
-let hooksInstalled = false;
-
 export function installExitHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
   process.on('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
@@ -58,11 +103,11 @@ export function rssBytes(pid: number): number {
 }
 
 /** Runs `fn` with a fresh gateway of one side and always stops it afterwards. */
-export async function withGateway<T>(side: Side, flags: string[], fn: (gw: RunningGateway) => Promise<T>): Promise<T> {
+export async function withGateway<T>(side: Side, flags: string[], fn: (gw: Gateway) => Promise<T>): Promise<T> {
   const gw = await startGateway(side, flags);
   try {
     return await fn(gw);
   } finally {
-    await stopGateway(gw);
+    await gw.kill();
   }
 }
