@@ -5,7 +5,7 @@
  * at most, and only when membership changed).
  */
 import type { LabelPair, MetricFamily, MetricType } from '../model/metric.js';
-import { renderHeader } from '../format/text-write.js';
+import { flat, renderHeader } from '../format/text-write.js';
 import type { Group } from './group.js';
 
 /** One exposed series (a sample, or a summary/histogram with all its lines). */
@@ -133,8 +133,8 @@ export class FamilyIndex {
     this.settle();
     let out = renderHeader(this.name, this.help, this.type);
     for (const e of this.entries) out += e.text;
-    this.block = out;
-    return out;
+    this.block = flat(out);
+    return this.block;
   }
 
   /** Live series in exposition order (for merging with the gateway's own series of the same name). */

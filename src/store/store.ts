@@ -7,7 +7,7 @@
 import type { LabelPair, Metric, MetricFamily, MetricType } from '../model/metric.js';
 import type { GroupingLabels } from '../model/grouping-key.js';
 import { groupIdFor } from '../model/grouping-key.js';
-import { renderLabelInner, renderSeries } from '../format/text-write.js';
+import { flat, renderLabelInner, renderSeries } from '../format/text-write.js';
 import { ConsistencyError } from '../errors.js';
 import { FamilyIndex, type GroupFamily, type SeriesEntry } from './family-index.js';
 import { Group, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP } from './group.js';
@@ -73,12 +73,15 @@ export class MemoryStore {
     if (req.families.some((f) => f.metrics.some((m) => m.timestampMs !== undefined))) {
       return this.fail(id, req, ['pushed metrics must not have timestamps']);
     }
-    const families = req.families.map((f) => sanitizeFamily(f, req.labels));
+    const fresh = existing ?? new Group(id, req.labels);
+    // Label pair objects of the grouping key are shared by every series of the group.
+    const shared = new Map(fresh.timestampLabels.map((l) => [l.name, l]));
+    const families = req.families.map((f) => sanitizeFamily(f, req.labels, shared));
     if (this.opts.checkConsistency) {
-      const problems = this.check(existing, families, req.replace, new Group(id, req.labels));
+      const problems = this.check(existing, families, req.replace, fresh);
       if (problems.length > 0) return this.fail(id, req, problems);
     }
-    const group = existing ?? this.createGroup(id, req.labels);
+    const group = existing ?? this.adoptGroup(fresh);
     if (req.replace) {
       for (const name of [...group.families.keys()]) {
         if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME) this.removeFamily(group, name);
@@ -124,7 +127,7 @@ export class MemoryStore {
       offsets[i] = body.length;
       body += this.families.get(names[i]!)!.render();
     }
-    const text = { body, names, offsets };
+    const text = { body: flat(body), names, offsets };
     this.rendered = { version: this.version, text };
     return text;
   }
@@ -237,8 +240,11 @@ export class MemoryStore {
   }
 
   private createGroup(id: string, labels: GroupingLabels): Group {
-    const group = new Group(id, labels);
-    this.groupsById.set(id, group);
+    return this.adoptGroup(new Group(id, labels));
+  }
+
+  private adoptGroup(group: Group): Group {
+    this.groupsById.set(group.id, group);
     return group;
   }
 
@@ -263,8 +269,16 @@ export class MemoryStore {
   }
 
   private setFamily(group: Group, family: MetricFamily, lastPushMs: number): void {
-    const inners = family.metrics.map((m) => renderLabelInner(m.labels));
-    const texts = family.metrics.map((m, i) => renderSeries(family.name, family.type, m, inners[i]));
+    // Share the name and HELP strings of the family index: the parsed ones are slices of the request
+    // body and would keep every body alive.
+    const known = this.families.get(family.name);
+    if (known !== undefined) {
+      family.name = known.name;
+      const help = known.help;
+      if (help !== undefined && family.help === help) family.help = help;
+    }
+    const inners = family.metrics.map((m) => flat(renderLabelInner(m.labels)));
+    const texts = family.metrics.map((m, i) => flat(renderSeries(family.name, family.type, m, inners[i])));
     const gf: GroupFamily = { family, lastPushMs, series: [] };
     const old = group.families.get(family.name);
     group.families.set(family.name, gf);
@@ -276,7 +290,7 @@ export class MemoryStore {
     if (old !== undefined) this.detach(group, family.name);
     idx = this.families.get(family.name);
     if (idx === undefined) {
-      idx = new FamilyIndex(family.name);
+      idx = new FamilyIndex(copyString(family.name));
       this.families.set(family.name, idx);
       this.sortedNames = null;
     }
@@ -285,6 +299,11 @@ export class MemoryStore {
     }));
     idx.add(group, gf);
   }
+}
+
+/** A fresh string that does not share memory with the (possibly large) string it was sliced from. */
+function copyString(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 function sameSeries(old: SeriesEntry[], inners: string[]): boolean {
@@ -301,7 +320,7 @@ function byName(a: LabelPair, b: LabelPair): number {
  * The reference's sanitizeLabels: grouping labels overwrite body labels of the same name, missing ones
  * are added, `instance=""` is added when there is no instance label, and labels are sorted by name.
  */
-export function sanitizeFamily(f: MetricFamily, grouping: GroupingLabels): MetricFamily {
+export function sanitizeFamily(f: MetricFamily, grouping: GroupingLabels, shared: ReadonlyMap<string, LabelPair>): MetricFamily {
   const names = Object.keys(grouping);
   const metrics = f.metrics.map((m): Metric => {
     const labels: LabelPair[] = [];
@@ -310,14 +329,14 @@ export function sanitizeFamily(f: MetricFamily, grouping: GroupingLabels): Metri
     for (const l of m.labels) {
       if (l.name === 'instance') hasInstance = true;
       if (l.name in grouping && !done.has(l.name)) {
-        labels.push({ name: l.name, value: grouping[l.name]! });
+        labels.push(shared.get(l.name)!);
         done.add(l.name);
       } else {
         labels.push(l);
       }
     }
-    for (const n of names) if (!done.has(n)) labels.push({ name: n, value: grouping[n]! });
-    if (!hasInstance && !('instance' in grouping)) labels.push({ name: 'instance', value: '' });
+    for (const n of names) if (!done.has(n)) labels.push(shared.get(n)!);
+    if (!hasInstance && !('instance' in grouping)) labels.push(shared.get('instance')!);
     labels.sort(byName);
     return { ...m, labels };
   });
