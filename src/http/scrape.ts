@@ -43,6 +43,7 @@ export class ScrapeHandler {
     const key = `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`;
     let body = this.cache;
     if (body === null || body.key !== key) {
+      await this.store.renderTextAsync(yieldToEventLoop);
       body = { key, text: Buffer.from(this.render(now), 'utf8') };
       this.cache = body;
     }
@@ -92,6 +93,10 @@ export class ScrapeHandler {
     const all = [...ownEntries, ...stored].sort(compareSeries);
     return renderHeader(own.name, own.help, own.type) + all.map((e) => e.text).join('');
   }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function lowerBound(names: string[], name: string, from: number): number {

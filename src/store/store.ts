@@ -132,6 +132,24 @@ export class MemoryStore {
     return text;
   }
 
+  /**
+   * renderText() without blocking the event loop for the whole store: family blocks are rendered one
+   * at a time with a yield in between, so health checks and pushes are served during a big scrape. If
+   * a write lands meanwhile, the blocks still valid stay cached and the walk starts again, so the result
+   * is always one consistent version; after three tries the rest is done in one go.
+   */
+  async renderTextAsync(pause: () => Promise<void>): Promise<RenderedText> {
+    for (let attempt = 0; attempt < 3 && this.rendered?.version !== this.version; attempt++) {
+      const version = this.version;
+      for (const name of this.familyNames()) {
+        if (this.families.get(name)!.render().length > 1 << 16) await pause();
+        if (this.version !== version) break;
+      }
+      if (this.version === version) break;
+    }
+    return this.renderText();
+  }
+
   /** The stored series of one family in exposition order (for merging with own series). */
   familyIndex(name: string): FamilyIndex | undefined {
     return this.families.get(name);
