@@ -238,7 +238,7 @@ export class MemoryStore {
         if (labelProblem !== undefined) { problems.push(labelProblem); continue; }
         if (!payloadMatches(m, type)) { problems.push(typeClash(name, m, type, type)); continue; }
         if (otherType !== undefined) { problems.push(typeClash(name, m, type, otherType)); continue; }
-        const inner = renderLabelInner(m.labels);
+        const inner = labelText(m);
         const other = idx?.series.get(inner);
         if (inPush.has(inner) || (other !== undefined && other.group !== group)) {
           problems.push(duplicateSeries(name, m, type));
@@ -295,7 +295,7 @@ export class MemoryStore {
       const help = known.help;
       if (help !== undefined && family.help === help) family.help = help;
     }
-    const inners = family.metrics.map((m) => flat(renderLabelInner(m.labels)));
+    const inners = family.metrics.map(labelText);
     const texts = family.metrics.map((m, i) => flat(renderSeries(family.name, family.type, m, inners[i])));
     const gf: GroupFamily = { family, lastPushMs, series: [] };
     const old = group.families.get(family.name);
@@ -317,6 +317,14 @@ export class MemoryStore {
     }));
     idx.add(group, gf);
   }
+}
+
+/** The series key of a sanitised metric, rendered once for the check and the store alike. */
+const labelTexts = new WeakMap<Metric, string>();
+function labelText(m: Metric): string {
+  let text = labelTexts.get(m);
+  if (text === undefined) labelTexts.set(m, (text = flat(renderLabelInner(m.labels))));
+  return text;
 }
 
 /** A fresh string that does not share memory with the (possibly large) string it was sliced from. */
