@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import {
-  REFERENCE_BIN, freePort, startOurs, startReference, type RunningGateway,
+  OUR_CLI, REFERENCE_BIN, freePort, startOurs, startReference, type RunningGateway,
 } from '../test/helpers/servers.js';
 
 export type Side = 'ours' | 'reference';
@@ -46,11 +46,9 @@ export async function startGateway(side: Side, flags: string[]): Promise<Gateway
   return wrap(gw.url, gw.process);
 }
 
-/** The reference on a persistence file (read at start, written at SIGTERM), waiting up to `readyMs`. */
-export async function startReferenceOnFile(file: string, flags: string[], readyMs: number): Promise<Gateway> {
-  const port = await freePort();
-  const child = spawn(REFERENCE_BIN, [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${file}`,
-    '--persistence.interval=24h', ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** Spawns a gateway listening on `port` and waits up to `readyMs` for /-/ready. */
+async function spawnReady(cmd: string, args: string[], port: number, readyMs: number): Promise<Gateway> {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let tail = '';
   child.stderr!.on('data', (d: Buffer) => { tail = (tail + d.toString()).slice(-4000); });
   const gw = wrap(`http://127.0.0.1:${port}`, child);
@@ -67,7 +65,21 @@ export async function startReferenceOnFile(file: string, flags: string[], readyM
     await new Promise((r) => setTimeout(r, 100));
   }
   await gw.kill();
-  throw new Error(`reference on ${file} did not become ready within ${readyMs} ms:\n${tail}`);
+  throw new Error(`${cmd} did not become ready within ${readyMs} ms:\n${tail}`);
+}
+
+/** The reference on a persistence file (read at start, written at SIGTERM), waiting up to `readyMs`. */
+export async function startReferenceOnFile(file: string, flags: string[], readyMs: number): Promise<Gateway> {
+  const port = await freePort();
+  return spawnReady(REFERENCE_BIN, [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${file}`,
+    '--persistence.interval=24h', ...flags], port, readyMs);
+}
+
+/** Ours under `node --cpu-prof`; the profile is written to `dir` when it exits on SIGTERM. */
+export async function startOursProfiled(flags: string[], dir: string): Promise<Gateway> {
+  const port = await freePort();
+  return spawnReady(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, OUR_CLI,
+    `--web.listen-address=127.0.0.1:${port}`, ...flags], port, 15_000);
 }
 
 /** Kills every gateway still running; synchronous so it can run in an 'exit' handler. */

@@ -31,8 +31,16 @@ export function keepAliveAgent(sockets: number): http.Agent {
   return new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
 }
 
+export interface RequestOptions {
+  timeoutMs?: number;
+  /** Sees every body chunk (used to count groups in a scrape without keeping 100 MB around). */
+  onChunk?: (chunk: Buffer) => void;
+}
+
 /** One request; resolves with status, body size and wall time. Rejects on transport errors and timeouts. */
-export function request(base: URL, agent: http.Agent, req: BenchRequest, timeoutMs = 300_000): Promise<Response> {
+export function request(base: URL, agent: http.Agent, req: BenchRequest, opts: RequestOptions = {}): Promise<Response> {
+  const timeoutMs = opts.timeoutMs ?? 300_000;
+  const onChunk = opts.onChunk;
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...req.headers };
@@ -41,7 +49,10 @@ export function request(base: URL, agent: http.Agent, req: BenchRequest, timeout
       host: base.hostname, port: base.port, method: req.method, path: req.path, agent, headers,
     }, (res) => {
       let bytes = 0;
-      res.on('data', (c: Buffer) => { bytes += c.length; });
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (onChunk !== undefined) onChunk(c);
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - started }));
       res.on('error', reject);
     });
@@ -74,7 +85,7 @@ export async function runLoad(base: URL, opts: LoadOptions): Promise<LoadResult>
     while (issued < opts.maxRequests && performance.now() < deadline) {
       const i = issued++;
       try {
-        const res = await request(base, agent, opts.make(i), Math.max(opts.durationMs * 4, 60_000));
+        const res = await request(base, agent, opts.make(i), { timeoutMs: Math.max(opts.durationMs * 4, 60_000) });
         if (!opts.expect.includes(res.status)) {
           errors++;
           firstError ??= `HTTP ${res.status} for request ${i}`;

@@ -1,0 +1,138 @@
+/**
+ * `npm run bench`: ours against the reference Pushgateway on loopback, one table of results.
+ *   --quick         1k / 10k groups only, 2 s windows, one A/B round, smaller sample budgets (about a minute)
+ *   --only a,b,c    run only these scenarios (cal, a, a2, b, c, d, f, g)
+ *   --json FILE     also write every row, target check and raw sample to FILE
+ * Progress goes to stderr; the machine, the table and the target checks go to stdout.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { installExitHooks } from './gateways.js';
+import { referenceAvailable, REFERENCE_BIN, PROJECT_ROOT } from '../test/helpers/servers.js';
+import { renderTable, renderTargets, ratios, type Row } from './report.js';
+import { runThroughput, throughputSpecs, type ThroughputResult } from './throughput.js';
+import { runSized, type SideResult, type SizedOptions, type SizedPart } from './sized.js';
+import { sizedRows } from './sized-rows.js';
+import { checkTargets } from './targets.js';
+import type { SampleBudget } from './stats.js';
+
+const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'f', 'g'] as const;
+const SIZED: readonly SizedPart[] = ['c', 'd', 'f', 'g'];
+
+interface Options {
+  quick: boolean;
+  only: Set<string>;
+  json?: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { quick: false, only: new Set(ALL) };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const eq = a.indexOf('=');
+      if (eq >= 0) return a.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--quick') o.quick = true;
+    else if (a === '--only' || a.startsWith('--only=')) {
+      o.only = new Set(value().split(',').map((s) => s.trim()).filter((s) => s !== ''));
+      for (const s of o.only) if (!(ALL as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}; known: ${ALL.join(',')}`);
+    } else if (a === '--json' || a.startsWith('--json=')) o.json = value();
+    else throw new Error(`unknown argument ${a}; usage: run.js [--quick] [--only a,b,c] [--json FILE]`);
+  }
+  return o;
+}
+
+function machine(): Record<string, string> {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  const ref = spawnSync(REFERENCE_BIN, ['--version'], { encoding: 'utf8' });
+  const refVersion = `${ref.stdout}${ref.stderr}`.split('\n')[0]?.trim() || 'unknown';
+  const git = spawnSync('git', ['-C', PROJECT_ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  const dirty = spawnSync('git', ['-C', PROJECT_ROOT, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).stdout.trim() !== '';
+  const pkg = JSON.parse(readFileSync(`${PROJECT_ROOT}/package.json`, 'utf8')) as { version: string };
+  return {
+    cpu: model,
+    cores: String(os.cpus().length),
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    ours: `pushgateway-ts ${pkg.version} (${git.stdout.trim() || 'no git'}${dirty ? ', src/ has uncommitted changes' : ''})`,
+    reference: refVersion,
+    'load avg': os.loadavg().map((x) => x.toFixed(2)).join(' ') + ' (1/5/15 min, at start; other work on the machine skews results)',
+  };
+}
+
+interface Budgets {
+  windowMs: number;
+  /** A/B rounds per throughput row; the table shows the median. */
+  rounds: number;
+  sizes: number[];
+  scrape: SampleBudget;
+  push: SampleBudget;
+}
+
+function budgets(quick: boolean): Budgets {
+  return quick
+    ? { windowMs: 2_000, rounds: 1, sizes: [1_000, 10_000], scrape: { max: 10, min: 2, capMs: 5_000 }, push: { max: 200, min: 5, capMs: 5_000 } }
+    : { windowMs: 5_000, rounds: 3, sizes: [1_000, 10_000, 100_000], scrape: { max: 20, min: 3, capMs: 20_000 }, push: { max: 200, min: 5, capMs: 20_000 } };
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  if (!referenceAvailable()) throw new Error(`${REFERENCE_BIN} is missing (apt-get install -y prometheus-pushgateway)`);
+  installExitHooks();
+  const started = Date.now();
+  const log = (s: string): void => { console.error(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${s}`); };
+  const m = machine();
+  console.log('Machine:');
+  for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(10)} ${v}`);
+  const b = budgets(opts.quick);
+  console.log(`Mode: ${opts.quick ? 'quick' : 'full'}; scenarios ${[...opts.only].join(',')}; loopback; load generator: node:http keep-alive\n`);
+
+  const rows: Row[] = [];
+  const throughput: Record<string, ThroughputResult['runs']> = {};
+  for (const spec of throughputSpecs()) {
+    if (!opts.only.has(spec.id)) continue;
+    log(`scenario ${spec.id}`);
+    const t = await runThroughput(spec, b.windowMs, b.rounds, log);
+    rows.push(t.row);
+    throughput[spec.id] = t.runs;
+  }
+  const parts = new Set(SIZED.filter((p) => opts.only.has(p)));
+  let sized: Record<string, SideResult> | undefined;
+  if (parts.size > 0) {
+    const so: SizedOptions = {
+      sizes: b.sizes, parts, loadCapMs: 120_000, scrapeBudget: b.scrape, pushBudget: b.push, tmpDir: os.tmpdir(), log,
+    };
+    log(`scenarios ${[...parts].join(',')}: ours`);
+    const ours = await runSized('ours', so);
+    log(`scenarios ${[...parts].join(',')}: reference`);
+    const reference = await runSized('reference', so);
+    sized = { ours, reference };
+    rows.push(...sizedRows(ours, reference, b.sizes, parts, b.scrape, b.push));
+  }
+  const seconds = (Date.now() - started) / 1000;
+  console.log(renderTable(rows));
+  const targets = checkTargets(rows);
+  console.log(`\nTargets (issue "Performance"):\n${renderTargets(targets)}`);
+  console.log(`\nTotal time ${seconds.toFixed(0)} s.`);
+  if (opts.json !== undefined) {
+    const out = {
+      machine: m, mode: opts.quick ? 'quick' : 'full', scenarios: [...opts.only], budgets: b,
+      startedAt: new Date(started).toISOString(), seconds,
+      rows: rows.map((r) => ({ ...r, ratio: ratios(r) ?? null })), targets, raw: { throughput, sized },
+    };
+    writeFileSync(opts.json, JSON.stringify(out, null, 2) + '\n');
+    console.log(`Wrote ${opts.json}`);
+  }
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
