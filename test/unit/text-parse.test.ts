@@ -341,17 +341,14 @@ test('parseText keeps help undefined without a HELP line and sets it with one', 
   assert.equal(b!.help, 'hi');
 });
 
-test('parseText handles a large body in one pass quickly', () => {
+test('parseText handles a 10k-line body of ten families in one pass', () => {
   let body = '';
   for (let f = 0; f < 10; f++) {
     body += `# HELP fam_${f} Family ${f}\n# TYPE fam_${f} gauge\n`;
     for (let i = 0; i < 1000; i++) body += `fam_${f}{instance="host-${i}",code="200"} ${i}.5\n`;
   }
-  const start = process.hrtime.bigint();
   const fams = parseText(body);
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
   assert.equal(fams.length, 10);
   assert.equal(fams[9]!.metrics.length, 1000);
   assert.deepEqual(fams[3]!.metrics[7], { labels: L('instance', 'host-7', 'code', '200'), value: 7.5 });
-  assert.ok(ms < 1000, `10k lines took ${ms} ms`);
 });
