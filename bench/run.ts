@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { installExitHooks } from './gateways.js';
 import { referenceAvailable, REFERENCE_BIN, PROJECT_ROOT } from '../test/helpers/servers.js';
+import { ensureWrk } from './wrk.js';
 import { renderTable, renderTargets, ratios, type Row } from './report.js';
 import { runThroughput, throughputSpecs, type ThroughputResult } from './throughput.js';
 import { runSized, type SideResult, type SizedOptions, type SizedPart } from './sized.js';
@@ -17,8 +18,8 @@ import { sizedRows } from './sized-rows.js';
 import { checkTargets } from './targets.js';
 import type { SampleBudget } from './stats.js';
 
-const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'f', 'g'] as const;
-const SIZED: readonly SizedPart[] = ['c', 'd', 'f', 'g'];
+const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'e', 'f', 'g'] as const;
+const SIZED: readonly SizedPart[] = ['c', 'd', 'e', 'f', 'g'];
 
 interface Options {
   quick: boolean;
@@ -45,6 +46,16 @@ function parseArgs(argv: string[]): Options {
     else throw new Error(`unknown argument ${a}; usage: run.js [--quick] [--only a,b,c] [--json FILE]`);
   }
   return o;
+}
+
+/** Installs the reference from Debian when it is missing, and stops the service Debian starts with it. */
+function ensureReference(): void {
+  if (!referenceAvailable()) {
+    spawnSync('sh', ['-c', 'apt-get install -y -qq prometheus-pushgateway >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq prometheus-pushgateway)'],
+      { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    spawnSync('sh', ['-c', 'systemctl stop prometheus-pushgateway 2>/dev/null; pkill -x prometheus-pushgateway 2>/dev/null'], { stdio: 'ignore' });
+  }
+  if (!referenceAvailable()) throw new Error(`${REFERENCE_BIN} is missing and could not be installed (apt-get install -y prometheus-pushgateway)`);
 }
 
 function machine(): Record<string, string> {
@@ -84,7 +95,8 @@ function budgets(quick: boolean): Budgets {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
-  if (!referenceAvailable()) throw new Error(`${REFERENCE_BIN} is missing (apt-get install -y prometheus-pushgateway)`);
+  ensureReference();
+  ensureWrk();
   installExitHooks();
   const started = Date.now();
   const log = (s: string): void => { console.error(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${s}`); };
@@ -92,7 +104,7 @@ async function main(): Promise<void> {
   console.log('Machine:');
   for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(10)} ${v}`);
   const b = budgets(opts.quick);
-  console.log(`Mode: ${opts.quick ? 'quick' : 'full'}; scenarios ${[...opts.only].join(',')}; loopback; load generator: node:http keep-alive\n`);
+  console.log(`Mode: ${opts.quick ? 'quick' : 'full'}; scenarios ${[...opts.only].join(',')}; loopback; load generator: wrk (throughput rows a, a2, b, cal, e), node:http keep-alive (latency rows)\n`);
 
   const rows: Row[] = [];
   const throughput: Record<string, ThroughputResult['runs']> = {};
@@ -107,7 +119,7 @@ async function main(): Promise<void> {
   let sized: Record<string, SideResult> | undefined;
   if (parts.size > 0) {
     const so: SizedOptions = {
-      sizes: b.sizes, parts, loadCapMs: 120_000, scrapeBudget: b.scrape, pushBudget: b.push, tmpDir: os.tmpdir(), log,
+      sizes: b.sizes, parts, loadCapMs: 120_000, windowMs: b.windowMs, scrapeBudget: b.scrape, pushBudget: b.push, tmpDir: os.tmpdir(), log,
     };
     log(`scenarios ${[...parts].join(',')}: ours`);
     const ours = await runSized('ours', so);

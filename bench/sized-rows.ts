@@ -5,7 +5,8 @@
  */
 import { cell, missing, type Cell, type Direction, type Row } from './report.js';
 import { mb, percentile, type SampleBudget } from './stats.js';
-import type { SideResult, SizeResult, SizedPart } from './sized.js';
+import { REFERENCE_E_MAX_SIZE, type SideResult, type SizeResult, type SizedPart } from './sized.js';
+import { CONCURRENCY } from './throughput.js';
 
 export function sizeLabel(n: number): string {
   return n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n);
@@ -93,6 +94,18 @@ export function sizedRows(ours: SideResult, ref: SideResult, sizes: number[], pa
         rows.push(build({ id: 'd', key: `d.rss.scraped.${n}`, label: `d: RSS with ${k} groups after the scrapes`, unit: 'MiB',
           better: 'lower', pick: (r) => (r.rssAfterScrapes === undefined ? undefined : [mb(r.rssAfterScrapes)]) }, ours, ref, n));
       }
+    }
+  }
+  if (parts.has('e')) {
+    for (const n of sizes) {
+      rows.push(build({ id: 'e', key: `e.req_per_s.${n}`,
+        label: `e: checked PUT of new groups with ${sizeLabel(n)} groups stored, ${CONCURRENCY} conns`, unit: 'req/s', better: 'higher',
+        pick: (r) => (r.newGroupPushes === undefined ? undefined : [r.newGroupPushes.perSecond]),
+        note: (r) => {
+          const p = r.newGroupPushes;
+          if (p === undefined) return n > REFERENCE_E_MAX_SIZE ? '(reference skipped: seconds per push at this size, see f)' : undefined;
+          return `(${p.requests} in the window${p.errors > 0 ? `, ${p.errors} errors: ${p.firstError}` : ''})`;
+        } }, ours, ref, n));
     }
   }
   if (parts.has('f')) {

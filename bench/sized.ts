@@ -3,7 +3,8 @@
  * (1k → 10k → 100k groups × 10 metrics), all in the default consistency-checked mode:
  *   c — GET /metrics latency after a re-push (caches invalidated) and repeated with nothing changed,
  *       plain and gzip; d — RSS idle, after loading, after scraping; f — sequential checked PUTs of new
- *       groups; g — GET /-/healthy latency while the largest store is being scraped.
+ *       groups; e — checked PUTs of new groups from 50 connections (wrk) for a window, i.e. scenario a at
+ *       an equal store size on both sides; g — GET /-/healthy latency while the largest store is being scraped.
  * Ours is loaded with 50 concurrent checked PUTs. The reference's checked push re-gathers the whole
  * store (about 10 pushes/s at 3k groups), so it is loaded by an unchecked instance that persists to a
  * file on shutdown, and the checked instance under test starts from that file.
@@ -12,11 +13,15 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { keepAliveAgent, request, runLoad, type BenchRequest, type Response } from './load.js';
 import { rssBytes, startGateway, startReferenceOnFile, withGateway, type Gateway, type Side } from './gateways.js';
-import { groupPath, pushToGroup } from './workload.js';
+import { bodyFor, groupPath, pushToGroup } from './workload.js';
+import { runWrk } from './wrk.js';
 import { sampleLoop, sleep, type SampleBudget } from './stats.js';
 import { CONCURRENCY } from './throughput.js';
 
-export type SizedPart = 'c' | 'd' | 'f' | 'g';
+export type SizedPart = 'c' | 'd' | 'e' | 'f' | 'g';
+
+/** Above this size the reference's checked pushes take seconds each: 50 queued ones would take minutes. */
+export const REFERENCE_E_MAX_SIZE = 10_000;
 
 export interface SizedOptions {
   sizes: number[];
@@ -24,6 +29,8 @@ export interface SizedOptions {
   loadCapMs: number;
   scrapeBudget: SampleBudget;
   pushBudget: SampleBudget;
+  /** How long scenario e pushes new groups at each size. */
+  windowMs: number;
   tmpDir: string;
   log: (msg: string) => void;
 }
@@ -44,6 +51,8 @@ export interface SizeResult {
   repeatedGzip?: number[];
   rssAfterScrapes?: number;
   push?: number[];
+  /** Scenario e: wrk's count of checked PUTs of new groups in the window, and their rate. */
+  newGroupPushes?: { requests: number; perSecond: number; errors: number; firstError?: string };
   health?: { latencies: number[]; scrapeMs: number };
 }
 
@@ -137,8 +146,29 @@ async function measureHealthDuringScrape(gw: Gateway, r: SizeResult): Promise<vo
   prober.destroy();
 }
 
-async function measureAt(gw: Gateway, r: SizeResult, o: SizedOptions, largest: boolean): Promise<void> {
+/** Scenario e: 50 connections PUT new groups e<size>-1, -2, … for the window; the groups are deleted again. */
+async function measureNewGroupPushes(gw: Gateway, r: SizeResult, o: SizedOptions): Promise<void> {
+  const prefix = groupPath(`e${r.size}-`);
+  const w = await runWrk(gw.url, {
+    method: 'PUT', path: prefix, counter: {}, body: bodyFor(0), contentType: 'text/plain; version=0.0.4',
+    connections: CONCURRENCY, durationMs: o.windowMs,
+  });
+  r.newGroupPushes = { requests: w.requests, perSecond: w.perSecond, errors: w.errors, ...(w.firstError === undefined ? {} : { firstError: w.firstError }) };
+  // Requests still in flight when wrk stopped may have created groups too.
+  const created = w.requests + CONCURRENCY;
+  const del = await runLoad(new URL(gw.url), {
+    concurrency: 10, durationMs: 600_000, maxRequests: created, expect: [202],
+    make: (i) => ({ method: 'DELETE', path: `${prefix}${i + 1}` }),
+  });
+  if (del.errors > 0) throw new Error(`deleting the groups of scenario e: ${del.firstError}`);
+}
+
+async function measureAt(gw: Gateway, r: SizeResult, o: SizedOptions, largest: boolean, side: Side): Promise<void> {
   const label = `${r.size} groups`;
+  if (o.parts.has('e') && (side === 'ours' || r.size <= REFERENCE_E_MAX_SIZE)) {
+    await measureNewGroupPushes(gw, r, o);
+    o.log(`    ${label}: ${r.newGroupPushes!.requests} checked PUTs of new groups in the window (${r.newGroupPushes!.perSecond.toFixed(0)}/s)`);
+  }
   if (o.parts.has('c')) {
     await measureScrapes(gw, r, o);
     o.log(`    ${label}: scrapes done (first ${r.firstScrapeMs?.toFixed(0)} ms, ${r.groupsSeen} groups seen)`);
@@ -177,7 +207,7 @@ async function runOurs(o: SizedOptions, out: SideResult): Promise<void> {
       o.log(`    ours: ${size} groups loaded in ${load.seconds.toFixed(1)} s`);
       await sleep(1000);
       r.rssAfterLoad = rssBytes(gw.process.pid!);
-      await measureAt(gw, r, o, i === o.sizes.length - 1);
+      await measureAt(gw, r, o, i === o.sizes.length - 1, 'ours');
     }
   } finally {
     await gw.kill();
@@ -216,7 +246,7 @@ async function runReference(o: SizedOptions, out: SideResult): Promise<void> {
       o.log(`    reference: ${r.size} groups loaded in ${r.loadSeconds!.toFixed(1)} s (unchecked, persisted)`);
       const gw = await startReferenceOnFile(file, [], 300_000);
       try {
-        await measureAt(gw, r, o, i === o.sizes.length - 1);
+        await measureAt(gw, r, o, i === o.sizes.length - 1, 'reference');
       } finally {
         await gw.kill();
       }
