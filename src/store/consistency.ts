@@ -51,18 +51,21 @@ export function payloadMatches(m: Metric, type: MetricType): boolean {
   }
 }
 
-/** Per-metric checks that do not depend on the rest of the store. */
+/**
+ * Per-metric checks that do not depend on the rest of the store. The labels must be sorted by name (the
+ * store sanitises every metric that way), so a repeated name is always next to its first occurrence.
+ */
 export function checkMetricLabels(name: string, m: Metric, type: MetricType, utf8Names: boolean): string | undefined {
-  const seen = new Set<string>();
-  for (const l of m.labels) {
+  const labels = m.labels;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
     const valid = utf8Names ? l.name.length > 0 : isValidLegacyLabelName(l.name);
     if (!valid || l.name.startsWith('__')) {
       return `collected metric ${q(name)} { ${metricProtoText(m, type)}} has a label with an invalid name: ${l.name}`;
     }
-    if (seen.has(l.name)) {
+    if (i > 0 && labels[i - 1]!.name === l.name) {
       return `collected metric ${q(name)} { ${metricProtoText(m, type)}} has two or more labels with the same name: ${l.name}`;
     }
-    seen.add(l.name);
     if (type === 'SUMMARY' && l.name === 'quantile') {
       return `collected metric ${q(name)} { ${metricProtoText(m, type)}} must not have an explicit "quantile" label`;
     }

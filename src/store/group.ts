@@ -5,6 +5,7 @@
 import type { LabelPair } from '../model/metric.js';
 import type { GroupingLabels } from '../model/grouping-key.js';
 import type { GroupFamily } from './family-index.js';
+import { renderLabelInner } from '../format/text-write.js';
 
 export const PUSH_TIME = 'push_time_seconds';
 export const PUSH_FAILURE_TIME = 'push_failure_time_seconds';
@@ -16,15 +17,22 @@ export class Group {
   readonly labels: GroupingLabels;
   /** Grouping labels plus instance="" when absent, sorted: the labels of the timestamp gauges. */
   readonly timestampLabels: LabelPair[];
+  /** The rendered label text of timestampLabels. */
+  readonly timestampInner: string;
+  /** The grouping label pairs (shared by every series of the group), and instance="" when it is missing. */
+  readonly groupingPairs: LabelPair[];
+  readonly emptyInstance: LabelPair | undefined;
   readonly families = new Map<string, GroupFamily>();
 
   constructor(id: string, labels: GroupingLabels) {
     this.id = id;
     this.labels = labels;
-    const pairs = Object.keys(labels).map((name) => ({ name, value: labels[name]! }));
-    if (!('instance' in labels)) pairs.push({ name: 'instance', value: '' });
+    this.groupingPairs = Object.keys(labels).map((name) => ({ name, value: labels[name]! }));
+    this.emptyInstance = 'instance' in labels ? undefined : { name: 'instance', value: '' };
+    const pairs = this.emptyInstance === undefined ? [...this.groupingPairs] : [...this.groupingPairs, this.emptyInstance];
     pairs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.timestampLabels = pairs;
+    this.timestampInner = renderLabelInner(pairs);
   }
 
   /** Value of a timestamp gauge in seconds, 0 when absent. */

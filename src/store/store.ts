@@ -74,9 +74,7 @@ export class MemoryStore {
       return this.fail(id, req, ['pushed metrics must not have timestamps']);
     }
     const fresh = existing ?? new Group(id, req.labels);
-    // Label pair objects of the grouping key are shared by every series of the group.
-    const shared = new Map(fresh.timestampLabels.map((l) => [l.name, l]));
-    const families = req.families.map((f) => sanitizeFamily(f, req.labels, shared));
+    const families = req.families.map((f) => sanitizeFamily(f, fresh));
     if (this.opts.checkConsistency) {
       const problems = this.check(existing, families, req.replace, fresh);
       if (problems.length > 0) return this.fail(id, req, problems);
@@ -88,7 +86,7 @@ export class MemoryStore {
       }
     }
     for (const f of families) {
-      if (f.name !== PUSH_TIME) this.setFamily(group, f, req.timeMs);
+      if (f.family.name !== PUSH_TIME) this.setFamily(group, f, req.timeMs);
     }
     this.setFamily(group, timestampFamily(group, PUSH_TIME, req.timeMs / 1000), req.timeMs);
     if (!group.families.has(PUSH_FAILURE_TIME)) {
@@ -201,16 +199,16 @@ export class MemoryStore {
   }
 
   /** The incremental check of one push against the rest of the store. */
-  private check(group: Group | undefined, families: MetricFamily[], replace: boolean, fresh: Group): string[] {
+  private check(group: Group | undefined, families: SanitizedFamily[], replace: boolean, fresh: Group): string[] {
     const problems: string[] = [];
     const pushed = new Map<string, MetricFamily>();
-    for (const f of families) pushed.set(f.name, f);
-    const toCheck = [...families];
+    for (const f of families) pushed.set(f.family.name, f.family);
+    const toCheck = families.slice();
     if (group === undefined) {
       toCheck.push(timestampFamily(fresh, PUSH_TIME, 0));
       if (!pushed.has(PUSH_FAILURE_TIME)) toCheck.push(timestampFamily(fresh, PUSH_FAILURE_TIME, 0));
     }
-    toCheck.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (toCheck.length > 1) toCheck.sort((a, b) => (a.family.name < b.family.name ? -1 : a.family.name > b.family.name ? 1 : 0));
     const checkedNames = new Set<string>();
     const outsideType = (n: string): MetricType | undefined => {
       const own = this.opts.ownTypes.get(n);
@@ -220,7 +218,8 @@ export class MemoryStore {
       if (group !== undefined && !replace && !pushed.has(n)) return group.families.get(n)?.family.type;
       return undefined;
     };
-    for (const f of toCheck) {
+    const typeOf = (n: string): MetricType | undefined => (checkedNames.has(n) ? pushed.get(n)?.type : outsideType(n));
+    for (const { family: f, inners } of toCheck) {
       const name = f.name;
       const type = name === PUSH_TIME ? 'GAUGE' : f.type;
       const own = this.opts.ownTypes.get(name);
@@ -229,21 +228,24 @@ export class MemoryStore {
       const otherType = idx === undefined ? undefined
         : group === undefined ? (idx.type !== type ? idx.type : undefined)
           : idx.othersWithOtherType(type, group);
-      const collision = suffixCollision(name, type, (n) => (checkedNames.has(n) ? pushed.get(n)?.type : outsideType(n)));
+      const collision = suffixCollision(name, type, typeOf);
       if (collision !== undefined) problems.push(collision);
       checkedNames.add(name);
-      const inPush = new Set<string>();
-      for (const m of f.metrics) {
+      const metrics = f.metrics;
+      // A set only when the family has several series: one series cannot repeat itself.
+      const inPush = metrics.length > 1 ? new Set<string>() : undefined;
+      for (let i = 0; i < metrics.length; i++) {
+        const m = metrics[i]!;
         const labelProblem = checkMetricLabels(name, m, type, this.opts.utf8Names);
         if (labelProblem !== undefined) { problems.push(labelProblem); continue; }
         if (!payloadMatches(m, type)) { problems.push(typeClash(name, m, type, type)); continue; }
         if (otherType !== undefined) { problems.push(typeClash(name, m, type, otherType)); continue; }
-        const inner = labelText(m);
+        const inner = inners[i]!;
         const other = idx?.series.get(inner);
-        if (inPush.has(inner) || (other !== undefined && other.group !== group)) {
+        if (inPush?.has(inner) === true || (other !== undefined && other.group !== group)) {
           problems.push(duplicateSeries(name, m, type));
         }
-        inPush.add(inner);
+        inPush?.add(inner);
       }
     }
     return problems;
@@ -286,7 +288,8 @@ export class MemoryStore {
     }
   }
 
-  private setFamily(group: Group, family: MetricFamily, lastPushMs: number): void {
+  private setFamily(group: Group, sanitized: SanitizedFamily, lastPushMs: number): void {
+    const { family, inners } = sanitized;
     // Share the name and HELP strings of the family index: the parsed ones are slices of the request
     // body and would keep every body alive.
     const known = this.families.get(family.name);
@@ -295,12 +298,13 @@ export class MemoryStore {
       const help = known.help;
       if (help !== undefined && family.help === help) family.help = help;
     }
-    const inners = family.metrics.map(labelText);
-    const texts = family.metrics.map((m, i) => flat(renderSeries(family.name, family.type, m, inners[i])));
+    const metrics = family.metrics;
+    const texts = new Array<string>(metrics.length);
+    for (let i = 0; i < metrics.length; i++) texts[i] = flat(renderSeries(family.name, family.type, metrics[i]!, inners[i]));
     const gf: GroupFamily = { family, lastPushMs, series: [] };
     const old = group.families.get(family.name);
     group.families.set(family.name, gf);
-    let idx = this.families.get(family.name);
+    let idx = known;
     if (old !== undefined && idx !== undefined && sameSeries(old.series, inners)) {
       idx.replaceInPlace(group, gf, texts);
       return;
@@ -312,19 +316,19 @@ export class MemoryStore {
       this.families.set(family.name, idx);
       this.sortedNames = null;
     }
-    gf.series = family.metrics.map((m, i): SeriesEntry => ({
-      labels: m.labels, inner: inners[i]!, text: texts[i]!, group, dead: false,
-    }));
+    const series = new Array<SeriesEntry>(metrics.length);
+    for (let i = 0; i < metrics.length; i++) {
+      series[i] = { labels: metrics[i]!.labels, inner: inners[i]!, text: texts[i]!, group, dead: false };
+    }
+    gf.series = series;
     idx.add(group, gf);
   }
 }
 
-/** The series key of a sanitised metric, rendered once for the check and the store alike. */
-const labelTexts = new WeakMap<Metric, string>();
-function labelText(m: Metric): string {
-  let text = labelTexts.get(m);
-  if (text === undefined) labelTexts.set(m, (text = flat(renderLabelInner(m.labels))));
-  return text;
+/** A pushed family with its metrics sanitised, and the rendered label text (series key) of each metric. */
+export interface SanitizedFamily {
+  family: MetricFamily;
+  inners: string[];
 }
 
 /** A fresh string that does not share memory with the (possibly large) string it was sliced from. */
@@ -338,42 +342,65 @@ function sameSeries(old: SeriesEntry[], inners: string[]): boolean {
   return true;
 }
 
-function byName(a: LabelPair, b: LabelPair): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+/** Sorts label pairs by name in place; insertion sort, stable and fast for the few labels a series has. */
+function sortByName(labels: LabelPair[]): void {
+  for (let i = 1; i < labels.length; i++) {
+    const l = labels[i]!;
+    let j = i - 1;
+    if (!(labels[j]!.name > l.name)) continue;
+    while (j >= 0 && labels[j]!.name > l.name) {
+      labels[j + 1] = labels[j]!;
+      j--;
+    }
+    labels[j + 1] = l;
+  }
 }
 
 /**
  * The reference's sanitizeLabels: grouping labels overwrite body labels of the same name, missing ones
  * are added, `instance=""` is added when there is no instance label, and labels are sorted by name.
+ * The group's label pair objects are shared by every series of the group. Metrics are updated in place
+ * (the parser's objects are ours), and each one's series key is rendered once for the check and the store.
  */
-export function sanitizeFamily(f: MetricFamily, grouping: GroupingLabels, shared: ReadonlyMap<string, LabelPair>): MetricFamily {
-  const names = Object.keys(grouping);
-  const metrics = f.metrics.map((m): Metric => {
+export function sanitizeFamily(f: MetricFamily, group: Group): SanitizedFamily {
+  const grouping = group.groupingPairs;
+  const n = grouping.length;
+  const used = new Array<boolean>(n);
+  const metrics = f.metrics;
+  const inners = new Array<string>(metrics.length);
+  for (let k = 0; k < metrics.length; k++) {
+    const m = metrics[k]!;
     const labels: LabelPair[] = [];
-    const done = new Set<string>();
+    used.fill(false);
     let hasInstance = false;
     for (const l of m.labels) {
       if (l.name === 'instance') hasInstance = true;
-      if (l.name in grouping && !done.has(l.name)) {
-        labels.push(shared.get(l.name)!);
-        done.add(l.name);
+      let g = 0;
+      while (g < n && grouping[g]!.name !== l.name) g++;
+      if (g < n && !used[g]) {
+        labels.push(grouping[g]!);
+        used[g] = true;
       } else {
         labels.push(l);
       }
     }
-    for (const n of names) if (!done.has(n)) labels.push(shared.get(n)!);
-    if (!hasInstance && !('instance' in grouping)) labels.push(shared.get('instance')!);
-    labels.sort(byName);
-    return { ...m, labels };
-  });
-  return { ...f, metrics };
+    for (let g = 0; g < n; g++) if (!used[g]) labels.push(grouping[g]!);
+    if (!hasInstance && group.emptyInstance !== undefined) labels.push(group.emptyInstance);
+    sortByName(labels);
+    m.labels = labels;
+    inners[k] = flat(renderLabelInner(labels));
+  }
+  return { family: { ...f, metrics }, inners };
 }
 
-function timestampFamily(group: Group, name: string, seconds: number): MetricFamily {
+function timestampFamily(group: Group, name: string, seconds: number): SanitizedFamily {
   return {
-    name,
-    help: name === PUSH_TIME ? PUSH_TIME_HELP : PUSH_FAILURE_TIME_HELP,
-    type: 'GAUGE',
-    metrics: [{ labels: group.timestampLabels, value: seconds }],
+    family: {
+      name,
+      help: name === PUSH_TIME ? PUSH_TIME_HELP : PUSH_FAILURE_TIME_HELP,
+      type: 'GAUGE',
+      metrics: [{ labels: group.timestampLabels, value: seconds }],
+    },
+    inners: [group.timestampInner],
   };
 }
