@@ -104,6 +104,12 @@ export class FamilyIndex {
     }
     this.deadCount += gf.series.length;
     this.block = null;
+    // Dead entries keep their series alive until the next scrape settles the list; compact earlier when
+    // they outnumber the live ones, so memory stays bounded without scrapes (amortised O(1) per removal).
+    if (this.deadCount > 1024 && this.deadCount > this.entries.length - this.deadCount) {
+      this.entries = this.entries.filter((e) => !e.dead);
+      this.deadCount = 0;
+    }
   }
 
   /**
@@ -117,7 +123,13 @@ export class FamilyIndex {
       if (this.typeCounts.get(old.family.type) === 0) this.typeCounts.delete(old.family.type);
       this.typeCounts.set(gf.family.type, (this.typeCounts.get(gf.family.type) ?? 0) + 1);
     }
-    for (let i = 0; i < old.series.length; i++) old.series[i]!.text = texts[i]!;
+    const metrics = gf.family.metrics;
+    for (let i = 0; i < old.series.length; i++) {
+      const e = old.series[i]!;
+      e.text = texts[i]!;
+      // The new metric's labels are equal; keep only one copy alive.
+      e.labels = metrics[i]!.labels;
+    }
     gf.series = old.series;
     this.members.set(group, gf);
     this.block = null;

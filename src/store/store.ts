@@ -81,8 +81,10 @@ export class MemoryStore {
     }
     const group = existing ?? this.adoptGroup(fresh);
     if (req.replace) {
+      // Families the push sets again are replaced in place by setFamily (no re-sort, no dead entries).
+      const pushedNames = new Set(families.map((f) => f.family.name));
       for (const name of [...group.families.keys()]) {
-        if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME) this.removeFamily(group, name);
+        if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME && !pushedNames.has(name)) this.removeFamily(group, name);
       }
     }
     for (const f of families) {
@@ -366,31 +368,57 @@ export function sanitizeFamily(f: MetricFamily, group: Group): SanitizedFamily {
   const grouping = group.groupingPairs;
   const n = grouping.length;
   const used = new Array<boolean>(n);
-  const metrics = f.metrics;
-  const inners = new Array<string>(metrics.length);
-  for (let k = 0; k < metrics.length; k++) {
-    const m = metrics[k]!;
-    const labels: LabelPair[] = [];
+  const parsed = f.metrics;
+  // Exact-length arrays and fresh object literals: the parser's grow by push (17 slots for one element)
+  // and add properties one by one (out-of-object property arrays); this is what the store keeps.
+  const metrics = new Array<Metric>(parsed.length);
+  const inners = new Array<string>(parsed.length);
+  for (let k = 0; k < parsed.length; k++) {
+    const m = parsed[k]!;
     used.fill(false);
     let hasInstance = false;
+    let extra = 0;
     for (const l of m.labels) {
       if (l.name === 'instance') hasInstance = true;
       let g = 0;
       while (g < n && grouping[g]!.name !== l.name) g++;
+      if (g < n && !used[g]) used[g] = true;
+    }
+    for (let g = 0; g < n; g++) if (!used[g]) extra++;
+    const addInstance = !hasInstance && group.emptyInstance !== undefined;
+    const labels = new Array<LabelPair>(m.labels.length + extra + (addInstance ? 1 : 0));
+    used.fill(false);
+    let at = 0;
+    for (const l of m.labels) {
+      let g = 0;
+      while (g < n && grouping[g]!.name !== l.name) g++;
       if (g < n && !used[g]) {
-        labels.push(grouping[g]!);
+        labels[at++] = grouping[g]!;
         used[g] = true;
       } else {
-        labels.push(l);
+        labels[at++] = l;
       }
     }
-    for (let g = 0; g < n; g++) if (!used[g]) labels.push(grouping[g]!);
-    if (!hasInstance && group.emptyInstance !== undefined) labels.push(group.emptyInstance);
+    for (let g = 0; g < n; g++) if (!used[g]) labels[at++] = grouping[g]!;
+    if (addInstance) labels[at++] = group.emptyInstance!;
     sortByName(labels);
-    m.labels = labels;
+    metrics[k] = compactMetric(m, labels);
     inners[k] = flat(renderLabelInner(labels));
   }
-  return { family: { ...f, metrics }, inners };
+  return { family: compactFamily(f, metrics), inners };
+}
+
+function compactMetric(m: Metric, labels: LabelPair[]): Metric {
+  if (m.summary === undefined && m.histogram === undefined && m.createdTimestamp === undefined &&
+    m.exemplar === undefined && m.timestampMs === undefined) {
+    return m.value === undefined ? { labels } : { labels, value: m.value };
+  }
+  return { ...m, labels };
+}
+
+function compactFamily(f: MetricFamily, metrics: Metric[]): MetricFamily {
+  if (f.unit !== undefined) return { ...f, metrics };
+  return f.help === undefined ? { name: f.name, type: f.type, metrics } : { name: f.name, help: f.help, type: f.type, metrics };
 }
 
 function timestampFamily(group: Group, name: string, seconds: number): SanitizedFamily {
