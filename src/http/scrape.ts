@@ -1,29 +1,29 @@
 /**
  * GET on the telemetry path: the gateway's own families merged with every pushed family, in the
- * reference's order, as text 0.0.4 (gzip when asked). The pushed part is pre-rendered by the store;
- * the whole body and its gzip are cached until the store, the own counters or the one-second process
- * sample change, so a repeated scrape is a buffer write.
+ * reference's order, as text 0.0.4 (gzip when asked). The pushed part comes from the store as cached
+ * pieces, of which only those touched by a write are rendered (and compressed) again; the assembled
+ * body and its gzip are cached until the store, the own counters or the one-second process sample
+ * change, so a repeated scrape is a buffer write.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import type { MemoryStore } from '../store/store.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
 import type { Logger } from '../observe/logger.js';
 import type { MetricFamily } from '../model/metric.js';
-import { renderFamily, renderHeader, renderLabelInner, renderSeries } from '../format/text-write.js';
-import { compareSeries, type SeriesEntry } from '../store/family-index.js';
+import { renderFamily, renderHeader, renderSeries } from '../format/text-write.js';
+import { Piece, gzipPieces, textLength } from '../format/gzip-pieces.js';
+import { compareLabelValues } from '../store/family-index.js';
 import { formatProblems } from '../errors.js';
 import { sendError } from './respond.js';
 
-const gzipAsync = promisify(gzip);
-
 export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores';
 
+/** One assembled body: the pieces in order, and the gzip built from them once asked for. */
 interface CachedBody {
   key: string;
-  text: Buffer;
-  gzip?: Buffer;
+  pieces: Piece[];
+  length: number;
+  gzip?: Buffer[];
 }
 
 export class ScrapeHandler {
@@ -43,41 +43,56 @@ export class ScrapeHandler {
     const key = `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`;
     let body = this.cache;
     if (body === null || body.key !== key) {
-      await this.store.renderTextAsync(yieldToEventLoop);
-      body = { key, text: Buffer.from(this.render(now), 'utf8') };
+      await this.store.expositionAsync(yieldToEventLoop);
+      const pieces = this.assemble(now);
+      body = { key, pieces, length: textLength(pieces) };
       this.cache = body;
     }
     const headers: Record<string, string | number> = { 'Content-Type': TEXT_CONTENT_TYPE };
-    let payload = body.text;
+    let payload: Buffer[];
     if (acceptsGzip(req.headers['accept-encoding'])) {
-      body.gzip ??= await gzipAsync(body.text, { level: 6 });
-      payload = body.gzip;
+      const cached = body;
+      payload = cached.gzip ??= await gzipPieces(cached.pieces);
       headers['Content-Encoding'] = 'gzip';
+    } else {
+      payload = body.pieces.map((p) => p.text);
     }
-    headers['Content-Length'] = payload.length;
+    let length = 0;
+    for (const b of payload) length += b.length;
+    headers['Content-Length'] = length;
     res.writeHead(200, headers);
-    res.end(payload);
+    res.cork();
+    for (const b of payload) if (b.length > 0) res.write(b);
+    res.uncork();
+    res.end();
   }
 
-  /** Merges the own families (fresh) into the store's pre-rendered text (cached) by family name. */
+  /** The whole body as text (tests and debugging). */
   render(now = Date.now()): string {
+    this.store.exposition();
+    return Buffer.concat(this.assemble(now).map((p) => p.text)).toString('utf8');
+  }
+
+  /** Merges the own families (fresh) into the store's pieces (cached) by family name. */
+  private assemble(now: number): Piece[] {
     const own = this.self.collect(now);
-    const pushed = this.store.renderText();
-    const { names, offsets, body } = pushed;
-    let out = '';
+    const { names, pieces } = this.store.exposition();
+    const out: Piece[] = [];
     let next = 0; // index of the next pushed family not yet written
     for (const f of own) {
       let i = lowerBound(names, f.name, next);
-      out += body.slice(offsets[next] ?? body.length, offsets[i] ?? body.length);
+      for (let k = next; k < i; k++) for (const p of pieces[k]!) out.push(p);
       if (names[i] === f.name) {
-        out += this.mergedFamily(f);
+        out.push(new Piece(this.mergedFamily(f)));
         i++;
       } else {
-        out += renderFamily(f);
+        const text = renderFamily(f);
+        if (text !== '') out.push(new Piece(text));
       }
       next = i;
     }
-    return out + body.slice(offsets[next] ?? body.length);
+    for (let k = next; k < names.length; k++) for (const p of pieces[k]!) out.push(p);
+    return out;
   }
 
   /**
@@ -85,12 +100,10 @@ export class ScrapeHandler {
    * reference logs "metric families overlap" and does the same), series sorted together.
    */
   private mergedFamily(own: MetricFamily): string {
-    const stored = this.store.familyIndex(own.name)!.sortedEntries();
-    const ownEntries = own.metrics.map((m) => {
-      const inner = renderLabelInner(m.labels);
-      return { labels: m.labels, inner, text: renderSeries(own.name, own.type, m, inner) } as SeriesEntry;
-    });
-    const all = [...ownEntries, ...stored].sort(compareSeries);
+    const stored = this.store.familyIndex(own.name)!.sortedEntries()
+      .map((e) => ({ labels: e.metric.labels, text: renderSeries(own.name, e.type, e.metric, e.inner) }));
+    const ownEntries = own.metrics.map((m) => ({ labels: m.labels, text: renderSeries(own.name, own.type, m) }));
+    const all = [...ownEntries, ...stored].sort((a, b) => compareLabelValues(a.labels, b.labels));
     return renderHeader(own.name, own.help, own.type) + all.map((e) => e.text).join('');
   }
 }

@@ -1,22 +1,25 @@
 /**
  * Everything the store knows about one metric family name across all groups: which groups hold it,
  * how many with each type (for O(1) type-clash checks), a map of series keys (for duplicate checks),
- * and the pre-rendered series kept in the reference's exposition order (sorted lazily, once per scrape
- * at most, and only when membership changed).
+ * and the series in the reference's exposition order (sorted lazily, once per scrape at most, and only
+ * when membership changed), rendered as text in cached chunks of SERIES_PER_CHUNK series.
  */
-import type { LabelPair, MetricFamily, MetricType } from '../model/metric.js';
-import { flat, renderHeader } from '../format/text-write.js';
+import type { LabelPair, Metric, MetricFamily, MetricType } from '../model/metric.js';
+import { renderHeader, renderSeries } from '../format/text-write.js';
+import { Piece } from '../format/gzip-pieces.js';
 import type { Group } from './group.js';
 
 /** One exposed series (a sample, or a summary/histogram with all its lines). */
 export interface SeriesEntry {
-  labels: LabelPair[];
   /** Rendered label text without braces: the series key, canonical because labels are sorted. */
   inner: string;
-  /** All text lines of this series. */
-  text: string;
+  metric: Metric;
+  /** The type of the family the series was pushed in (groups may disagree without the consistency check). */
+  type: MetricType;
   group: Group;
   dead: boolean;
+  /** Index in exposition order; valid while the family's chunk layout is. */
+  pos: number;
 }
 
 /** A family as stored in one group. */
@@ -32,8 +35,10 @@ export interface GroupFamily {
  * compared; labels are sorted by name so positions line up for equal label sets).
  */
 export function compareSeries(a: SeriesEntry, b: SeriesEntry): number {
-  const la = a.labels;
-  const lb = b.labels;
+  return compareLabelValues(a.metric.labels, b.metric.labels);
+}
+
+export function compareLabelValues(la: LabelPair[], lb: LabelPair[]): number {
   if (la.length !== lb.length) return la.length - lb.length;
   for (let i = 0; i < la.length; i++) {
     const va = la[i]!.value;
@@ -42,6 +47,12 @@ export function compareSeries(a: SeriesEntry, b: SeriesEntry): number {
   }
   return 0;
 }
+
+/**
+ * Series per cached piece of exposition text. A re-push re-renders (and, for gzip scrapes, recompresses)
+ * only the pieces holding its series; a change of membership re-lays the family out.
+ */
+export const SERIES_PER_CHUNK = 128;
 
 export class FamilyIndex {
   readonly name: string;
@@ -52,7 +63,11 @@ export class FamilyIndex {
   private entries: SeriesEntry[] = [];
   private sortDirty = false;
   private deadCount = 0;
-  private block: string | null = null;
+  /** Rendered pieces by chunk; null = to be rendered. Meaningful only while layoutValid. */
+  private chunks: (Piece | null)[] = [];
+  private layoutValid = false;
+  private header: Piece | null = null;
+  private headerText = '';
 
   constructor(name: string) {
     this.name = name;
@@ -88,7 +103,7 @@ export class FamilyIndex {
       this.entries.push(e);
     }
     this.sortDirty = true;
-    this.block = null;
+    this.layoutValid = false;
   }
 
   remove(group: Group): void {
@@ -103,7 +118,7 @@ export class FamilyIndex {
       e.dead = true;
     }
     this.deadCount += gf.series.length;
-    this.block = null;
+    this.layoutValid = false;
     // Dead entries keep their series alive until the next scrape settles the list; compact earlier when
     // they outnumber the live ones, so memory stays bounded without scrapes (amortised O(1) per removal).
     if (this.deadCount > 1024 && this.deadCount > this.entries.length - this.deadCount) {
@@ -114,45 +129,72 @@ export class FamilyIndex {
 
   /**
    * Replaces a member's family whose series have exactly the same label sets as before: the entries are
-   * updated in place, so the sorted order stays valid (the common case of a job re-pushing its metrics).
+   * updated in place, so the sorted order stays valid and only their chunks are rendered again (the
+   * common case of a job re-pushing its metrics).
    */
-  replaceInPlace(group: Group, gf: GroupFamily, texts: string[]): void {
+  replaceInPlace(group: Group, gf: GroupFamily): void {
     const old = this.members.get(group)!;
-    if (old.family.type !== gf.family.type) {
+    const type = gf.family.type;
+    if (old.family.type !== type) {
       this.typeCounts.set(old.family.type, this.typeCounts.get(old.family.type)! - 1);
       if (this.typeCounts.get(old.family.type) === 0) this.typeCounts.delete(old.family.type);
-      this.typeCounts.set(gf.family.type, (this.typeCounts.get(gf.family.type) ?? 0) + 1);
+      this.typeCounts.set(type, (this.typeCounts.get(type) ?? 0) + 1);
     }
     const metrics = gf.family.metrics;
     for (let i = 0; i < old.series.length; i++) {
       const e = old.series[i]!;
-      e.text = texts[i]!;
-      // The new metric's labels are equal; keep only one copy alive.
-      e.labels = metrics[i]!.labels;
+      e.metric = metrics[i]!;
+      e.type = type;
+      if (this.layoutValid) this.chunks[(e.pos / SERIES_PER_CHUNK) | 0] = null;
     }
     gf.series = old.series;
     this.members.set(group, gf);
-    this.block = null;
   }
 
   get empty(): boolean {
     return this.members.size === 0;
   }
 
-  /** The family's text block: header + every live series in exposition order. Cached until a change. */
-  render(): string {
-    if (this.block !== null) return this.block;
+  /** Chunks that the next pieces() call renders (all of them after a change of membership). */
+  get pendingChunks(): number {
+    if (!this.layoutValid) return Math.ceil((this.entries.length - this.deadCount) / SERIES_PER_CHUNK);
+    let n = 0;
+    for (const c of this.chunks) if (c === null) n++;
+    return n;
+  }
+
+  /** The family's exposition text: the HELP/TYPE header, then every live series in order, in pieces. */
+  pieces(): Piece[] {
     this.settle();
-    let out = renderHeader(this.name, this.help, this.type);
-    for (const e of this.entries) out += e.text;
-    this.block = flat(out);
-    return this.block;
+    if (!this.layoutValid) {
+      for (let i = 0; i < this.entries.length; i++) this.entries[i]!.pos = i;
+      this.chunks = new Array<Piece | null>(Math.ceil(this.entries.length / SERIES_PER_CHUNK)).fill(null);
+      this.layoutValid = true;
+    }
+    const header = renderHeader(this.name, this.help, this.type);
+    if (this.header === null || this.headerText !== header) {
+      this.header = new Piece(header);
+      this.headerText = header;
+    }
+    const out: Piece[] = [this.header];
+    for (let c = 0; c < this.chunks.length; c++) out.push(this.chunks[c] ??= this.renderChunk(c));
+    return out;
   }
 
   /** Live series in exposition order (for merging with the gateway's own series of the same name). */
   sortedEntries(): SeriesEntry[] {
     this.settle();
     return this.entries;
+  }
+
+  private renderChunk(c: number): Piece {
+    const end = Math.min(this.entries.length, (c + 1) * SERIES_PER_CHUNK);
+    let text = '';
+    for (let i = c * SERIES_PER_CHUNK; i < end; i++) {
+      const e = this.entries[i]!;
+      text += renderSeries(this.name, e.type, e.metric, e.inner);
+    }
+    return new Piece(text);
   }
 
   private settle(): void {

@@ -7,7 +7,8 @@
 import type { LabelPair, Metric, MetricFamily, MetricType } from '../model/metric.js';
 import type { GroupingLabels } from '../model/grouping-key.js';
 import { groupIdFor } from '../model/grouping-key.js';
-import { flat, renderLabelInner, renderSeries } from '../format/text-write.js';
+import { flat, renderLabelInner } from '../format/text-write.js';
+import type { Piece } from '../format/gzip-pieces.js';
 import { ConsistencyError } from '../errors.js';
 import { FamilyIndex, type GroupFamily, type SeriesEntry } from './family-index.js';
 import { Group, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP } from './group.js';
@@ -33,11 +34,10 @@ export interface StoreOptions {
   ownTypes: OwnFamilyTypes;
 }
 
-export interface RenderedText {
-  body: string;
-  /** Family names in exposition order with the offset of each family's block in `body`. */
+/** The pushed families' exposition text: names in exposition order and each family's cached pieces. */
+export interface Exposition {
   names: string[];
-  offsets: number[];
+  pieces: Piece[][];
 }
 
 export class MemoryStore {
@@ -45,7 +45,7 @@ export class MemoryStore {
   private readonly families = new Map<string, FamilyIndex>();
   private readonly opts: StoreOptions;
   private sortedNames: string[] | null = null;
-  private rendered: { version: number; text: RenderedText } | null = null;
+  private rendered: { version: number; exposition: Exposition } | null = null;
   private checked: { version: number; problems: string[] } | null = null;
   /** Increases with every change; caches of rendered output are keyed by it. */
   version = 0;
@@ -117,37 +117,41 @@ export class MemoryStore {
     return n;
   }
 
-  /** Pushed families rendered as text 0.0.4, in exposition order; cached until the next change. */
-  renderText(): RenderedText {
-    if (this.rendered?.version === this.version) return this.rendered.text;
+  /** Pushed families as text 0.0.4 pieces, in exposition order; unchanged pieces are reused. */
+  exposition(): Exposition {
+    if (this.rendered?.version === this.version) return this.rendered.exposition;
     const names = this.familyNames();
-    const offsets: number[] = new Array<number>(names.length);
-    let body = '';
-    for (let i = 0; i < names.length; i++) {
-      offsets[i] = body.length;
-      body += this.families.get(names[i]!)!.render();
-    }
-    const text = { body: flat(body), names, offsets };
-    this.rendered = { version: this.version, text };
-    return text;
+    const pieces = names.map((n) => this.families.get(n)!.pieces());
+    const exposition = { names, pieces };
+    this.rendered = { version: this.version, exposition };
+    return exposition;
+  }
+
+  /** The pushed families' text 0.0.4 as one string (tests, debugging). */
+  renderText(): string {
+    return Buffer.concat(this.exposition().pieces.flat().map((p) => p.text)).toString('utf8');
   }
 
   /**
-   * renderText() without blocking the event loop for the whole store: family blocks are rendered one
-   * at a time with a yield in between, so health checks and pushes are served during a big scrape. If
-   * a write lands meanwhile, the blocks still valid stay cached and the walk starts again, so the result
-   * is always one consistent version; after three tries the rest is done in one go.
+   * exposition() without blocking the event loop for the whole store: families with many chunks to
+   * render are rendered one at a time with a yield in between, so health checks and pushes are served
+   * during a big scrape. If a write lands meanwhile, the chunks still valid stay cached and the walk
+   * starts again, so the result is always one consistent version; after three tries the rest is done
+   * in one go.
    */
-  async renderTextAsync(pause: () => Promise<void>): Promise<RenderedText> {
+  async expositionAsync(pause: () => Promise<void>): Promise<Exposition> {
     for (let attempt = 0; attempt < 3 && this.rendered?.version !== this.version; attempt++) {
       const version = this.version;
       for (const name of this.familyNames()) {
-        if (this.families.get(name)!.render().length > 1 << 16) await pause();
+        const idx = this.families.get(name)!;
+        if (idx.pendingChunks < 64) continue;
+        idx.pieces();
+        await pause();
         if (this.version !== version) break;
       }
       if (this.version === version) break;
     }
-    return this.renderText();
+    return this.exposition();
   }
 
   /** The stored series of one family in exposition order (for merging with own series). */
@@ -301,14 +305,12 @@ export class MemoryStore {
       if (help !== undefined && family.help === help) family.help = help;
     }
     const metrics = family.metrics;
-    const texts = new Array<string>(metrics.length);
-    for (let i = 0; i < metrics.length; i++) texts[i] = flat(renderSeries(family.name, family.type, metrics[i]!, inners[i]));
     const gf: GroupFamily = { family, lastPushMs, series: [] };
     const old = group.families.get(family.name);
     group.families.set(family.name, gf);
     let idx = known;
     if (old !== undefined && idx !== undefined && sameSeries(old.series, inners)) {
-      idx.replaceInPlace(group, gf, texts);
+      idx.replaceInPlace(group, gf);
       return;
     }
     if (old !== undefined) this.detach(group, family.name);
@@ -318,9 +320,10 @@ export class MemoryStore {
       this.families.set(family.name, idx);
       this.sortedNames = null;
     }
+    const type = family.type;
     const series = new Array<SeriesEntry>(metrics.length);
     for (let i = 0; i < metrics.length; i++) {
-      series[i] = { labels: metrics[i]!.labels, inner: inners[i]!, text: texts[i]!, group, dead: false };
+      series[i] = { inner: inners[i]!, metric: metrics[i]!, type, group, dead: false, pos: 0 };
     }
     gf.series = series;
     idx.add(group, gf);

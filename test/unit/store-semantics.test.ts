@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { MemoryStore, type PushRequest } from '../../src/store/store.js';
 import { parseText } from '../../src/format/text-parse.js';
 import { OWN_TYPES } from '../../src/observe/self-metrics.js';
+import { SERIES_PER_CHUNK } from '../../src/store/family-index.js';
+import { gzipPieces } from '../../src/format/gzip-pieces.js';
+import { gunzipSync } from 'node:zlib';
 import type { GroupingLabels } from '../../src/model/grouping-key.js';
 
 const T0 = 1_795_530_906_229.4362;
@@ -17,7 +20,7 @@ function req(labels: GroupingLabels, body: string, replace: boolean, timeMs = T0
 
 /** The pushed series lines (no HELP/TYPE, no timestamps gauges) of a store's rendered text. */
 function series(store: MemoryStore): string[] {
-  return store.renderText().body.split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('push_'));
+  return store.renderText().split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('push_'));
 }
 
 describe('store push semantics (reference §3.4)', () => {
@@ -36,7 +39,7 @@ describe('store push semantics (reference §3.4)', () => {
     s.push(req({ job: 'j', instance: 'i' }, 'a 1\n', true));
     s.push(req({ job: 'j' }, '', true));
     assert.deepEqual(series(s), ['a{instance="i",job="j"} 1']);
-    assert.match(s.renderText().body, /push_time_seconds\{instance="",job="j"\} 1\.79553090622943\d*e\+09\n/);
+    assert.match(s.renderText(), /push_time_seconds\{instance="",job="j"\} 1\.79553090622943\d*e\+09\n/);
     assert.equal(s.deleteGroup({ job: 'j' }), true);
     assert.equal(s.groupCount, 1);
     assert.equal(s.deleteGroup({ job: 'nope' }), false);
@@ -88,17 +91,52 @@ describe('store push semantics (reference §3.4)', () => {
     assert.equal(s.wipe(), 1000);
     assert.equal(s.groupCount, 0);
     assert.ok(s.version > v);
-    assert.equal(s.renderText().body, '');
+    assert.equal(s.renderText(), '');
   });
 
   it('re-pushing the same series updates the cached text in place', () => {
     const s = newStore();
     s.push(req({ job: 'j', instance: 'b' }, 'm 1\n', true));
     s.push(req({ job: 'j', instance: 'a' }, 'm 2\n', true));
-    const first = s.renderText();
-    assert.equal(s.renderText(), first, 'unchanged store is served from cache');
+    const first = s.exposition();
+    assert.equal(s.exposition(), first, 'unchanged store is served from cache');
     s.push(req({ job: 'j', instance: 'b' }, 'm 3\n', true));
     assert.deepEqual(series(s), ['m{instance="a",job="j"} 2', 'm{instance="b",job="j"} 3']);
+  });
+
+  it('a re-push renders again only the chunk holding its series; a new group re-lays the family out', () => {
+    const s = newStore();
+    const n = SERIES_PER_CHUNK * 3;
+    const pad = (i: number): string => String(i).padStart(4, '0');
+    for (let i = 0; i < n; i++) s.push(req({ job: 'j', instance: pad(i) }, `m ${i}\n`, true));
+    const before = s.exposition();
+    const m = before.names.indexOf('m');
+    assert.equal(before.pieces[m]!.length, 1 + 3, 'header + three chunks');
+    // The series of instance SERIES_PER_CHUNK + 5 sits in the second chunk.
+    s.push(req({ job: 'j', instance: pad(SERIES_PER_CHUNK + 5) }, 'm 42\n', true));
+    const after = s.exposition();
+    assert.notEqual(after, before);
+    assert.equal(after.pieces[m]![0], before.pieces[m]![0], 'header reused');
+    assert.equal(after.pieces[m]![1], before.pieces[m]![1], 'first chunk reused');
+    assert.notEqual(after.pieces[m]![2], before.pieces[m]![2], 'second chunk rendered again');
+    assert.equal(after.pieces[m]![3], before.pieces[m]![3], 'third chunk reused');
+    assert.match(after.pieces[m]![2]!.text.toString(), new RegExp(`m\\{instance="${pad(SERIES_PER_CHUNK + 5)}",job="j"\\} 42\n`));
+    assert.equal(series(s).filter((l) => l.startsWith('m{')).length, n);
+    s.push(req({ job: 'j', instance: '0000a' }, 'm 7\n', true));
+    const relaid = s.exposition();
+    assert.notEqual(relaid.pieces[m]![1], after.pieces[m]![1], 'membership change renders the family again');
+    const lines = series(s).filter((l) => l.startsWith('m{'));
+    assert.equal(lines[1], 'm{instance="0000a",job="j"} 7', 'sorted into place');
+    assert.equal(lines.length, n + 1);
+  });
+
+  it('gzip built from cached pieces is one gzip member of the whole text', async () => {
+    const s = newStore();
+    for (let i = 0; i < SERIES_PER_CHUNK * 2 + 3; i++) s.push(req({ job: 'j', instance: `i${i}` }, `# HELP m help\nm ${i}\nn{x="y"} ${i}\n`, true));
+    const pieces = s.exposition().pieces.flat();
+    const zipped = Buffer.concat(await gzipPieces(pieces));
+    assert.equal(gunzipSync(zipped).toString('utf8'), s.renderText());
+    assert.deepEqual([...zipped.subarray(0, 3)], [0x1f, 0x8b, 8]);
   });
 });
 
