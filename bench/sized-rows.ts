@@ -75,6 +75,8 @@ export function sizedRows(ours: SideResult, ref: SideResult, sizes: number[], pa
       const specs: RowSpec[] = [
         { id: 'c', key: `c.first_scrape.${n}`, label: `c: first scrape after loading ${k} groups`, unit: 'ms', better: 'lower',
           pick: (r) => (r.firstScrapeMs === undefined ? undefined : [r.firstScrapeMs]) },
+        { id: 'c', key: `c.first_scrape_gzip.${n}`, label: `c: first gzip scrape after that, ${k} groups`, unit: 'ms', better: 'lower',
+          pick: (r) => (r.firstGzipScrapeMs === undefined ? undefined : [r.firstGzipScrapeMs]) },
         lat('after_write_plain', 'scrape after a re-push, plain', (r) => r.scrapeAfterWrite),
         lat('after_write_gzip', 'scrape after a re-push, gzip', (r) => r.gzipAfterWrite),
         lat('repeated_plain', 'repeated scrape, nothing changed, plain', (r) => r.repeated),

@@ -399,7 +399,7 @@ export function sanitizeFamily(f: MetricFamily, group: Group): SanitizedFamily {
         labels[at++] = grouping[g]!;
         used[g] = true;
       } else {
-        labels[at++] = l;
+        labels[at++] = internPair(l);
       }
     }
     for (let g = 0; g < n; g++) if (!used[g]) labels[at++] = grouping[g]!;
@@ -409,6 +409,24 @@ export function sanitizeFamily(f: MetricFamily, group: Group): SanitizedFamily {
     inners[k] = flat(renderLabelInner(labels));
   }
   return { family: compactFamily(f, metrics), inners };
+}
+
+/**
+ * Body label pairs are mostly the same few across groups (`code="200"`, `stage="load"`): every stored
+ * series refers to one shared pair object instead of its own object and strings. Bounded: the table
+ * starts over when full, which only costs sharing, never correctness (pairs are never mutated).
+ */
+const PAIR_TABLE_LIMIT = 1 << 16;
+let pairTable = new Map<string, LabelPair>();
+
+function internPair(l: LabelPair): LabelPair {
+  const key = l.name + '\xff' + l.value;
+  const known = pairTable.get(key);
+  if (known !== undefined) return known;
+  if (pairTable.size >= PAIR_TABLE_LIMIT) pairTable = new Map();
+  const pair = { name: copyString(l.name), value: copyString(l.value) };
+  pairTable.set(key, pair);
+  return pair;
 }
 
 function compactMetric(m: Metric, labels: LabelPair[]): Metric {
