@@ -155,22 +155,25 @@ export class FamilyIndex {
     return this.members.size === 0;
   }
 
-  /** Chunks that the next pieces() call renders (all of them after a change of membership). */
-  get pendingChunks(): number {
-    if (!this.layoutValid) return Math.ceil((this.entries.length - this.deadCount) / SERIES_PER_CHUNK);
-    let n = 0;
-    for (const c of this.chunks) if (c === null) n++;
-    return n;
+  /**
+   * Renders up to `max` of the chunks the next pieces() call would render; returns how many it did.
+   * Lets a big scrape be rendered in slices with the event loop served in between.
+   */
+  renderSome(max: number): number {
+    this.layout();
+    let done = 0;
+    for (let c = 0; c < this.chunks.length && done < max; c++) {
+      if (this.chunks[c] === null) {
+        this.chunks[c] = this.renderChunk(c);
+        done++;
+      }
+    }
+    return done;
   }
 
   /** The family's exposition text: the HELP/TYPE header, then every live series in order, in pieces. */
   pieces(): Piece[] {
-    this.settle();
-    if (!this.layoutValid) {
-      for (let i = 0; i < this.entries.length; i++) this.entries[i]!.pos = i;
-      this.chunks = new Array<Piece | null>(Math.ceil(this.entries.length / SERIES_PER_CHUNK)).fill(null);
-      this.layoutValid = true;
-    }
+    this.layout();
     const header = renderHeader(this.name, this.help, this.type);
     if (this.header === null || this.headerText !== header) {
       this.header = new Piece(header);
@@ -185,6 +188,14 @@ export class FamilyIndex {
   sortedEntries(): SeriesEntry[] {
     this.settle();
     return this.entries;
+  }
+
+  private layout(): void {
+    this.settle();
+    if (this.layoutValid) return;
+    for (let i = 0; i < this.entries.length; i++) this.entries[i]!.pos = i;
+    this.chunks = new Array<Piece | null>(Math.ceil(this.entries.length / SERIES_PER_CHUNK)).fill(null);
+    this.layoutValid = true;
   }
 
   private renderChunk(c: number): Piece {

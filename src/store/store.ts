@@ -40,6 +40,9 @@ export interface Exposition {
   pieces: Piece[][];
 }
 
+/** Chunks rendered between two yields of a big scrape: 8 × 128 series, about a millisecond. */
+const CHUNKS_PER_SLICE = 8;
+
 export class MemoryStore {
   private readonly groupsById = new Map<string, Group>();
   private readonly families = new Map<string, FamilyIndex>();
@@ -133,8 +136,8 @@ export class MemoryStore {
   }
 
   /**
-   * exposition() without blocking the event loop for the whole store: families with many chunks to
-   * render are rendered one at a time with a yield in between, so health checks and pushes are served
+   * exposition() without blocking the event loop for the whole store: chunks are rendered a slice at a
+   * time (about a millisecond of work) with a yield in between, so health checks and pushes are served
    * during a big scrape. If a write lands meanwhile, the chunks still valid stay cached and the walk
    * starts again, so the result is always one consistent version; after three tries the rest is done
    * in one go.
@@ -144,9 +147,7 @@ export class MemoryStore {
       const version = this.version;
       for (const name of this.familyNames()) {
         const idx = this.families.get(name)!;
-        if (idx.pendingChunks < 64) continue;
-        idx.pieces();
-        await pause();
+        while (this.version === version && idx.renderSome(CHUNKS_PER_SLICE) === CHUNKS_PER_SLICE) await pause();
         if (this.version !== version) break;
       }
       if (this.version === version) break;
