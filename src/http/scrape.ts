@@ -1,7 +1,9 @@
 /**
  * GET on the telemetry path: the gateway's own families merged with every pushed family, in the
- * reference's order, as text 0.0.4 (gzip when asked). The pushed part is pre-rendered by the store;
- * the whole body and its gzip are cached until the store, the own counters or the one-second process
+ * reference's order, as text 0.0.4 or delimited protobuf as the Accept header asks (negotiate.ts), gzip
+ * when asked. For text with legacy names (always the case without --push.enable-utf8-names) the pushed
+ * part is pre-rendered by the store; protobuf and escaped/quoted UTF-8 renderings are built from the
+ * model. Every body and its gzip are cached until the store, the own counters or the one-second process
  * sample change, so a repeated scrape is a buffer write.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,25 +13,31 @@ import type { MemoryStore } from '../store/store.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
 import type { Logger } from '../observe/logger.js';
 import type { MetricFamily } from '../model/metric.js';
-import { renderFamily, renderHeader, renderLabelInner, renderSeries } from '../format/text-write.js';
+import {
+  escapeFamily, renderFamily, renderFamilyQuoted, renderHeader, renderLabelInner, renderSeries,
+} from '../format/text-write.js';
+import { encodeDelimited } from '../format/protobuf.js';
+import { negotiate, TEXT_CONTENT_TYPE_BASE, type Negotiated } from '../format/negotiate.js';
 import { compareSeries, type SeriesEntry } from '../store/family-index.js';
 import { formatProblems } from '../errors.js';
 import { sendError } from './respond.js';
 
 const gzipAsync = promisify(gzip);
 
-export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores';
+export const TEXT_CONTENT_TYPE = `${TEXT_CONTENT_TYPE_BASE}; escaping=underscores`;
 
 interface CachedBody {
-  key: string;
-  text: Buffer;
+  body: Buffer;
   gzip?: Buffer;
 }
 
 export class ScrapeHandler {
-  private cache: CachedBody | null = null;
+  /** Bodies by `<format>:<escaping>` for the state `cacheKey`. */
+  private cache = new Map<string, CachedBody>();
+  private cacheKey = '';
 
-  constructor(private readonly store: MemoryStore, private readonly self: SelfMetrics, private readonly logger: Logger) {}
+  constructor(private readonly store: MemoryStore, private readonly self: SelfMetrics, private readonly logger: Logger,
+    private readonly utf8Names = false) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const problems = this.store.problems();
@@ -40,23 +48,68 @@ export class ScrapeHandler {
       return;
     }
     const now = Date.now();
+    const neg = negotiate(req.headers.accept);
     const key = `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`;
-    let body = this.cache;
-    if (body === null || body.key !== key) {
-      await this.store.renderTextAsync(yieldToEventLoop);
-      body = { key, text: Buffer.from(this.render(now), 'utf8') };
-      this.cache = body;
+    if (key !== this.cacheKey) {
+      this.cache.clear();
+      this.cacheKey = key;
     }
-    const headers: Record<string, string | number> = { 'Content-Type': TEXT_CONTENT_TYPE };
-    let payload = body.text;
+    // Without UTF-8 names every name is a legacy name, which no escaping scheme changes.
+    const variant = neg.format === 'text' && !this.utf8Names ? 'text' : `${neg.format}:${neg.escaping}`;
+    let body = this.cache.get(variant);
+    if (body === undefined) {
+      await this.store.renderTextAsync(yieldToEventLoop);
+      body = { body: this.renderVariant(variant, neg, now) };
+      // A write during the yield above changed the state: the body is still a consistent snapshot of
+      // the newer state, but must not be cached under the old key.
+      if (key === `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`) this.cache.set(variant, body);
+    }
+    const headers: Record<string, string | number> = { 'Content-Type': neg.contentType };
+    let payload = body.body;
     if (acceptsGzip(req.headers['accept-encoding'])) {
-      body.gzip ??= await gzipAsync(body.text, { level: 6 });
+      body.gzip ??= await gzipAsync(body.body, { level: 6 });
       payload = body.gzip;
       headers['Content-Encoding'] = 'gzip';
     }
     headers['Content-Length'] = payload.length;
     res.writeHead(200, headers);
     res.end(payload);
+  }
+
+  private renderVariant(variant: string, neg: Negotiated, now: number): Buffer {
+    if (variant === 'text') return Buffer.from(this.render(now), 'utf8');
+    const families = this.gather(now);
+    const escaped = families.map((f) => escapeFamily(f, neg.escaping));
+    if (neg.format === 'protobuf') return encodeDelimited(escaped);
+    return Buffer.from(escaped.map(renderFamilyQuoted).join(''), 'utf8');
+  }
+
+  /**
+   * Every family as the model: own families merged with the stored ones by name (own HELP and type
+   * win, as in the reference), families sorted by name, series in exposition order.
+   */
+  gather(now = Date.now()): MetricFamily[] {
+    const own = new Map(this.self.collect(now).map((f) => [f.name, f]));
+    const names = [...new Set([...own.keys(), ...this.store.familyNames()])].sort();
+    const out: MetricFamily[] = [];
+    for (const name of names) {
+      const o = own.get(name);
+      const idx = this.store.familyIndex(name);
+      if (idx === undefined) {
+        if (o !== undefined && o.metrics.length > 0) out.push(o);
+        continue;
+      }
+      const stored = idx.sortedEntries();
+      if (o === undefined) {
+        const f: MetricFamily = { name, type: idx.type, metrics: stored.map((e) => e.metric) };
+        if (idx.help !== undefined) f.help = idx.help;
+        out.push(f);
+        continue;
+      }
+      const ownEntries = o.metrics.map((m) => ({ labels: m.labels, metric: m }) as SeriesEntry);
+      out.push({ ...o, metrics: [...ownEntries, ...stored].sort(compareSeries).map((e) => e.metric) });
+    }
+    return out;
   }
 
   /** Merges the own families (fresh) into the store's pre-rendered text (cached) by family name. */

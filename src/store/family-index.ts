@@ -4,7 +4,7 @@
  * and the pre-rendered series kept in the reference's exposition order (sorted lazily, once per scrape
  * at most, and only when membership changed).
  */
-import type { LabelPair, MetricFamily, MetricType } from '../model/metric.js';
+import type { LabelPair, Metric, MetricFamily, MetricType } from '../model/metric.js';
 import { flat, renderHeader } from '../format/text-write.js';
 import type { Group } from './group.js';
 
@@ -15,6 +15,8 @@ export interface SeriesEntry {
   inner: string;
   /** All text lines of this series. */
   text: string;
+  /** The series in the model (for the protobuf exposition and escaped renderings). */
+  metric: Metric;
   group: Group;
   dead: boolean;
 }
@@ -117,7 +119,10 @@ export class FamilyIndex {
       if (this.typeCounts.get(old.family.type) === 0) this.typeCounts.delete(old.family.type);
       this.typeCounts.set(gf.family.type, (this.typeCounts.get(gf.family.type) ?? 0) + 1);
     }
-    for (let i = 0; i < old.series.length; i++) old.series[i]!.text = texts[i]!;
+    for (let i = 0; i < old.series.length; i++) {
+      old.series[i]!.text = texts[i]!;
+      old.series[i]!.metric = gf.family.metrics[i]!;
+    }
     gf.series = old.series;
     this.members.set(group, gf);
     this.block = null;

@@ -313,7 +313,7 @@ export class MemoryStore {
       this.sortedNames = null;
     }
     gf.series = family.metrics.map((m, i): SeriesEntry => ({
-      labels: m.labels, inner: inners[i]!, text: texts[i]!, group, dead: false,
+      labels: m.labels, inner: inners[i]!, text: texts[i]!, metric: m, group, dead: false,
     }));
     idx.add(group, gf);
   }
