@@ -131,6 +131,7 @@ class Reader {
     }
     const u = (BigInt(this.hi) << 32n) | BigInt(this.lo);
     const v = (u >> 1n) ^ -(u & 1n);
+    if (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)) return Number(v);
     this.fail(`${field} ${v} is outside the range this gateway stores exactly (±2^53)`);
   }
 
