@@ -103,6 +103,7 @@ export class ScrapeHandler {
       if (o === undefined) {
         const f: MetricFamily = { name, type: idx.type, metrics: stored.map((e) => e.metric) };
         if (idx.help !== undefined) f.help = idx.help;
+        if (idx.unit !== undefined) f.unit = idx.unit;
         out.push(f);
         continue;
       }
