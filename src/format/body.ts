@@ -87,6 +87,8 @@ export function unsnappyFramed(raw: Buffer, limit: number): Buffer {
     const type = raw[pos]!;
     const len = raw[pos + 1]! | (raw[pos + 2]! << 8) | (raw[pos + 3]! << 16);
     pos += 4;
+    // golang/snappy checks the first chunk's type before reading its body.
+    if (!sawIdentifier && type !== CHUNK_STREAM_IDENTIFIER) throw corrupt('missing stream identifier');
     if (pos + len > raw.length) throw new BodyError('unexpected EOF');
     const chunk = raw.subarray(pos, pos + len);
     pos += len;
@@ -95,7 +97,6 @@ export function unsnappyFramed(raw: Buffer, limit: number): Buffer {
       sawIdentifier = true;
       continue;
     }
-    if (!sawIdentifier) throw corrupt('missing stream identifier');
     if (type === CHUNK_COMPRESSED || type === CHUNK_UNCOMPRESSED) {
       if (len < 4) throw corrupt('chunk shorter than its checksum');
       const expected = chunk.readUInt32LE(0);
