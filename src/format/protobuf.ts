@@ -153,7 +153,19 @@ class Reader {
 
   string(field: string): string {
     const [start, end] = this.bytes();
-    const raw = this.buf.subarray(start, end);
+    const buf = this.buf;
+    // Names and label values are short and mostly ASCII: decode those in JS, without native calls.
+    if (end - start <= 64) {
+      let s = '';
+      let i = start;
+      for (; i < end; i++) {
+        const b = buf[i]!;
+        if (b >= 0x80) break;
+        s += String.fromCharCode(b);
+      }
+      if (i === end) return s;
+    }
+    const raw = buf.subarray(start, end);
     if (!isUtf8(raw)) this.fail(`${field} is not valid UTF-8`);
     return raw.toString('utf8');
   }
@@ -568,6 +580,25 @@ export class ProtobufWriter {
 
   string(field: number, s: string): void {
     this.tag(field, WT_BYTES);
+    const n = s.length;
+    if (n < 0x80) {
+      // Short ASCII strings (nearly all names and label values) are copied in JS, without native calls.
+      this.ensure(n * 3 + 1);
+      const buf = this.buf;
+      const lenAt = this.pos;
+      let p = lenAt + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[p++] = c;
+      }
+      if (i === n) {
+        buf[lenAt] = n;
+        this.pos = p;
+        return;
+      }
+    }
     const len = Buffer.byteLength(s, 'utf8');
     this.varint(len);
     this.ensure(len);

@@ -16,7 +16,7 @@ import type { MetricFamily } from '../model/metric.js';
 import {
   escapeFamily, renderFamily, renderFamilyQuoted, renderHeader, renderLabelInner, renderSeries,
 } from '../format/text-write.js';
-import { encodeDelimited } from '../format/protobuf.js';
+import { ProtobufWriter, writeFamilyDelimited } from '../format/protobuf.js';
 import { negotiate, TEXT_CONTENT_TYPE_BASE, type Negotiated } from '../format/negotiate.js';
 import { compareSeries, type SeriesEntry } from '../store/family-index.js';
 import { formatProblems } from '../errors.js';
@@ -59,7 +59,7 @@ export class ScrapeHandler {
     let body = this.cache.get(variant);
     if (body === undefined) {
       await this.store.renderTextAsync(yieldToEventLoop);
-      body = { body: this.renderVariant(variant, neg, now) };
+      body = { body: await this.renderVariant(variant, neg, now) };
       // A write during the yield above changed the state: the body is still a consistent snapshot of
       // the newer state, but must not be cached under the old key.
       if (key === `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`) this.cache.set(variant, body);
@@ -76,12 +76,33 @@ export class ScrapeHandler {
     res.end(payload);
   }
 
-  private renderVariant(variant: string, neg: Negotiated, now: number): Buffer {
+  /**
+   * One body variant. Those built from the model work on a snapshot (gather() collects metric objects,
+   * which pushes replace but never change), encoded family by family with a yield after every MiB so a
+   * big scrape does not hold up health checks and pushes.
+   */
+  private async renderVariant(variant: string, neg: Negotiated, now: number): Promise<Buffer> {
     if (variant === 'text') return Buffer.from(this.render(now), 'utf8');
     const families = this.gather(now);
-    const escaped = families.map((f) => escapeFamily(f, neg.escaping));
-    if (neg.format === 'protobuf') return encodeDelimited(escaped);
-    return Buffer.from(escaped.map(renderFamilyQuoted).join(''), 'utf8');
+    let sinceYield = 0;
+    if (neg.format === 'protobuf') {
+      const w = new ProtobufWriter();
+      for (const f of families) {
+        const before = w.length;
+        writeFamilyDelimited(w, escapeFamily(f, neg.escaping));
+        sinceYield += w.length - before;
+        if (sinceYield > 1 << 20) { sinceYield = 0; await yieldToEventLoop(); }
+      }
+      return w.finish();
+    }
+    const parts: string[] = [];
+    for (const f of families) {
+      const text = renderFamilyQuoted(escapeFamily(f, neg.escaping));
+      parts.push(text);
+      sinceYield += text.length;
+      if (sinceYield > 1 << 20) { sinceYield = 0; await yieldToEventLoop(); }
+    }
+    return Buffer.from(parts.join(''), 'utf8');
   }
 
   /**
