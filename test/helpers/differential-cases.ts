@@ -482,6 +482,7 @@ const clients: DiffCase[] = [
   c('gzip-header-short-plain-body', [put(G, text('{{M}}a 1'), { headers: { 'Content-Encoding': 'gzip' } })]),
   c('gzip-header-plain-body', [put(G, text('{{M}}a 1', '{{M}}b 2'), { headers: { 'Content-Encoding': 'gzip' } })]),
   c('gzip-header-empty-body', [put(G, '', { headers: { 'Content-Encoding': 'gzip' } })]),
+  c('gzip-header-on-delete', [put(G, text('{{M}}a 1')), del(G, undefined, { headers: { 'Content-Encoding': 'gzip' } })]),
   c('gzip-post-delete-sequence', [
     post(G, text('{{M}}a 1'), { gzip: true, headers: { 'Content-Encoding': 'gzip' } }),
     post(G, text('{{M}}b 2'), { gzip: true, headers: { 'Content-Encoding': 'gzip' }, scrape: true }),
@@ -968,6 +969,11 @@ export const KNOWN_DIFFERENCES: Readonly<Record<string, KnownDifference>> = {
       if (s.exposition !== ref.scrapes[0]!.exposition) problems.push('exposition differs from the reference');
       return problems;
     },
+  },
+  'gzip-header-on-delete': {
+    reason: 'the reference runs every request body through its gzip reader, so a DELETE (or even a GET) carrying '
+      + '`Content-Encoding: gzip` without a gzip body is 400 `EOF`; ours only decodes push bodies and deletes the group',
+    checkOurs: (ours, dc) => [...expectStatuses(ours, [200, 202]), ...expectFamilies(ours, dc, [])],
   },
   'own-go-metric-gauge': {
     reason: 'ours has no Go runtime metrics, so the pushed go_goroutines keeps its own (absent) HELP instead of Go\'s',
