@@ -76,6 +76,7 @@ class Reader {
         lo |= (b & 0x0f) << 28;
         hi |= (b & 0x7f) >>> 4;
       } else {
+        if (i === 9 && b > 1) this.fail('varint overflows 64 bits');
         hi |= (b & 0x7f) << (shift - 32);
       }
       shift += 7;
@@ -181,7 +182,7 @@ class Reader {
     const t = this.uint32();
     const field = t >>> 3;
     this.wireType = t & 7;
-    if (field === 0) this.fail('field number 0');
+    if (field === 0 || this.hi !== 0) this.fail('invalid field number');
     return field;
   }
 
