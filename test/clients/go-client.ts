@@ -1,6 +1,6 @@
 /**
  * Builds the Go pusher (test/clients/go-push/main.go) once per test process, offline, in GOPATH mode
- * against Debian's packaged client_golang and golang/snappy, with a throw-away GOCACHE.
+ * against Debian's packaged client_golang and golang/snappy, with a build cache in the temp directory.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -24,7 +24,8 @@ function build(): { binary: string } | { skip: string } {
   const dir = mkdtempSync(join(tmpdir(), 'go-push-'));
   const binary = join(dir, 'go-push');
   const src = join(PROJECT_ROOT, 'test/clients/go-push');
-  const env = { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(dir, 'cache'), GOFLAGS: '' };
+  // One build cache in the temp dir for every test process (Go's cache is safe for concurrent use).
+  const env = { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(tmpdir(), 'pushgateway-ts-gocache'), GOFLAGS: '' };
   const r = spawnSync('go', ['build', '-o', binary, '.'], { cwd: src, env, encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) throw new Error(`building ${src} failed:\n${r.stderr}${r.error ?? ''}`);
   return { binary };
