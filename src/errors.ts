@@ -33,6 +33,13 @@ export class TextParseError extends GatewayError {
   }
 }
 
+/** The body is not a valid length-delimited stream of io.prometheus.client.MetricFamily messages. */
+export class ProtobufParseError extends GatewayError {
+  constructor(message: string) {
+    super('PGW_ERR_PROTOBUF_PARSE', 400, message);
+  }
+}
+
 /** The body could not be read or decoded (size limit, truncated stream). */
 export class BodyError extends GatewayError {
   constructor(message: string, status = 400) {

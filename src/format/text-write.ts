@@ -7,6 +7,7 @@
 import type { LabelPair, Metric, MetricFamily, MetricType } from '../model/metric.js';
 import { textTypeName } from '../model/metric.js';
 import { formatFloat } from './float.js';
+import { escapeName, isValidLegacyMetricName, type EscapingScheme } from '../model/names.js';
 
 /**
  * Flattens a string built by concatenation. V8 keeps `a + b` as a rope of 32-byte nodes; reading a
@@ -84,5 +85,66 @@ export function renderFamily(f: MetricFamily): string {
   if (f.metrics.length === 0) return '';
   let out = renderHeader(f.name, f.help, f.type);
   for (const m of f.metrics) out += renderSeries(f.name, f.type, m);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Names that are not legacy names (only with --push.enable-utf8-names)
+
+/** A family with its metric and label names escaped by `scheme` (common's EscapeMetricFamily). */
+export function escapeFamily(f: MetricFamily, scheme: EscapingScheme): MetricFamily {
+  if (scheme === 'allow-utf-8') return f;
+  const name = escapeName(f.name, scheme);
+  let metrics = f.metrics;
+  if (f.metrics.some((m) => m.labels.some((l) => !isValidLegacyMetricName(l.name)))) {
+    metrics = f.metrics.map((m) => ({ ...m, labels: m.labels.map((l) => ({ name: escapeName(l.name, scheme), value: l.value })) }));
+  }
+  return name === f.name && metrics === f.metrics ? f : { ...f, name, metrics };
+}
+
+/** common's writeName: a legacy name as is, any other quoted with `\`, `"` and newline escaped. */
+function writeName(name: string): string {
+  return isValidLegacyMetricName(name) ? name : '"' + escapeLabelValue(name) + '"';
+}
+
+function quotedSample(name: string, labels: LabelPair[], extra: string, value: number): string {
+  const inBraces = !isValidLegacyMetricName(name);
+  const parts: string[] = inBraces ? [writeName(name)] : [];
+  for (const l of labels) parts.push(writeName(l.name) + '="' + escapeLabelValue(l.value) + '"');
+  if (extra !== '') parts.push(extra);
+  const head = inBraces ? '' : name;
+  return (parts.length === 0 ? head : head + '{' + parts.join(',') + '}') + ' ' + formatFloat(value) + '\n';
+}
+
+/**
+ * A whole family as text where names may be any UTF-8 (the `allow-utf-8` escaping scheme): a name that
+ * is not a legacy name is quoted, and a metric name that needs quoting moves inside the braces, as the
+ * 1.11 text encoder writes it. For legacy names the output equals renderFamily's.
+ */
+export function renderFamilyQuoted(f: MetricFamily): string {
+  if (f.metrics.length === 0) return '';
+  const n = f.name;
+  let out = (f.help === undefined ? '' : `# HELP ${writeName(n)} ${escapeHelp(f.help)}\n`)
+    + `# TYPE ${writeName(n)} ${textTypeName(f.type)}\n`;
+  for (const m of f.metrics) {
+    if (m.summary !== undefined && f.type === 'SUMMARY') {
+      const s = m.summary;
+      for (const q of s.quantiles) out += quotedSample(n, m.labels, `quantile="${formatFloat(q.quantile)}"`, q.value);
+      out += quotedSample(n + '_sum', m.labels, '', s.sampleSum) + quotedSample(n + '_count', m.labels, '', s.sampleCount);
+    } else if (m.histogram !== undefined && (f.type === 'HISTOGRAM' || f.type === 'GAUGE_HISTOGRAM')) {
+      const h = m.histogram;
+      const count = h.sampleCountFloat !== undefined && h.sampleCountFloat > 0 ? h.sampleCountFloat : h.sampleCount;
+      let sawInf = false;
+      for (const b of h.buckets) {
+        const c = b.cumulativeCountFloat !== undefined && b.cumulativeCountFloat > 0 ? b.cumulativeCountFloat : b.cumulativeCount;
+        out += quotedSample(n + '_bucket', m.labels, `le="${formatFloat(b.upperBound)}"`, c);
+        if (b.upperBound === Infinity) sawInf = true;
+      }
+      if (!sawInf) out += quotedSample(n + '_bucket', m.labels, 'le="+Inf"', count);
+      out += quotedSample(n + '_sum', m.labels, '', h.sampleSum) + quotedSample(n + '_count', m.labels, '', count);
+    } else {
+      out += quotedSample(n, m.labels, '', m.value ?? 0);
+    }
+  }
   return out;
 }

@@ -4,18 +4,16 @@
  * codes and error texts follow the reference: URL errors, then body errors, then the store's verdict.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import type { Params } from './router.js';
 import type { MemoryStore } from '../store/store.js';
 import type { Logger } from '../observe/logger.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
 import { parseGroupingKey, type GroupingLabels } from '../model/grouping-key.js';
 import { parseTextBody } from '../format/text-body.js';
-import { BodyError, GatewayError, formatProblems } from '../errors.js';
+import { decodeBody, readBody } from '../format/body.js';
+import { PROTOBUF_MEDIA_TYPE, PROTOBUF_PROTO, parseProtobufBody } from '../format/protobuf.js';
+import { GatewayError, formatProblems } from '../errors.js';
 import { sendEmpty, sendError } from './respond.js';
-
-const gunzipAsync = promisify(gunzip);
 
 export interface PushContext {
   store: MemoryStore;
@@ -26,8 +24,6 @@ export interface PushContext {
   maxBodyBytes: number;
 }
 
-const PROTOBUF_MEDIA = 'application/vnd.google.protobuf';
-
 function groupingFromParams(params: Params, jobIsBase64: boolean, utf8Names: boolean): GroupingLabels {
   return parseGroupingKey(params['job']!, jobIsBase64, params['labels'] ?? '', { utf8Names });
 }
@@ -37,53 +33,27 @@ function remote(req: IncomingMessage): string {
   return s.remoteFamily === 'IPv6' ? `[${s.remoteAddress}]:${s.remotePort}` : `${s.remoteAddress}:${s.remotePort}`;
 }
 
-/** Reads the whole body, refusing more than `limit` bytes (0 = unlimited). */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (limit > 0 && size > limit) {
-        reject(new BodyError(`request body exceeds the limit of ${limit} bytes (--push.max-body-size)`, 413));
-        req.removeAllListeners('data');
-        req.resume();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-async function decodeBody(req: IncomingMessage, raw: Buffer, limit: number): Promise<Buffer> {
-  const encoding = (req.headers['content-encoding'] ?? '').toLowerCase();
-  if (encoding === 'gzip') {
-    // Go's gzip.NewReader reads the 10-byte header first: nothing → EOF, a short read → unexpected EOF.
-    if (raw.length === 0) throw new BodyError('EOF');
-    if (raw.length < 10) throw new BodyError('unexpected EOF');
-    try {
-      return await gunzipAsync(raw, limit > 0 ? { maxOutputLength: limit } : {});
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      if (e.code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new BodyError(`decompressed request body exceeds the limit of ${limit} bytes (--push.max-body-size)`, 413);
-      }
-      if (e.code === 'Z_DATA_ERROR' && raw.length >= 2 && (raw[0] !== 0x1f || raw[1] !== 0x8b)) throw new BodyError('gzip: invalid header');
-      throw new BodyError(e.code === 'Z_BUF_ERROR' ? 'unexpected EOF' : `gzip: ${e.message}`);
-    }
-  }
-  if (encoding === 'snappy') throw new BodyError('snappy-compressed request bodies are not supported yet');
-  return raw;
-}
-
-function isProtobuf(contentType: string | undefined): boolean {
+/**
+ * The reference's test: mime.ParseMediaType gives exactly the protobuf media type with
+ * proto=io.prometheus.client.MetricFamily and encoding=delimited, in any order. Anything else, including
+ * a header mime.ParseMediaType would reject, means the text format.
+ */
+export function isProtobuf(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
   const [media, ...params] = contentType.split(';').map((p) => p.trim());
-  if (media?.toLowerCase() !== PROTOBUF_MEDIA) return false;
-  const p = new Map(params.map((x) => { const i = x.indexOf('='); return [x.slice(0, i).trim().toLowerCase(), x.slice(i + 1).trim()]; }));
-  return p.get('proto') === 'io.prometheus.client.MetricFamily' && p.get('encoding') === 'delimited';
+  if (media?.toLowerCase() !== PROTOBUF_MEDIA_TYPE) return false;
+  const p = new Map<string, string>();
+  for (const x of params) {
+    if (x === '') continue;
+    const i = x.indexOf('=');
+    if (i <= 0) return false;
+    const key = x.slice(0, i).trim().toLowerCase();
+    if (p.has(key)) return false; // Go: "mime: duplicate parameter name"
+    let value = x.slice(i + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    p.set(key, value);
+  }
+  return p.get('proto') === PROTOBUF_PROTO && p.get('encoding') === 'delimited';
 }
 
 /** Approximate request size as client_golang's instrumentation computes it. */
@@ -107,11 +77,10 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
   try {
     const raw = await readBody(req, ctx.maxBodyBytes);
     bodyLength = raw.length;
-    const body = await decodeBody(req, raw, ctx.maxBodyBytes);
-    if (isProtobuf(req.headers['content-type'])) {
-      throw new BodyError('protobuf-encoded pushes are not supported yet', 415);
-    }
-    const families = parseTextBody(body, { utf8Names: ctx.utf8Names });
+    const body = await decodeBody(req.headers['content-encoding'], raw, ctx.maxBodyBytes);
+    const families = isProtobuf(req.headers['content-type'])
+      ? parseProtobufBody(body, { utf8Names: ctx.utf8Names })
+      : parseTextBody(body, { utf8Names: ctx.utf8Names });
     const failure = ctx.store.push({ labels, families, replace: method === 'PUT', timeMs: performance.timeOrigin + performance.now() });
     if (failure !== undefined) {
       ctx.logger.error('pushed metrics are invalid or inconsistent with existing metrics', {

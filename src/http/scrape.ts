@@ -1,35 +1,55 @@
 /**
  * GET on the telemetry path: the gateway's own families merged with every pushed family, in the
- * reference's order, as text 0.0.4 (gzip when asked). The pushed part comes from the store as cached
- * pieces, of which only those touched by a write are rendered (and compressed) again; the assembled
- * body and its gzip are cached until the store, the own counters or the one-second process sample
- * change, so a repeated scrape is a buffer write.
+ * reference's order, as text 0.0.4 or delimited protobuf as the Accept header asks (negotiate.ts), gzip
+ * when asked. For text with legacy names (always the case without --push.enable-utf8-names) the pushed
+ * part comes from the store as cached pieces, of which only those touched by a write are rendered (and
+ * compressed) again; protobuf and escaped/quoted UTF-8 renderings are built from the model. Every body
+ * and its gzip are cached until the store, the own counters or the one-second process sample change,
+ * so a repeated scrape is a buffer write.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MemoryStore } from '../store/store.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
 import type { Logger } from '../observe/logger.js';
 import type { MetricFamily } from '../model/metric.js';
-import { renderFamily, renderHeader, renderSeries } from '../format/text-write.js';
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import {
+  escapeFamily, renderFamily, renderFamilyQuoted, renderHeader, renderSeries,
+} from '../format/text-write.js';
 import { Piece, gzipPieces, textLength } from '../format/gzip-pieces.js';
+import { ProtobufWriter, writeFamilyDelimited } from '../format/protobuf.js';
+import { negotiate, TEXT_CONTENT_TYPE_BASE, type Negotiated } from '../format/negotiate.js';
 import { compareLabelValues } from '../store/family-index.js';
 import { formatProblems } from '../errors.js';
 import { sendError } from './respond.js';
 
-export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores';
+const gzipAsync = promisify(gzip);
 
-/** One assembled body: the pieces in order, and the gzip built from them once asked for. */
-interface CachedBody {
+export const TEXT_CONTENT_TYPE = `${TEXT_CONTENT_TYPE_BASE}; escaping=underscores`;
+
+/** One assembled text body: the pieces in order, and the gzip built from them once asked for. */
+interface CachedPieces {
   key: string;
   pieces: Piece[];
   length: number;
   gzip?: Buffer[];
 }
 
-export class ScrapeHandler {
-  private cache: CachedBody | null = null;
+/** A body built from the model (protobuf, or text with UTF-8 names), and its gzip once asked for. */
+interface CachedBody {
+  body: Buffer;
+  gzip?: Buffer;
+}
 
-  constructor(private readonly store: MemoryStore, private readonly self: SelfMetrics, private readonly logger: Logger) {}
+export class ScrapeHandler {
+  private cache: CachedPieces | null = null;
+  /** Model-built bodies by `<format>:<escaping>` for the state `cacheKey`. */
+  private variants = new Map<string, CachedBody>();
+  private cacheKey = '';
+
+  constructor(private readonly store: MemoryStore, private readonly self: SelfMetrics, private readonly logger: Logger,
+    private readonly utf8Names = false) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const problems = this.store.problems();
@@ -40,23 +60,15 @@ export class ScrapeHandler {
       return;
     }
     const now = Date.now();
+    const neg = negotiate(req.headers.accept);
     const key = `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`;
-    let body = this.cache;
-    if (body === null || body.key !== key) {
-      await this.store.expositionAsync(yieldToEventLoop);
-      const pieces = this.assemble(now);
-      body = { key, pieces, length: textLength(pieces) };
-      this.cache = body;
-    }
-    const headers: Record<string, string | number> = { 'Content-Type': TEXT_CONTENT_TYPE };
-    let payload: Buffer[];
-    if (acceptsGzip(req.headers['accept-encoding'])) {
-      const cached = body;
-      payload = cached.gzip ??= await gzipPieces(cached.pieces);
-      headers['Content-Encoding'] = 'gzip';
-    } else {
-      payload = body.pieces.map((p) => p.text);
-    }
+    const gzipped = acceptsGzip(req.headers['accept-encoding']);
+    // Without UTF-8 names every name is a legacy name, which no escaping scheme changes.
+    const payload = neg.format === 'text' && !this.utf8Names
+      ? await this.textPayload(key, now, gzipped)
+      : await this.variantPayload(key, `${neg.format}:${neg.escaping}`, neg, now, gzipped);
+    const headers: Record<string, string | number> = { 'Content-Type': neg.contentType };
+    if (gzipped) headers['Content-Encoding'] = 'gzip';
     let length = 0;
     for (const b of payload) length += b.length;
     headers['Content-Length'] = length;
@@ -65,6 +77,94 @@ export class ScrapeHandler {
     for (const b of payload) if (b.length > 0) res.write(b);
     res.uncork();
     res.end();
+  }
+
+  /** Text 0.0.4 from the store's cached pieces, as buffers to write in order. */
+  private async textPayload(key: string, now: number, gzipped: boolean): Promise<Buffer[]> {
+    let body = this.cache;
+    if (body === null || body.key !== key) {
+      await this.store.expositionAsync(yieldToEventLoop);
+      const pieces = this.assemble(now);
+      body = { key, pieces, length: textLength(pieces) };
+      this.cache = body;
+    }
+    if (!gzipped) return body.pieces.map((p) => p.text);
+    const cached = body;
+    return cached.gzip ??= await gzipPieces(cached.pieces);
+  }
+
+  /** Protobuf, or text with UTF-8 names under an escaping scheme, built from the model. */
+  private async variantPayload(key: string, variant: string, neg: Negotiated, now: number, gzipped: boolean): Promise<Buffer[]> {
+    if (key !== this.cacheKey) {
+      this.variants.clear();
+      this.cacheKey = key;
+    }
+    let body = this.variants.get(variant);
+    if (body === undefined) {
+      body = { body: await this.renderVariant(neg, now) };
+      // A write during the yields of renderVariant changed the state: the body is still a consistent
+      // snapshot of the newer state, but must not be cached under the old key.
+      if (key === `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`) this.variants.set(variant, body);
+    }
+    if (!gzipped) return [body.body];
+    body.gzip ??= await gzipAsync(body.body, { level: 6 });
+    return [body.gzip];
+  }
+
+  /**
+   * One body built from the model. It works on a snapshot (gather() collects metric objects, which
+   * pushes replace but never change), encoded family by family with a yield after every MiB so a big
+   * scrape does not hold up health checks and pushes.
+   */
+  private async renderVariant(neg: Negotiated, now: number): Promise<Buffer> {
+    const families = this.gather(now);
+    let sinceYield = 0;
+    if (neg.format === 'protobuf') {
+      const w = new ProtobufWriter();
+      for (const f of families) {
+        const before = w.length;
+        writeFamilyDelimited(w, escapeFamily(f, neg.escaping));
+        sinceYield += w.length - before;
+        if (sinceYield > 1 << 20) { sinceYield = 0; await yieldToEventLoop(); }
+      }
+      return w.finish();
+    }
+    const parts: string[] = [];
+    for (const f of families) {
+      const text = renderFamilyQuoted(escapeFamily(f, neg.escaping));
+      parts.push(text);
+      sinceYield += text.length;
+      if (sinceYield > 1 << 20) { sinceYield = 0; await yieldToEventLoop(); }
+    }
+    return Buffer.from(parts.join(''), 'utf8');
+  }
+
+  /**
+   * Every family as the model: own families merged with the stored ones by name (own HELP and type
+   * win, as in the reference), families sorted by name, series in exposition order.
+   */
+  gather(now = Date.now()): MetricFamily[] {
+    const own = new Map(this.self.collect(now).map((f) => [f.name, f]));
+    const names = [...new Set([...own.keys(), ...this.store.familyNames()])].sort();
+    const out: MetricFamily[] = [];
+    for (const name of names) {
+      const o = own.get(name);
+      const idx = this.store.familyIndex(name);
+      if (idx === undefined) {
+        if (o !== undefined && o.metrics.length > 0) out.push(o);
+        continue;
+      }
+      const stored = idx.sortedEntries().map((e) => e.metric);
+      if (o === undefined) {
+        const f: MetricFamily = { name, type: idx.type, metrics: stored };
+        if (idx.help !== undefined) f.help = idx.help;
+        if (idx.unit !== undefined) f.unit = idx.unit;
+        out.push(f);
+        continue;
+      }
+      out.push({ ...o, metrics: [...o.metrics, ...stored].sort((a, b) => compareLabelValues(a.labels, b.labels)) });
+    }
+    return out;
   }
 
   /** The whole body as text (tests and debugging). */

@@ -41,7 +41,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
     checkConsistency: !config.disableConsistencyCheck,
     maxBodyBytes: config.maxBodyBytes,
   };
-  const scrape = new ScrapeHandler(store, self, logger);
+  const scrape = new ScrapeHandler(store, self, logger, config.enableUtf8Names);
 
   router.add('GET', joinPath(prefix || '/', config.telemetryPath), { run: (req, res) => scrape.handle(req, res) });
   for (const [job, base64] of [['job', false], ['job@base64', true]] as const) {

@@ -30,7 +30,10 @@ export interface Quantile {
 }
 
 export interface Summary {
+  /** The count as a double (what the text format shows); exact when below 2^53. */
   sampleCount: number;
+  /** The exact count when a protobuf push carried one above 2^53 (re-encoded as is in protobuf). */
+  sampleCountExact?: bigint;
   sampleSum: number;
   quantiles: Quantile[];
   createdTimestamp?: Timestamp;
@@ -39,6 +42,8 @@ export interface Summary {
 export interface Bucket {
   /** Integer cumulative count; used unless cumulativeCountFloat is set and > 0. */
   cumulativeCount: number;
+  /** Exact count above 2^53 from a protobuf push (see Summary.sampleCountExact). */
+  cumulativeCountExact?: bigint;
   cumulativeCountFloat?: number;
   upperBound: number;
   exemplar?: Exemplar;
@@ -51,6 +56,8 @@ export interface BucketSpan {
 
 export interface Histogram {
   sampleCount: number;
+  /** Exact count above 2^53 from a protobuf push (see Summary.sampleCountExact). */
+  sampleCountExact?: bigint;
   /** Float histograms: overrides sampleCount when set and > 0 (proto semantics). */
   sampleCountFloat?: number;
   sampleSum: number;
@@ -60,6 +67,7 @@ export interface Histogram {
   schema?: number;
   zeroThreshold?: number;
   zeroCount?: number;
+  zeroCountExact?: bigint;
   zeroCountFloat?: number;
   negativeSpans?: BucketSpan[];
   negativeDeltas?: number[];

@@ -35,3 +35,48 @@ export function isValidLegacyLabelName(name: string): boolean {
 export function isValidUtf8Name(name: string): boolean {
   return name.length > 0;
 }
+
+/**
+ * How names that are not valid legacy names are written on output, chosen by the scrape's Accept header
+ * (`escaping=` parameter, prometheus/common model.EscapingScheme). `allow-utf-8` keeps them as they are
+ * (the text format then quotes them); the others rewrite them into legacy names.
+ */
+export type EscapingScheme = 'allow-utf-8' | 'underscores' | 'dots' | 'values';
+
+export const ESCAPING_SCHEMES: readonly EscapingScheme[] = ['allow-utf-8', 'underscores', 'dots', 'values'];
+
+/** The default when the Accept header names none (common's NameEscapingScheme default). */
+export const DEFAULT_ESCAPING: EscapingScheme = 'underscores';
+
+/** Go's isValidLegacyRune; `i` is the byte offset of the rune, as Go's `for i, r := range s` gives it. */
+function isLegacyRune(cp: number, i: number): boolean {
+  return (cp >= 97 && cp <= 122) || (cp >= 65 && cp <= 90) || cp === 95 || cp === 58 || (cp >= 48 && cp <= 57 && i > 0);
+}
+
+/**
+ * common's EscapeMetricFamily rule for one metric or label name: a valid legacy metric name is left alone
+ * under every scheme; any other name is escaped with model.EscapeName.
+ */
+export function escapeName(name: string, scheme: EscapingScheme): string {
+  if (scheme === 'allow-utf-8' || name.length === 0 || isValidLegacyMetricName(name)) return name;
+  let out = scheme === 'values' ? 'U__' : '';
+  let byteOffset = 0;
+  for (const ch of name) {
+    const cp = ch.codePointAt(0)!;
+    if (scheme === 'underscores') {
+      out += isLegacyRune(cp, byteOffset) ? ch : '_';
+    } else if (cp === 95) {
+      out += '__';
+    } else if (scheme === 'dots' && cp === 46) {
+      out += '_dot_';
+    } else if (isLegacyRune(cp, byteOffset)) {
+      out += ch;
+    } else if (scheme === 'dots') {
+      out += '__';
+    } else {
+      out += '_' + cp.toString(16) + '_';
+    }
+    byteOffset += Buffer.byteLength(ch, 'utf8');
+  }
+  return out;
+}

@@ -29,11 +29,11 @@ export function metricProtoText(m: Metric, type: MetricType): string {
   if (m.summary !== undefined) {
     const s = m.summary;
     const qs = s.quantiles.map((x) => ` quantile:{quantile:${formatGoFloat(x.quantile)} value:${formatGoFloat(x.value)}}`).join('');
-    parts.push(`summary:{sample_count:${s.sampleCount} sample_sum:${formatGoFloat(s.sampleSum)}${qs}}`);
+    parts.push(`summary:{sample_count:${s.sampleCountExact ?? s.sampleCount} sample_sum:${formatGoFloat(s.sampleSum)}${qs}}`);
   } else if (m.histogram !== undefined) {
     const h = m.histogram;
-    const bs = h.buckets.map((b) => ` bucket:{cumulative_count:${b.cumulativeCount} upper_bound:${formatGoFloat(b.upperBound)}}`).join('');
-    parts.push(`histogram:{sample_count:${h.sampleCount} sample_sum:${formatGoFloat(h.sampleSum)}${bs}}`);
+    const bs = h.buckets.map((b) => ` bucket:{cumulative_count:${b.cumulativeCountExact ?? b.cumulativeCount} upper_bound:${formatGoFloat(b.upperBound)}}`).join('');
+    parts.push(`histogram:{sample_count:${h.sampleCountExact ?? h.sampleCount} sample_sum:${formatGoFloat(h.sampleSum)}${bs}}`);
   } else {
     const field = type === 'SUMMARY' || type === 'HISTOGRAM' || type === 'GAUGE_HISTOGRAM' ? 'untyped' : TYPE_FIELD[type];
     parts.push(`${field}:{value:${formatGoFloat(m.value ?? 0)}}`);

@@ -85,6 +85,12 @@ export class FamilyIndex {
     return undefined;
   }
 
+  /** UNIT as exposed in protobuf: the oldest member's. */
+  get unit(): string | undefined {
+    for (const gf of this.members.values()) return gf.family.unit;
+    return undefined;
+  }
+
   /** How many groups other than `except` hold this family with a type other than `type`. */
   othersWithOtherType(type: MetricType, except: Group): MetricType | undefined {
     const own = this.members.get(except)?.family.type;

@@ -86,10 +86,10 @@ test('flags whose features are not built yet stop the start with a clear error',
   assert.notEqual(r.status, 0);
   assert.equal(r.stdout, '');
   assert.equal(r.stderr, 'pushgateway: error: --persistence.file is not supported yet\n');
-  const two = runCli('--push.enable-utf8-names', '--web.systemd-socket', '--web.listen-address=127.0.0.1:1');
+  const two = runCli('--web.config.file=/w.yml', '--web.systemd-socket', '--web.listen-address=127.0.0.1:1');
   assert.notEqual(two.status, 0);
   assert.deepEqual(two.stderr.trimEnd().split('\n'), [
-    'pushgateway: error: --push.enable-utf8-names is not supported yet',
+    'pushgateway: error: --web.config.file is not supported yet',
     'pushgateway: error: --web.systemd-socket is not supported yet',
   ]);
 });

@@ -1,0 +1,164 @@
+/**
+ * Request bodies: reading with a size limit, and Content-Encoding as the reference's decodeRequest does
+ * it — `gzip` and `snappy` (the framed stream format of golang/snappy's Reader, not the raw block format),
+ * matched case-insensitively; any other value is ignored and the body read as is. The limit applies to
+ * the decompressed size too, so a compression bomb is refused after at most `limit` bytes of output.
+ */
+import type { IncomingMessage } from 'node:http';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import snappy from 'snappyjs';
+import { BodyError } from '../errors.js';
+
+const gunzipAsync = promisify(gunzip);
+
+function tooLarge(limit: number, decompressed: boolean): BodyError {
+  return new BodyError(`${decompressed ? 'decompressed ' : ''}request body exceeds the limit of ${limit} bytes (--push.max-body-size)`, 413);
+}
+
+/** Reads the whole body, refusing more than `limit` bytes (0 = unlimited). */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (limit > 0 && size > limit) {
+        reject(tooLarge(limit, false));
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Undoes the request's Content-Encoding (gzip or snappy); other encodings are passed through untouched. */
+export async function decodeBody(contentEncoding: string | undefined, raw: Buffer, limit: number): Promise<Buffer> {
+  const encoding = (contentEncoding ?? '').toLowerCase();
+  if (encoding === 'gzip') return gunzipBody(raw, limit);
+  if (encoding === 'snappy') return unsnappyFramed(raw, limit);
+  return raw;
+}
+
+async function gunzipBody(raw: Buffer, limit: number): Promise<Buffer> {
+  // Go's gzip.NewReader reads the 10-byte header first: nothing → EOF, a short read → unexpected EOF.
+  if (raw.length === 0) throw new BodyError('EOF');
+  if (raw.length < 10) throw new BodyError('unexpected EOF');
+  try {
+    return await gunzipAsync(raw, limit > 0 ? { maxOutputLength: limit } : {});
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limit, true);
+    if (e.code === 'Z_DATA_ERROR' && (raw[0] !== 0x1f || raw[1] !== 0x8b)) throw new BodyError('gzip: invalid header');
+    throw new BodyError(e.code === 'Z_BUF_ERROR' ? 'unexpected EOF' : `gzip: ${e.message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Snappy framing format (github.com/google/snappy framing_format.txt, golang/snappy Reader)
+
+const STREAM_IDENTIFIER = Buffer.from('sNaPpY', 'latin1');
+const CHUNK_COMPRESSED = 0x00;
+const CHUNK_UNCOMPRESSED = 0x01;
+const CHUNK_STREAM_IDENTIFIER = 0xff;
+/** The largest decoded chunk the format allows. */
+const MAX_BLOCK_SIZE = 65536;
+
+function corrupt(detail: string): BodyError {
+  return new BodyError(`snappy: corrupt input (${detail})`);
+}
+
+/**
+ * Decodes a framed snappy stream: a stream identifier chunk first, then compressed (0x00) and
+ * uncompressed (0x01) chunks carrying a masked CRC-32C of their decoded data, skippable chunks
+ * (0x80–0xfe) ignored, reserved unskippable ones (0x02–0x7f) refused. An empty body is an empty stream.
+ */
+export function unsnappyFramed(raw: Buffer, limit: number): Buffer {
+  const out: Buffer[] = [];
+  let size = 0;
+  let pos = 0;
+  let sawIdentifier = false;
+  while (pos < raw.length) {
+    if (pos + 4 > raw.length) throw new BodyError('unexpected EOF');
+    const type = raw[pos]!;
+    const len = raw[pos + 1]! | (raw[pos + 2]! << 8) | (raw[pos + 3]! << 16);
+    pos += 4;
+    // golang/snappy checks the first chunk's type before reading its body.
+    if (!sawIdentifier && type !== CHUNK_STREAM_IDENTIFIER) throw corrupt('missing stream identifier');
+    if (pos + len > raw.length) throw new BodyError('unexpected EOF');
+    const chunk = raw.subarray(pos, pos + len);
+    pos += len;
+    if (type === CHUNK_STREAM_IDENTIFIER) {
+      if (!chunk.equals(STREAM_IDENTIFIER)) throw corrupt('bad stream identifier');
+      sawIdentifier = true;
+      continue;
+    }
+    if (type === CHUNK_COMPRESSED || type === CHUNK_UNCOMPRESSED) {
+      if (len < 4) throw corrupt('chunk shorter than its checksum');
+      const expected = chunk.readUInt32LE(0);
+      let data: Buffer;
+      if (type === CHUNK_UNCOMPRESSED) {
+        data = chunk.subarray(4);
+        if (data.length > MAX_BLOCK_SIZE) throw corrupt('uncompressed chunk larger than 64 KiB');
+      } else {
+        try {
+          data = snappy.uncompress(chunk.subarray(4), MAX_BLOCK_SIZE);
+        } catch (err) {
+          throw corrupt((err as Error).message);
+        }
+      }
+      if (maskedCrc32c(data) !== expected) throw corrupt('checksum mismatch');
+      size += data.length;
+      if (limit > 0 && size > limit) throw tooLarge(limit, true);
+      out.push(data);
+      continue;
+    }
+    if (type < 0x80) throw new BodyError(`snappy: unsupported input (reserved chunk type 0x${type.toString(16)})`);
+    // 0x80–0xfd (reserved skippable) and 0xfe (padding): ignored.
+  }
+  return out.length === 1 ? out[0]! : Buffer.concat(out);
+}
+
+/** Encodes a framed snappy stream (for tests and clients of this module). */
+export function snappyFramed(data: Buffer, compress = true): Buffer {
+  const parts: Buffer[] = [chunkHeader(CHUNK_STREAM_IDENTIFIER, STREAM_IDENTIFIER.length), STREAM_IDENTIFIER];
+  for (let i = 0; i < data.length; i += MAX_BLOCK_SIZE) {
+    const block = data.subarray(i, i + MAX_BLOCK_SIZE);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32LE(maskedCrc32c(block), 0);
+    const payload = compress ? Buffer.from(snappy.compress(block)) : block;
+    parts.push(chunkHeader(compress ? CHUNK_COMPRESSED : CHUNK_UNCOMPRESSED, payload.length + 4), crc, payload);
+  }
+  return Buffer.concat(parts);
+}
+
+function chunkHeader(type: number, len: number): Buffer {
+  return Buffer.from([type, len & 0xff, (len >> 8) & 0xff, (len >> 16) & 0xff]);
+}
+
+const CRC32C_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32C (Castagnoli). */
+export function crc32c(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = CRC32C_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The framing format's checksum: the CRC rotated right by 15 bits plus a constant. */
+export function maskedCrc32c(data: Uint8Array): number {
+  const c = crc32c(data);
+  return ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0;
+}

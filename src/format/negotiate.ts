@@ -1,0 +1,99 @@
+/**
+ * Scrape content negotiation as the reference does it (prometheus/common expfmt.Negotiate, v0.6x, over
+ * its vendored goautoneg): Accept clauses are sorted by q (ties keep their order; a specific type beats a
+ * wildcard), then walked in that order. The first clause asking for delimited protobuf or for text
+ * (`version=0.0.4` or no version) decides the format; every clause walked up to it may set the escaping
+ * scheme with a valid `escaping=` parameter. The answered Content-Type carries `; escaping=<scheme>`.
+ * OpenMetrics is never chosen (the reference does not enable it).
+ */
+import { DEFAULT_ESCAPING, ESCAPING_SCHEMES, type EscapingScheme } from '../model/names.js';
+import { PROTOBUF_DELIMITED_CONTENT_TYPE, PROTOBUF_MEDIA_TYPE, PROTOBUF_PROTO } from './protobuf.js';
+
+export const TEXT_CONTENT_TYPE_BASE = 'text/plain; version=0.0.4; charset=utf-8';
+
+export interface Negotiated {
+  format: 'text' | 'protobuf';
+  escaping: EscapingScheme;
+  contentType: string;
+}
+
+interface AcceptClause {
+  type: string;
+  subType: string;
+  q: number;
+  params: Map<string, string>;
+}
+
+/** goautoneg.ParseAccept: split on ',', then ';'; `q` parsed as a float (0 when unparsable). */
+export function parseAccept(header: string): AcceptClause[] {
+  const clauses: AcceptClause[] = [];
+  for (const rawPart of header.split(',')) {
+    const part = trimSpaces(rawPart);
+    const [mediaRange = '', ...params] = part.split(';');
+    const sp = mediaRange.split('/');
+    const type = trimSpaces(sp[0]!);
+    let subType: string;
+    if (sp.length === 1 && type === '*') subType = '*';
+    else if (sp.length === 2) subType = trimSpaces(sp[1]!);
+    else continue;
+    const clause: AcceptClause = { type, subType, q: 1, params: new Map() };
+    for (const param of params) {
+      const eq = param.indexOf('=');
+      if (eq < 0) continue;
+      const token = trimSpaces(param.slice(0, eq));
+      const value = param.slice(eq + 1);
+      if (token === 'q') clause.q = goParseFloat32(value);
+      else clause.params.set(token, trimSpaces(value));
+    }
+    clauses.push(clause);
+  }
+  // Go's sort.Sort with goautoneg's Less; for the short lists real clients send Go uses insertion sort,
+  // which is stable, so the same insertion sort reproduces its order (Less is not a strict ordering).
+  for (let i = 1; i < clauses.length; i++) {
+    for (let j = i; j > 0 && acceptLess(clauses[j]!, clauses[j - 1]!); j--) {
+      [clauses[j - 1], clauses[j]] = [clauses[j]!, clauses[j - 1]!];
+    }
+  }
+  return clauses;
+}
+
+function acceptLess(a: AcceptClause, b: AcceptClause): boolean {
+  if (a.q > b.q) return true;
+  if (a.type !== '*' && b.type === '*') return true;
+  if (a.subType !== '*' && b.subType === '*') return true;
+  return false;
+}
+
+/** strings.Trim(s, " "): spaces only, not tabs. */
+function trimSpaces(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && s[a] === ' ') a++;
+  while (b > a && s[b - 1] === ' ') b--;
+  return s.slice(a, b);
+}
+
+/** strconv.ParseFloat(s, 32) with the error ignored: 0 for anything Go would not parse. */
+function goParseFloat32(s: string): number {
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return 0;
+  return Math.fround(Number(s));
+}
+
+export function negotiate(accept: string | undefined): Negotiated {
+  let escaping: EscapingScheme = DEFAULT_ESCAPING;
+  let format: Negotiated['format'] = 'text';
+  for (const ac of parseAccept(accept ?? '')) {
+    const esc = ac.params.get('escaping');
+    if (esc !== undefined && (ESCAPING_SCHEMES as readonly string[]).includes(esc)) escaping = esc as EscapingScheme;
+    if (`${ac.type}/${ac.subType}` === PROTOBUF_MEDIA_TYPE && ac.params.get('proto') === PROTOBUF_PROTO) {
+      const encoding = ac.params.get('encoding');
+      if (encoding === 'delimited') { format = 'protobuf'; break; }
+      // encoding=text / compact-text (protobuf debug formats) are answered with the text format.
+      if (encoding === 'text' || encoding === 'compact-text') break;
+    }
+    const version = ac.params.get('version');
+    if (ac.type === 'text' && ac.subType === 'plain' && (version === '0.0.4' || version === undefined || version === '')) break;
+  }
+  const base = format === 'protobuf' ? PROTOBUF_DELIMITED_CONTENT_TYPE : TEXT_CONTENT_TYPE_BASE;
+  return { format, escaping, contentType: `${base}; escaping=${escaping}` };
+}

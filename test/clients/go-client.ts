@@ -1,0 +1,59 @@
+/**
+ * Builds the Go pusher (test/clients/go-push/main.go) once per test process, offline, in GOPATH mode
+ * against Debian's packaged client_golang and golang/snappy, with a build cache in the temp directory.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PROJECT_ROOT } from '../helpers/servers.js';
+
+const GOPATH = '/usr/share/gocode';
+const NEEDED: Array<[string, string]> = [
+  [`${GOPATH}/src/github.com/prometheus/client_golang/prometheus/push`, 'golang-github-prometheus-client-golang-dev'],
+  [`${GOPATH}/src/github.com/golang/snappy`, 'golang-github-golang-snappy-dev'],
+];
+
+let built: { binary: string } | { skip: string } | undefined;
+
+function build(): { binary: string } | { skip: string } {
+  if (spawnSync('go', ['version']).error !== undefined) return { skip: 'SKIPPED: go missing (apt-get install -y golang-go)' };
+  for (const [path, pkg] of NEEDED) {
+    if (!existsSync(path)) return { skip: `SKIPPED: ${path} missing (apt-get install -y ${pkg})` };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'go-push-'));
+  const binary = join(dir, 'go-push');
+  const src = join(PROJECT_ROOT, 'test/clients/go-push');
+  // One build cache in the temp dir for every test process (Go's cache is safe for concurrent use).
+  const env = { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(tmpdir(), 'pushgateway-ts-gocache'), GOFLAGS: '' };
+  const r = spawnSync('go', ['build', '-o', binary, '.'], { cwd: src, env, encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`building ${src} failed:\n${r.stderr}${r.error ?? ''}`);
+  return { binary };
+}
+
+/** The built binary's path, or a loud skip reason (printed once) when Go or the packages are missing. */
+export function goPusher(): { binary: string } | { skip: string } {
+  if (built === undefined) {
+    built = build();
+    if ('skip' in built) console.warn(`\n*** ${built.skip} ***\n`);
+  }
+  return built;
+}
+
+/** Runs the pusher (asynchronously: the gateway under test may be a child of this process too). */
+export function runGoPusher(binary: string, args: string[], input?: Buffer): Promise<{ status: number | null; stdout: Buffer; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { cwd: dirname(binary), stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout: Buffer.concat(out), stderr: err });
+    });
+    child.stdin.end(input);
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * Scrape content negotiation (src/format/negotiate.ts) as prometheus/common's expfmt.Negotiate does it:
+ * q-ordered Accept clauses, the first protobuf-delimited or text 0.0.4 clause wins, any valid
+ * `escaping=` seen on the way sets the scheme, and the Content-Type carries it. Also the name escaping
+ * schemes themselves (model.EscapeName).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { negotiate } from '../../src/format/negotiate.js';
+import { escapeName } from '../../src/model/names.js';
+
+const PB = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
+const TEXT = 'text/plain; version=0.0.4; charset=utf-8';
+const PB_ACCEPT = 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
+
+describe('Accept negotiation', () => {
+  const table: Array<[string | undefined, string]> = [
+    [undefined, `${TEXT}; escaping=underscores`],
+    ['', `${TEXT}; escaping=underscores`],
+    ['*/*', `${TEXT}; escaping=underscores`],
+    [PB_ACCEPT, `${PB}; escaping=underscores`],
+    // Prometheus 2.x with native histograms enabled
+    [`${PB_ACCEPT};q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.2`, `${PB}; escaping=underscores`],
+    // q decides, not the order
+    [`text/plain;version=0.0.4;q=0.5,${PB_ACCEPT};q=0.6`, `${PB}; escaping=underscores`],
+    [`${PB_ACCEPT};q=0.5,text/plain;q=0.6`, `${TEXT}; escaping=underscores`],
+    // the proto parameter is required; encoding=text is a debug format we answer with text
+    ['application/vnd.google.protobuf;encoding=delimited', `${TEXT}; escaping=underscores`],
+    ['application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text', `${TEXT}; escaping=underscores`],
+    // text with another version is skipped; OpenMetrics is never chosen
+    [`text/plain;version=1.0.0,${PB_ACCEPT};q=0.5`, `${PB}; escaping=underscores`],
+    ['application/openmetrics-text;version=1.0.0', `${TEXT}; escaping=underscores`],
+    // Prometheus 3 default: escaping from a clause not chosen still applies
+    ['application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,'
+      + 'text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1', `${TEXT}; escaping=allow-utf-8`],
+    [`${PB_ACCEPT};escaping=values`, `${PB}; escaping=values`],
+    ['text/plain;escaping=dots', `${TEXT}; escaping=dots`],
+    ['text/plain;escaping=bogus', `${TEXT}; escaping=underscores`],
+    // an unparsable q is 0; a space after q= makes it unparsable, as in Go
+    [`${PB_ACCEPT};q=x,text/plain`, `${TEXT}; escaping=underscores`],
+    [`${PB_ACCEPT};q= 1,text/plain;q=0.1`, `${TEXT}; escaping=underscores`],
+    // goautoneg's comparison prefers a concrete type over */* whatever the q
+    [`*/*;q=1,${PB_ACCEPT};q=0.1`, `${PB}; escaping=underscores`],
+  ];
+  for (const [accept, contentType] of table) {
+    it(`${JSON.stringify(accept)} → ${contentType}`, () => {
+      assert.equal(negotiate(accept).contentType, contentType);
+    });
+  }
+});
+
+describe('name escaping schemes', () => {
+  const table: Array<[string, Record<string, string>]> = [
+    ['legacy_name:ok', { underscores: 'legacy_name:ok', dots: 'legacy_name:ok', values: 'legacy_name:ok', 'allow-utf-8': 'legacy_name:ok' }],
+    ['my.metric', { underscores: 'my_metric', dots: 'my_dot_metric', values: 'U__my_2e_metric', 'allow-utf-8': 'my.metric' }],
+    ['a_b.c-d', { underscores: 'a_b_c_d', dots: 'a__b_dot_c__d', values: 'U__a__b_2e_c_2d_d' }],
+    ['1st', { underscores: '_st', dots: '__st', values: 'U___31_st' }],
+    ['Προ', { underscores: '___', values: 'U___3a0__3c1__3bf_' }],
+  ];
+  for (const [name, want] of table) {
+    for (const [scheme, escaped] of Object.entries(want)) {
+      it(`${scheme}: ${name} → ${escaped}`, () => {
+        assert.equal(escapeName(name, scheme as Parameters<typeof escapeName>[1]), escaped);
+      });
+    }
+  }
+});
