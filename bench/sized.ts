@@ -169,10 +169,6 @@ async function measureNewGroupPushes(gw: Gateway, r: SizeResult, o: SizedOptions
 
 async function measureAt(gw: Gateway, r: SizeResult, o: SizedOptions, largest: boolean, side: Side): Promise<void> {
   const label = `${r.size} groups`;
-  if (o.parts.has('e') && (side === 'ours' || r.size <= REFERENCE_E_MAX_SIZE)) {
-    await measureNewGroupPushes(gw, r, o);
-    o.log(`    ${label}: ${r.newGroupPushes!.requests} checked PUTs of new groups in the window (${r.newGroupPushes!.perSecond.toFixed(0)}/s)`);
-  }
   if (o.parts.has('c')) {
     await measureScrapes(gw, r, o);
     o.log(`    ${label}: scrapes done (first ${r.firstScrapeMs?.toFixed(0)} ms, ${r.groupsSeen} groups seen)`);
@@ -181,6 +177,11 @@ async function measureAt(gw: Gateway, r: SizeResult, o: SizedOptions, largest: b
   if (o.parts.has('f')) {
     await measurePushes(gw, r, o);
     o.log(`    ${label}: ${r.push!.length} sequential pushes done`);
+  }
+  // After the scrape and RSS rows: its groups come and go, which would leave its garbage in them.
+  if (o.parts.has('e') && (side === 'ours' || r.size <= REFERENCE_E_MAX_SIZE)) {
+    await measureNewGroupPushes(gw, r, o);
+    o.log(`    ${label}: ${r.newGroupPushes!.requests} checked PUTs of new groups in the window (${r.newGroupPushes!.perSecond.toFixed(0)}/s)`);
   }
   if (o.parts.has('g') && largest) await measureHealthDuringScrape(gw, r);
 }

@@ -104,6 +104,19 @@ describe('store push semantics (reference §3.4)', () => {
     assert.deepEqual(series(s), ['m{instance="a",job="j"} 2', 'm{instance="b",job="j"} 3']);
   });
 
+  it('a re-push of the same shape is accepted without a full check; changing a type still is not', () => {
+    const s = newStore();
+    assert.equal(s.push(req({ job: 'g' }, '# TYPE m gauge\nm{x="1"} 1\n', true)), undefined);
+    assert.equal(s.push(req({ job: 'h' }, '# TYPE m gauge\nm{x="2"} 2\n', true)), undefined);
+    assert.equal(s.push(req({ job: 'g' }, '# TYPE m gauge\nm{x="1"} 5\n', false)), undefined);
+    assert.deepEqual(series(s).filter((l) => l.startsWith('m{')), ['m{instance="",job="g",x="1"} 5', 'm{instance="",job="h",x="2"} 2']);
+    const err = s.push(req({ job: 'g' }, '# TYPE m counter\nm{x="1"} 6\n', false));
+    assert.match(err?.message ?? '', /is not a GAUGE/);
+    const dup = s.push(req({ job: 'g' }, '# TYPE m gauge\nm{x="1",job="h",instance=""} 7\n', false));
+    assert.equal(dup, undefined, 'job is overwritten by the URL, so this is the same series of g');
+    assert.match(s.push(req({ job: 'g', y: 'z' }, '# TYPE m counter\nm 1\n', true))?.message ?? '', /is not a GAUGE/);
+  });
+
   it('a re-push renders again only the chunk holding its series; a new group re-lays the family out', () => {
     const s = newStore();
     const n = SERIES_PER_CHUNK * 3;
