@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import {
-  OUR_CLI, REFERENCE_BIN, freePort, startOurs, startReference, type RunningGateway,
+  OUR_CLI, REFERENCE_BIN, freePort, ourNodeFlags, startOurs, startReference, type RunningGateway,
 } from '../test/helpers/servers.js';
 
 export type Side = 'ours' | 'reference';
@@ -78,7 +78,7 @@ export async function startReferenceOnFile(file: string, flags: string[], readyM
 /** Ours under `node --cpu-prof`; the profile is written to `dir` when it exits on SIGTERM. */
 export async function startOursProfiled(flags: string[], dir: string): Promise<Gateway> {
   const port = await freePort();
-  return spawnReady(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, OUR_CLI,
+  return spawnReady(process.execPath, [...ourNodeFlags(), '--cpu-prof', `--cpu-prof-dir=${dir}`, OUR_CLI,
     `--web.listen-address=127.0.0.1:${port}`, ...flags], port, 15_000);
 }
 

@@ -3,7 +3,7 @@
  * Debian reference (/usr/bin/prometheus-pushgateway). Each returns a handle with its base URL and stop().
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -89,10 +89,20 @@ async function startProcess(cmd: string, args: string[], port: number, prefix = 
   };
 }
 
+/**
+ * The Node.js flags our gateway runs with: those of the bin's shebang line (`#!/usr/bin/env -S node …`),
+ * so tests and the bench run what ships, plus PGTS_NODE_FLAGS (space-separated) to try other tunings.
+ */
+export function ourNodeFlags(): string[] {
+  const shebang = readFileSync(OUR_CLI, 'utf8').split('\n', 1)[0] ?? '';
+  const shipped = shebang.startsWith('#!') ? shebang.split(/\s+/).filter((w) => w.startsWith('--')) : [];
+  return [...shipped, ...(process.env['PGTS_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '')];
+}
+
 /** Starts our gateway (built into dist/) with the given extra flags on a free loopback port. */
 export async function startOurs(extraArgs: string[] = [], opts: { prefix?: string } = {}): Promise<RunningGateway> {
   const port = await freePort();
-  return startProcess(process.execPath, [OUR_CLI, `--web.listen-address=127.0.0.1:${port}`, ...extraArgs], port, opts.prefix);
+  return startProcess(process.execPath, [...ourNodeFlags(), OUR_CLI, `--web.listen-address=127.0.0.1:${port}`, ...extraArgs], port, opts.prefix);
 }
 
 /** Starts the Debian reference 1.5.1 with persistence off, on a free loopback port. */

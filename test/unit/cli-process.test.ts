@@ -106,3 +106,12 @@ test('a valid command line starts the gateway, which stops cleanly on SIGTERM', 
   const first = JSON.parse(gw.output().split('\n')[0]!) as Record<string, unknown>;
   assert.equal(first['level'], 'info');
 });
+
+test('the bin runs as an executable through its shebang, with the Node flags it ships with', () => {
+  const first = readFileSync(OUR_CLI, 'utf8').split('\n', 1)[0]!;
+  assert.match(first, /^#!\/usr\/bin\/env -S node --max-semi-space-size=\d+$/);
+  spawnSync('chmod', ['755', OUR_CLI]);
+  const r = spawnSync(OUR_CLI, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^pushgateway, version /);
+});
