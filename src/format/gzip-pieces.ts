@@ -22,9 +22,16 @@ const FINAL_BLOCK = deflateRawSync(Buffer.alloc(0));
 export class Piece {
   readonly text: Buffer;
   private deflated: Buffer | Promise<Buffer> | null = null;
+  private crcValue = -1;
 
   constructor(text: Buffer | string) {
     this.text = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  }
+
+  /** CRC-32 of the text, computed once. */
+  get crc(): number {
+    if (this.crcValue < 0) this.crcValue = crc32(this.text) >>> 0;
+    return this.crcValue;
   }
 
   /** The piece as a non-final raw deflate block sequence; computed once, on the libuv thread pool. */
@@ -48,14 +55,52 @@ export function textLength(pieces: readonly Piece[]): number {
 /** One gzip member for the concatenated text of `pieces`, as a list of buffers to write in order. */
 export async function gzipPieces(pieces: readonly Piece[]): Promise<Buffer[]> {
   const blocks = await Promise.all(pieces.map((p) => p.deflate()));
+  // Combined from the pieces' cached CRCs: after a re-push only the new pieces' bytes are read.
   let crc = 0;
   let size = 0;
   for (const p of pieces) {
-    crc = crc32(p.text, crc);
+    crc = crc32Combine(crc, p.crc, p.text.length);
     size += p.text.length;
   }
   const trailer = Buffer.alloc(8);
   trailer.writeUInt32LE(crc >>> 0, 0);
   trailer.writeUInt32LE(size % 2 ** 32, 4);
   return [GZIP_HEADER, ...blocks, FINAL_BLOCK, trailer];
+}
+
+// CRC-32 combination (zlib's crc32_combine): the CRC of A+B from crc(A), crc(B) and B's length, by
+// multiplying crc(A) with x^(8·len(B)) modulo the CRC polynomial (reflected bit order, as zlib).
+const POLY = 0xedb88320;
+
+function multModP(a: number, b: number): number {
+  let m = 0x80000000;
+  let p = 0;
+  for (;;) {
+    if ((a & m) !== 0) {
+      p ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = (b & 1) !== 0 ? (b >>> 1) ^ POLY : b >>> 1;
+  }
+  return p >>> 0;
+}
+
+/** X2N[k] = x^(2^k) mod p(x). */
+const X2N: number[] = [0x40000000];
+for (let k = 1; k < 32; k++) X2N.push(multModP(X2N[k - 1]!, X2N[k - 1]!));
+
+/** x^(n·2^k) mod p(x). */
+function x2nModP(n: number, k: number): number {
+  let p = 0x80000000;
+  while (n > 0) {
+    if (n % 2 === 1) p = multModP(X2N[k & 31]!, p);
+    n = Math.floor(n / 2);
+    k++;
+  }
+  return p;
+}
+
+export function crc32Combine(crc1: number, crc2: number, len2: number): number {
+  return (multModP(x2nModP(len2, 3), crc1) ^ crc2) >>> 0;
 }
