@@ -59,7 +59,9 @@ export class FamilyIndex {
   /** Groups holding this family, in the order they first pushed it. */
   readonly members = new Map<Group, GroupFamily>();
   readonly typeCounts = new Map<MetricType, number>();
+  /** Series key → entry, for the duplicate check; not kept without the consistency check. */
   readonly series = new Map<string, SeriesEntry>();
+  private readonly trackSeries: boolean;
   private entries: SeriesEntry[] = [];
   private sortDirty = false;
   private deadCount = 0;
@@ -69,8 +71,9 @@ export class FamilyIndex {
   private header: Piece | null = null;
   private headerText = '';
 
-  constructor(name: string) {
+  constructor(name: string, trackSeries = true) {
     this.name = name;
+    this.trackSeries = trackSeries;
   }
 
   /** Type of the family as exposed: the type of its oldest member. */
@@ -105,7 +108,7 @@ export class FamilyIndex {
     this.members.set(group, gf);
     this.typeCounts.set(gf.family.type, (this.typeCounts.get(gf.family.type) ?? 0) + 1);
     for (const e of gf.series) {
-      this.series.set(e.inner, e);
+      if (this.trackSeries) this.series.set(e.inner, e);
       this.entries.push(e);
     }
     this.sortDirty = true;

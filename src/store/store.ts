@@ -317,7 +317,7 @@ export class MemoryStore {
     if (old !== undefined) this.detach(group, family.name);
     idx = this.families.get(family.name);
     if (idx === undefined) {
-      idx = new FamilyIndex(copyString(family.name));
+      idx = new FamilyIndex(copyString(family.name), this.opts.checkConsistency);
       this.families.set(family.name, idx);
       this.sortedNames = null;
     }
