@@ -51,11 +51,14 @@ export async function startGateway(config: Config, opts: { handleSignals?: boole
     stopping ??= (async () => {
       const cutoff = setTimeout(() => { for (const s of servers) s.closeAllConnections(); }, SHUTDOWN_GRACE_MS);
       cutoff.unref();
+      // A keep-alive connection whose request finishes after the stop began turns idle later: sweep.
+      const sweep = setInterval(() => { for (const s of servers) s.closeIdleConnections(); }, 50);
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
         s.close(() => resolve());
         s.closeIdleConnections();
       })));
       clearTimeout(cutoff);
+      clearInterval(sweep);
       logger.info('HTTP server stopped');
       if (persistence !== null && !(await persistence.close())) return 1;
       return 0;
