@@ -64,11 +64,16 @@ async function waitHealthy(url: string, child: ChildProcess, out: () => string):
 }
 
 /** Extra spawn options for a gateway under test (another uid, environment, inherited descriptors). */
-export type ExtraSpawnOptions = Pick<SpawnOptions, 'uid' | 'gid' | 'env'> & { extraFds?: number[] };
+export type ExtraSpawnOptions = Pick<SpawnOptions, 'uid' | 'gid' | 'env'> & {
+  extraFds?: number[];
+  /** Runs right after the spawn, before waiting for health (e.g. to close the parent's copy of a socket). */
+  afterSpawn?: () => void;
+};
 
 async function startProcess(cmd: string, args: string[], port: number, prefix = '', extra: ExtraSpawnOptions = {}): Promise<RunningGateway> {
-  const { extraFds = [], ...spawnOpts } = extra;
+  const { extraFds = [], afterSpawn, ...spawnOpts } = extra;
   const child = spawn(cmd, args, { ...spawnOpts, stdio: ['ignore', 'pipe', 'pipe', ...extraFds] });
+  afterSpawn?.();
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => { buf += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { buf += d.toString(); });
