@@ -30,6 +30,7 @@ temperature{room="h"} 5e-324
 temperature{room="i"} 12345678901234567890
 temperature{room="j"} 2.50
 # HELP empty_help
+empty_help 3
 untyped_thing 1
 # HELP latency_seconds Latency.
 # TYPE latency_seconds summary

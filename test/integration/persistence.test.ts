@@ -117,6 +117,8 @@ describe('persistence across restarts', () => {
     const second = await startOurs(flags, { port: first.port });
     try {
       assert.match(second.output(), /msg="loaded persisted metrics".* groups=4/);
+      // Loaded before any listener opened: a client never sees a half-restored gateway.
+      assert.ok(second.output().indexOf('loaded persisted metrics') < second.output().indexOf('listening on'), second.output());
       assert.equal(await pushedExposition(second), beforeText);
       assert.equal((await send(second, 'GET', '/api/v1/metrics')).text, beforeJson);
     } finally {
