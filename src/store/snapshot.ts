@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type {
   Bucket, BucketSpan, Exemplar, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile, Summary, Timestamp,
 } from '../model/metric.js';
-import type { GroupingLabels } from '../model/grouping-key.js';
+import { groupIdFor, type GroupingLabels } from '../model/grouping-key.js';
 import type { StoredFamily, StoredGroup } from './store.js';
 
 export const SNAPSHOT_MAGIC = 'pushgateway-ts persistence';
@@ -364,5 +364,12 @@ export function decodeSnapshot(data: Buffer): { header: SnapshotHeader; groups: 
   if (groupLines.length !== header.groups) {
     throw new SnapshotError('invalid', `header says ${header.groups} groups, the file holds ${groupLines.length}`);
   }
-  return { header, groups: groupLines.map((l, i) => readGroup(l, i + 1)) };
+  const groups = groupLines.map((l, i) => readGroup(l, i + 1));
+  const seen = new Set<string>();
+  groups.forEach((g, i) => {
+    const key = groupIdFor(g.labels);
+    if (seen.has(key)) bad(`group ${i + 1}.labels`, 'the same grouping key as an earlier group');
+    seen.add(key);
+  });
+  return { header, groups };
 }

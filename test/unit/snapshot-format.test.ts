@@ -80,6 +80,18 @@ describe('bad files are named precisely', () => {
   });
 });
 
+describe('grouping keys', () => {
+  it('a file listing one grouping key twice is invalid', () => {
+    const s = newStore();
+    push(s, 'j', 'm 1\n', 5);
+    const text = encodeSnapshot(s.exportState(), { written: 'w', writer: 't' });
+    const lines = text.split('\n');
+    const doubled = [lines[0], lines[1]!.replace('"groups":1', '"groups":2'), lines[2], lines[2], ''].join('\n');
+    assert.throws(() => decodeSnapshot(Buffer.from(encodeSnapshotRaw(doubled))),
+      (err: unknown) => err instanceof SnapshotError && /group 2\.labels: the same grouping key/.test(err.message));
+  });
+});
+
 /** Re-signs an edited body with a correct end line. */
 function encodeSnapshotRaw(body: string): string {
   return body + `end ${createHashHex(body)}\n`;
