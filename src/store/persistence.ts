@@ -158,7 +158,7 @@ export class Persistence {
       try {
         await this.write();
         this.writes++;
-        this.logger.debug('metrics persisted', { file: this.file });
+        this.logger.info('metrics persisted', { file: this.file });
         return true;
       } catch (err) {
         this.dirty = true;
@@ -175,9 +175,7 @@ export class Persistence {
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    const ok = await this.persistNow();
-    if (ok) this.logger.info('metrics persisted', { file: this.file });
-    return ok;
+    return this.persistNow();
   }
 
   /** The atomic write: temp file, fsync, rename over the target, fsync of the directory. */
