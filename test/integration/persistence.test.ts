@@ -13,6 +13,11 @@ import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { OUR_CLI, freePort, startOurs, type RunningGateway } from '../helpers/servers.js';
+import { MemoryStore } from '../../src/store/store.js';
+import { OWN_TYPES } from '../../src/observe/self-metrics.js';
+import { encodeSnapshot } from '../../src/store/snapshot.js';
+import { metricsJson } from '../../src/http/api.js';
+import type { MetricFamily } from '../../src/model/metric.js';
 
 const OWN_FAMILY = /^(?:# (?:HELP|TYPE) )?(?:pushgateway_|process_|nodejs_)/;
 
@@ -186,6 +191,48 @@ describe('persistence across restarts', () => {
       assert.match(await pushedExposition(again), /^inflight_metric\{instance="",job="inflight"\} 7$/m);
     } finally {
       await again.stop();
+    }
+  });
+});
+
+/** What text pushes cannot carry: native int/float histograms, created timestamps, exemplars, units. */
+function protobufOnlyFamilies(): MetricFamily[] {
+  return [
+    { name: 'native_seconds', type: 'HISTOGRAM', help: 'native', metrics: [
+      { labels: [{ name: 'kind', value: 'int' }], histogram: { sampleCount: 7, sampleSum: 3.5, buckets: [], schema: 3,
+        zeroThreshold: 1e-128, zeroCount: 2, positiveSpans: [{ offset: -2, length: 2 }, { offset: 3, length: 1 }], positiveDeltas: [1, 1, -1],
+        negativeSpans: [{ offset: 0, length: 1 }], negativeDeltas: [2], createdTimestamp: { seconds: 1_700_000_000, nanos: 123 },
+        exemplars: [{ labels: [{ name: 'trace_id', value: 'abc' }], value: 0.3, timestamp: { seconds: 1_700_000_001, nanos: 0 } }] } },
+      { labels: [{ name: 'kind', value: 'float' }], histogram: { sampleCount: 0, sampleCountFloat: 6.5, sampleSum: -1, buckets: [],
+        schema: -1, zeroThreshold: 0, zeroCountFloat: 0.5, positiveSpans: [{ offset: 1, length: 2 }], positiveCounts: [1.5, 4.5] } },
+    ] },
+    { name: 'created_total', type: 'COUNTER', unit: 'seconds', metrics: [
+      { labels: [], value: 12, createdTimestamp: { seconds: 1_600_000_000, nanos: 5 },
+        exemplar: { labels: [{ name: 'trace_id', value: 'x' }], value: 1 } }] },
+    { name: 'rpc', type: 'SUMMARY', metrics: [
+      { labels: [], summary: { sampleCount: 3, sampleSum: 1, quantiles: [{ quantile: 0.5, value: -0 }], createdTimestamp: { seconds: 1, nanos: 1 } } }] },
+  ];
+}
+
+describe('persistence of what only protobuf pushes carry', () => {
+  it('a file with native histograms, created timestamps and exemplars is served and rewritten unchanged', async () => {
+    const store = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES });
+    assert.equal(store.push({ labels: { job: 'pb', instance: 'x' }, families: protobufOnlyFamilies(), replace: true, timeMs: 1_795_000_000_123.25 }), undefined);
+    const dir = tempDir();
+    const file = path.join(dir, 'p');
+    writeFileSync(file, encodeSnapshot(store.exportState(), { written: 'test', writer: 'test' }));
+    const exposition = store.renderText().body;
+    for (let round = 0; round < 2; round++) {
+      const gw = await startOurs([`--persistence.file=${file}`]);
+      try {
+        assert.equal((await send(gw, 'GET', '/api/v1/metrics')).text, `{"status":"success","data":${metricsJson(store)}}`);
+        assert.ok((await pushedExposition(gw)).includes(exposition), await pushedExposition(gw));
+      } finally {
+        assert.equal(await gw.stop(), 0);
+      }
+      // The gateway rewrote the file at shutdown: the same content, read back by the next round.
+      const lines = readFileSync(file, 'utf8').split('\n');
+      assert.deepEqual(lines.slice(2, -2), encodeSnapshot(store.exportState(), { written: '', writer: '' }).split('\n').slice(2, -2));
     }
   });
 });
