@@ -124,7 +124,6 @@ describe('Go JSON details', () => {
 
   it('status lists build information, flags and start time with sorted keys', () => {
     const body = statusJson({ flags: { 'web.b': '2', 'log.a': '1' }, buildInfo: { version: 'v', branch: 'b' }, startedAt: new Date(0) });
-    process.env['TZ'] ??= 'UTC';
     assert.match(body, /^\{"build_information":\{"branch":"b","version":"v"\},"flags":\{"log\.a":"1","web\.b":"2"\},"start_time":"1970-01-01T\d\d:\d\d:00(Z|[+-]\d\d:\d\d)"\}$/);
   });
 });
