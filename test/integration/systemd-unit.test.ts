@@ -53,7 +53,8 @@ it('systemd-analyze verify accepts the unit', { skip: analyzeSkipReason() }, () 
   writeFileSync(unitCopy, readFileSync(UNIT, 'utf8').replace(`ExecStart=${BINARY}`, `ExecStart=${wrapper(dir)}`));
   const r = spawnSync('systemd-analyze', ['verify', unitCopy], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
-  assert.equal(r.stderr.trim(), '', r.stderr);
+  // Other units installed on the machine may draw warnings of their own; ours must draw none.
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.includes('pushgateway')), [], r.stderr);
 });
 
 it('the ExecStart flags start our gateway (state and port moved to a temp dir)', async () => {
