@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: ours against the reference Pushgateway on loopback, one table of results.
  *   --quick         1k / 10k groups only, 2 s windows, one A/B round, smaller sample budgets (about a minute)
- *   --only a,b,c    run only these scenarios (cal, a, a2, b, c, d, f, g)
+ *   --only a,b,c    run only these scenarios (cal, a, a2, b, c, d, f, g, w)
  *   --json FILE     also write every row, target check and raw sample to FILE
  * Progress goes to stderr; the machine, the table and the target checks go to stdout.
  */
@@ -16,9 +16,10 @@ import { runThroughput, throughputSpecs, type ThroughputResult } from './through
 import { runSized, type SideResult, type SizedOptions, type SizedPart } from './sized.js';
 import { sizedRows } from './sized-rows.js';
 import { checkTargets } from './targets.js';
+import { runWipe, wipeRows, type WipeSide } from './wipe.js';
 import type { SampleBudget } from './stats.js';
 
-const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'e', 'f', 'g'] as const;
+const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'e', 'f', 'g', 'w'] as const;
 const SIZED: readonly SizedPart[] = ['c', 'd', 'e', 'f', 'g'];
 
 interface Options {
@@ -128,6 +129,17 @@ async function main(): Promise<void> {
     sized = { ours, reference };
     rows.push(...sizedRows(ours, reference, b.sizes, parts, b.scrape, b.push));
   }
+  let wipe: Record<string, WipeSide> | undefined;
+  if (opts.only.has('w')) {
+    // The reference's wipe is one queued delete per group competing with the pushes (issue #384): cap it.
+    const capMs = opts.quick ? 30_000 : 120_000;
+    log('scenario w: ours');
+    const ours = await runWipe('ours', capMs, os.tmpdir(), log);
+    log('scenario w: reference');
+    const reference = await runWipe('reference', capMs, os.tmpdir(), log);
+    wipe = { ours, reference };
+    rows.push(...wipeRows(ours, reference));
+  }
   const seconds = (Date.now() - started) / 1000;
   console.log(renderTable(rows));
   const targets = checkTargets(rows);
@@ -137,7 +149,7 @@ async function main(): Promise<void> {
     const out = {
       machine: m, mode: opts.quick ? 'quick' : 'full', scenarios: [...opts.only], budgets: b,
       startedAt: new Date(started).toISOString(), seconds,
-      rows: rows.map((r) => ({ ...r, ratio: ratios(r) ?? null })), targets, raw: { throughput, sized },
+      rows: rows.map((r) => ({ ...r, ratio: ratios(r) ?? null })), targets, raw: { throughput, sized, wipe },
     };
     writeFileSync(opts.json, JSON.stringify(out, null, 2) + '\n');
     console.log(`Wrote ${opts.json}`);

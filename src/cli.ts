@@ -46,8 +46,6 @@ interface UnsupportedFeature {
 
 export const UNSUPPORTED_FEATURES: readonly UnsupportedFeature[] = [
   { inUse: (c) => c.webConfigFile !== '', message: '--web.config.file is not supported yet' },
-  { inUse: (c) => c.persistenceFile !== '', message: '--persistence.file is not supported yet' },
-  { inUse: (c) => c.systemdSocket, message: '--web.systemd-socket is not supported yet' },
   {
     inUse: (c) => c.listenAddresses.some((a) => a.startsWith('vsock://')),
     message: '--web.listen-address with a vsock:// address is not supported yet',

@@ -1,21 +1,31 @@
 /**
- * Wires the gateway together: logger, own metrics, store, HTTP listeners and signal handling.
- * startGateway() resolves once every listener is open; stop() closes them gracefully.
+ * Wires the gateway together: logger, own metrics, store, persistence, HTTP listeners and signal
+ * handling. startGateway() loads the persistence file before any listener opens (so /-/ready means
+ * "loaded", as in the reference) and resolves once every listener is open. stop() is the one graceful
+ * path for SIGINT, SIGTERM and /-/quit: listeners close, in-flight requests finish, then the store is
+ * persisted a last time.
  */
 import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { OWN_TYPES, SelfMetrics } from './observe/self-metrics.js';
 import { MemoryStore } from './store/store.js';
-import { createRequestListener, listen } from './http/server.js';
+import { Persistence } from './store/persistence.js';
+import { createRequestListener, listen, listenOnFd } from './http/server.js';
+import { systemdListenFds } from './http/systemd.js';
 import { VERSION, REVISION, BRANCH } from './version.js';
 
 export interface RunningGateway {
   store: MemoryStore;
   logger: Logger;
   servers: Server[];
-  stop(): Promise<void>;
+  persistence: Persistence | null;
+  /** Graceful stop; resolves with the process exit status it warrants (1 if the final persist failed). */
+  stop(): Promise<number>;
 }
+
+/** Requests still running this long after the stop began are cut off, so a stuck client cannot hold the exit. */
+const SHUTDOWN_GRACE_MS = 30_000;
 
 export async function startGateway(config: Config, opts: { handleSignals?: boolean } = {}): Promise<RunningGateway> {
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
@@ -27,39 +37,72 @@ export async function startGateway(config: Config, opts: { handleSignals?: boole
     utf8Names: config.enableUtf8Names,
     ownTypes: OWN_TYPES,
   });
-  let stopping: Promise<void> | null = null;
+  let persistence: Persistence | null = null;
+  if (config.persistenceFile !== '') {
+    persistence = new Persistence(config.persistenceFile, config.persistenceIntervalMs, store, logger);
+    await persistence.prepare();
+    await persistence.load();
+    persistence.start();
+  }
+
+  let stopping: Promise<number> | null = null;
   const servers: Server[] = [];
-  const stop = (): Promise<void> => {
+  const stop = (): Promise<number> => {
     stopping ??= (async () => {
+      const cutoff = setTimeout(() => { for (const s of servers) s.closeAllConnections(); }, SHUTDOWN_GRACE_MS);
+      cutoff.unref();
+      // A keep-alive connection whose request finishes after the stop began turns idle later: sweep.
+      const sweep = setInterval(() => { for (const s of servers) s.closeIdleConnections(); }, 50);
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
         s.close(() => resolve());
         s.closeIdleConnections();
       })));
+      clearTimeout(cutoff);
+      clearInterval(sweep);
       logger.info('HTTP server stopped');
+      if (persistence !== null && !(await persistence.close())) return 1;
+      return 0;
     })();
     return stopping;
   };
   const listener = createRequestListener({
     config, store, logger, self, startedAt: new Date(),
-    requestShutdown: () => { void stop().then(() => process.exit(0)); },
+    isStopping: () => stopping !== null,
+    requestShutdown: () => { void stop().then((code) => process.exit(code)); },
   });
-  for (const address of config.listenAddresses) {
-    try {
-      servers.push(await listen(listener, address));
-    } catch (err) {
-      logger.error('error listening', { address, err: (err as Error).message });
-      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-      throw err;
+
+  const closeAll = (): Promise<unknown> => Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  if (config.systemdSocket) {
+    const fds = systemdListenFds();
+    for (const fd of fds) {
+      try {
+        servers.push(await listenOnFd(listener, fd));
+      } catch (err) {
+        logger.error('error listening on a systemd socket', { fd, err: (err as Error).message });
+        await closeAll();
+        throw err;
+      }
+      logger.info('listening on a systemd socket', { fd });
     }
-    logger.info('listening on', { address });
+  } else {
+    for (const address of config.listenAddresses) {
+      try {
+        servers.push(await listen(listener, address));
+      } catch (err) {
+        logger.error('error listening', { address, err: (err as Error).message });
+        await closeAll();
+        throw err;
+      }
+      logger.info('listening on', { address });
+    }
   }
   if (opts.handleSignals !== false) {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => {
         logger.info(`received ${signal}; exiting gracefully...`);
-        void stop().then(() => process.exit(0));
+        void stop().then((code) => process.exit(code));
       });
     }
   }
-  return { store, logger, servers, stop };
+  return { store, logger, servers, persistence, stop };
 }

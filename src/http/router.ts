@@ -140,9 +140,21 @@ export class Router<H> {
   private readonly byMethod = new Map<string, Route<H>[]>();
   private readonly subtrees: string[] = [];
 
-  /** A ServeMux subtree (`/api/v1/`): its root without the slash is redirected to it, any method. */
+  /**
+   * A ServeMux subtree (`/api/v1/`): its root without the slash is redirected to it, any method. The
+   * reference mounts its API router with http.StripPrefix, so that router's own redirects (trailing
+   * slash, case) point to the path without the subtree root: `GET /api/v1/status/` → `/status`.
+   */
   addSubtree(root: string): void {
     this.subtrees.push(root);
+  }
+
+  private routerRedirect(path: string, status: number, location: string): RouteResult<H> {
+    for (const root of this.subtrees) {
+      const base = root.slice(0, -1);
+      if (path.startsWith(root) && location.startsWith(base)) return { kind: 'redirect', status, location: location.slice(base.length) };
+    }
+    return { kind: 'redirect', status, location };
   }
 
   add(method: string, pattern: string, handler: H): void {
@@ -194,11 +206,11 @@ export class Router<H> {
       const code = method === 'GET' ? 301 : 307;
       const toggled = path.endsWith('/') ? path.slice(0, -1) : path + '/';
       if (this.lookup(method, toggled) !== undefined || this.isWildcardParent(method, path)) {
-        return { kind: 'redirect', status: code, location: escapePath(toggled) + query };
+        return this.routerRedirect(path, code, escapePath(toggled) + query);
       }
       for (const route of this.byMethod.get(method)!) {
         const fixed = fillPattern(route.pattern, path);
-        if (fixed !== undefined && fixed !== path) return { kind: 'redirect', status: code, location: escapePath(fixed) + query };
+        if (fixed !== undefined && fixed !== path) return this.routerRedirect(path, code, escapePath(fixed) + query);
       }
     }
     if (method === 'OPTIONS') {

@@ -34,6 +34,19 @@ export interface StoreOptions {
   ownTypes: OwnFamilyTypes;
 }
 
+/** One family of a group as persisted: see MemoryStore.exportState(). */
+export interface StoredFamily {
+  family: MetricFamily;
+  lastPushMs: number;
+  /** Position among the groups holding this family name (0 = oldest holder). */
+  rank: number;
+}
+
+export interface StoredGroup {
+  labels: GroupingLabels;
+  families: StoredFamily[];
+}
+
 /** The pushed families' exposition text: names in exposition order and each family's cached pieces. */
 export interface Exposition {
   names: string[];
@@ -50,11 +63,76 @@ export class MemoryStore {
   private sortedNames: string[] | null = null;
   private rendered: { version: number; exposition: Exposition } | null = null;
   private checked: { version: number; problems: string[] } | null = null;
+  private readonly listeners: Array<() => void> = [];
   /** Increases with every change; caches of rendered output are keyed by it. */
   version = 0;
 
   constructor(opts: StoreOptions) {
     this.opts = opts;
+  }
+
+  /** Calls `fn` after every change (push, failed push, delete, wipe, restore); used by persistence. */
+  onChange(fn: () => void): void {
+    this.listeners.push(fn);
+  }
+
+  private changed(): void {
+    this.version++;
+    for (const fn of this.listeners) fn();
+  }
+
+  /**
+   * Everything needed to rebuild the store exactly: groups in insertion order, each family with its
+   * last-push time and its rank among the groups holding that family name (the oldest holder decides
+   * the exposed HELP and type, so the order is part of the state). Stored family objects are never
+   * mutated once stored, so the result stays a consistent point-in-time view while it is serialised.
+   */
+  exportState(): StoredGroup[] {
+    const ranks = new Map<GroupFamily, number>();
+    for (const idx of this.families.values()) {
+      let rank = 0;
+      for (const gf of idx.members.values()) ranks.set(gf, rank++);
+    }
+    const out: StoredGroup[] = [];
+    for (const group of this.groupsById.values()) {
+      const families: StoredFamily[] = [];
+      for (const gf of group.families.values()) {
+        families.push({ family: gf.family, lastPushMs: gf.lastPushMs, rank: ranks.get(gf) ?? 0 });
+      }
+      out.push({ labels: group.labels, families });
+    }
+    return out;
+  }
+
+  /** Replaces the whole content with an exported state (the persistence file at start). */
+  restore(groups: StoredGroup[]): void {
+    this.groupsById.clear();
+    this.families.clear();
+    this.sortedNames = null;
+    const attach: Array<{ group: Group; gf: GroupFamily; rank: number }> = [];
+    for (const sg of groups) {
+      const id = groupIdFor(sg.labels);
+      const group = new Group(id, sg.labels);
+      const shared = new Map(group.timestampLabels.map((l) => [l.name + '\xff' + l.value, l]));
+      for (const sf of sg.families) {
+        const f = sf.family;
+        for (const m of f.metrics) m.labels = m.labels.map((l) => shared.get(l.name + '\xff' + l.value) ?? internPair(l));
+        const gf = restoredFamily(group, f, sf.lastPushMs);
+        group.families.set(f.name, gf);
+        attach.push({ group, gf, rank: sf.rank });
+      }
+      this.groupsById.set(id, group);
+    }
+    attach.sort((a, b) => a.rank - b.rank);
+    for (const { group, gf } of attach) {
+      let idx = this.families.get(gf.family.name);
+      if (idx === undefined) {
+        idx = new FamilyIndex(gf.family.name, this.opts.checkConsistency);
+        this.families.set(gf.family.name, idx);
+      }
+      idx.add(group, gf);
+    }
+    this.changed();
   }
 
   get groupCount(): number {
@@ -97,7 +175,7 @@ export class MemoryStore {
     if (!group.families.has(PUSH_FAILURE_TIME)) {
       this.setFamily(group, timestampFamily(group, PUSH_FAILURE_TIME, 0), req.timeMs);
     }
-    this.version++;
+    this.changed();
     return undefined;
   }
 
@@ -106,7 +184,7 @@ export class MemoryStore {
     const group = this.groupsById.get(groupIdFor(labels));
     if (group === undefined) return false;
     this.dropGroup(group);
-    this.version++;
+    this.changed();
     return true;
   }
 
@@ -116,7 +194,7 @@ export class MemoryStore {
     this.groupsById.clear();
     this.families.clear();
     this.sortedNames = null;
-    this.version++;
+    this.changed();
     return n;
   }
 
@@ -262,7 +340,7 @@ export class MemoryStore {
     const group = this.groupsById.get(id) ?? this.createGroup(id, req.labels);
     this.setFamily(group, timestampFamily(group, PUSH_FAILURE_TIME, req.timeMs / 1000), req.timeMs);
     if (!group.families.has(PUSH_TIME)) this.setFamily(group, timestampFamily(group, PUSH_TIME, 0), req.timeMs);
-    this.version++;
+    this.changed();
     return new ConsistencyError(problems);
   }
 
@@ -329,6 +407,15 @@ export class MemoryStore {
     gf.series = series;
     idx.add(group, gf);
   }
+}
+
+/** A family of a restored group with its series, not yet attached to the family index. */
+function restoredFamily(group: Group, family: MetricFamily, lastPushMs: number): GroupFamily {
+  const type = family.type;
+  const series = family.metrics.map((metric): SeriesEntry => ({
+    inner: flat(renderLabelInner(metric.labels)), metric, type, group, dead: false, pos: 0,
+  }));
+  return { family, lastPushMs, series };
 }
 
 /** A pushed family with its metrics sanitised, and the rendered label text (series key) of each metric. */

@@ -2,7 +2,7 @@
  * Starts real gateway processes on loopback ports for integration tests: ours (dist/src/cli.js) and the
  * Debian reference (/usr/bin/prometheus-pushgateway). Each returns a handle with its base URL and stop().
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -63,8 +63,17 @@ async function waitHealthy(url: string, child: ChildProcess, out: () => string):
   throw new Error(`gateway at ${url} did not become healthy:\n${out()}`);
 }
 
-async function startProcess(cmd: string, args: string[], port: number, prefix = ''): Promise<RunningGateway> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Extra spawn options for a gateway under test (another uid, environment, inherited descriptors). */
+export type ExtraSpawnOptions = Pick<SpawnOptions, 'uid' | 'gid' | 'env'> & {
+  extraFds?: number[];
+  /** Runs right after the spawn, before waiting for health (e.g. to close the parent's copy of a socket). */
+  afterSpawn?: () => void;
+};
+
+async function startProcess(cmd: string, args: string[], port: number, prefix = '', extra: ExtraSpawnOptions = {}): Promise<RunningGateway> {
+  const { extraFds = [], afterSpawn, ...spawnOpts } = extra;
+  const child = spawn(cmd, args, { ...spawnOpts, stdio: ['ignore', 'pipe', 'pipe', ...extraFds] });
+  afterSpawn?.();
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => { buf += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { buf += d.toString(); });
@@ -100,9 +109,15 @@ export function ourNodeFlags(): string[] {
 }
 
 /** Starts our gateway (built into dist/) with the given extra flags on a free loopback port. */
-export async function startOurs(extraArgs: string[] = [], opts: { prefix?: string } = {}): Promise<RunningGateway> {
-  const port = await freePort();
-  return startProcess(process.execPath, [...ourNodeFlags(), OUR_CLI, `--web.listen-address=127.0.0.1:${port}`, ...extraArgs], port, opts.prefix);
+export async function startOurs(extraArgs: string[] = [],
+  opts: { prefix?: string; port?: number; spawn?: ExtraSpawnOptions } = {}): Promise<RunningGateway> {
+  const port = opts.port ?? await freePort();
+  return startProcess(process.execPath, [...ourNodeFlags(), OUR_CLI, `--web.listen-address=127.0.0.1:${port}`, ...extraArgs], port, opts.prefix, opts.spawn);
+}
+
+/** Starts our gateway with exactly these arguments (no listen address added), serving on `port`. */
+export async function startOursWith(cmd: string, args: string[], port: number, spawnOpts: ExtraSpawnOptions = {}): Promise<RunningGateway> {
+  return startProcess(cmd, args, port, '', spawnOpts);
 }
 
 /** Starts the Debian reference 1.5.1 with persistence off, on a free loopback port. */

@@ -350,11 +350,13 @@ test('@file expands arguments from a file, one per line', () => {
 test('unsupported features are reported one message per flag', () => {
   assert.deepEqual(unsupportedFeatures(run()), []);
   assert.deepEqual(unsupportedFeatures(run('--web.route-prefix=/')), []);
-  assert.deepEqual(unsupportedFeatures(run('--persistence.file=/x')), ['--persistence.file is not supported yet']);
+  assert.deepEqual(unsupportedFeatures(run('--persistence.file=/x')), []);
+  assert.deepEqual(unsupportedFeatures(run('--web.systemd-socket')), []);
+  assert.deepEqual(unsupportedFeatures(run('--web.config.file=w.yml')), ['--web.config.file is not supported yet']);
   const all = unsupportedFeatures(run('--web.config.file=w.yml', '--persistence.file=/x', '--push.enable-utf8-names',
     '--web.systemd-socket', '--web.external-url=http://h/', '--web.route-prefix=/p', '--web.enable-lifecycle',
     '--web.enable-admin-api', '--web.listen-address=vsock://:9091'));
-  assert.equal(all.length, 4); // --push.enable-utf8-names is supported
+  assert.equal(all.length, 2); // only --web.config.file and vsock:// listeners are left
   for (const m of all) assert.match(m, /^--[a-z.0-9-]+ .*is not supported yet$/);
   assert.ok(all.includes('--web.listen-address with a vsock:// address is not supported yet'));
 });

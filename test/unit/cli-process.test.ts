@@ -82,15 +82,15 @@ test('error texts and exit codes match the reference binary', { skip: referenceS
 });
 
 test('flags whose features are not built yet stop the start with a clear error', () => {
-  const r = runCli('--persistence.file=/x', '--web.listen-address=127.0.0.1:1');
+  const r = runCli('--web.config.file=/x', '--web.listen-address=127.0.0.1:1');
   assert.notEqual(r.status, 0);
   assert.equal(r.stdout, '');
-  assert.equal(r.stderr, 'pushgateway: error: --persistence.file is not supported yet\n');
-  const two = runCli('--web.config.file=/w.yml', '--web.systemd-socket', '--web.listen-address=127.0.0.1:1');
+  assert.equal(r.stderr, 'pushgateway: error: --web.config.file is not supported yet\n');
+  const two = runCli('--web.config.file=/x', '--web.listen-address=vsock://:9091');
   assert.notEqual(two.status, 0);
   assert.deepEqual(two.stderr.trimEnd().split('\n'), [
     'pushgateway: error: --web.config.file is not supported yet',
-    'pushgateway: error: --web.systemd-socket is not supported yet',
+    'pushgateway: error: --web.listen-address with a vsock:// address is not supported yet',
   ]);
 });
 

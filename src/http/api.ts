@@ -1,0 +1,126 @@
+/**
+ * The reference's JSON API (api/v1): GET status and metrics, OPTIONS with CORS headers, and the admin
+ * wipe. The bodies are written by hand in Go's encoding/json layout (see format/go-json.ts) because
+ * clean-up scripts in the wild compare and parse them: values as strings in Go's float format ("-0"
+ * included), counts of integer summaries/histograms as unsigned integers, keys sorted, help omitted when
+ * empty, native histogram buckets as [boundaries, lower, upper, count].
+ */
+import type { ServerResponse } from 'node:http';
+import type { Histogram, Metric, MetricFamily, MetricType } from '../model/metric.js';
+import type { MemoryStore } from '../store/store.js';
+import type { Group } from '../store/group.js';
+import type { GroupFamily } from '../store/family-index.js';
+import { formatGoFloat } from '../format/float.js';
+import { goJsonMap, goJsonString, goJsonStringMap, goJsonTime } from '../format/go-json.js';
+import { isFloatNative, nativeBuckets } from '../model/native-histogram.js';
+
+export const CORS_HEADERS: Readonly<Record<string, string>> = {
+  'Access-Control-Allow-Headers': 'Accept, Authorization, Content-Type, Origin',
+  'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': 'Date',
+  'Cache-Control': 'no-cache, no-store, must-revalidate',
+};
+
+export function setCors(res: ServerResponse): void {
+  for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
+}
+
+export function sendJson(res: ServerResponse, dataJson: string): void {
+  const body = `{"status":"success","data":${dataJson}}`;
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** fmt.Sprint of a uint64 held as a double: plain decimal digits. */
+/** A uint64 as Go prints it; `exact` is the count a protobuf push carried above 2^53, when there was one. */
+function goUint(v: number, exact?: bigint): string {
+  if (exact !== undefined) return exact.toString();
+  if (!Number.isFinite(v) || v < 0) return '0';
+  return BigInt(Math.floor(v)).toString();
+}
+
+const q = (s: string): string => goJsonString(s);
+const qf = (v: number): string => q(formatGoFloat(v));
+
+function labelsJson(m: Metric): string {
+  return goJsonMap(m.labels.map((l) => [l.name, q(l.value)]));
+}
+
+function histogramFields(h: Histogram): Array<[string, string]> {
+  const fields: Array<[string, string]> = [['sum', qf(h.sampleSum)]];
+  if ((h.negativeSpans?.length ?? 0) + (h.positiveSpans?.length ?? 0) > 0) {
+    const float = isFloatNative(h);
+    const count = float ? qf(h.sampleCountFloat ?? 0) : q(goUint(h.sampleCount, h.sampleCountExact));
+    const buckets = nativeBuckets(h).map((b) =>
+      `[${b.boundaries},${qf(b.lower)},${qf(b.upper)},${float ? qf(b.count) : q(goUint(b.count))}]`);
+    // Go's json writes a nil slice (no non-empty bucket) as null.
+    fields.push(['count', count], ['buckets', buckets.length === 0 ? 'null' : `[${buckets.join(',')}]`]);
+    return fields;
+  }
+  const buckets = goJsonMap(h.buckets.map((b) => {
+    const cf = b.cumulativeCountFloat ?? 0;
+    return [formatGoFloat(b.upperBound), cf > 0 ? qf(cf) : q(goUint(b.cumulativeCount, b.cumulativeCountExact))];
+  }));
+  const cf = h.sampleCountFloat ?? 0;
+  fields.push(['buckets', buckets], ['count', cf > 0 ? qf(cf) : q(goUint(h.sampleCount, h.sampleCountExact))]);
+  return fields;
+}
+
+function metricJson(m: Metric, type: MetricType): string {
+  const fields: Array<[string, string]> = [['labels', labelsJson(m)]];
+  if (type === 'SUMMARY') {
+    const s = m.summary;
+    fields.push(
+      ['quantiles', goJsonMap((s?.quantiles ?? []).map((x) => [formatGoFloat(x.quantile), qf(x.value)]))],
+      ['count', q(goUint(s?.sampleCount ?? 0, s?.sampleCountExact))],
+      ['sum', qf(s?.sampleSum ?? 0)],
+    );
+  } else if (type === 'HISTOGRAM') {
+    fields.push(...histogramFields(m.histogram ?? { sampleCount: 0, sampleSum: 0, buckets: [] }));
+  } else {
+    // GAUGE_HISTOGRAM falls into this branch in the reference too and shows "0".
+    fields.push(['value', qf(type === 'GAUGE_HISTOGRAM' ? 0 : m.value ?? 0)]);
+  }
+  return goJsonMap(fields);
+}
+
+function familyJson(gf: GroupFamily): string {
+  const f: MetricFamily = gf.family;
+  let out = `{"time_stamp":${goJsonTime(gf.lastPushMs)},"type":${q(f.type)}`;
+  if (f.help !== undefined && f.help !== '') out += `,"help":${q(f.help)}`;
+  return out + `,"metrics":[${f.metrics.map((m) => metricJson(m, f.type)).join(',')}]}`;
+}
+
+export function groupJson(g: Group): string {
+  const entries: Array<[string, string]> = [
+    ['labels', goJsonStringMap(g.labels)],
+    ['last_push_successful', String(g.lastPushSuccessful)],
+  ];
+  // A family named "labels" or "last_push_successful" overwrites those keys, as in the reference.
+  const byKey = new Map(entries);
+  for (const [name, gf] of g.families) byKey.set(name, familyJson(gf));
+  return goJsonMap(byKey);
+}
+
+/** GET /api/v1/metrics: every group (in store order; the reference's order is random). */
+export function metricsJson(store: MemoryStore): string {
+  const parts: string[] = [];
+  for (const g of store.groups()) parts.push(groupJson(g));
+  return `[${parts.join(',')}]`;
+}
+
+export interface StatusInfo {
+  flags: Record<string, string>;
+  buildInfo: Record<string, string>;
+  startedAt: Date;
+}
+
+/** GET /api/v1/status. */
+export function statusJson(info: StatusInfo): string {
+  return goJsonMap([
+    ['build_information', goJsonStringMap(info.buildInfo)],
+    ['flags', goJsonStringMap(info.flags)],
+    ['start_time', goJsonTime(info.startedAt.getTime())],
+  ]);
+}
