@@ -7,6 +7,8 @@
 import type { Metric, MetricType } from '../model/metric.js';
 import { isValidLegacyLabelName } from '../model/names.js';
 import { formatGoFloat } from '../format/float.js';
+import { goQuote } from '../model/go-quote.js';
+import { hasInvalidUtf8 } from '../model/raw-bytes.js';
 
 /** What the check needs to know about a family name that exists outside the group being pushed. */
 export interface ExistingFamilies {
@@ -71,6 +73,20 @@ export function checkMetricLabels(name: string, m: Metric, type: MetricType, utf
     }
     if ((type === 'HISTOGRAM' || type === 'GAUGE_HISTOGRAM') && l.name === 'le') {
       return `collected metric ${q(name)} { ${metricProtoText(m, type)}} must not have an explicit "le" label`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * checkMetricConsistency's `whose value is not utf8` problem for the first label value holding invalid
+ * UTF-8 bytes (kept as lone surrogates, model/raw-bytes.ts). Only a grouping key from the URL can carry
+ * them, so the store asks only for pushes with such a key.
+ */
+export function invalidUtf8LabelValue(name: string, m: Metric, type: MetricType): string | undefined {
+  for (const l of m.labels) {
+    if (hasInvalidUtf8(l.value)) {
+      return `collected metric ${q(name)} { ${metricProtoText(m, type)}} has a label named ${q(l.name)} whose value is not utf8: ${goQuote(l.value)}`;
     }
   }
   return undefined;

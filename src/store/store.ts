@@ -6,14 +6,15 @@
  */
 import type { LabelPair, Metric, MetricFamily, MetricType } from '../model/metric.js';
 import type { GroupingLabels } from '../model/grouping-key.js';
-import { groupIdFor } from '../model/grouping-key.js';
+import { groupIdFor, groupingKeyHasInvalidUtf8 } from '../model/grouping-key.js';
 import { flat, renderLabelInner } from '../format/text-write.js';
 import type { Piece } from '../format/gzip-pieces.js';
 import { ConsistencyError } from '../errors.js';
 import { FamilyIndex, type GroupFamily, type SeriesEntry } from './family-index.js';
 import { Group, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP } from './group.js';
 import {
-  checkMetricLabels, duplicateSeries, ownTypeClash, payloadMatches, suffixCollision, typeClash,
+  checkMetricLabels, duplicateSeries, invalidUtf8LabelValue, ownTypeClash, payloadMatches, suffixCollision,
+  typeClash,
 } from './consistency.js';
 
 export interface PushRequest {
@@ -73,11 +74,17 @@ export class MemoryStore {
   push(req: PushRequest): ConsistencyError | undefined {
     const id = groupIdFor(req.labels);
     const existing = this.groupsById.get(id);
+    // A grouping key with bytes that are not UTF-8 (only a URL can carry them) fails the reference's check
+    // on every metric of the group; it also records the failure in a group under that key, which then
+    // breaks every scrape and checked push. Ours answers the same 400 and stores nothing.
+    const invalidKey = groupingKeyHasInvalidUtf8(req.labels);
     if (req.families.some((f) => f.metrics.some((m) => m.timestampMs !== undefined))) {
-      return this.fail(id, req, ['pushed metrics must not have timestamps']);
+      const problems = ['pushed metrics must not have timestamps'];
+      return invalidKey ? new ConsistencyError(problems) : this.fail(id, req, problems);
     }
     const fresh = existing ?? new Group(id, req.labels);
     const families = req.families.map((f) => sanitizeFamily(f, fresh));
+    if (invalidKey) return new ConsistencyError(invalidKeyProblems(families, fresh));
     if (this.opts.checkConsistency) {
       const problems = this.check(existing, families, req.replace, fresh);
       if (problems.length > 0) return this.fail(id, req, problems);
@@ -441,6 +448,21 @@ function compactMetric(m: Metric, labels: LabelPair[]): Metric {
 function compactFamily(f: MetricFamily, metrics: Metric[]): MetricFamily {
   if (f.unit !== undefined) return { ...f, metrics };
   return f.help === undefined ? { name: f.name, type: f.type, metrics } : { name: f.name, help: f.help, type: f.type, metrics };
+}
+
+/** One problem per metric of the group a push with a non-UTF-8 grouping key would create. */
+function invalidKeyProblems(families: SanitizedFamily[], group: Group): string[] {
+  const all = families.map((f) => f.family);
+  all.push(timestampFamily(group, PUSH_TIME, 0).family);
+  if (!all.some((f) => f.name === PUSH_FAILURE_TIME)) all.push(timestampFamily(group, PUSH_FAILURE_TIME, 0).family);
+  const problems: string[] = [];
+  for (const f of all) {
+    for (const m of f.metrics) {
+      const problem = invalidUtf8LabelValue(f.name, m, f.type);
+      if (problem !== undefined) problems.push(problem);
+    }
+  }
+  return problems;
 }
 
 function timestampFamily(group: Group, name: string, seconds: number): SanitizedFamily {

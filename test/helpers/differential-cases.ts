@@ -218,6 +218,24 @@ const base64: DiffCase[] = [
   c('b64-job-label-in-path-overwritten', [put(`${G}/job@base64/{{b64:someone/else}}`, text('{{M}}a 1'))]),
   c('b64-improper-label-name', [put(`${G}/__x@base64/YQ`, text('{{M}}a 1'))]),
   c('b64-utf8-value', [put(`${G}/city@base64/{{b64:Köln "quoted"}}`, text('{{M}}a 1'))]),
+  // Bytes that are not UTF-8 in a grouping value: the reference's check rejects every metric of the
+  // group; it also keeps a failure group under that key that breaks later scrapes, hence the DELETE.
+  c('path-invalid-utf8-label-value', [
+    put(`${G}/l/%FF`, text('{{M}}a 1', '{{M}}b{x="1"} 2')),
+    post(`${G}/l/%FF`, ''),
+    put(`${G}/l/%FF`, text('{{M}}a 1 1700000000000')),
+    del(`${G}/l/%FF`),
+  ], { isolated: 'a failed push with a non-UTF-8 key leaves the reference with a group that breaks scrapes' }),
+  c('b64-invalid-utf8-values', [
+    put(`${G}/l@base64/Y-8`, text('{{M}}a 1')),
+    del(`${G}/l@base64/Y-8`),
+    put('/metrics/job@base64/_w_w/l/v', text('{{M}}a 1')),
+    del('/metrics/job@base64/_w_w/l/v'),
+  ], { isolated: 'a failed push with a non-UTF-8 key leaves the reference with a group that breaks scrapes' }),
+  c('path-invalid-utf8-label-name-and-redirect', [
+    put(`${G}/%FF/v`, text('{{M}}a 1')),
+    put(`${G}//l/%FF`, text('{{M}}a 1')),
+  ]),
   c('b64-job-invalid', [
     put('/metrics/job@base64/foo.bar', text('{{M}}a 1')),
     post('/metrics/job@base64/foo.bar/a/b', text('{{M}}a 1')),
