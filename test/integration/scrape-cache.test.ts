@@ -62,6 +62,19 @@ describe('scrape cache shows every write at once', () => {
     assert.doesNotMatch(await scrape(), /job="c/);
   });
 
+  it('answers gzip only when the reference would choose it for the Accept-Encoding header', async () => {
+    const cases: Array<[string, boolean]> = [
+      ['gzip', true], ['br, gzip', true], ['gzip;q=0', false], ['GZIP', false],
+      ['gzip;q=0.5, identity', false], ['*', false], ['zstd;q=1, gzip;q=0.5', false],
+    ];
+    for (const [acceptEncoding, gzipped] of cases) {
+      const res = await send('GET', '/metrics', '', { 'Accept-Encoding': acceptEncoding });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['content-encoding'], gzipped ? 'gzip' : undefined, acceptEncoding);
+      assert.equal(res.body.subarray(0, 2).equals(Buffer.from([0x1f, 0x8b])), gzipped, acceptEncoding);
+    }
+  });
+
   it('a pushed family named like an own metric merges into it with the own HELP', async () => {
     const res = await send('PUT', '/metrics/job/c3', '# HELP process_open_fds mine\n# TYPE process_open_fds gauge\nprocess_open_fds 7\n');
     assert.equal(res.status, 200);
