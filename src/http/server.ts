@@ -95,11 +95,24 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   return router;
 }
 
+const ABSOLUTE_FORM = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/;
+
 export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const router = buildRouter(deps);
   return (req, res) => {
     const method = req.method ?? 'GET';
-    const result = router.route(method, req.url ?? '/');
+    if (req.url === '*') {
+      // net/http answers the asterisk form itself: OPTIONS * is 200 with an empty body, anything else 400.
+      if (method === 'OPTIONS') sendEmpty(res, 200);
+      else { res.writeHead(400, { Connection: 'close', 'Content-Length': '0' }); res.end(); }
+      return;
+    }
+    let target = req.url ?? '/';
+    // An absolute-form target (`PUT http://host/metrics/job/x`, as sent to proxies) is routed by its path,
+    // as net/http does.
+    const absolute = ABSOLUTE_FORM.exec(target);
+    if (absolute !== null) target = target.slice(absolute[0].length); // an empty path is redirected to `/`
+    const result = router.route(method, target);
     switch (result.kind) {
       case 'match': {
         const { handler, params } = result;

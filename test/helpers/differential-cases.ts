@@ -232,6 +232,12 @@ const base64: DiffCase[] = [
     put('/metrics/job@base64/_w_w/l/v', text('{{M}}a 1')),
     del('/metrics/job@base64/_w_w/l/v'),
   ], { isolated: 'a failed push with a non-UTF-8 key leaves the reference with a group that breaks scrapes' }),
+  c('path-asterisk-form', [options('*'), get('*'), put('*', text('{{M}}a 1'))]),
+  c('path-absolute-form', [
+    put('http://example.com/metrics/job/{{J}}/a%2Fb', text('{{M}}a 1')),
+    put('HTTP://example.com:80/metrics/job/{{J}}//x', text('{{M}}a 1')),
+    get('http://example.com?x=1'),
+  ]),
   c('path-invalid-utf8-label-name-and-redirect', [
     put(`${G}/%FF/v`, text('{{M}}a 1')),
     put(`${G}//l/%FF`, text('{{M}}a 1')),
