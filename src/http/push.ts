@@ -71,7 +71,10 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
   try {
     labels = groupingFromParams(params, jobIsBase64, ctx.utf8Names);
   } catch (err) {
-    return reject(ctx, req, res, err, 'invalid grouping key in push URL');
+    // The reference's duration and size summaries wrap the whole handler: URL errors are observed too.
+    const status = reject(ctx, req, res, err, 'invalid grouping key in push URL');
+    ctx.self.observePush(method, (performance.now() - started) / 1000, approximateSize(req, 0));
+    return status;
   }
   let bodyLength = 0;
   try {
