@@ -368,6 +368,8 @@ const summariesAndHistograms: DiffCase[] = [
   push1('histogram-missing-inf-bucket', text(
     '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1"} 2', '{{M}}h_sum 4.5', '{{M}}h_count 3',
   )),
+  push1('histogram-negative-counts', text(
+    '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1"} -1', '{{M}}h_sum 0', '{{M}}h_count 0')),
   push1('histogram-float-counts', text(
     '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1"} 1.5', '{{M}}h_bucket{le="+Inf"} 2.5', '{{M}}h_sum 3', '{{M}}h_count 2.5',
   )),
@@ -894,6 +896,15 @@ export const KNOWN_DIFFERENCES: Readonly<Record<string, KnownDifference>> = {
     checkOurs: (ours) => [
       ...expectStatuses(ours, [400]),
       ...expectBody(ours, 0, 'text format parsing error in line 1: unexpected end of metric name \':\'\n'),
+    ],
+  },
+  'histogram-negative-counts': {
+    reason: '1.5.1 wraps a negative histogram bucket count to a huge uint64 and accepts it; 1.11 (prometheus/common '
+      + '0.69) refuses negative counts while parsing',
+    checkOurs: (ours, dc) => [
+      ...expectStatuses(ours, [400]),
+      ...expectBody(ours, 0, `text format parsing error in line 2: negative bucket population for histogram "${dc.metricPrefix}h"\n`),
+      ...expectFamilies(ours, dc, []),
     ],
   },
   'histogram-float-counts': {
