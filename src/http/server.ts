@@ -159,9 +159,16 @@ export function parseListenAddress(addr: string): { host: string | undefined; po
   return { host: host === '' ? undefined : host, port };
 }
 
+const MAX_HEADER_BYTES = (1 << 20) + 4096;
+
 export function listen(listener: (req: IncomingMessage, res: ServerResponse) => void, address: string): Promise<Server> {
   const { host, port } = parseListenAddress(address);
-  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 300_000 }, listener);
+  const server = createServer({
+    keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 300_000,
+    // net/http reads up to DefaultMaxHeaderBytes (1 MiB) plus 4 KiB of request line and headers; Node's
+    // default of 16 KiB would refuse long grouping keys (base64 values) with 431.
+    maxHeaderSize: MAX_HEADER_BYTES,
+  }, listener);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, host }, () => {

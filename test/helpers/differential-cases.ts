@@ -232,6 +232,11 @@ const base64: DiffCase[] = [
     put('/metrics/job@base64/_w_w/l/v', text('{{M}}a 1')),
     del('/metrics/job@base64/_w_w/l/v'),
   ], { isolated: 'a failed push with a non-UTF-8 key leaves the reference with a group that breaks scrapes' }),
+  // Go reads up to 1 MiB of request line and headers; Node's default is 16 KiB.
+  c('path-long-grouping-key', [
+    put(`${G}/l/${'v'.repeat(40_000)}/b@base64/{{b64:${'w'.repeat(30_000)}}}`, text('{{M}}a 1')),
+    put(G, text('{{M}}b 1'), { headers: { 'X-Padding': 'p'.repeat(100_000) } }),
+  ]),
   c('path-asterisk-form', [options('*'), get('*'), put('*', text('{{M}}a 1'))]),
   c('path-absolute-form', [
     put('http://example.com/metrics/job/{{J}}/a%2Fb', text('{{M}}a 1')),
