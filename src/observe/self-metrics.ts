@@ -17,6 +17,8 @@ export const OWN_TYPES: ReadonlyMap<string, MetricType> = new Map<string, Metric
   ['nodejs_version_info', 'GAUGE'],
   ['process_cpu_seconds_total', 'COUNTER'],
   ['process_max_fds', 'GAUGE'],
+  ['process_network_receive_bytes_total', 'COUNTER'],
+  ['process_network_transmit_bytes_total', 'COUNTER'],
   ['process_open_fds', 'GAUGE'],
   ['process_resident_memory_bytes', 'GAUGE'],
   ['process_start_time_seconds', 'GAUGE'],
@@ -164,6 +166,13 @@ export class SelfMetrics {
         metrics: [{ labels: [], value: (cpu.user + cpu.system) / 1e6 }] },
     ];
     if (this.maxFds !== undefined) families.push(gauge('process_max_fds', 'Maximum number of open file descriptors.', this.maxFds));
+    const net = readNetOctets();
+    if (net !== undefined) {
+      const counter = (name: string, help: string, value: number): MetricFamily =>
+        ({ name, help, type: 'COUNTER', metrics: [{ labels: [], value }] });
+      families.push(counter('process_network_receive_bytes_total', 'Number of bytes received by the process over the network.', net.in));
+      families.push(counter('process_network_transmit_bytes_total', 'Number of bytes sent by the process over the network.', net.out));
+    }
     if (openFds !== undefined) families.push(gauge('process_open_fds', 'Number of open file descriptors.', openFds));
     families.push(gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', mem.rss));
     families.push(gauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', Math.floor(this.startTime)));
@@ -201,6 +210,26 @@ function readProc(): { vsize?: number; openFds?: number } {
     return { vsize: Number(fields[20]), openFds: readdirSync('/proc/self/fd').length };
   } catch {
     return {};
+  }
+}
+
+/**
+ * client_golang 1.20+ (the reference 1.11's process collector) on Linux: IpExt InOctets and OutOctets of
+ * /proc/<pid>/net/netstat. Left out when the file cannot be read, as Go does.
+ */
+function readNetOctets(): { in: number; out: number } | undefined {
+  try {
+    const lines = readFileSync('/proc/self/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('IpExt:'));
+    if (lines.length < 2) return undefined;
+    const names = lines[0]!.split(' ');
+    const values = lines[1]!.split(' ');
+    const field = (n: string): number => {
+      const i = names.indexOf(n);
+      return i < 0 ? 0 : Number(values[i]);
+    };
+    return { in: field('InOctets'), out: field('OutOctets') };
+  } catch {
+    return undefined;
   }
 }
 

@@ -85,6 +85,9 @@ describe('own metrics of a fresh gateway', () => {
       process_open_fds: 'gauge',
       process_max_fds: 'gauge',
       process_virtual_memory_bytes: 'gauge',
+      // client_golang 1.20+ (reference 1.11) on Linux; 1.5.1 predates them.
+      process_network_receive_bytes_total: 'counter',
+      process_network_transmit_bytes_total: 'counter',
     };
     for (const [name, type] of Object.entries(expected)) {
       assert.match(text, new RegExp(`^# HELP ${name} \\S`, 'm'), `HELP for ${name}`);

@@ -84,5 +84,9 @@ describe('scrape cache shows every write at once', () => {
     const clash = await send('PUT', '/metrics/job/c4', '# TYPE nodejs_heap_size_used_bytes counter\nnodejs_heap_size_used_bytes 1\n');
     assert.equal(clash.status, 400);
     assert.equal(clash.body.toString(), 'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family nodejs_heap_size_used_bytes has type COUNTER but should have GAUGE\n');
+    // client_golang 1.20+ (reference 1.11) has the network counters in its process collector.
+    const net = await send('PUT', '/metrics/job/c4', '# TYPE process_network_receive_bytes_total gauge\nprocess_network_receive_bytes_total 1\n');
+    assert.equal(net.status, 400);
+    assert.equal(net.body.toString(), 'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family process_network_receive_bytes_total has type GAUGE but should have COUNTER\n');
   });
 });
