@@ -563,6 +563,17 @@ const protobuf: DiffCase[] = [
   ]),
   c('pb-content-type-params-reordered', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
     { headers: { 'Content-Type': 'application/vnd.google.protobuf; encoding=delimited; proto=io.prometheus.client.MetricFamily' } })]),
+  // Content-Types mime.ParseMediaType refuses (or accepts) although they carry the protobuf parameters.
+  c('pb-content-type-mime-syntax', [
+    ...[
+      `${PB_TYPE}; a=b/c`, `${PB_TYPE}; foo`, `application/vnd.google.protobuf;; proto=io.prometheus.client.MetricFamily; encoding=delimited`,
+      `${PB_TYPE}; a="b`, `${PB_TYPE}; a=\u00e9`, `${PB_TYPE}; proto=x`,
+    ].map((ct) => pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }], { headers: { 'Content-Type': ct } })),
+    ...[
+      `${PB_TYPE};`, `${PB_TYPE}; a="b\\"c"`, `${PB_TYPE}; a=""`,
+      'Application/Vnd.Google.Protobuf ; Proto = "io.prometheus.client.MetricFamily" ; Encoding = delimited',
+    ].map((ct) => pbPush('PUT', G, [{ name: '{{M}}b', type: 'GAUGE', metrics: [{ value: 2 }] }], { headers: { 'Content-Type': ct } })),
+  ]),
   c('pb-gzip-compressed', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
     { gzip: true, headers: { 'Content-Type': PB_TYPE, 'Content-Encoding': 'gzip' } })]),
   c('pb-native-histogram', [pbPush('PUT', G, [{ name: '{{M}}nh', help: 'native', type: 'HISTOGRAM', metrics: [{ histogram: {
