@@ -44,3 +44,23 @@ export function utf8SequenceLength(b: Buffer, i: number): number {
   if (n === 0 || i + n > b.length) return 0;
   return n === 1 || isUtf8(b.subarray(i, i + n)) ? n : 0;
 }
+
+/** The bytes a string from decodeBytesKeepingInvalid came from (the inverse of it). */
+export function encodeBytesKeepingInvalid(s: string): Buffer {
+  if (!hasInvalidUtf8(s)) return Buffer.from(s, 'utf8');
+  const parts: Buffer[] = [];
+  let run = '';
+  for (const ch of s) {
+    const b = ch.length === 1 ? escapedByte(ch.charCodeAt(0)) : -1;
+    if (b < 0) { run += ch; continue; }
+    if (run !== '') { parts.push(Buffer.from(run, 'utf8')); run = ''; }
+    parts.push(Buffer.of(b));
+  }
+  if (run !== '') parts.push(Buffer.from(run, 'utf8'));
+  return Buffer.concat(parts);
+}
+
+/** The string with every kept invalid byte replaced by U+FFFD, as a lossy UTF-8 decoder would. */
+export function replaceInvalidUtf8(s: string): string {
+  return hasInvalidUtf8(s) ? s.replace(/\p{Surrogate}/gu, '\ufffd') : s;
+}

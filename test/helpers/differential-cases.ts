@@ -327,6 +327,13 @@ const textFormat: DiffCase[] = [
   push1('text-counter-total-suffix', text('# TYPE {{M}}a counter', '{{M}}a_total 1', '{{M}}a 2')),
   push1('text-utf8-label-value', text('{{M}}a{v="日本語 ✓"} 1')),
   c('text-invalid-utf8-label-value', [put(G, Buffer.from('{{M}}a{v="\xff\xfe"} 1\n', 'latin1'))]),
+  c('text-invalid-utf8-error-quoting', [
+    put(G, Buffer.from('{{M}}a\xff 1\n', 'latin1')),
+    put(G, Buffer.from('{{M}}a{l\xff="1"} 1\n', 'latin1')),
+    put(G, Buffer.from('{{M}}a{l="a"}\x80 1\n', 'latin1')),
+    put(G, Buffer.from('# TYPE {{M}}a gauge\xff\n{{M}}a 1\n', 'latin1')),
+    put(G, Buffer.concat([Buffer.from('{{M}}a 1 é'), Buffer.from([0xff]), Buffer.from('\n')])),
+  ]),
   c('text-invalid-utf8-help', [put(G, Buffer.from('# HELP {{M}}a bad \xff\n{{M}}a 1\n', 'latin1'))]),
   push1('text-long-label-value', text(`{{M}}a{v="${'x'.repeat(2000)}"} 1`)),
   push1('text-mixed-types', text(
