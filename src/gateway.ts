@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './observe/logger.js';
-import { OWN_TYPES, SelfMetrics } from './observe/self-metrics.js';
+import { OWN_STRICT_HELP, OWN_TYPES, SelfMetrics } from './observe/self-metrics.js';
 import { MemoryStore } from './store/store.js';
 import { createRequestListener, listen } from './http/server.js';
 import { VERSION, REVISION, BRANCH } from './version.js';
@@ -26,6 +26,7 @@ export async function startGateway(config: Config, opts: { handleSignals?: boole
     checkConsistency: !config.disableConsistencyCheck,
     utf8Names: config.enableUtf8Names,
     ownTypes: OWN_TYPES,
+    ownStrictHelp: OWN_STRICT_HELP,
   });
   let stopping: Promise<void> | null = null;
   const servers: Server[] = [];

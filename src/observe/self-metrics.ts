@@ -30,6 +30,23 @@ export const OWN_TYPES: ReadonlyMap<string, MetricType> = new Map<string, Metric
   ['pushgateway_http_requests_total', 'COUNTER'],
 ]);
 
+const REQUESTS_HELP = 'Total HTTP requests processed by the Pushgateway, excluding scrapes.';
+const DURATION_HELP = 'HTTP request duration for pushes to the Pushgateway.';
+const SIZE_HELP = 'HTTP request size for pushes to the Pushgateway.';
+
+/**
+ * Own families whose HELP a pushed family of the same name must repeat exactly. The reference replaces
+ * the HELP of a pushed family only for the own families that exist when its store is created (build
+ * info, go_*, process_*); its HTTP vectors appear later, so for them client_golang's Gatherers.Gather
+ * reports `has help "…" but should have "…"`, at push time or, before their first observation, at every
+ * scrape afterwards. Ours rejects the push either way.
+ */
+export const OWN_STRICT_HELP: ReadonlyMap<string, string> = new Map([
+  ['pushgateway_http_push_duration_seconds', DURATION_HELP],
+  ['pushgateway_http_push_size_bytes', SIZE_HELP],
+  ['pushgateway_http_requests_total', REQUESTS_HELP],
+]);
+
 const QUANTILES = [0.1, 0.5, 0.9];
 const WINDOW_MS = 10 * 60 * 1000; // client_golang's default summary MaxAge
 const RESERVOIR = 512;
@@ -120,7 +137,7 @@ export class SelfMetrics {
     if (this.requests.size > 0) {
       families.push({
         name: 'pushgateway_http_requests_total',
-        help: 'Total HTTP requests processed by the Pushgateway, excluding scrapes.',
+        help: REQUESTS_HELP,
         type: 'COUNTER',
         // client_golang sorts a family's series by label values; code, handler, method is that order.
         metrics: [...this.requests.values()]
@@ -132,10 +149,8 @@ export class SelfMetrics {
       });
     }
     if (this.durations.size > 0) {
-      families.push(summaryFamily('pushgateway_http_push_duration_seconds',
-        'HTTP request duration for pushes to the Pushgateway.', this.durations, now));
-      families.push(summaryFamily('pushgateway_http_push_size_bytes',
-        'HTTP request size for pushes to the Pushgateway.', this.sizes, now));
+      families.push(summaryFamily('pushgateway_http_push_duration_seconds', DURATION_HELP, this.durations, now));
+      families.push(summaryFamily('pushgateway_http_push_size_bytes', SIZE_HELP, this.sizes, now));
     }
     return families.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }

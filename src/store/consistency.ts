@@ -100,6 +100,10 @@ export function duplicateSeries(name: string, m: Metric, type: MetricType): stri
   return `collected metric ${q(name)} { ${metricProtoText(m, type)}} was collected before with the same name and label values`;
 }
 
+export function ownHelpClash(name: string, pushedHelp: string, ownHelp: string): string {
+  return `gathered metric family ${name} has help ${goQuote(pushedHelp)} but should have ${goQuote(ownHelp)}`;
+}
+
 export function ownTypeClash(name: string, pushedType: MetricType, ownType: MetricType): string {
   return `gathered metric family ${name} has type ${pushedType} but should have ${ownType}`;
 }

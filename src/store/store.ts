@@ -13,8 +13,8 @@ import { ConsistencyError } from '../errors.js';
 import { FamilyIndex, type GroupFamily, type SeriesEntry } from './family-index.js';
 import { Group, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP } from './group.js';
 import {
-  checkMetricLabels, duplicateSeries, invalidUtf8LabelValue, ownTypeClash, payloadMatches, suffixCollision,
-  typeClash,
+  checkMetricLabels, duplicateSeries, invalidUtf8LabelValue, ownHelpClash, ownTypeClash, payloadMatches,
+  suffixCollision, typeClash,
 } from './consistency.js';
 
 export interface PushRequest {
@@ -33,6 +33,8 @@ export interface StoreOptions {
   checkConsistency: boolean;
   utf8Names: boolean;
   ownTypes: OwnFamilyTypes;
+  /** Own families a pushed family of the same name must repeat the HELP of (name → HELP). */
+  ownStrictHelp?: ReadonlyMap<string, string>;
 }
 
 /** The pushed families' exposition text: names in exposition order and each family's cached pieces. */
@@ -190,6 +192,8 @@ export class MemoryStore {
     for (const group of this.groupsById.values()) {
       for (const [name, gf] of group.families) {
         const f = gf.family;
+        const ownHelp = this.opts.ownStrictHelp?.get(name);
+        if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) { problems.push(ownHelpClash(name, f.help ?? '', ownHelp)); continue; }
         const known = types.get(name);
         if (known === undefined) {
           const collision = suffixCollision(name, f.type, (n) => types.get(n));
@@ -236,6 +240,8 @@ export class MemoryStore {
     for (const { family: f, inners } of toCheck) {
       const name = f.name;
       const type = name === PUSH_TIME ? 'GAUGE' : f.type;
+      const ownHelp = this.opts.ownStrictHelp?.get(name);
+      if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) { problems.push(ownHelpClash(name, f.help ?? '', ownHelp)); continue; }
       const own = this.opts.ownTypes.get(name);
       if (own !== undefined && own !== type) { problems.push(ownTypeClash(name, type, own)); continue; }
       const idx = this.families.get(name);

@@ -441,6 +441,20 @@ const consistency: DiffCase[] = [
     put(G, text('# HELP process_resident_memory_bytes Mine.', '# TYPE process_resident_memory_bytes gauge',
       'process_resident_memory_bytes 1')),
   ], { sharedFamilies: ['process_resident_memory_bytes'] }),
+  // The reference fixes the HELP only of own families that existed when its store was created; its HTTP
+  // vectors must be pushed with their own HELP (the warm-up push makes sure they have series by then).
+  c('own-http-vector-help-must-match', [
+    put(G, text('{{M}}w 1')),
+    put(`${G}/k/1`, text('# TYPE pushgateway_http_push_size_bytes summary',
+      'pushgateway_http_push_size_bytes{method="put",quantile="0.5"} 1')),
+    put(`${G}/k/2`, text('# HELP pushgateway_http_requests_total mine', '# TYPE pushgateway_http_requests_total counter',
+      'pushgateway_http_requests_total{code="200",handler="push",method="put"} 1')),
+    put(`${G}/k/3`, text('# HELP pushgateway_http_requests_total Total HTTP requests processed by the Pushgateway, excluding scrapes.',
+      '# TYPE pushgateway_http_requests_total counter', 'pushgateway_http_requests_total{code="x"} 1')),
+    put(`${G}/k/4`, text('# HELP pushgateway_http_push_duration_seconds HTTP request duration for pushes to the Pushgateway.',
+      '# TYPE pushgateway_http_push_duration_seconds summary',
+      'pushgateway_http_push_duration_seconds{method="put",quantile="0.5"} 1')),
+  ], { sharedFamilies: ['pushgateway_http_requests_total', 'pushgateway_http_push_duration_seconds', 'pushgateway_http_push_size_bytes'] }),
   c('own-go-metric-counter', [
     put(G, text('# TYPE go_goroutines counter', 'go_goroutines 1'), { scrape: true }),
     // A gateway that accepts the counter must not let it clash with the gauge case below.
