@@ -32,7 +32,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(c);
     });
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
+    // A client that goes away before sending all of its body: Go's body reader reports io.ErrUnexpectedEOF,
+    // a 400 push failure (counted and logged like one), not a server error.
+    req.on('error', () => reject(new BodyError('unexpected EOF')));
   });
 }
 

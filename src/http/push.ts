@@ -28,6 +28,14 @@ function groupingFromParams(params: Params, jobIsBase64: boolean, utf8Names: boo
   return parseGroupingKey(params['job']!, jobIsBase64, params['labels'] ?? '', { utf8Names });
 }
 
+/**
+ * Node caches the peer address on the socket at the first read, and cannot tell it once the socket is
+ * gone; a push whose client disconnects mid-body is still logged with its address.
+ */
+function rememberRemote(req: IncomingMessage): void {
+  void req.socket.remoteAddress;
+}
+
 function remote(req: IncomingMessage): string {
   const s = req.socket;
   return s.remoteFamily === 'IPv6' ? `[${s.remoteAddress}]:${s.remotePort}` : `${s.remoteAddress}:${s.remotePort}`;
@@ -119,6 +127,7 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
   params: Params, jobIsBase64: boolean): Promise<number> {
   const started = performance.now();
   const method = req.method!;
+  rememberRemote(req);
   let labels: GroupingLabels;
   try {
     labels = groupingFromParams(params, jobIsBase64, ctx.utf8Names);
