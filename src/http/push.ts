@@ -142,10 +142,14 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
     const raw = await readBody(req, ctx.maxBodyBytes);
     bodyLength = raw.length;
     const body = await decodeBody(req.headers['content-encoding'], raw, ctx.maxBodyBytes);
+    let emptyFamilies: Set<string> | undefined;
     const families = isProtobuf(req.headers['content-type'])
-      ? parseProtobufBody(body, { utf8Names: ctx.utf8Names })
+      ? parseProtobufBody(body, { utf8Names: ctx.utf8Names, emptyFamilies: emptyFamilies = new Set() })
       : parseTextBody(body, { utf8Names: ctx.utf8Names });
-    const failure = ctx.store.push({ labels, families, replace: method === 'PUT', timeMs: performance.timeOrigin + performance.now() });
+    const failure = ctx.store.push({
+      labels, families, replace: method === 'PUT', timeMs: performance.timeOrigin + performance.now(),
+      ...(emptyFamilies !== undefined && emptyFamilies.size > 0 ? { emptyFamilies: [...emptyFamilies] } : {}),
+    });
     if (failure !== undefined) {
       ctx.logger.error('pushed metrics are invalid or inconsistent with existing metrics', {
         method, source: remote(req), err: formatProblems(failure.problems),

@@ -24,6 +24,11 @@ export interface PushRequest {
   replace: boolean;
   /** Request time, ms since epoch with sub-ms precision. */
   timeMs: number;
+  /**
+   * Protobuf families pushed without any metric. The reference stores them like any family, so a POST
+   * removes the stored family of that name (a scrape omits empty families).
+   */
+  emptyFamilies?: string[];
 }
 
 /** Name → type of the gateway's own metrics, which pushed families must not contradict. */
@@ -97,6 +102,11 @@ export class MemoryStore {
       const pushedNames = new Set(families.map((f) => f.family.name));
       for (const name of [...group.families.keys()]) {
         if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME && !pushedNames.has(name)) this.removeFamily(group, name);
+      }
+    }
+    if (!req.replace && req.emptyFamilies !== undefined) {
+      for (const name of req.emptyFamilies) {
+        if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME && group.families.has(name)) this.removeFamily(group, name);
       }
     }
     for (const f of families) {

@@ -574,6 +574,16 @@ const protobuf: DiffCase[] = [
     pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }]),
     pbPush('POST', G, [{ name: '{{M}}b', type: 'COUNTER', metrics: [{ value: 2 }] }]),
   ]),
+  // A family without metrics is stored by the reference: a POST replaces the stored family with nothing.
+  c('pb-family-without-metrics', [
+    pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }, { name: '{{M}}b', type: 'GAUGE', metrics: [{ value: 2 }] }],
+      { scrape: true }),
+    pbPush('POST', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [] }, { name: '{{M}}c', type: 'GAUGE', metrics: [{ value: 3 }] }],
+      { scrape: true }),
+    pbPush('POST', G, [{ name: '{{M}}b', type: 'GAUGE', metrics: [{ value: 4 }] }, { name: '{{M}}b', type: 'GAUGE', metrics: [] }],
+      { scrape: true }),
+    pbPush('POST', `${G}/other/x`, [{ name: '{{M}}d', type: 'COUNTER', metrics: [] }]),
+  ]),
   c('pb-empty-body', [pbPush('PUT', G, [])]),
   c('pb-truncated-stream', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
     { pbTruncate: 3 })]),
