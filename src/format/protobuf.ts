@@ -256,7 +256,7 @@ export interface ProtobufParseOptions {
    * Collects the names of families that end up without metrics. They are not returned, but the
    * reference stores them, so a POST replaces the stored family of that name with nothing.
    */
-  emptyFamilies?: Set<string>;
+  emptyFamilies?: Map<string, MetricFamily>;
 }
 
 /**
@@ -283,7 +283,7 @@ export function parseProtobufBody(body: Buffer, opts: ProtobufParseOptions): Met
     validateFamilyName(family.name, index, opts);
     if (family.metrics.length === 0) {
       byName.delete(family.name);
-      opts.emptyFamilies?.add(family.name);
+      opts.emptyFamilies?.set(family.name, family);
     } else {
       byName.set(family.name, family);
       opts.emptyFamilies?.delete(family.name);

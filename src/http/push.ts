@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from './router.js';
+import type { MetricFamily } from '../model/metric.js';
 import type { MemoryStore } from '../store/store.js';
 import type { Logger } from '../observe/logger.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
@@ -142,13 +143,13 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
     const raw = await readBody(req, ctx.maxBodyBytes);
     bodyLength = raw.length;
     const body = await decodeBody(req.headers['content-encoding'], raw, ctx.maxBodyBytes);
-    let emptyFamilies: Set<string> | undefined;
+    let emptyFamilies: Map<string, MetricFamily> | undefined;
     const families = isProtobuf(req.headers['content-type'])
-      ? parseProtobufBody(body, { utf8Names: ctx.utf8Names, emptyFamilies: emptyFamilies = new Set() })
+      ? parseProtobufBody(body, { utf8Names: ctx.utf8Names, emptyFamilies: emptyFamilies = new Map() })
       : parseTextBody(body, { utf8Names: ctx.utf8Names });
     const failure = ctx.store.push({
       labels, families, replace: method === 'PUT', timeMs: performance.timeOrigin + performance.now(),
-      ...(emptyFamilies !== undefined && emptyFamilies.size > 0 ? { emptyFamilies: [...emptyFamilies] } : {}),
+      ...(emptyFamilies !== undefined && emptyFamilies.size > 0 ? { emptyFamilies: [...emptyFamilies.values()] } : {}),
     });
     if (failure !== undefined) {
       ctx.logger.error('pushed metrics are invalid or inconsistent with existing metrics', {

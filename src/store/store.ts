@@ -26,9 +26,10 @@ export interface PushRequest {
   timeMs: number;
   /**
    * Protobuf families pushed without any metric. The reference stores them like any family, so a POST
-   * removes the stored family of that name (a scrape omits empty families).
+   * removes the stored family of that name (a scrape omits empty families), and its gather still
+   * compares their type and HELP with the gateway's own families.
    */
-  emptyFamilies?: string[];
+  emptyFamilies?: MetricFamily[];
 }
 
 /** Name → type of the gateway's own metrics, which pushed families must not contradict. */
@@ -94,6 +95,7 @@ export class MemoryStore {
     if (invalidKey) return new ConsistencyError(invalidKeyProblems(families, fresh));
     if (this.opts.checkConsistency) {
       const problems = this.check(existing, families, req.replace, fresh);
+      if (req.emptyFamilies !== undefined) problems.push(...this.checkEmptyFamilies(req.emptyFamilies));
       if (problems.length > 0) return this.fail(id, req, problems);
     }
     const group = existing ?? this.adoptGroup(fresh);
@@ -105,7 +107,7 @@ export class MemoryStore {
       }
     }
     if (!req.replace && req.emptyFamilies !== undefined) {
-      for (const name of req.emptyFamilies) {
+      for (const { name } of req.emptyFamilies) {
         if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME && group.families.has(name)) this.removeFamily(group, name);
       }
     }
@@ -224,6 +226,18 @@ export class MemoryStore {
         }
       }
     }
+  }
+
+  /** Families without metrics meet only the gather's own-family HELP and type comparison. */
+  private checkEmptyFamilies(empty: MetricFamily[]): string[] {
+    const problems: string[] = [];
+    for (const f of empty) {
+      const ownHelp = this.opts.ownStrictHelp?.get(f.name);
+      if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) { problems.push(ownHelpClash(f.name, f.help ?? '', ownHelp)); continue; }
+      const own = this.opts.ownTypes.get(f.name);
+      if (own !== undefined && own !== f.type) problems.push(ownTypeClash(f.name, f.type, own));
+    }
+    return problems;
   }
 
   /** The incremental check of one push against the rest of the store. */

@@ -584,6 +584,10 @@ const protobuf: DiffCase[] = [
       { scrape: true }),
     pbPush('POST', `${G}/other/x`, [{ name: '{{M}}d', type: 'COUNTER', metrics: [] }]),
   ]),
+  c('pb-family-without-metrics-own-type-clash', [
+    pbPush('POST', G, [{ name: 'process_open_fds', type: 'COUNTER', metrics: [] }]),
+    pbPush('PUT', G, [{ name: 'process_max_fds', type: 'GAUGE', metrics: [] }]),
+  ]),
   c('pb-empty-body', [pbPush('PUT', G, [])]),
   c('pb-truncated-stream', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
     { pbTruncate: 3 })]),
