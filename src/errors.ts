@@ -1,7 +1,7 @@
 /**
  * One catalogue of the gateway's failures. Each error has a stable code (PGW_ERR_*), an HTTP status and
  * a message that names the problem. The messages of errors a client sees match the reference
- * Pushgateway's texts, because scripts in the wild grep for them. docs/errors.md mirrors this file.
+ * Pushgateway's texts, because scripts in the wild grep for them.
  */
 
 export class GatewayError extends Error {

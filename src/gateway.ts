@@ -8,7 +8,7 @@
 import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './observe/logger.js';
-import { OWN_TYPES, SelfMetrics } from './observe/self-metrics.js';
+import { OWN_STRICT_HELP, OWN_TYPES, SelfMetrics } from './observe/self-metrics.js';
 import { MemoryStore } from './store/store.js';
 import { Persistence } from './store/persistence.js';
 import { createRequestListener, listen, listenOnFd } from './http/server.js';
@@ -36,6 +36,7 @@ export async function startGateway(config: Config, opts: { handleSignals?: boole
     checkConsistency: !config.disableConsistencyCheck,
     utf8Names: config.enableUtf8Names,
     ownTypes: OWN_TYPES,
+    ownStrictHelp: OWN_STRICT_HELP,
   });
   let persistence: Persistence | null = null;
   if (config.persistenceFile !== '') {

@@ -32,7 +32,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(c);
     });
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
+    // A client that goes away before sending all of its body: Go's body reader reports io.ErrUnexpectedEOF,
+    // a 400 push failure (counted and logged like one), not a server error.
+    req.on('error', () => reject(new BodyError('unexpected EOF')));
   });
 }
 
@@ -54,8 +56,20 @@ async function gunzipBody(raw: Buffer, limit: number): Promise<Buffer> {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limit, true);
     if (e.code === 'Z_DATA_ERROR' && (raw[0] !== 0x1f || raw[1] !== 0x8b)) throw new BodyError('gzip: invalid header');
-    throw new BodyError(e.code === 'Z_BUF_ERROR' ? 'unexpected EOF' : `gzip: ${e.message}`);
+    throw new BodyError(e.code === 'Z_BUF_ERROR' ? 'unexpected EOF' : goGzipMessage(e.message));
   }
+}
+
+/**
+ * zlib's data errors in the words of Go's compress/gzip and compress/flate, which the reference reports:
+ * a CRC or length mismatch is `gzip: invalid checksum`, a bad header (also of a second member after the
+ * first) `gzip: invalid header`, anything else in the deflate data `flate: corrupt input` (Go adds
+ * ` before offset N`, which zlib does not tell).
+ */
+export function goGzipMessage(zlibMessage: string): string {
+  if (zlibMessage === 'incorrect data check' || zlibMessage === 'incorrect length check') return 'gzip: invalid checksum';
+  if (/header|unknown compression method/.test(zlibMessage)) return 'gzip: invalid header';
+  return 'flate: corrupt input';
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -97,3 +97,86 @@ export function negotiate(accept: string | undefined): Negotiated {
   const base = format === 'protobuf' ? PROTOBUF_DELIMITED_CONTENT_TYPE : TEXT_CONTENT_TYPE_BASE;
   return { format, escaping, contentType: `${base}; escaping=${escaping}` };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Response compression: client_golang 1.23's promhttp offers identity, gzip and zstd (in that order) to
+// its vendored gddo NegotiateContentEncoding. zstd is not linked into the reference, so choosing it
+// falls back to identity, as does a best match with q=0. Codings are compared case-sensitively.
+
+interface EncodingSpec {
+  value: string;
+  q: number;
+}
+
+const SEPARATORS = '()<>@,;:\\"/[]?={} \t';
+
+function isTokenChar(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return code > 32 && code < 127 && !SEPARATORS.includes(c);
+}
+
+function skipSpace(s: string): string {
+  let i = 0;
+  while (i < s.length && ' \t\r\n'.includes(s[i]!)) i++;
+  return s.slice(i);
+}
+
+/** gddo expectQuality: `0`, `1`, optionally followed by `.` and digits; -1 when malformed. */
+function expectQuality(s: string): [number, string] {
+  if (s.length === 0 || (s[0] !== '0' && s[0] !== '1')) return [-1, ''];
+  const q = s[0] === '1' ? 1 : 0;
+  s = s.slice(1);
+  if (!s.startsWith('.')) return [q, s];
+  s = s.slice(1);
+  let i = 0;
+  let n = 0;
+  let d = 1;
+  for (; i < s.length && s[i]! >= '0' && s[i]! <= '9'; i++) {
+    n = n * 10 + (s.charCodeAt(i) - 48);
+    d *= 10;
+  }
+  return [q + n / d, s.slice(i)];
+}
+
+/** gddo header.ParseAccept for one header value: stops at the first malformed element. */
+export function parseAcceptEncoding(header: string): EncodingSpec[] {
+  const specs: EncodingSpec[] = [];
+  let s = header;
+  for (;;) {
+    let i = 0;
+    while (i < s.length && (isTokenChar(s[i]!) || s[i] === '/')) i++;
+    const value = s.slice(0, i);
+    if (value === '') return specs;
+    s = skipSpace(s.slice(i));
+    let q = 1;
+    if (s.startsWith(';')) {
+      s = skipSpace(s.slice(1));
+      if (!s.startsWith('q=')) return specs;
+      [q, s] = expectQuality(s.slice(2));
+      if (q < 0) return specs;
+    }
+    specs.push({ value, q });
+    s = skipSpace(s);
+    if (!s.startsWith(',')) return specs;
+    s = skipSpace(s.slice(1));
+  }
+}
+
+const OFFERED_ENCODINGS = ['identity', 'gzip', 'zstd'] as const;
+
+/** The response coding the reference would use for this Accept-Encoding: 'gzip' or 'identity'. */
+export function negotiateEncoding(header: string | undefined): 'gzip' | 'identity' {
+  if (header === undefined) return 'identity';
+  const specs = parseAcceptEncoding(header);
+  let best: string = 'identity';
+  let bestQ = -1;
+  for (const offer of OFFERED_ENCODINGS) {
+    for (const spec of specs) {
+      if (spec.q > bestQ && (spec.value === '*' || spec.value === offer)) {
+        bestQ = spec.q;
+        best = offer;
+      }
+    }
+  }
+  return bestQ !== 0 && best === 'gzip' ? 'gzip' : 'identity';
+}

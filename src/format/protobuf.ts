@@ -252,12 +252,17 @@ interface RawMetric {
 export interface ProtobufParseOptions {
   /** Accept any non-empty UTF-8 metric name; otherwise legacy names only. */
   utf8Names: boolean;
+  /**
+   * Collects the names of families that end up without metrics. They are not returned, but the
+   * reference stores them, so a POST replaces the stored family of that name with nothing.
+   */
+  emptyFamilies?: Map<string, MetricFamily>;
 }
 
 /**
  * Decodes a whole delimited push body. A later family with the name of an earlier one replaces it, as
- * in the reference (which collects families in a map by name). Families without metrics are dropped,
- * as the text parser drops them.
+ * in the reference (which collects families in a map by name). Families without metrics are not
+ * returned (their names go to `opts.emptyFamilies`).
  */
 export function parseProtobufBody(body: Buffer, opts: ProtobufParseOptions): MetricFamily[] {
   const byName = new Map<string, MetricFamily>();
@@ -276,8 +281,13 @@ export function parseProtobufBody(body: Buffer, opts: ProtobufParseOptions): Met
     }
     const family = decodeFamily(new Reader(body, start, end, `MetricFamily #${index}`));
     validateFamilyName(family.name, index, opts);
-    if (family.metrics.length === 0) byName.delete(family.name);
-    else byName.set(family.name, family);
+    if (family.metrics.length === 0) {
+      byName.delete(family.name);
+      opts.emptyFamilies?.set(family.name, family);
+    } else {
+      byName.set(family.name, family);
+      opts.emptyFamilies?.delete(family.name);
+    }
   }
   return [...byName.values()];
 }

@@ -12,6 +12,7 @@ import { TextParseError } from '../errors.js';
 import type { Histogram, LabelPair, Metric, MetricFamily, MetricType } from '../model/metric.js';
 import { goFloatToUint64, isExactUint64, parseGoFloat, parseGoInt64 } from './float.js';
 import { goQuote } from '../model/go-quote.js';
+import { escapedByte } from '../model/raw-bytes.js';
 
 export interface TextParseOptions {
   /** Accept any non-empty UTF-8 metric and label name (quoted syntax); otherwise legacy names only. */
@@ -669,6 +670,8 @@ function metricTypeFromKeyword(token: string): MetricType | undefined {
 function goByte(s: string, p: number): number {
   const c = s.charCodeAt(p);
   if (c < 0x80) return c;
+  const kept = escapedByte(c); // an invalid UTF-8 byte of the body (model/raw-bytes.ts)
+  if (kept >= 0) return kept;
   const cp = s.codePointAt(p)!;
   if (cp < 0x800) return 0xc0 | (cp >> 6);
   if (cp < 0x10000) return 0xe0 | (cp >> 12);
@@ -693,8 +696,8 @@ function goQuoteByte(s: string, p: number): string {
   if (b >= 0x20 && b < 0x7f) return `'${String.fromCharCode(b)}'`;
   if (NAMED_ESCAPES[b] !== undefined) return `'${NAMED_ESCAPES[b]}'`;
   if (b < 0x80) return `'\\x${hex(b, 2)}'`;
-  // Lead bytes (0xc2..0xf4) are printable Latin-1 letters.
-  return `'${String.fromCharCode(b)}'`;
+  // The byte as the rune U+0080..U+00FF: printable Latin-1 letters as they are, the others escaped.
+  return `'${goQuote(String.fromCharCode(b)).slice(1, -1)}'`;
 }
 
 export { goQuote };

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from './router.js';
+import type { MetricFamily } from '../model/metric.js';
 import type { MemoryStore } from '../store/store.js';
 import type { Logger } from '../observe/logger.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
@@ -28,6 +29,14 @@ function groupingFromParams(params: Params, jobIsBase64: boolean, utf8Names: boo
   return parseGroupingKey(params['job']!, jobIsBase64, params['labels'] ?? '', { utf8Names });
 }
 
+/**
+ * Node caches the peer address on the socket at the first read, and cannot tell it once the socket is
+ * gone; a push whose client disconnects mid-body is still logged with its address.
+ */
+function rememberRemote(req: IncomingMessage): void {
+  void req.socket.remoteAddress;
+}
+
 function remote(req: IncomingMessage): string {
   const s = req.socket;
   return s.remoteFamily === 'IPv6' ? `[${s.remoteAddress}]:${s.remotePort}` : `${s.remoteAddress}:${s.remotePort}`;
@@ -36,24 +45,76 @@ function remote(req: IncomingMessage): string {
 /**
  * The reference's test: mime.ParseMediaType gives exactly the protobuf media type with
  * proto=io.prometheus.client.MetricFamily and encoding=delimited, in any order. Anything else, including
- * a header mime.ParseMediaType would reject, means the text format.
+ * a header mime.ParseMediaType rejects (a parameter without `=`, an empty `;;` element, a value that is
+ * neither a token nor a quoted string, two different values for one name), means the text format.
  */
 export function isProtobuf(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
-  const [media, ...params] = contentType.split(';').map((p) => p.trim());
-  if (media?.toLowerCase() !== PROTOBUF_MEDIA_TYPE) return false;
-  const p = new Map<string, string>();
-  for (const x of params) {
-    if (x === '') continue;
-    const i = x.indexOf('=');
-    if (i <= 0) return false;
-    const key = x.slice(0, i).trim().toLowerCase();
-    if (p.has(key)) return false; // Go: "mime: duplicate parameter name"
-    let value = x.slice(i + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    p.set(key, value);
+  const params = parseMediaTypeParams(contentType, PROTOBUF_MEDIA_TYPE);
+  return params !== undefined && params.get('proto') === PROTOBUF_PROTO && params.get('encoding') === 'delimited';
+}
+
+const TSPECIALS = '()<>@,;:\\"/[]?=';
+
+function isTokenChar(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return code > 0x20 && code < 0x80 && !TSPECIALS.includes(c);
+}
+
+function consumeToken(v: string): [string, string] {
+  let i = 0;
+  while (i < v.length && isTokenChar(v[i]!)) i++;
+  return [v.slice(0, i), v.slice(i)];
+}
+
+/** Go's mime consumeValue: a token, or a quoted string (a backslash escapes only tspecials). */
+function consumeValue(v: string): [string, string] {
+  if (v === '') return ['', ''];
+  if (v[0] !== '"') return consumeToken(v);
+  let out = '';
+  for (let i = 1; i < v.length; i++) {
+    const c = v[i]!;
+    if (c === '"') return [out, v.slice(i + 1)];
+    if (c === '\\' && i + 1 < v.length && TSPECIALS.includes(v[i + 1]!)) { out += v[i + 1]; i++; continue; }
+    if (c === '\r' || c === '\n') return ['', v];
+    out += c;
   }
-  return p.get('proto') === PROTOBUF_PROTO && p.get('encoding') === 'delimited';
+  return ['', v];
+}
+
+/**
+ * mime.ParseMediaType (Go 1.2x) reduced to what the push handler needs: the parameters when the media
+ * type is `mediaType`, undefined when it is another type or the header does not parse.
+ */
+function parseMediaTypeParams(header: string, mediaType: string): Map<string, string> | undefined {
+  const semi = header.indexOf(';');
+  const base = semi < 0 ? header : header.slice(0, semi);
+  if (base.toLowerCase().trim() !== mediaType) return undefined;
+  const params = new Map<string, string>();
+  let v = semi < 0 ? '' : header.slice(semi);
+  for (;;) {
+    v = v.trimStart();
+    if (v === '') return params;
+    // consumeMediaParam
+    let rest = v;
+    if (!rest.startsWith(';')) return undefined;
+    rest = rest.slice(1).trimStart();
+    const [rawKey, afterKey] = consumeToken(rest);
+    const key = rawKey.toLowerCase();
+    if (key === '') {
+      if (v.trim() === ';') return params; // a trailing semicolon is no error
+      return undefined;
+    }
+    rest = afterKey.trimStart();
+    if (!rest.startsWith('=')) return undefined;
+    rest = rest.slice(1).trimStart();
+    const [value, afterValue] = consumeValue(rest);
+    if (value === '' && afterValue === rest) return undefined;
+    const previous = params.get(key);
+    if (previous !== undefined && previous !== value) return undefined; // "mime: duplicate parameter name"
+    params.set(key, value);
+    v = afterValue;
+  }
 }
 
 /** Approximate request size as client_golang's instrumentation computes it. */
@@ -67,21 +128,29 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
   params: Params, jobIsBase64: boolean): Promise<number> {
   const started = performance.now();
   const method = req.method!;
+  rememberRemote(req);
   let labels: GroupingLabels;
   try {
     labels = groupingFromParams(params, jobIsBase64, ctx.utf8Names);
   } catch (err) {
-    return reject(ctx, req, res, err, 'invalid grouping key in push URL');
+    // The reference's duration and size summaries wrap the whole handler: URL errors are observed too.
+    const status = reject(ctx, req, res, err, 'invalid grouping key in push URL');
+    ctx.self.observePush(method, (performance.now() - started) / 1000, approximateSize(req, 0));
+    return status;
   }
   let bodyLength = 0;
   try {
     const raw = await readBody(req, ctx.maxBodyBytes);
     bodyLength = raw.length;
     const body = await decodeBody(req.headers['content-encoding'], raw, ctx.maxBodyBytes);
+    let emptyFamilies: Map<string, MetricFamily> | undefined;
     const families = isProtobuf(req.headers['content-type'])
-      ? parseProtobufBody(body, { utf8Names: ctx.utf8Names })
+      ? parseProtobufBody(body, { utf8Names: ctx.utf8Names, emptyFamilies: emptyFamilies = new Map() })
       : parseTextBody(body, { utf8Names: ctx.utf8Names });
-    const failure = ctx.store.push({ labels, families, replace: method === 'PUT', timeMs: performance.timeOrigin + performance.now() });
+    const failure = ctx.store.push({
+      labels, families, replace: method === 'PUT', timeMs: performance.timeOrigin + performance.now(),
+      ...(emptyFamilies !== undefined && emptyFamilies.size > 0 ? { emptyFamilies: [...emptyFamilies.values()] } : {}),
+    });
     if (failure !== undefined) {
       ctx.logger.error('pushed metrics are invalid or inconsistent with existing metrics', {
         method, source: remote(req), err: formatProblems(failure.problems),

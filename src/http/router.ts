@@ -6,6 +6,8 @@
  *    case-insensitive fixes, answers OPTIONS and 405 with an `Allow` header, else 404.
  */
 
+import { decodeBytesKeepingInvalid, escapedByte } from '../model/raw-bytes.js';
+
 export type Params = Record<string, string>;
 
 export interface Route<H> {
@@ -23,7 +25,10 @@ export type RouteResult<H> =
   | { kind: 'not-found' }
   | { kind: 'bad-request' };
 
-/** Go's url unescape for paths: `%XX` to bytes (must be valid hex), the bytes read as UTF-8. */
+/**
+ * Go's url unescape for paths: `%XX` to bytes (must be valid hex), the bytes read as UTF-8. Invalid UTF-8
+ * (`%FF`) is kept byte for byte as lone surrogates (model/raw-bytes.ts), as Go's byte strings keep it.
+ */
 export function decodePath(raw: string): string | undefined {
   if (raw.indexOf('%') < 0) return raw;
   const bytes = Buffer.from(raw, 'utf8');
@@ -38,7 +43,7 @@ export function decodePath(raw: string): string | undefined {
     out[n++] = hi * 16 + lo;
     i += 2;
   }
-  return out.subarray(0, n).toString('utf8');
+  return decodeBytesKeepingInvalid(out.subarray(0, n));
 }
 
 function hexVal(b: number | undefined): number {
@@ -56,6 +61,8 @@ export function escapePath(p: string): string {
   let out = '';
   for (const ch of p) {
     if (ch.length === 1 && PATH_SAFE.test(ch)) { out += ch; continue; }
+    const kept = escapedByte(ch.charCodeAt(0));
+    if (kept >= 0) { out += '%' + kept.toString(16).toUpperCase(); continue; }
     for (const b of Buffer.from(ch, 'utf8')) out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
   }
   return out;

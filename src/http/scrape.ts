@@ -19,7 +19,7 @@ import {
 } from '../format/text-write.js';
 import { Piece, gzipPieces, textLength } from '../format/gzip-pieces.js';
 import { ProtobufWriter, writeFamilyDelimited } from '../format/protobuf.js';
-import { negotiate, TEXT_CONTENT_TYPE_BASE, type Negotiated } from '../format/negotiate.js';
+import { negotiate, negotiateEncoding, TEXT_CONTENT_TYPE_BASE, type Negotiated } from '../format/negotiate.js';
 import { compareLabelValues } from '../store/family-index.js';
 import { formatProblems } from '../errors.js';
 import { sendError } from './respond.js';
@@ -223,14 +223,7 @@ function lowerBound(names: string[], name: string, from: number): number {
   return lo;
 }
 
-/** gzip unless the client gave it q=0. */
+/** gzip when the reference would choose it for this Accept-Encoding (negotiate.ts negotiateEncoding). */
 export function acceptsGzip(header: string | undefined): boolean {
-  if (header === undefined) return false;
-  for (const part of header.split(',')) {
-    const [coding, ...params] = part.trim().split(';');
-    if (coding?.trim().toLowerCase() !== 'gzip') continue;
-    const qp = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    return qp === undefined || Number(qp.slice(2)) > 0;
-  }
-  return false;
+  return negotiateEncoding(header) === 'gzip';
 }

@@ -129,12 +129,25 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   return router;
 }
 
+const ABSOLUTE_FORM = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/;
+
 export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const router = buildRouter(deps);
   return (req, res) => {
     if (deps.isStopping?.() === true) res.setHeader('Connection', 'close');
     const method = req.method ?? 'GET';
-    const result = router.route(method, req.url ?? '/');
+    if (req.url === '*') {
+      // net/http answers the asterisk form itself: OPTIONS * is 200 with an empty body, anything else 400.
+      if (method === 'OPTIONS') sendEmpty(res, 200);
+      else { res.writeHead(400, { Connection: 'close', 'Content-Length': '0' }); res.end(); }
+      return;
+    }
+    let target = req.url ?? '/';
+    // An absolute-form target (`PUT http://host/metrics/job/x`, as sent to proxies) is routed by its path,
+    // as net/http does.
+    const absolute = ABSOLUTE_FORM.exec(target);
+    if (absolute !== null) target = target.slice(absolute[0].length); // an empty path is redirected to `/`
+    const result = router.route(method, target);
     switch (result.kind) {
       case 'match': {
         const { handler, params } = result;
@@ -183,8 +196,15 @@ export function parseListenAddress(addr: string): { host: string | undefined; po
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
+const MAX_HEADER_BYTES = (1 << 20) + 4096;
+
 function serve(listener: Listener, target: { port: number; host: string | undefined } | { fd: number }): Promise<Server> {
-  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 300_000 }, listener);
+  const server = createServer({
+    keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 300_000,
+    // net/http reads up to DefaultMaxHeaderBytes (1 MiB) plus 4 KiB of request line and headers; Node's
+    // default of 16 KiB would refuse long grouping keys (base64 values) with 431.
+    maxHeaderSize: MAX_HEADER_BYTES,
+  }, listener);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(target, () => {

@@ -6,6 +6,7 @@
 import { GroupingKeyError } from '../errors.js';
 import { goQuote } from './go-quote.js';
 import { isValidLegacyLabelName, isValidUtf8Name } from './names.js';
+import { decodeBytesKeepingInvalid, hasInvalidUtf8 } from './raw-bytes.js';
 
 export type GroupingLabels = Record<string, string>;
 
@@ -51,7 +52,7 @@ export function decodeBase64Url(raw: string): Base64Result {
 }
 
 function bytesToString(bytes: number[]): string {
-  return Buffer.from(bytes).toString('utf8');
+  return decodeBytesKeepingInvalid(Buffer.from(bytes));
 }
 
 /**
@@ -125,6 +126,16 @@ function splitLabels(labelPath: string, opts: GroupingKeyOptions): GroupingLabel
     result[name] = value;
   }
   return result;
+}
+
+/**
+ * True when a job or label value of the key holds bytes that are not UTF-8 (`%FF` in the path, or a
+ * base64 value decoding to them). The reference accepts such a key and its consistency check then
+ * rejects every metric of the group (`… has a label named "l" whose value is not utf8: "\xff"`).
+ */
+export function groupingKeyHasInvalidUtf8(labels: GroupingLabels): boolean {
+  for (const name in labels) if (hasInvalidUtf8(labels[name]!)) return true;
+  return false;
 }
 
 /** Canonical identity of a group: label names sorted, `name \xff value` joined by `\xff`. */

@@ -2,6 +2,7 @@
  * Metric and label name rules. Legacy rules are what the reference applies unless
  * --push.enable-utf8-names is given (prometheus/common model.IsValidLegacyMetricName and friends).
  */
+import { hasInvalidUtf8 } from './raw-bytes.js';
 
 function isAlpha(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95; // a-z A-Z _
@@ -31,9 +32,12 @@ export function isValidLegacyLabelName(name: string): boolean {
   return true;
 }
 
-/** A UTF-8 name is any non-empty string: ours come from UTF-8 decoding, so they are well-formed. */
+/**
+ * A UTF-8 name is any non-empty string of valid UTF-8. Bodies are decoded as UTF-8 (or rejected), but a
+ * URL path may carry invalid bytes, kept as lone surrogates (raw-bytes.ts), which make a name invalid.
+ */
 export function isValidUtf8Name(name: string): boolean {
-  return name.length > 0;
+  return name.length > 0 && !hasInvalidUtf8(name);
 }
 
 /**

@@ -17,6 +17,8 @@ export const OWN_TYPES: ReadonlyMap<string, MetricType> = new Map<string, Metric
   ['nodejs_version_info', 'GAUGE'],
   ['process_cpu_seconds_total', 'COUNTER'],
   ['process_max_fds', 'GAUGE'],
+  ['process_network_receive_bytes_total', 'COUNTER'],
+  ['process_network_transmit_bytes_total', 'COUNTER'],
   ['process_open_fds', 'GAUGE'],
   ['process_resident_memory_bytes', 'GAUGE'],
   ['process_start_time_seconds', 'GAUGE'],
@@ -26,6 +28,23 @@ export const OWN_TYPES: ReadonlyMap<string, MetricType> = new Map<string, Metric
   ['pushgateway_http_push_duration_seconds', 'SUMMARY'],
   ['pushgateway_http_push_size_bytes', 'SUMMARY'],
   ['pushgateway_http_requests_total', 'COUNTER'],
+]);
+
+const REQUESTS_HELP = 'Total HTTP requests processed by the Pushgateway, excluding scrapes.';
+const DURATION_HELP = 'HTTP request duration for pushes to the Pushgateway.';
+const SIZE_HELP = 'HTTP request size for pushes to the Pushgateway.';
+
+/**
+ * Own families whose HELP a pushed family of the same name must repeat exactly. The reference replaces
+ * the HELP of a pushed family only for the own families that exist when its store is created (build
+ * info, go_*, process_*); its HTTP vectors appear later, so for them client_golang's Gatherers.Gather
+ * reports `has help "…" but should have "…"`, at push time or, before their first observation, at every
+ * scrape afterwards. Ours rejects the push either way.
+ */
+export const OWN_STRICT_HELP: ReadonlyMap<string, string> = new Map([
+  ['pushgateway_http_push_duration_seconds', DURATION_HELP],
+  ['pushgateway_http_push_size_bytes', SIZE_HELP],
+  ['pushgateway_http_requests_total', REQUESTS_HELP],
 ]);
 
 const QUANTILES = [0.1, 0.5, 0.9];
@@ -118,7 +137,7 @@ export class SelfMetrics {
     if (this.requests.size > 0) {
       families.push({
         name: 'pushgateway_http_requests_total',
-        help: 'Total HTTP requests processed by the Pushgateway, excluding scrapes.',
+        help: REQUESTS_HELP,
         type: 'COUNTER',
         // client_golang sorts a family's series by label values; code, handler, method is that order.
         metrics: [...this.requests.values()]
@@ -130,10 +149,8 @@ export class SelfMetrics {
       });
     }
     if (this.durations.size > 0) {
-      families.push(summaryFamily('pushgateway_http_push_duration_seconds',
-        'HTTP request duration for pushes to the Pushgateway.', this.durations, now));
-      families.push(summaryFamily('pushgateway_http_push_size_bytes',
-        'HTTP request size for pushes to the Pushgateway.', this.sizes, now));
+      families.push(summaryFamily('pushgateway_http_push_duration_seconds', DURATION_HELP, this.durations, now));
+      families.push(summaryFamily('pushgateway_http_push_size_bytes', SIZE_HELP, this.sizes, now));
     }
     return families.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
@@ -164,6 +181,13 @@ export class SelfMetrics {
         metrics: [{ labels: [], value: (cpu.user + cpu.system) / 1e6 }] },
     ];
     if (this.maxFds !== undefined) families.push(gauge('process_max_fds', 'Maximum number of open file descriptors.', this.maxFds));
+    const net = readNetOctets();
+    if (net !== undefined) {
+      const counter = (name: string, help: string, value: number): MetricFamily =>
+        ({ name, help, type: 'COUNTER', metrics: [{ labels: [], value }] });
+      families.push(counter('process_network_receive_bytes_total', 'Number of bytes received by the process over the network.', net.in));
+      families.push(counter('process_network_transmit_bytes_total', 'Number of bytes sent by the process over the network.', net.out));
+    }
     if (openFds !== undefined) families.push(gauge('process_open_fds', 'Number of open file descriptors.', openFds));
     families.push(gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', mem.rss));
     families.push(gauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', Math.floor(this.startTime)));
@@ -201,6 +225,26 @@ function readProc(): { vsize?: number; openFds?: number } {
     return { vsize: Number(fields[20]), openFds: readdirSync('/proc/self/fd').length };
   } catch {
     return {};
+  }
+}
+
+/**
+ * client_golang 1.20+ (the reference 1.11's process collector) on Linux: IpExt InOctets and OutOctets of
+ * /proc/<pid>/net/netstat. Left out when the file cannot be read, as Go does.
+ */
+function readNetOctets(): { in: number; out: number } | undefined {
+  try {
+    const lines = readFileSync('/proc/self/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('IpExt:'));
+    if (lines.length < 2) return undefined;
+    const names = lines[0]!.split(' ');
+    const values = lines[1]!.split(' ');
+    const field = (n: string): number => {
+      const i = names.indexOf(n);
+      return i < 0 ? 0 : Number(values[i]);
+    };
+    return { in: field('InOctets'), out: field('OutOctets') };
+  } catch {
+    return undefined;
   }
 }
 

@@ -7,6 +7,8 @@
 import type { Metric, MetricType } from '../model/metric.js';
 import { isValidLegacyLabelName } from '../model/names.js';
 import { formatGoFloat } from '../format/float.js';
+import { goQuote } from '../model/go-quote.js';
+import { hasInvalidUtf8 } from '../model/raw-bytes.js';
 
 /** What the check needs to know about a family name that exists outside the group being pushed. */
 export interface ExistingFamilies {
@@ -76,12 +78,30 @@ export function checkMetricLabels(name: string, m: Metric, type: MetricType, utf
   return undefined;
 }
 
+/**
+ * checkMetricConsistency's `whose value is not utf8` problem for the first label value holding invalid
+ * UTF-8 bytes (kept as lone surrogates, model/raw-bytes.ts). Only a grouping key from the URL can carry
+ * them, so the store asks only for pushes with such a key.
+ */
+export function invalidUtf8LabelValue(name: string, m: Metric, type: MetricType): string | undefined {
+  for (const l of m.labels) {
+    if (hasInvalidUtf8(l.value)) {
+      return `collected metric ${q(name)} { ${metricProtoText(m, type)}} has a label named ${q(l.name)} whose value is not utf8: ${goQuote(l.value)}`;
+    }
+  }
+  return undefined;
+}
+
 export function typeClash(name: string, m: Metric, pushedType: MetricType, existingType: MetricType): string {
   return `collected metric ${q(name)} { ${metricProtoText(m, pushedType)}} is not a ${existingType}`;
 }
 
 export function duplicateSeries(name: string, m: Metric, type: MetricType): string {
   return `collected metric ${q(name)} { ${metricProtoText(m, type)}} was collected before with the same name and label values`;
+}
+
+export function ownHelpClash(name: string, pushedHelp: string, ownHelp: string): string {
+  return `gathered metric family ${name} has help ${goQuote(pushedHelp)} but should have ${goQuote(ownHelp)}`;
 }
 
 export function ownTypeClash(name: string, pushedType: MetricType, ownType: MetricType): string {

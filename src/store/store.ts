@@ -6,14 +6,15 @@
  */
 import type { LabelPair, Metric, MetricFamily, MetricType } from '../model/metric.js';
 import type { GroupingLabels } from '../model/grouping-key.js';
-import { groupIdFor } from '../model/grouping-key.js';
+import { groupIdFor, groupingKeyHasInvalidUtf8 } from '../model/grouping-key.js';
 import { flat, renderLabelInner } from '../format/text-write.js';
 import type { Piece } from '../format/gzip-pieces.js';
 import { ConsistencyError } from '../errors.js';
 import { FamilyIndex, type GroupFamily, type SeriesEntry } from './family-index.js';
 import { Group, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP } from './group.js';
 import {
-  checkMetricLabels, duplicateSeries, ownTypeClash, payloadMatches, suffixCollision, typeClash,
+  checkMetricLabels, duplicateSeries, invalidUtf8LabelValue, ownHelpClash, ownTypeClash, payloadMatches,
+  suffixCollision, typeClash,
 } from './consistency.js';
 
 export interface PushRequest {
@@ -23,6 +24,12 @@ export interface PushRequest {
   replace: boolean;
   /** Request time, ms since epoch with sub-ms precision. */
   timeMs: number;
+  /**
+   * Protobuf families pushed without any metric. The reference stores them like any family, so a POST
+   * removes the stored family of that name (a scrape omits empty families), and its gather still
+   * compares their type and HELP with the gateway's own families.
+   */
+  emptyFamilies?: MetricFamily[];
 }
 
 /** Name → type of the gateway's own metrics, which pushed families must not contradict. */
@@ -32,6 +39,8 @@ export interface StoreOptions {
   checkConsistency: boolean;
   utf8Names: boolean;
   ownTypes: OwnFamilyTypes;
+  /** Own families a pushed family of the same name must repeat the HELP of (name → HELP). */
+  ownStrictHelp?: ReadonlyMap<string, string>;
 }
 
 /** One family of a group as persisted: see MemoryStore.exportState(). */
@@ -151,13 +160,21 @@ export class MemoryStore {
   push(req: PushRequest): ConsistencyError | undefined {
     const id = groupIdFor(req.labels);
     const existing = this.groupsById.get(id);
+    // A grouping key with bytes that are not UTF-8 (only a URL can carry them) fails the reference's check
+    // on every metric of the group; it also records the failure in a group under that key, which then
+    // breaks every scrape and checked push. Ours answers the same 400 and stores nothing.
+    const invalidKey = groupingKeyHasInvalidUtf8(req.labels);
     if (req.families.some((f) => f.metrics.some((m) => m.timestampMs !== undefined))) {
-      return this.fail(id, req, ['pushed metrics must not have timestamps']);
+      const problems = ['pushed metrics must not have timestamps'];
+      return invalidKey ? new ConsistencyError(problems) : this.fail(id, req, problems);
     }
     const fresh = existing ?? new Group(id, req.labels);
     const families = req.families.map((f) => sanitizeFamily(f, fresh));
-    if (this.opts.checkConsistency && !(existing !== undefined && sameShape(existing, families))) {
+    if (invalidKey) return new ConsistencyError(invalidKeyProblems(families, fresh));
+    if (this.opts.checkConsistency &&
+      !(existing !== undefined && req.emptyFamilies === undefined && sameShape(existing, families, this.opts.ownStrictHelp))) {
       const problems = this.check(existing, families, req.replace, fresh);
+      if (req.emptyFamilies !== undefined) problems.push(...this.checkEmptyFamilies(req.emptyFamilies));
       if (problems.length > 0) return this.fail(id, req, problems);
     }
     const group = existing ?? this.adoptGroup(fresh);
@@ -166,6 +183,11 @@ export class MemoryStore {
       const pushedNames = new Set(families.map((f) => f.family.name));
       for (const name of [...group.families.keys()]) {
         if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME && !pushedNames.has(name)) this.removeFamily(group, name);
+      }
+    }
+    if (!req.replace && req.emptyFamilies !== undefined) {
+      for (const { name } of req.emptyFamilies) {
+        if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME && group.families.has(name)) this.removeFamily(group, name);
       }
     }
     for (const f of families) {
@@ -261,6 +283,8 @@ export class MemoryStore {
     for (const group of this.groupsById.values()) {
       for (const [name, gf] of group.families) {
         const f = gf.family;
+        const ownHelp = this.opts.ownStrictHelp?.get(name);
+        if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) { problems.push(ownHelpClash(name, f.help ?? '', ownHelp)); continue; }
         const known = types.get(name);
         if (known === undefined) {
           const collision = suffixCollision(name, f.type, (n) => types.get(n));
@@ -281,6 +305,18 @@ export class MemoryStore {
         }
       }
     }
+  }
+
+  /** Families without metrics meet only the gather's own-family HELP and type comparison. */
+  private checkEmptyFamilies(empty: MetricFamily[]): string[] {
+    const problems: string[] = [];
+    for (const f of empty) {
+      const ownHelp = this.opts.ownStrictHelp?.get(f.name);
+      if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) { problems.push(ownHelpClash(f.name, f.help ?? '', ownHelp)); continue; }
+      const own = this.opts.ownTypes.get(f.name);
+      if (own !== undefined && own !== f.type) problems.push(ownTypeClash(f.name, f.type, own));
+    }
+    return problems;
   }
 
   /** The incremental check of one push against the rest of the store. */
@@ -307,6 +343,8 @@ export class MemoryStore {
     for (const { family: f, inners } of toCheck) {
       const name = f.name;
       const type = name === PUSH_TIME ? 'GAUGE' : f.type;
+      const ownHelp = this.opts.ownStrictHelp?.get(name);
+      if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) { problems.push(ownHelpClash(name, f.help ?? '', ownHelp)); continue; }
       const own = this.opts.ownTypes.get(name);
       if (own !== undefined && own !== type) { problems.push(ownTypeClash(name, type, own)); continue; }
       const idx = this.families.get(name);
@@ -435,9 +473,11 @@ function copyString(s: string): string {
  * label set, so it cannot make it inconsistent (removing a PUT's other families cannot either); only
  * each metric's payload has to match its type. The common case of a job pushing again skips the check.
  */
-function sameShape(group: Group, families: SanitizedFamily[]): boolean {
+function sameShape(group: Group, families: SanitizedFamily[], ownStrictHelp: ReadonlyMap<string, string> | undefined): boolean {
   for (const { family, inners } of families) {
     if (family.name === PUSH_TIME || family.name === PUSH_FAILURE_TIME) return false;
+    // The HELP of these must match the gateway's own, and HELP is not part of the shape.
+    if (ownStrictHelp?.has(family.name) === true) return false;
     const old = group.families.get(family.name);
     if (old === undefined || old.family.type !== family.type || !sameSeries(old.series, inners)) return false;
     for (const m of family.metrics) if (!payloadMatches(m, family.type)) return false;
@@ -544,6 +584,21 @@ function compactMetric(m: Metric, labels: LabelPair[]): Metric {
 function compactFamily(f: MetricFamily, metrics: Metric[]): MetricFamily {
   if (f.unit !== undefined) return { ...f, metrics };
   return f.help === undefined ? { name: f.name, type: f.type, metrics } : { name: f.name, help: f.help, type: f.type, metrics };
+}
+
+/** One problem per metric of the group a push with a non-UTF-8 grouping key would create. */
+function invalidKeyProblems(families: SanitizedFamily[], group: Group): string[] {
+  const all = families.map((f) => f.family);
+  all.push(timestampFamily(group, PUSH_TIME, 0).family);
+  if (!all.some((f) => f.name === PUSH_FAILURE_TIME)) all.push(timestampFamily(group, PUSH_FAILURE_TIME, 0).family);
+  const problems: string[] = [];
+  for (const f of all) {
+    for (const m of f.metrics) {
+      const problem = invalidUtf8LabelValue(f.name, m, f.type);
+      if (problem !== undefined) problems.push(problem);
+    }
+  }
+  return problems;
 }
 
 function timestampFamily(group: Group, name: string, seconds: number): SanitizedFamily {

@@ -218,6 +218,35 @@ const base64: DiffCase[] = [
   c('b64-job-label-in-path-overwritten', [put(`${G}/job@base64/{{b64:someone/else}}`, text('{{M}}a 1'))]),
   c('b64-improper-label-name', [put(`${G}/__x@base64/YQ`, text('{{M}}a 1'))]),
   c('b64-utf8-value', [put(`${G}/city@base64/{{b64:Köln "quoted"}}`, text('{{M}}a 1'))]),
+  // Bytes that are not UTF-8 in a grouping value: the reference's check rejects every metric of the
+  // group; it also keeps a failure group under that key that breaks later scrapes, hence the DELETE.
+  c('path-invalid-utf8-label-value', [
+    put(`${G}/l/%FF`, text('{{M}}a 1', '{{M}}b{x="1"} 2')),
+    post(`${G}/l/%FF`, ''),
+    put(`${G}/l/%FF`, text('{{M}}a 1 1700000000000')),
+    del(`${G}/l/%FF`),
+  ], { isolated: 'a failed push with a non-UTF-8 key leaves the reference with a group that breaks scrapes' }),
+  c('b64-invalid-utf8-values', [
+    put(`${G}/l@base64/Y-8`, text('{{M}}a 1')),
+    del(`${G}/l@base64/Y-8`),
+    put('/metrics/job@base64/_w_w/l/v', text('{{M}}a 1')),
+    del('/metrics/job@base64/_w_w/l/v'),
+  ], { isolated: 'a failed push with a non-UTF-8 key leaves the reference with a group that breaks scrapes' }),
+  // Go reads up to 1 MiB of request line and headers; Node's default is 16 KiB.
+  c('path-long-grouping-key', [
+    put(`${G}/l/${'v'.repeat(40_000)}/b@base64/{{b64:${'w'.repeat(30_000)}}}`, text('{{M}}a 1')),
+    put(G, text('{{M}}b 1'), { headers: { 'X-Padding': 'p'.repeat(100_000) } }),
+  ]),
+  c('path-asterisk-form', [options('*'), get('*'), put('*', text('{{M}}a 1'))]),
+  c('path-absolute-form', [
+    put('http://example.com/metrics/job/{{J}}/a%2Fb', text('{{M}}a 1')),
+    put('HTTP://example.com:80/metrics/job/{{J}}//x', text('{{M}}a 1')),
+    get('http://example.com?x=1'),
+  ]),
+  c('path-invalid-utf8-label-name-and-redirect', [
+    put(`${G}/%FF/v`, text('{{M}}a 1')),
+    put(`${G}//l/%FF`, text('{{M}}a 1')),
+  ]),
   c('b64-job-invalid', [
     put('/metrics/job@base64/foo.bar', text('{{M}}a 1')),
     post('/metrics/job@base64/foo.bar/a/b', text('{{M}}a 1')),
@@ -298,6 +327,13 @@ const textFormat: DiffCase[] = [
   push1('text-counter-total-suffix', text('# TYPE {{M}}a counter', '{{M}}a_total 1', '{{M}}a 2')),
   push1('text-utf8-label-value', text('{{M}}a{v="日本語 ✓"} 1')),
   c('text-invalid-utf8-label-value', [put(G, Buffer.from('{{M}}a{v="\xff\xfe"} 1\n', 'latin1'))]),
+  c('text-invalid-utf8-error-quoting', [
+    put(G, Buffer.from('{{M}}a\xff 1\n', 'latin1')),
+    put(G, Buffer.from('{{M}}a{l\xff="1"} 1\n', 'latin1')),
+    put(G, Buffer.from('{{M}}a{l="a"}\x80 1\n', 'latin1')),
+    put(G, Buffer.from('# TYPE {{M}}a gauge\xff\n{{M}}a 1\n', 'latin1')),
+    put(G, Buffer.concat([Buffer.from('{{M}}a 1 é'), Buffer.from([0xff]), Buffer.from('\n')])),
+  ]),
   c('text-invalid-utf8-help', [put(G, Buffer.from('# HELP {{M}}a bad \xff\n{{M}}a 1\n', 'latin1'))]),
   push1('text-long-label-value', text(`{{M}}a{v="${'x'.repeat(2000)}"} 1`)),
   push1('text-mixed-types', text(
@@ -344,6 +380,8 @@ const summariesAndHistograms: DiffCase[] = [
   push1('histogram-missing-inf-bucket', text(
     '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1"} 2', '{{M}}h_sum 4.5', '{{M}}h_count 3',
   )),
+  push1('histogram-negative-counts', text(
+    '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1"} -1', '{{M}}h_sum 0', '{{M}}h_count 0')),
   push1('histogram-float-counts', text(
     '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1"} 1.5', '{{M}}h_bucket{le="+Inf"} 2.5', '{{M}}h_sum 3', '{{M}}h_count 2.5',
   )),
@@ -403,6 +441,20 @@ const consistency: DiffCase[] = [
     put(G, text('# HELP process_resident_memory_bytes Mine.', '# TYPE process_resident_memory_bytes gauge',
       'process_resident_memory_bytes 1')),
   ], { sharedFamilies: ['process_resident_memory_bytes'] }),
+  // The reference fixes the HELP only of own families that existed when its store was created; its HTTP
+  // vectors must be pushed with their own HELP (the warm-up push makes sure they have series by then).
+  c('own-http-vector-help-must-match', [
+    put(G, text('{{M}}w 1')),
+    put(`${G}/k/1`, text('# TYPE pushgateway_http_push_size_bytes summary',
+      'pushgateway_http_push_size_bytes{method="put",quantile="0.5"} 1')),
+    put(`${G}/k/2`, text('# HELP pushgateway_http_requests_total mine', '# TYPE pushgateway_http_requests_total counter',
+      'pushgateway_http_requests_total{code="200",handler="push",method="put"} 1')),
+    put(`${G}/k/3`, text('# HELP pushgateway_http_requests_total Total HTTP requests processed by the Pushgateway, excluding scrapes.',
+      '# TYPE pushgateway_http_requests_total counter', 'pushgateway_http_requests_total{code="x"} 1')),
+    put(`${G}/k/4`, text('# HELP pushgateway_http_push_duration_seconds HTTP request duration for pushes to the Pushgateway.',
+      '# TYPE pushgateway_http_push_duration_seconds summary',
+      'pushgateway_http_push_duration_seconds{method="put",quantile="0.5"} 1')),
+  ], { sharedFamilies: ['pushgateway_http_requests_total', 'pushgateway_http_push_duration_seconds', 'pushgateway_http_push_size_bytes'] }),
   c('own-go-metric-counter', [
     put(G, text('# TYPE go_goroutines counter', 'go_goroutines 1'), { scrape: true }),
     // A gateway that accepts the counter must not let it clash with the gauge case below.
@@ -522,6 +574,20 @@ const protobuf: DiffCase[] = [
     pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }]),
     pbPush('POST', G, [{ name: '{{M}}b', type: 'COUNTER', metrics: [{ value: 2 }] }]),
   ]),
+  // A family without metrics is stored by the reference: a POST replaces the stored family with nothing.
+  c('pb-family-without-metrics', [
+    pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }, { name: '{{M}}b', type: 'GAUGE', metrics: [{ value: 2 }] }],
+      { scrape: true }),
+    pbPush('POST', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [] }, { name: '{{M}}c', type: 'GAUGE', metrics: [{ value: 3 }] }],
+      { scrape: true }),
+    pbPush('POST', G, [{ name: '{{M}}b', type: 'GAUGE', metrics: [{ value: 4 }] }, { name: '{{M}}b', type: 'GAUGE', metrics: [] }],
+      { scrape: true }),
+    pbPush('POST', `${G}/other/x`, [{ name: '{{M}}d', type: 'COUNTER', metrics: [] }]),
+  ]),
+  c('pb-family-without-metrics-own-type-clash', [
+    pbPush('POST', G, [{ name: 'process_open_fds', type: 'COUNTER', metrics: [] }]),
+    pbPush('PUT', G, [{ name: 'process_max_fds', type: 'GAUGE', metrics: [] }]),
+  ]),
   c('pb-empty-body', [pbPush('PUT', G, [])]),
   c('pb-truncated-stream', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
     { pbTruncate: 3 })]),
@@ -532,6 +598,19 @@ const protobuf: DiffCase[] = [
   ]),
   c('pb-content-type-params-reordered', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
     { headers: { 'Content-Type': 'application/vnd.google.protobuf; encoding=delimited; proto=io.prometheus.client.MetricFamily' } })]),
+  // Content-Types mime.ParseMediaType refuses (or accepts) although they carry the protobuf parameters.
+  c('pb-content-type-mime-syntax', [
+    ...[
+      `${PB_TYPE}; a=b/c`, `${PB_TYPE}; foo`, `application/vnd.google.protobuf;; proto=io.prometheus.client.MetricFamily; encoding=delimited`,
+      `${PB_TYPE}; a="b`, `${PB_TYPE}; a=\u00e9`, `${PB_TYPE}; proto=x`,
+    ].map((ct) => pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }], { headers: { 'Content-Type': ct } })),
+    ...[
+      `${PB_TYPE};`, `${PB_TYPE}; a="b\\"c"`, `${PB_TYPE}; a=""`,
+      'Application/Vnd.Google.Protobuf ; Proto = "io.prometheus.client.MetricFamily" ; Encoding = delimited',
+    ].map((ct) => pbPush('PUT', G, [{ name: '{{M}}b', type: 'GAUGE', metrics: [{ value: 2 }] }], { headers: { 'Content-Type': ct } })),
+  ]),
+  c('pb-content-type-identical-duplicate', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
+    { headers: { 'Content-Type': `${PB_TYPE}; encoding=delimited` } })]),
   c('pb-gzip-compressed', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
     { gzip: true, headers: { 'Content-Type': PB_TYPE, 'Content-Encoding': 'gzip' } })]),
   c('pb-native-histogram', [pbPush('PUT', G, [{ name: '{{M}}nh', help: 'native', type: 'HISTOGRAM', metrics: [{ histogram: {
@@ -870,6 +949,23 @@ export const KNOWN_DIFFERENCES: Readonly<Record<string, KnownDifference>> = {
     checkOurs: (ours) => [
       ...expectStatuses(ours, [400]),
       ...expectBody(ours, 0, 'text format parsing error in line 1: unexpected end of metric name \':\'\n'),
+    ],
+  },
+  'pb-content-type-identical-duplicate': {
+    reason: 'a parameter repeated with the same value is a mime.ParseMediaType error in Go 1.19 (1.5.1, so the body '
+      + 'is read as text) but allowed since Go 1.21 (1.11.3 is built with Go 1.26), so the body is protobuf',
+    checkOurs: (ours, dc) => [
+      ...expectStatuses(ours, [200]),
+      ...expectFamilies(ours, dc, ['# TYPE {{M}}a gauge', `{{M}}a${SERIES} 1`]),
+    ],
+  },
+  'histogram-negative-counts': {
+    reason: '1.5.1 wraps a negative histogram bucket count to a huge uint64 and accepts it; 1.11 (prometheus/common '
+      + '0.69) refuses negative counts while parsing',
+    checkOurs: (ours, dc) => [
+      ...expectStatuses(ours, [400]),
+      ...expectBody(ours, 0, `text format parsing error in line 2: negative bucket population for histogram "${dc.metricPrefix}h"\n`),
+      ...expectFamilies(ours, dc, []),
     ],
   },
   'histogram-float-counts': {

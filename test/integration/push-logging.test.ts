@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { referenceSkipReason, startOurs, startReference, type RunningGateway } from '../helpers/servers.js';
 
 interface Reply { status: number; body: string; source: string }
@@ -76,6 +77,30 @@ describe('push logging, logfmt', () => {
     const lines = await linesDuring(gw, 1, async () => { await send(gw, 'PUT', '/metrics/job/b', 'm 1 1000\n'); });
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, / msg="pushed metrics are invalid or inconsistent with existing metrics" method=PUT source=127\.0\.0\.1:\d+ err="pushed metrics must not have timestamps"$/);
+  });
+
+  it('a client gone mid-body is one warn line (unexpected EOF, with its address), a counted 400 push, nothing stored', async () => {
+    let source = '';
+    const lines = await linesDuring(gw, 1, async () => {
+      await new Promise<void>((resolve, reject) => {
+        const sock = connect({ host: '127.0.0.1', port: gw.port }, () => {
+          source = `${sock.localAddress}:${sock.localPort}`;
+          sock.write('PUT /metrics/job/gone_mid_body HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nm 1\n', () => {
+            setTimeout(() => { sock.destroy(); resolve(); }, 100);
+          });
+        });
+        sock.on('error', reject);
+      });
+    });
+    assert.equal(lines.length, 1, `expected one log line, got:\n${lines.join('\n')}`);
+    assert.match(lines[0]!, / level=warn .*source=\S+ err="unexpected EOF"$/);
+    assert.ok(lines[0]!.includes(`source=${source}`), lines[0]);
+    const text = await new Promise<string>((resolve, reject) => {
+      request(`${gw.url}/metrics`, (res) => { let t = ''; res.on('data', (c: Buffer) => { t += c; }); res.on('end', () => resolve(t)); })
+        .on('error', reject).end();
+    });
+    assert.doesNotMatch(text, /gone_mid_body/);
+    assert.match(text, /^pushgateway_http_requests_total\{code="400",handler="push",method="put"\} \d+$/m);
   });
 
   it('successful pushes and deletes log nothing', async () => {

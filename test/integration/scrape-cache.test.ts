@@ -62,6 +62,19 @@ describe('scrape cache shows every write at once', () => {
     assert.doesNotMatch(await scrape(), /job="c/);
   });
 
+  it('answers gzip only when the reference would choose it for the Accept-Encoding header', async () => {
+    const cases: Array<[string, boolean]> = [
+      ['gzip', true], ['br, gzip', true], ['gzip;q=0', false], ['GZIP', false],
+      ['gzip;q=0.5, identity', false], ['*', false], ['zstd;q=1, gzip;q=0.5', false],
+    ];
+    for (const [acceptEncoding, gzipped] of cases) {
+      const res = await send('GET', '/metrics', '', { 'Accept-Encoding': acceptEncoding });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['content-encoding'], gzipped ? 'gzip' : undefined, acceptEncoding);
+      assert.equal(res.body.subarray(0, 2).equals(Buffer.from([0x1f, 0x8b])), gzipped, acceptEncoding);
+    }
+  });
+
   it('a pushed family named like an own metric merges into it with the own HELP', async () => {
     const res = await send('PUT', '/metrics/job/c3', '# HELP process_open_fds mine\n# TYPE process_open_fds gauge\nprocess_open_fds 7\n');
     assert.equal(res.status, 200);
@@ -71,5 +84,9 @@ describe('scrape cache shows every write at once', () => {
     const clash = await send('PUT', '/metrics/job/c4', '# TYPE nodejs_heap_size_used_bytes counter\nnodejs_heap_size_used_bytes 1\n');
     assert.equal(clash.status, 400);
     assert.equal(clash.body.toString(), 'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family nodejs_heap_size_used_bytes has type COUNTER but should have GAUGE\n');
+    // client_golang 1.20+ (reference 1.11) has the network counters in its process collector.
+    const net = await send('PUT', '/metrics/job/c4', '# TYPE process_network_receive_bytes_total gauge\nprocess_network_receive_bytes_total 1\n');
+    assert.equal(net.status, 400);
+    assert.equal(net.body.toString(), 'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family process_network_receive_bytes_total has type GAUGE but should have COUNTER\n');
   });
 });

@@ -6,7 +6,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { negotiate } from '../../src/format/negotiate.js';
+import { negotiate, negotiateEncoding } from '../../src/format/negotiate.js';
 import { escapeName } from '../../src/model/names.js';
 
 const PB = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
@@ -63,5 +63,36 @@ describe('name escaping schemes', () => {
         assert.equal(escapeName(name, scheme as Parameters<typeof escapeName>[1]), escaped);
       });
     }
+  }
+});
+
+describe('Accept-Encoding negotiation (client_golang 1.23 promhttp over gddo NegotiateContentEncoding)', () => {
+  const table: Array<[string | undefined, 'gzip' | 'identity']> = [
+    [undefined, 'identity'],
+    ['', 'identity'],
+    ['gzip', 'gzip'],
+    ['gzip, deflate, br', 'gzip'],
+    ['br, gzip', 'gzip'],
+    ['deflate', 'identity'],
+    ['*', 'identity'], // identity is offered first and matches the wildcard
+    ['gzip;q=0', 'identity'],
+    ['gzip; q=0.000', 'identity'],
+    ['GZIP', 'identity'], // codings compared case-sensitively
+    ['gzip;q=0.5, identity', 'identity'],
+    ['identity;q=0.1, gzip;q=0.2', 'gzip'],
+    ['gzip;q=0.5, *;q=0.8', 'identity'],
+    ['*;q=0', 'identity'],
+    ['zstd', 'identity'], // zstd would win but is not linked into the reference: identity
+    ['zstd, gzip', 'gzip'],
+    ['zstd;q=1, gzip;q=0.5', 'identity'],
+    ['gzip;level=9', 'identity'], // a parameter other than q ends parsing
+    ['br;level=9, gzip', 'identity'],
+    ['gzip;q=2', 'identity'], // a q that starts with neither 0 nor 1 ends parsing
+    ['gzip;q=1.5', 'gzip'],
+    ['gzip;q=x', 'identity'],
+    ['x-gzip', 'identity'],
+  ];
+  for (const [header, want] of table) {
+    it(`${JSON.stringify(header)} → ${want}`, () => assert.equal(negotiateEncoding(header), want));
   }
 });

@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Router, cleanPath, decodePath, escapePath, joinPath } from '../../src/http/router.js';
+import { groupingKeyHasInvalidUtf8, parseGroupingKey } from '../../src/model/grouping-key.js';
+import { goQuote } from '../../src/model/go-quote.js';
 
 describe('Go path handling', () => {
   it('decodes percent escapes once, keeping + literal and %2F as a separator', () => {
@@ -9,6 +11,16 @@ describe('Go path handling', () => {
     assert.equal(decodePath('/x/%CE%A0%CF%81%CE%BF'), '/x/Προ');
     assert.equal(decodePath('/x/%zz'), undefined);
     assert.equal(decodePath('/x/%4'), undefined);
+  });
+  it('keeps bytes that are not UTF-8 as they are, and escapes them back in redirects', () => {
+    assert.equal(decodePath('/x/%FFa%C3'), '/x/\udcffa\udcc3');
+    assert.equal(escapePath(decodePath('/x/%FF%C3%A9')!), '/x/%FF%C3%A9');
+    assert.equal(goQuote(decodePath('/a%FF')!), '"/a\\xff"');
+    const key = parseGroupingKey('x', false, decodePath('/l/%FF')!, { utf8Names: false });
+    assert.equal(groupingKeyHasInvalidUtf8(key), true);
+    assert.equal(groupingKeyHasInvalidUtf8(parseGroupingKey('Y-8', true, '', { utf8Names: false })), true);
+    assert.equal(groupingKeyHasInvalidUtf8(parseGroupingKey('x', false, decodePath('/l/%EF%BF%BD')!, { utf8Names: false })), false);
+    assert.throws(() => parseGroupingKey('x', false, decodePath('/%FF/v')!, { utf8Names: true }), /improper label name "\\xff"/);
   });
   it('cleans like ServeMux, keeping one trailing slash', () => {
     const table: [string, string][] = [

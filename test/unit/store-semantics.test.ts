@@ -2,11 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore, type PushRequest } from '../../src/store/store.js';
 import { parseText } from '../../src/format/text-parse.js';
-import { OWN_TYPES } from '../../src/observe/self-metrics.js';
+import { OWN_STRICT_HELP, OWN_TYPES } from '../../src/observe/self-metrics.js';
 import { SERIES_PER_CHUNK } from '../../src/store/family-index.js';
 import { gzipPieces } from '../../src/format/gzip-pieces.js';
 import { gunzipSync } from 'node:zlib';
 import type { GroupingLabels } from '../../src/model/grouping-key.js';
+import { decodePath } from '../../src/http/router.js';
 
 const T0 = 1_795_530_906_229.4362;
 
@@ -62,6 +63,32 @@ describe('store push semantics (reference §3.4)', () => {
     assert.equal(b.gaugeValue('push_failure_time_seconds'), (T0 + 1000) / 1000);
     assert.equal(b.lastPushSuccessful, false);
     assert.deepEqual(series(s), ['tc{instance="",job="a"} 1']);
+  });
+
+  it('a push into an own HTTP vector must repeat its HELP; other own families get their HELP replaced', () => {
+    const s = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES, ownStrictHelp: OWN_STRICT_HELP });
+    const err = s.push(req({ job: 'j' }, '# TYPE pushgateway_http_requests_total counter\npushgateway_http_requests_total 1\n', true));
+    assert.equal(err?.message, 'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family '
+      + 'pushgateway_http_requests_total has help "" but should have "Total HTTP requests processed by the Pushgateway, excluding scrapes."');
+    const help = OWN_STRICT_HELP.get('pushgateway_http_requests_total')!;
+    assert.equal(s.push(req({ job: 'j' }, `# HELP pushgateway_http_requests_total ${help}\n# TYPE pushgateway_http_requests_total counter\npushgateway_http_requests_total 1\n`, true)), undefined);
+    assert.equal(s.push(req({ job: 'k' }, '# HELP process_open_fds mine\n# TYPE process_open_fds gauge\nprocess_open_fds 1\n', true)), undefined);
+  });
+
+  it('a grouping value that is not UTF-8 fails every metric of the group, and nothing is stored', () => {
+    for (const checkConsistency of [true, false]) {
+      const s = newStore(checkConsistency);
+      const labels = { job: 'j', l: decodePath('/%FF')!.slice(1) };
+      const err = s.push(req(labels, 'a 1\nb{x="1"} 2\n', true));
+      assert.ok(err);
+      assert.match(err.message, /^pushed metrics are invalid or inconsistent with existing metrics: 4 error\(s\) occurred:\n/);
+      assert.match(err.message, /\* collected metric "a" \{ .*\} has a label named "l" whose value is not utf8: "\\xff"\n/);
+      assert.match(err.message, /\* collected metric "push_failure_time_seconds" \{ .*\} has a label named "l" whose value is not utf8: "\\xff"$/m);
+      const ts = s.push(req(labels, 'a 1 5\n', true));
+      assert.equal(ts?.message, 'pushed metrics are invalid or inconsistent with existing metrics: pushed metrics must not have timestamps');
+      assert.equal(s.groupCount, 0);
+      assert.equal(s.renderText(), '');
+    }
   });
 
   it('rejects timestamps, duplicates, __ labels, suffix collisions and own-metric type clashes', () => {

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseText } from '../../src/format/text-parse.js';
+import { parseTextBody } from '../../src/format/text-body.js';
 import { TextParseError } from '../../src/errors.js';
 import type { Histogram, LabelPair, Metric, MetricFamily, MetricType, Summary } from '../../src/model/metric.js';
 
@@ -351,4 +352,25 @@ test('parseText handles a 10k-line body of ten families in one pass', () => {
   assert.equal(fams.length, 10);
   assert.equal(fams[9]!.metrics.length, 1000);
   assert.deepEqual(fams[3]!.metrics[7], { labels: L('instance', 'host-7', 'code', '200'), value: 7.5 });
+});
+
+test('bodies with invalid UTF-8: errors quote the bytes as Go does; HELP keeps U+FFFD (checked against 1.5.1)', () => {
+  const cases: Array<[string, string]> = [
+    ['m\xff 1\n', 'line 1: expected float as value, got "\\xff"'],
+    ['m{l\xff="1"} 1\n', 'line 1: expected \'=\' after label name, found \'ÿ\''],
+    ['m{l="a"}\x80 1\n', 'line 1: expected float as value, got "\\x80"'],
+    ['m 1 \xff\n', 'line 1: expected integer as timestamp, got "\\xff"'],
+    ['# TYPE m gauge\xff\nm 1\n', 'line 1: unknown metric type "gauge\\xff"'],
+    ['\n\nm{a="\xff",b="\xfe"} 1\n', 'line 3: invalid label value "\\xff"'],
+    ['m{l="\xe9\xff"} 1\n', 'line 1: invalid label value "\\xe9\\xff"'],
+  ];
+  for (const [body, msg] of cases) {
+    assert.throws(() => parseTextBody(Buffer.from(body, 'latin1'), { utf8Names: false }),
+      (err: unknown) => err instanceof TextParseError && err.message === `text format parsing error in ${msg}`, JSON.stringify(body));
+  }
+  // A valid multi-byte character next to an invalid byte is still a character.
+  assert.throws(() => parseTextBody(Buffer.concat([Buffer.from('m{l="a"}é'), Buffer.from([0xff]), Buffer.from(' 1\n')]), { utf8Names: false }),
+    { message: 'text format parsing error in line 1: expected float as value, got "é\\xff"' });
+  const [f] = parseTextBody(Buffer.concat([Buffer.from('# HELP q é'), Buffer.from([0xff]), Buffer.from('b\nq 1\n')]), { utf8Names: false });
+  assert.equal(f!.help, 'é\ufffdb');
 });
