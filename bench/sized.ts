@@ -167,7 +167,7 @@ async function measureNewGroupPushes(gw: Gateway, r: SizeResult, o: SizedOptions
   if (del.errors > 0) throw new Error(`deleting the groups of scenario e: ${del.firstError}`);
 }
 
-async function measureAt(gw: Gateway, r: SizeResult, o: SizedOptions, largest: boolean, side: Side): Promise<void> {
+async function measureAt(gw: Gateway, r: SizeResult, o: SizedOptions, largest: boolean): Promise<void> {
   const label = `${r.size} groups`;
   if (o.parts.has('c')) {
     await measureScrapes(gw, r, o);
@@ -177,11 +177,6 @@ async function measureAt(gw: Gateway, r: SizeResult, o: SizedOptions, largest: b
   if (o.parts.has('f')) {
     await measurePushes(gw, r, o);
     o.log(`    ${label}: ${r.push!.length} sequential pushes done`);
-  }
-  // After the scrape and RSS rows: its groups come and go, which would leave its garbage in them.
-  if (o.parts.has('e') && (side === 'ours' || r.size <= REFERENCE_E_MAX_SIZE)) {
-    await measureNewGroupPushes(gw, r, o);
-    o.log(`    ${label}: ${r.newGroupPushes!.requests} checked PUTs of new groups in the window (${r.newGroupPushes!.perSecond.toFixed(0)}/s)`);
   }
   if (o.parts.has('g') && largest) await measureHealthDuringScrape(gw, r);
 }
@@ -212,8 +207,27 @@ async function runOurs(o: SizedOptions, out: SideResult): Promise<void> {
       o.log(`    ours: ${size} groups loaded in ${load.seconds.toFixed(1)} s`);
       await sleep(1000);
       r.rssAfterLoad = rssBytes(gw.process.pid!);
-      await measureAt(gw, r, o, i === o.sizes.length - 1, 'ours');
+      await measureAt(gw, r, o, i === o.sizes.length - 1);
+      if (o.parts.has('e')) await newGroupPushesOnFresh(r, o, async () => {
+        const fresh = await startGateway('ours', []);
+        await loadGroups(fresh, 0, size, o.loadCapMs, 200);
+        return fresh;
+      });
     }
+  } finally {
+    await gw.kill();
+  }
+}
+
+/**
+ * Scenario e on a gateway of its own, loaded to the size: its groups come and go, and the garbage they
+ * leave would otherwise sit in the RSS and scrape rows of the next size.
+ */
+async function newGroupPushesOnFresh(r: SizeResult, o: SizedOptions, start: () => Promise<Gateway>): Promise<void> {
+  const gw = await start();
+  try {
+    await measureNewGroupPushes(gw, r, o);
+    o.log(`    ${r.size} groups: ${r.newGroupPushes!.requests} checked PUTs of new groups in the window (${r.newGroupPushes!.perSecond.toFixed(0)}/s)`);
   } finally {
     await gw.kill();
   }
@@ -251,9 +265,13 @@ async function runReference(o: SizedOptions, out: SideResult): Promise<void> {
       o.log(`    reference: ${r.size} groups loaded in ${r.loadSeconds!.toFixed(1)} s (unchecked, persisted)`);
       const gw = await startReferenceOnFile(file, [], 300_000);
       try {
-        await measureAt(gw, r, o, i === o.sizes.length - 1, 'reference');
+        await measureAt(gw, r, o, i === o.sizes.length - 1);
       } finally {
         await gw.kill();
+      }
+      // SIGKILL left the file as loaded: a fresh checked instance starts from it.
+      if (o.parts.has('e') && r.size <= REFERENCE_E_MAX_SIZE) {
+        await newGroupPushesOnFresh(r, o, () => startReferenceOnFile(file, [], 300_000));
       }
     }
   } finally {
