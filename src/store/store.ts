@@ -340,7 +340,9 @@ export class MemoryStore {
       return undefined;
     };
     const typeOf = (n: string): MetricType | undefined => (checkedNames.has(n) ? pushed.get(n)?.type : outsideType(n));
-    for (const { family: f, inners } of toCheck) {
+    for (const sf of toCheck) {
+      const f = sf.family;
+      const inners = innersOf(sf);
       const name = f.name;
       const type = name === PUSH_TIME ? 'GAUGE' : f.type;
       const ownHelp = this.opts.ownStrictHelp?.get(name);
@@ -412,7 +414,7 @@ export class MemoryStore {
   }
 
   private setFamily(group: Group, sanitized: SanitizedFamily, lastPushMs: number): void {
-    const { family, inners } = sanitized;
+    const family = sanitized.family;
     // Share the name and HELP strings of the family index: the parsed ones are slices of the request
     // body and would keep every body alive.
     const known = this.families.get(family.name);
@@ -426,7 +428,7 @@ export class MemoryStore {
     const old = group.families.get(family.name);
     group.families.set(family.name, gf);
     let idx = known;
-    if (old !== undefined && idx !== undefined && sameSeries(old.series, inners)) {
+    if (old !== undefined && idx !== undefined && sameSeries(old.series, metrics)) {
       idx.replaceInPlace(group, gf);
       return;
     }
@@ -438,6 +440,7 @@ export class MemoryStore {
       this.sortedNames = null;
     }
     const type = family.type;
+    const inners = innersOf(sanitized);
     const series = new Array<SeriesEntry>(metrics.length);
     for (let i = 0; i < metrics.length; i++) {
       series[i] = { inner: inners[i]!, metric: metrics[i]!, type, group, dead: false, pos: 0 };
@@ -459,7 +462,18 @@ function restoredFamily(group: Group, family: MetricFamily, lastPushMs: number):
 /** A pushed family with its metrics sanitised, and the rendered label text (series key) of each metric. */
 export interface SanitizedFamily {
   family: MetricFamily;
-  inners: string[];
+  /** The series keys; rendered on first use, which a re-push of the same series never needs. */
+  inners?: string[];
+}
+
+/** The rendered label text (series key) of each metric of a sanitised family. */
+function innersOf(sf: SanitizedFamily): string[] {
+  if (sf.inners !== undefined) return sf.inners;
+  const metrics = sf.family.metrics;
+  const inners = new Array<string>(metrics.length);
+  for (let i = 0; i < metrics.length; i++) inners[i] = flat(renderLabelInner(metrics[i]!.labels));
+  sf.inners = inners;
+  return inners;
 }
 
 /** A fresh string that does not share memory with the (possibly large) string it was sliced from. */
@@ -474,20 +488,34 @@ function copyString(s: string): string {
  * each metric's payload has to match its type. The common case of a job pushing again skips the check.
  */
 function sameShape(group: Group, families: SanitizedFamily[], ownStrictHelp: ReadonlyMap<string, string> | undefined): boolean {
-  for (const { family, inners } of families) {
+  for (const { family } of families) {
     if (family.name === PUSH_TIME || family.name === PUSH_FAILURE_TIME) return false;
     // The HELP of these must match the gateway's own, and HELP is not part of the shape.
     if (ownStrictHelp?.has(family.name) === true) return false;
     const old = group.families.get(family.name);
-    if (old === undefined || old.family.type !== family.type || !sameSeries(old.series, inners)) return false;
+    if (old === undefined || old.family.type !== family.type || !sameSeries(old.series, family.metrics)) return false;
     for (const m of family.metrics) if (!payloadMatches(m, family.type)) return false;
   }
   return true;
 }
 
-function sameSeries(old: SeriesEntry[], inners: string[]): boolean {
-  if (old.length !== inners.length) return false;
-  for (let i = 0; i < old.length; i++) if (old[i]!.inner !== inners[i]) return false;
+/**
+ * Do the metrics have exactly the label sets of the stored series, in order? Compared pair by pair,
+ * which is the same as comparing series keys (sorted labels, injective rendering) without rendering;
+ * grouping and interned pairs are mostly the very same objects.
+ */
+function sameSeries(old: SeriesEntry[], metrics: Metric[]): boolean {
+  if (old.length !== metrics.length) return false;
+  for (let i = 0; i < old.length; i++) {
+    const a = old[i]!.metric.labels;
+    const b = metrics[i]!.labels;
+    if (a.length !== b.length) return false;
+    for (let k = 0; k < a.length; k++) {
+      const x = a[k]!;
+      const y = b[k]!;
+      if (x !== y && (x.name !== y.name || x.value !== y.value)) return false;
+    }
+  }
   return true;
 }
 
@@ -509,7 +537,7 @@ function sortByName(labels: LabelPair[]): void {
  * The reference's sanitizeLabels: grouping labels overwrite body labels of the same name, missing ones
  * are added, `instance=""` is added when there is no instance label, and labels are sorted by name.
  * The group's label pair objects are shared by every series of the group. Metrics are updated in place
- * (the parser's objects are ours), and each one's series key is rendered once for the check and the store.
+ * (the parser's objects are ours); series keys are rendered later, only where a push needs them (innersOf).
  */
 export function sanitizeFamily(f: MetricFamily, group: Group): SanitizedFamily {
   const grouping = group.groupingPairs;
@@ -519,7 +547,6 @@ export function sanitizeFamily(f: MetricFamily, group: Group): SanitizedFamily {
   // Exact-length arrays and fresh object literals: the parser's grow by push (17 slots for one element)
   // and add properties one by one (out-of-object property arrays); this is what the store keeps.
   const metrics = new Array<Metric>(parsed.length);
-  const inners = new Array<string>(parsed.length);
   for (let k = 0; k < parsed.length; k++) {
     const m = parsed[k]!;
     used.fill(false);
@@ -550,9 +577,8 @@ export function sanitizeFamily(f: MetricFamily, group: Group): SanitizedFamily {
     if (addInstance) labels[at++] = group.emptyInstance!;
     sortByName(labels);
     metrics[k] = compactMetric(m, labels);
-    inners[k] = flat(renderLabelInner(labels));
   }
-  return { family: compactFamily(f, metrics), inners };
+  return { family: compactFamily(f, metrics) };
 }
 
 /**

@@ -94,7 +94,9 @@ it('SIGKILL at random moments while persisting under load: every restart loads a
             if (res.status !== 200) throw new Error(`push ${seq}: HTTP ${res.status}`);
           } catch (err) {
             if (killed) return;
-            throw err;
+            const cause = (err as { cause?: unknown }).cause;
+            throw new Error(`round ${rounds}, push ${seq}: ${String(err)}${cause === undefined ? '' : ` (${String(cause)})`}\n` +
+              `gateway exit ${gw.process.exitCode ?? gw.process.signalCode ?? 'none'}, output:\n${gw.output().slice(-3000)}`);
           }
           nextSeq = seq + 1;
         }
