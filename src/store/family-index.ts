@@ -52,7 +52,7 @@ export function compareLabelValues(la: LabelPair[], lb: LabelPair[]): number {
  * Series per cached piece of exposition text. A re-push re-renders (and, for gzip scrapes, recompresses)
  * only the pieces holding its series; a change of membership re-lays the family out.
  */
-export const SERIES_PER_CHUNK = 128;
+export const SERIES_PER_CHUNK = 512;
 
 export class FamilyIndex {
   readonly name: string;

@@ -62,8 +62,8 @@ export interface Exposition {
   pieces: Piece[][];
 }
 
-/** Chunks rendered between two yields of a big scrape: 8 × 128 series, about a millisecond. */
-const CHUNKS_PER_SLICE = 8;
+/** Chunks rendered between two yields of a big scrape: 2 × 512 series, about a millisecond. */
+const CHUNKS_PER_SLICE = 2;
 
 export class MemoryStore {
   private readonly groupsById = new Map<string, Group>();
