@@ -1,16 +1,17 @@
 /**
  * The in-memory metric store: groups keyed by grouping labels, the reference's push semantics (PUT
  * replaces the group, POST replaces same-named families, DELETE removes the group), the consistency
- * check done incrementally per family, and pre-rendered exposition text that scrapes concatenate.
+ * check done incrementally per family, and the exposition text cached in chunks that scrapes reuse.
  * Node's event loop makes this a natural single writer: every method runs to completion.
  */
-import type { LabelPair, Metric, MetricFamily, MetricType } from '../model/metric.js';
+import type { Metric, MetricFamily, MetricType } from '../model/metric.js';
 import type { GroupingLabels } from '../model/grouping-key.js';
 import { groupIdFor, groupingKeyHasInvalidUtf8 } from '../model/grouping-key.js';
 import { flat, renderLabelInner } from '../format/text-write.js';
 import type { Piece } from '../format/gzip-pieces.js';
 import { ConsistencyError } from '../errors.js';
 import { FamilyIndex, type GroupFamily, type SeriesEntry } from './family-index.js';
+import { copyString, innersOf, internPair, sanitizeFamily, type SanitizedFamily } from './sanitize.js';
 import { Group, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP } from './group.js';
 import {
   checkMetricLabels, duplicateSeries, invalidUtf8LabelValue, ownHelpClash, ownTypeClash, payloadMatches,
@@ -459,28 +460,6 @@ function restoredFamily(group: Group, family: MetricFamily, lastPushMs: number):
   return { family, lastPushMs, series };
 }
 
-/** A pushed family with its metrics sanitised, and the rendered label text (series key) of each metric. */
-export interface SanitizedFamily {
-  family: MetricFamily;
-  /** The series keys; rendered on first use, which a re-push of the same series never needs. */
-  inners?: string[];
-}
-
-/** The rendered label text (series key) of each metric of a sanitised family. */
-function innersOf(sf: SanitizedFamily): string[] {
-  if (sf.inners !== undefined) return sf.inners;
-  const metrics = sf.family.metrics;
-  const inners = new Array<string>(metrics.length);
-  for (let i = 0; i < metrics.length; i++) inners[i] = flat(renderLabelInner(metrics[i]!.labels));
-  sf.inners = inners;
-  return inners;
-}
-
-/** A fresh string that does not share memory with the (possibly large) string it was sliced from. */
-function copyString(s: string): string {
-  return Buffer.from(s, 'utf8').toString('utf8');
-}
-
 /**
  * A re-push that only changes values: every pushed family is already in the group with the same type and
  * exactly the same series. The store was consistent before, and such a push changes no name, type or
@@ -517,99 +496,6 @@ function sameSeries(old: SeriesEntry[], metrics: Metric[]): boolean {
     }
   }
   return true;
-}
-
-/** Sorts label pairs by name in place; insertion sort, stable and fast for the few labels a series has. */
-function sortByName(labels: LabelPair[]): void {
-  for (let i = 1; i < labels.length; i++) {
-    const l = labels[i]!;
-    let j = i - 1;
-    if (!(labels[j]!.name > l.name)) continue;
-    while (j >= 0 && labels[j]!.name > l.name) {
-      labels[j + 1] = labels[j]!;
-      j--;
-    }
-    labels[j + 1] = l;
-  }
-}
-
-/**
- * The reference's sanitizeLabels: grouping labels overwrite body labels of the same name, missing ones
- * are added, `instance=""` is added when there is no instance label, and labels are sorted by name.
- * The group's label pair objects are shared by every series of the group. Metrics are updated in place
- * (the parser's objects are ours); series keys are rendered later, only where a push needs them (innersOf).
- */
-export function sanitizeFamily(f: MetricFamily, group: Group): SanitizedFamily {
-  const grouping = group.groupingPairs;
-  const n = grouping.length;
-  const used = new Array<boolean>(n);
-  const parsed = f.metrics;
-  // Exact-length arrays and fresh object literals: the parser's grow by push (17 slots for one element)
-  // and add properties one by one (out-of-object property arrays); this is what the store keeps.
-  const metrics = new Array<Metric>(parsed.length);
-  for (let k = 0; k < parsed.length; k++) {
-    const m = parsed[k]!;
-    used.fill(false);
-    let hasInstance = false;
-    let extra = 0;
-    for (const l of m.labels) {
-      if (l.name === 'instance') hasInstance = true;
-      let g = 0;
-      while (g < n && grouping[g]!.name !== l.name) g++;
-      if (g < n && !used[g]) used[g] = true;
-    }
-    for (let g = 0; g < n; g++) if (!used[g]) extra++;
-    const addInstance = !hasInstance && group.emptyInstance !== undefined;
-    const labels = new Array<LabelPair>(m.labels.length + extra + (addInstance ? 1 : 0));
-    used.fill(false);
-    let at = 0;
-    for (const l of m.labels) {
-      let g = 0;
-      while (g < n && grouping[g]!.name !== l.name) g++;
-      if (g < n && !used[g]) {
-        labels[at++] = grouping[g]!;
-        used[g] = true;
-      } else {
-        labels[at++] = internPair(l);
-      }
-    }
-    for (let g = 0; g < n; g++) if (!used[g]) labels[at++] = grouping[g]!;
-    if (addInstance) labels[at++] = group.emptyInstance!;
-    sortByName(labels);
-    metrics[k] = compactMetric(m, labels);
-  }
-  return { family: compactFamily(f, metrics) };
-}
-
-/**
- * Body label pairs are mostly the same few across groups (`code="200"`, `stage="load"`): every stored
- * series refers to one shared pair object instead of its own object and strings. Bounded: the table
- * starts over when full, which only costs sharing, never correctness (pairs are never mutated).
- */
-const PAIR_TABLE_LIMIT = 1 << 16;
-let pairTable = new Map<string, LabelPair>();
-
-function internPair(l: LabelPair): LabelPair {
-  const key = l.name + '\xff' + l.value;
-  const known = pairTable.get(key);
-  if (known !== undefined) return known;
-  if (pairTable.size >= PAIR_TABLE_LIMIT) pairTable = new Map();
-  const pair = { name: copyString(l.name), value: copyString(l.value) };
-  pairTable.set(key, pair);
-  return pair;
-}
-
-function compactMetric(m: Metric, labels: LabelPair[]): Metric {
-  if (m.summary === undefined && m.histogram === undefined && m.createdTimestamp === undefined &&
-    m.exemplar === undefined && m.timestampMs === undefined) {
-    return m.value === undefined ? { labels } : { labels, value: m.value };
-  }
-  return { ...m, labels };
-}
-
-function compactFamily(f: MetricFamily, metrics: Metric[]): MetricFamily {
-  if (f.unit !== undefined) return { ...f, metrics };
-  return f.help === undefined ? { name: f.name, type: f.type, metrics } : { name: f.name, help: f.help, type: f.type, metrics };
 }
 
 /** One problem per metric of the group a push with a non-UTF-8 grouping key would create. */
