@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Histogram, Metric, MetricFamily, MetricType } from '../model/metric.js';
 import type { MemoryStore } from '../store/store.js';
-import type { Group } from '../store/group.js';
+import type { GroupView } from '../store/group.js';
 import type { GroupFamily } from '../store/family-index.js';
 import { formatGoFloat } from '../format/float.js';
 import { goJsonMap, goJsonString, goJsonStringMap, goJsonTime } from '../format/go-json.js';
@@ -27,9 +27,23 @@ export function setCors(res: ServerResponse): void {
 }
 
 export function sendJson(res: ServerResponse, dataJson: string): void {
-  const body = `{"status":"success","data":${dataJson}}`;
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
+  sendJsonParts(res, [Buffer.from(dataJson, 'utf8')]);
+}
+
+const JSON_HEAD = Buffer.from('{"status":"success","data":');
+const JSON_TAIL = Buffer.from('}');
+
+/** The success envelope around `data`, given as parts to write in order (a big body is never one string). */
+export function sendJsonParts(res: ServerResponse, data: Buffer[]): void {
+  let length = JSON_HEAD.length + JSON_TAIL.length;
+  for (const b of data) length += b.length;
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': length });
+  res.cork();
+  res.write(JSON_HEAD);
+  for (const b of data) if (b.length > 0) res.write(b);
+  res.write(JSON_TAIL);
+  res.uncork();
+  res.end();
 }
 
 /** fmt.Sprint of a uint64 held as a double: plain decimal digits. */
@@ -92,7 +106,7 @@ function familyJson(gf: GroupFamily): string {
   return out + `,"metrics":[${f.metrics.map((m) => metricJson(m, f.type)).join(',')}]}`;
 }
 
-export function groupJson(g: Group): string {
+export function groupJson(g: GroupView): string {
   const entries: Array<[string, string]> = [
     ['labels', goJsonStringMap(g.labels)],
     ['last_push_successful', String(g.lastPushSuccessful)],
@@ -109,6 +123,36 @@ export function metricsJson(store: MemoryStore): string {
   for (const g of store.groups()) parts.push(groupJson(g));
   return `[${parts.join(',')}]`;
 }
+
+/**
+ * metricsJson() for a big store: the groups as they were when the request came (snapshots), encoded a
+ * few milliseconds at a time with `pause()` in between, so health checks and pushes are served while a
+ * store of 100k groups (260 MB of JSON) is written; as parts, so no single string has to hold it all.
+ */
+export async function metricsJsonParts(store: MemoryStore, pause: () => Promise<void>): Promise<Buffer[]> {
+  const groups = store.snapshotGroups();
+  const parts: Buffer[] = [];
+  let batch: string[] = [];
+  let since = performance.now();
+  const flush = (): void => {
+    parts.push(Buffer.from((parts.length === 0 ? '[' : ',') + batch.join(','), 'utf8'));
+    batch = [];
+  };
+  for (const g of groups) {
+    batch.push(groupJson(g));
+    if (performance.now() - since > SLICE_MS) {
+      flush();
+      await pause();
+      since = performance.now();
+    }
+  }
+  flush();
+  parts.push(Buffer.from(']'));
+  return parts;
+}
+
+/** How long a slice of a big JSON or HTML body may hold the event loop. */
+export const SLICE_MS = 5;
 
 export interface StatusInfo {
   flags: Record<string, string>;

@@ -23,6 +23,7 @@ import { negotiate, negotiateEncoding, TEXT_CONTENT_TYPE_BASE, type Negotiated }
 import { compareLabelValues } from '../store/family-index.js';
 import { formatProblems } from '../errors.js';
 import { sendError } from './respond.js';
+import { yieldToEventLoop } from './event-loop.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -206,10 +207,6 @@ export class ScrapeHandler {
     const all = [...ownEntries, ...stored].sort((a, b) => compareLabelValues(a.labels, b.labels));
     return renderHeader(own.name, own.help, own.type) + all.map((e) => e.text).join('');
   }
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function lowerBound(names: string[], name: string, from: number): number {

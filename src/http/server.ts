@@ -12,7 +12,8 @@ import { handleDelete, handlePush, type PushContext } from './push.js';
 import { ScrapeHandler } from './scrape.js';
 import { renderStatusPage } from './ui/status-page.js';
 import { sendEmpty, sendError, sendNotFound, sendRedirect, sendText } from './respond.js';
-import { metricsJson, sendJson, setCors, statusJson } from './api.js';
+import { yieldToEventLoop } from './event-loop.js';
+import { metricsJsonParts, sendJson, sendJsonParts, setCors, statusJson } from './api.js';
 import { BRANCH, BUILD_DATE, REVISION, VERSION } from '../version.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, params: Params) => Promise<number | void> | number | void;
@@ -62,8 +63,15 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   router.add('GET', `${prefix}/-/ready`, { counted: 'ready', run: ok });
   const status: RouteEntry = {
     counted: 'status',
-    run: (_req, res) => {
-      sendText(res, 200, renderStatusPage(store, deps.startedAt, config.flags), 'text/html; charset=utf-8');
+    run: async (_req, res) => {
+      const parts = await renderStatusPage(store, deps.startedAt, config.flags, yieldToEventLoop);
+      let length = 0;
+      for (const p of parts) length += p.length;
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': length });
+      res.cork();
+      for (const p of parts) res.write(p);
+      res.uncork();
+      res.end();
       return 200;
     },
   };
@@ -99,9 +107,9 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   });
   router.add('GET', `${prefix}/api/v1/metrics`, {
     counted: 'api/v1/metrics',
-    run: (_req, res) => {
+    run: async (_req, res) => {
       setCors(res);
-      sendJson(res, metricsJson(store));
+      sendJsonParts(res, await metricsJsonParts(store, yieldToEventLoop));
       return 200;
     },
   });

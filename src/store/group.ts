@@ -37,11 +37,42 @@ export class Group {
 
   /** Value of a timestamp gauge in seconds, 0 when absent. */
   gaugeValue(name: string): number {
-    return this.families.get(name)?.family.metrics[0]?.value ?? 0;
+    return gaugeValue(this.families, name);
   }
 
   /** The reference's `last_push_successful`: false iff the failure time is after the push time. */
   get lastPushSuccessful(): boolean {
-    return !(this.gaugeValue(PUSH_FAILURE_TIME) > this.gaugeValue(PUSH_TIME));
+    return lastPushSuccessful(this.families);
   }
+
+  /**
+   * The group as it is now, for readers that yield to the event loop while they work through many
+   * groups (JSON API, status page): stored families are replaced by pushes, never changed, so copying
+   * the map is enough.
+   */
+  snapshot(): GroupView {
+    const families = new Map(this.families);
+    return {
+      id: this.id, labels: this.labels, families,
+      gaugeValue: (name) => gaugeValue(families, name),
+      lastPushSuccessful: lastPushSuccessful(families),
+    };
+  }
+}
+
+/** What readers of a group need: a Group, or a point-in-time copy of one (Group.snapshot()). */
+export interface GroupView {
+  readonly id: string;
+  readonly labels: GroupingLabels;
+  readonly families: ReadonlyMap<string, GroupFamily>;
+  gaugeValue(name: string): number;
+  readonly lastPushSuccessful: boolean;
+}
+
+function gaugeValue(families: ReadonlyMap<string, GroupFamily>, name: string): number {
+  return families.get(name)?.family.metrics[0]?.value ?? 0;
+}
+
+function lastPushSuccessful(families: ReadonlyMap<string, GroupFamily>): boolean {
+  return !(gaugeValue(families, PUSH_FAILURE_TIME) > gaugeValue(families, PUSH_TIME));
 }

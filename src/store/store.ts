@@ -12,7 +12,7 @@ import type { Piece } from '../format/gzip-pieces.js';
 import { ConsistencyError } from '../errors.js';
 import { FamilyIndex, type GroupFamily, type SeriesEntry } from './family-index.js';
 import { copyString, innersOf, internPair, sanitizeFamily, type SanitizedFamily } from './sanitize.js';
-import { Group, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP } from './group.js';
+import { Group, type GroupView, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP } from './group.js';
 import {
   checkMetricLabels, duplicateSeries, invalidUtf8LabelValue, ownHelpClash, ownTypeClash, payloadMatches,
   suffixCollision, typeClash,
@@ -151,6 +151,13 @@ export class MemoryStore {
 
   groups(): IterableIterator<Group> {
     return this.groupsById.values();
+  }
+
+  /** Every group as it is now (see Group.snapshot), in store order. */
+  snapshotGroups(): GroupView[] {
+    const out: GroupView[] = [];
+    for (const g of this.groupsById.values()) out.push(g.snapshot());
+    return out;
   }
 
   getGroup(labels: GroupingLabels): Group | undefined {
