@@ -15,6 +15,7 @@ import {
   DEFAULT_LISTEN_ADDRESS, DEFAULT_MAX_BODY_SIZE, DEFAULT_PERSISTENCE_INTERVAL, type Config,
 } from './config.js';
 import { ConfigError } from './errors.js';
+import { joinPath } from './http/router.js';
 import { goQuote } from './model/go-quote.js';
 import { createLogger } from './observe/logger.js';
 import { BRANCH, BUILD_DATE, REVISION, VERSION } from './version.js';
@@ -315,6 +316,15 @@ function finish(state: ParseState): Config {
   if (!metricsPath.startsWith('/')) {
     throw new ConfigError(`--web.telemetry-path ${goQuote(config.telemetryPath)} must be an absolute ` +
       `path such as "/metrics"`);
+  }
+  // The reference panics at start-up when the scrape path is another GET route's ("a handle is already
+  // registered for path") or lies below one of its catch-alls ("wildcard route conflicts").
+  const scrapePath = joinPath(config.routePrefix === '/' ? '/' : config.routePrefix || '/', config.telemetryPath);
+  const p = config.routePrefix === '/' ? '' : config.routePrefix;
+  if ([`${p}/`, `${p}/status`, `${p}/-/healthy`, `${p}/-/ready`, '/-/quit'].includes(scrapePath) ||
+    [`${p}/static/`, `${p}/debug/pprof/`].some((root) => scrapePath.startsWith(root))) {
+    throw new ConfigError(`--web.telemetry-path ${goQuote(config.telemetryPath)}: the scrape path ${scrapePath} ` +
+      'is already taken by another endpoint');
   }
   return config;
 }

@@ -12,6 +12,8 @@ export type Params = Record<string, string>;
 
 export interface Route<H> {
   method: string;
+  /** The ServeMux subtree root this route is mounted under (see addSubtree), or undefined for the main router. */
+  subtree: string | undefined;
   /** Static segments, `:name` for one segment, `*name` (last) for the rest of the path incl. its `/`. */
   pattern: string;
   handler: H;
@@ -151,6 +153,9 @@ export class Router<H> {
    * A ServeMux subtree (`/api/v1/`): its root without the slash is redirected to it, any method. The
    * reference mounts its API router with http.StripPrefix, so that router's own redirects (trailing
    * slash, case) point to the path without the subtree root: `GET /api/v1/status/` → `/status`.
+   * Routes added with this root as their `subtree` form that separate router: a path under the root is
+   * matched (and redirected, and given an Allow list) against them only, any other path against the
+   * main routes only, as the ServeMux hands each request to exactly one of the two.
    */
   addSubtree(root: string): void {
     this.subtrees.push(root);
@@ -164,16 +169,21 @@ export class Router<H> {
     return { kind: 'redirect', status, location };
   }
 
-  add(method: string, pattern: string, handler: H): void {
+  add(method: string, pattern: string, handler: H, subtree?: string): void {
     // httprouter's catch-all includes the slash before it: store `/a/*rest` as `/a` + `*rest`.
     const stored = pattern.replace(/\/\*([^/]+)$/, '*$1');
     let list = this.byMethod.get(method);
     if (list === undefined) this.byMethod.set(method, (list = []));
-    list.push({ method, pattern: stored, handler });
+    list.push({ method, subtree, pattern: stored, handler });
   }
 
-  private lookup(method: string, path: string): { route: Route<H>; params: Params } | undefined {
-    for (const route of this.byMethod.get(method) ?? []) {
+  /** The routes of one method in one router (the main one, or a subtree's). */
+  private routes(method: string, subtree: string | undefined): Route<H>[] {
+    return (this.byMethod.get(method) ?? []).filter((r) => r.subtree === subtree);
+  }
+
+  private lookup(method: string, path: string, subtree: string | undefined): { route: Route<H>; params: Params } | undefined {
+    for (const route of this.routes(method, subtree)) {
       const params = matchPattern(route.pattern, path);
       if (params !== undefined && (!route.pattern.includes('*') || params[route.pattern.slice(route.pattern.indexOf('*') + 1)]!.startsWith('/'))) {
         return { route, params };
@@ -182,11 +192,11 @@ export class Router<H> {
     return undefined;
   }
 
-  private allowed(path: string, except: string): string {
+  private allowed(path: string, except: string, subtree: string | undefined): string {
     const methods: string[] = [];
     for (const method of this.byMethod.keys()) {
       if (method === except || method === 'OPTIONS') continue;
-      if (this.lookup(method, path) !== undefined) methods.push(method);
+      if (this.lookup(method, path, subtree) !== undefined) methods.push(method);
     }
     if (methods.length === 0) return '';
     methods.push('OPTIONS');
@@ -207,24 +217,28 @@ export class Router<H> {
     if (this.subtrees.includes(path + '/')) {
       return { kind: 'redirect', status: 301, location: escapePath(path + '/') + query };
     }
-    const found = this.lookup(method, path);
+    // ServeMux: the longest registered subtree root the path starts with, else the main router.
+    let subtree: string | undefined;
+    for (const root of this.subtrees) if (path.startsWith(root) && root.length > (subtree?.length ?? 0)) subtree = root;
+    const found = this.lookup(method, path, subtree);
     if (found !== undefined) return { kind: 'match', handler: found.route.handler, params: found.params, path };
-    if (this.byMethod.has(method) && path !== '/') {
+    const candidates = this.routes(method, subtree);
+    if (candidates.length > 0 && path !== '/') {
       const code = method === 'GET' ? 301 : 307;
       const toggled = path.endsWith('/') ? path.slice(0, -1) : path + '/';
-      if (this.lookup(method, toggled) !== undefined || this.isWildcardParent(method, path)) {
+      if (this.lookup(method, toggled, subtree) !== undefined || this.isWildcardParent(candidates, path)) {
         return this.routerRedirect(path, code, escapePath(toggled) + query);
       }
-      for (const route of this.byMethod.get(method)!) {
+      for (const route of candidates) {
         const fixed = fillPattern(route.pattern, path);
         if (fixed !== undefined && fixed !== path) return this.routerRedirect(path, code, escapePath(fixed) + query);
       }
     }
     if (method === 'OPTIONS') {
-      const allow = this.allowed(path, 'OPTIONS');
+      const allow = this.allowed(path, 'OPTIONS', subtree);
       if (allow !== '') return { kind: 'options', allow };
     } else {
-      const allow = this.allowed(path, method);
+      const allow = this.allowed(path, method, subtree);
       if (allow !== '') return { kind: 'method-not-allowed', allow };
     }
     return { kind: 'not-found' };
@@ -234,8 +248,8 @@ export class Router<H> {
    * httprouter recommends a trailing-slash redirect for `/a/` when `/a/:param` is registered, even
    * though `/a` itself is no route (`PUT /metrics/job/` → 307 to `/metrics/job`).
    */
-  private isWildcardParent(method: string, path: string): boolean {
+  private isWildcardParent(routes: Route<H>[], path: string): boolean {
     if (!path.endsWith('/')) return false;
-    return (this.byMethod.get(method) ?? []).some((r) => r.pattern.startsWith(path) && r.pattern[path.length] === ':');
+    return routes.some((r) => r.pattern.startsWith(path) && r.pattern[path.length] === ':');
   }
 }

@@ -92,7 +92,10 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   // The reference registers this one without the route prefix.
   router.add('GET', '/-/quit', { run: (_req, res) => { sendText(res, 405, 'Only POST or PUT requests allowed.'); } });
 
-  router.addSubtree(`${prefix}/api/v1/`);
+  // The reference mounts the API on its own router under this ServeMux subtree: a path below it never
+  // reaches the routes above (not even a --web.telemetry-path there), and theirs are not reached from outside.
+  const api = `${prefix}/api/v1/`;
+  router.addSubtree(api);
   const buildInfo = {
     branch: BRANCH || 'unknown', buildDate: BUILD_DATE || 'unknown', buildUser: 'unknown',
     goVersion: process.version, revision: REVISION || 'unknown', version: VERSION,
@@ -104,7 +107,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
       sendJson(res, statusJson({ flags: config.flags, buildInfo, startedAt: deps.startedAt }));
       return 200;
     },
-  });
+  }, api);
   router.add('GET', `${prefix}/api/v1/metrics`, {
     counted: 'api/v1/metrics',
     run: async (_req, res) => {
@@ -112,7 +115,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
       sendJsonParts(res, await metricsJsonParts(store, yieldToEventLoop));
       return 200;
     },
-  });
+  }, api);
   router.add('OPTIONS', `${prefix}/api/v1/*path`, {
     counted: 'api/v1/options',
     run: (_req, res) => {
@@ -120,7 +123,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
       sendEmpty(res, 200);
       return 200;
     },
-  });
+  }, api);
   if (config.enableAdminApi) {
     router.add('PUT', `${prefix}/api/v1/admin/wipe`, {
       counted: 'wipe',
@@ -132,7 +135,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
         sendEmpty(res, 202);
         return 202;
       },
-    });
+    }, api);
   }
   return router;
 }

@@ -8,7 +8,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,9 @@ import { MemoryStore } from '../../src/store/store.js';
 import { OWN_TYPES } from '../../src/observe/self-metrics.js';
 import { encodeSnapshot } from '../../src/store/snapshot.js';
 import { metricsJson } from '../../src/http/api.js';
+import { encodeDelimited, parseProtobufBody } from '../../src/format/protobuf.js';
 import type { MetricFamily } from '../../src/model/metric.js';
+import { FIXTURE } from '../helpers/protobuf-fixture.js';
 
 const OWN_FAMILY = /^(?:# (?:HELP|TYPE) )?(?:pushgateway_|process_|nodejs_)/;
 
@@ -28,6 +30,36 @@ function tempDir(): string {
 async function send(gw: RunningGateway, method: string, p: string, body?: string): Promise<{ status: number; text: string }> {
   const res = await fetch(gw.url + p, { method, body });
   return { status: res.status, text: await res.text() };
+}
+
+const PB_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
+
+/**
+ * The protobuf exposition's messages (hex, one per family) without the gateway's own families: unlike
+ * the text format it carries exemplars, created timestamps, units and native histograms.
+ */
+async function pushedProtobuf(gw: RunningGateway): Promise<string[]> {
+  const res = await fetch(`${gw.url}/metrics`, { headers: { Accept: PB_TYPE } });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /encoding=delimited/);
+  const raw = Buffer.from(await res.arrayBuffer());
+  const out: string[] = [];
+  for (let i = 0; i < raw.length;) {
+    let len = 0;
+    let shift = 0;
+    let j = i;
+    for (;;) {
+      const b = raw[j++]!;
+      len += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (b < 0x80) break;
+    }
+    const message = raw.subarray(i, j + len);
+    const [family] = parseProtobufBody(message, { utf8Names: false });
+    if (family !== undefined && !OWN_FAMILY.test(family.name)) out.push(message.toString('hex'));
+    i = j + len;
+  }
+  return out;
 }
 
 /** The exposition without the gateway's own families (those describe the process, not the store). */
@@ -71,6 +103,8 @@ float_hist_bucket{le="1"} 2.5
 float_hist_bucket{le="+Inf"} 3.5
 float_hist_sum 4
 float_hist_count 3.5
+# HELP empty_help
+empty_help 3
 # TYPE gauge_hist gauge_histogram
 gauge_hist_bucket{le="1"} 1
 gauge_hist_bucket{le="+Inf"} 2
@@ -85,6 +119,12 @@ async function pushRichMix(gw: RunningGateway): Promise<void> {
     assert.equal(r.status, want, `${method} ${p}: ${r.text}`);
   };
   await ok('PUT', '/metrics/job/batch/instance/i1', RICH_BODY);
+  // What only protobuf carries: native int/float histograms, exemplars, created timestamps, units, counts
+  // above 2^53.
+  const pb = await fetch(`${gw.url}/metrics/job/pb/instance/x`, {
+    method: 'PUT', body: new Uint8Array(encodeDelimited(FIXTURE)), headers: { 'Content-Type': PB_TYPE },
+  });
+  assert.equal(pb.status, 200, await pb.text());
   // Same family from another group with another HELP: the older group's HELP is exposed.
   const odd = Buffer.from('jöb/with slash').toString('base64url');
   await ok('PUT', `/metrics/job@base64/${odd}/zone@base64/=`, '# HELP requests_total Other help.\n# TYPE requests_total counter\nrequests_total{code="200"} 5\n');
@@ -108,10 +148,13 @@ describe('persistence across restarts', () => {
     const first = await startOurs(flags);
     let beforeText: string;
     let beforeJson: string;
+    let beforeProtobuf: string[];
     try {
       await pushRichMix(first);
       beforeText = await pushedExposition(first);
       beforeJson = (await send(first, 'GET', '/api/v1/metrics')).text;
+      beforeProtobuf = await pushedProtobuf(first);
+      assert.ok(beforeProtobuf.length >= FIXTURE.length, `${beforeProtobuf.length} pushed families in the protobuf scrape`);
       assert.match(beforeText, /# HELP requests_total Requests "served" \\\\ with a backslash\\nand a newline\./);
       assert.match(beforeJson, /"last_push_successful":false/);
     } finally {
@@ -121,11 +164,12 @@ describe('persistence across restarts', () => {
     assert.ok(readFileSync(file, 'utf8').startsWith('pushgateway-ts persistence 1\n'));
     const second = await startOurs(flags, { port: first.port });
     try {
-      assert.match(second.output(), /msg="loaded persisted metrics".* groups=4/);
+      assert.match(second.output(), /msg="loaded persisted metrics".* groups=5/);
       // Loaded before any listener opened: a client never sees a half-restored gateway.
       assert.ok(second.output().indexOf('loaded persisted metrics') < second.output().indexOf('listening on'), second.output());
       assert.equal(await pushedExposition(second), beforeText);
       assert.equal((await send(second, 'GET', '/api/v1/metrics')).text, beforeJson);
+      assert.deepEqual(await pushedProtobuf(second), beforeProtobuf);
     } finally {
       await second.stop();
     }
@@ -146,6 +190,34 @@ describe('persistence across restarts', () => {
     }
     assert.match(readFileSync(file, 'utf8'), /"job":"j19"/);
     assert.equal((gw.output().match(/msg="metrics persisted"/g) ?? []).length, 1);
+  });
+
+  it('with a short interval, a steady stream of pushes is written periodically, at most once per interval', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'p');
+    const intervalMs = 300;
+    // Taken before the spawn: the gateway's first interval starts later, so this bound is on the safe side.
+    const began = Date.now();
+    const gw = await startOurs([`--persistence.file=${file}`, `--persistence.interval=${intervalMs}ms`]);
+    const writes = (): number => (gw.output().match(/msg="metrics persisted"/g) ?? []).length;
+    let pushes = 0;
+    try {
+      // Push without pause until three writes happened (never before the first interval ends).
+      const deadline = Date.now() + 30_000;
+      while (writes() < 3 && Date.now() < deadline) {
+        assert.equal((await send(gw, 'PUT', `/metrics/job/steady/instance/i${pushes % 50}`, `m ${pushes}\n`)).status, 200);
+        pushes++;
+      }
+      const elapsed = Date.now() - began;
+      const n = writes();
+      assert.ok(n >= 3, `only ${n} writes in ${elapsed} ms of pushes, interval ${intervalMs} ms`);
+      // Each write begins at least one interval after the previous one began (the first one interval after
+      // the start), so no more than elapsed / interval writes can have been logged; the pushes rode along.
+      assert.ok(n <= Math.floor(elapsed / intervalMs), `${n} writes for ${pushes} pushes in ${elapsed} ms, interval ${intervalMs} ms`);
+      assert.match(readFileSync(file, 'utf8'), /"job":"steady"/);
+    } finally {
+      assert.equal(await gw.stop(), 0);
+    }
   });
 
   it('with a zero interval a change is written without waiting for shutdown', async () => {
@@ -339,6 +411,37 @@ describe('unusable persistence directory', () => {
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /level=error .*msg="error starting the gateway" err="persistence directory .*no\/such\/dir is not usable: ENOENT/);
     assert.doesNotMatch(r.stderr, /listening on/);
+  });
+
+  it('a persistence path that is a directory, or below a regular file, is a clear error at start', () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'adir'));
+    const isDir = startFails([`--persistence.file=${path.join(dir, 'adir')}`]);
+    assert.equal(isDir.status, 1, isDir.stderr);
+    assert.match(isDir.stderr, /msg="error starting the gateway" err="persistence file .*adir is not a regular file"/);
+    writeFileSync(path.join(dir, 'afile'), 'x');
+    const underFile = startFails([`--persistence.file=${path.join(dir, 'afile', 'p')}`]);
+    assert.equal(underFile.status, 1, underFile.stderr);
+    assert.match(underFile.stderr, /persistence directory .*afile is not a directory/);
+    assert.deepEqual(readdirSync(dir).sort(), ['adir', 'afile']);
+  });
+
+  it('a bad file that cannot be moved aside stops the start instead of being lost', (t) => {
+    // Creating files is allowed but renaming this one is not: a sticky directory and a file of another
+    // user. Needs root to set that up.
+    if (process.getuid?.() !== 0) {
+      t.skip('needs root to give the file another owner');
+      return;
+    }
+    const dir = tempDir();
+    chmodSync(dir, 0o1777);
+    const file = path.join(dir, 'p');
+    writeFileSync(file, 'not a snapshot\n', { mode: 0o644 });
+    const r = startFails([`--persistence.file=${file}`], { uid: 65534, gid: 65534 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /could not load persisted metrics from .*\(not a pushgateway-ts persistence file.*\), and could not move it aside: EPERM/);
+    assert.equal(readFileSync(file, 'utf8'), 'not a snapshot\n');
+    assert.deepEqual(readdirSync(dir), ['p']);
   });
 
   it('a directory the gateway may not write to is a clear error at start', async () => {

@@ -21,6 +21,9 @@ const COMBOS: Array<{ flags: string[]; prefix: string; scrape: string }> = [
   { flags: ['--web.route-prefix=/pg', '--web.telemetry-path=/m/'], prefix: '/pg', scrape: '/pg/m' },
   { flags: ['--web.route-prefix=pg/', '--web.telemetry-path=metrics'], prefix: '/pg', scrape: '/pg/metrics' },
   { flags: ['--web.external-url=http://example.com/ext/', '--web.telemetry-path=/scrape'], prefix: '/ext', scrape: '/ext/scrape' },
+  { flags: ['--web.external-url=http://example.com/ext/', '--web.route-prefix=/in'], prefix: '/in', scrape: '/in/metrics' },
+  // Under the API subtree the reference's ServeMux hands the path to the API router: no scrape there.
+  { flags: ['--web.route-prefix=/pg', '--web.telemetry-path=/api/v1/metrics'], prefix: '/pg', scrape: '/pg/api/v1/metrics' },
 ];
 
 describe('telemetry path under a route prefix, compared with the reference', () => {
@@ -32,7 +35,8 @@ describe('telemetry path under a route prefix, compared with the reference', () 
           ['PUT', `${prefix}/metrics/job/t`, 'm 1\n'], ['GET', scrape], ['GET', `${scrape}/`], ['GET', '/metrics'],
           ['GET', `${prefix}/metrics`], ['HEAD', scrape], ['GET', `${prefix}/-/healthy`], ['GET', `${prefix}/api/v1/status`],
           ['GET', `${prefix}/api/v1/metrics`], ['OPTIONS', `${prefix}/api/v1/metrics`], ['GET', '/api/v1/status'],
-          ['GET', `${prefix}/api/v1`], ['DELETE', `${prefix}/metrics/job/t`],
+          ['GET', `${prefix}/api/v1`], ['GET', `${prefix.toUpperCase()}/api/v1/status`], ['GET', `${prefix}/API/v1/status`],
+          ['GET', `${prefix}/api/v1/Status`], ['DELETE', `${prefix}/metrics/job/t`],
         ];
         for (const [method, path, body] of table) {
           const [a, b] = [await send(ours, method, path, body), await send(ref, method, path, body)];
@@ -44,7 +48,8 @@ describe('telemetry path under a route prefix, compared with the reference', () 
         }
         const scraped = await send(ours, 'GET', scrape);
         assert.equal(scraped.status, 200);
-        assert.match(scraped.text, /# TYPE pushgateway_build_info gauge/);
+        if (scrape.includes('/api/v1/')) assert.match(scraped.text, /^\{"status":"success","data":\[/);
+        else assert.match(scraped.text, /# TYPE pushgateway_build_info gauge/);
       } finally {
         await Promise.all([ours.stop(), ref.stop()]);
       }

@@ -268,6 +268,22 @@ test('the flag map shows every flag in its string form', () => {
   assert.equal(Object.keys(c.flags).length, 15);
 });
 
+test('a telemetry path that is another GET endpoint\'s, or below a catch-all, is refused (the reference panics)', () => {
+  for (const argv of [['--web.telemetry-path=/'], ['--web.telemetry-path=/status'], ['--web.telemetry-path=/-/healthy'],
+    ['--web.telemetry-path=/-/ready'], ['--web.telemetry-path=/-/quit'], ['--web.telemetry-path=/static/x'],
+    ['--web.telemetry-path=/debug/pprof/x'], ['--web.route-prefix=/x', '--web.telemetry-path=/status'],
+    ['--web.external-url=http://h/x/', '--web.telemetry-path=/static/a/b']]) {
+    assert.throws(() => parseCommandLine(argv), (err: unknown) => err instanceof ConfigError &&
+      /^--web\.telemetry-path ".*": the scrape path \S+ is already taken by another endpoint$/.test(err.message), argv.join(' '));
+  }
+  // Accepted by the reference too (observed with 1.5.1).
+  for (const argv of [['--web.telemetry-path=/static'], ['--web.telemetry-path=/debug/pprof'], ['--web.telemetry-path=/-/ready/x'],
+    ['--web.route-prefix=/x', '--web.telemetry-path=/'], ['--web.route-prefix=/x', '--web.telemetry-path=/-/quit'],
+    ['--web.telemetry-path=/metrics/job/x'], ['--web.telemetry-path=/api/v1/metrics']]) {
+    assert.doesNotThrow(() => parseCommandLine(argv), argv.join(' '));
+  }
+});
+
 test('a telemetry path that would not be absolute is refused instead of crashing later', () => {
   assert.throws(() => parseCommandLine(['--web.telemetry-path=']), ConfigError);
   assert.throws(() => parseCommandLine(['--web.telemetry-path=metrics']), ConfigError);

@@ -73,6 +73,21 @@ describe('httprouter semantics', () => {
     assert.deepEqual(r.route('HEAD', '/metrics'), { kind: 'method-not-allowed', allow: 'GET, OPTIONS' });
     assert.deepEqual(r.route('OPTIONS', '/metrics/job/x'), { kind: 'options', allow: 'DELETE, OPTIONS, PUT' });
   });
+  it('keeps a subtree\'s routes apart from the main ones, as ServeMux hands a path to one router only', () => {
+    const t = new Router<string>();
+    t.add('GET', '/api/v1/scrape-here', 'scrape');
+    t.add('GET', '/status', 'page');
+    t.addSubtree('/api/v1/');
+    t.add('GET', '/api/v1/status', 'api-status', '/api/v1/');
+    assert.deepEqual(t.route('GET', '/api/v1/status'), { kind: 'match', handler: 'api-status', params: {}, path: '/api/v1/status' });
+    // A main route below the subtree root is never reached.
+    assert.deepEqual(t.route('GET', '/api/v1/scrape-here'), { kind: 'not-found' });
+    // No case fix or trailing-slash redirect from outside the subtree into it, nor out of it.
+    assert.deepEqual(t.route('GET', '/API/v1/status'), { kind: 'not-found' });
+    assert.deepEqual(t.route('GET', '/api/v1/Status'), { kind: 'redirect', status: 301, location: '/status' });
+    assert.deepEqual(t.route('POST', '/api/v1/status'), { kind: 'method-not-allowed', allow: 'GET, OPTIONS' });
+    assert.deepEqual(t.route('GET', '/STATUS'), { kind: 'redirect', status: 301, location: '/status' });
+  });
   it('redirects a subtree root and 404s the rest', () => {
     assert.deepEqual(r.route('GET', '/api/v1'), { kind: 'redirect', status: 301, location: '/api/v1/' });
     assert.deepEqual(r.route('GET', '/nope'), { kind: 'not-found' });
