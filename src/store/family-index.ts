@@ -28,6 +28,11 @@ export interface GroupFamily {
   /** When a push last wrote this family (ms since epoch, sub-ms precision). */
   lastPushMs: number;
   series: SeriesEntry[];
+  /**
+   * Order in which the groups holding this family name came to hold it (smallest = oldest holder, whose
+   * HELP and type are exposed); set by the family index, kept when a re-push replaces the family in place.
+   */
+  rank: number;
 }
 
 /**
@@ -69,6 +74,7 @@ export class FamilyIndex {
   private chunks: (Piece | null)[] = [];
   private layoutValid = false;
   private header: Piece | null = null;
+  private nextRank = 0;
   private headerText = '';
 
   constructor(name: string, trackSeries = true) {
@@ -105,6 +111,7 @@ export class FamilyIndex {
   }
 
   add(group: Group, gf: GroupFamily): void {
+    gf.rank = this.nextRank++;
     this.members.set(group, gf);
     this.typeCounts.set(gf.family.type, (this.typeCounts.get(gf.family.type) ?? 0) + 1);
     for (const e of gf.series) {
@@ -157,6 +164,7 @@ export class FamilyIndex {
       if (this.layoutValid) this.chunks[(e.pos / SERIES_PER_CHUNK) | 0] = null;
     }
     gf.series = old.series;
+    gf.rank = old.rank;
     this.members.set(group, gf);
   }
 

@@ -1058,7 +1058,7 @@ export const KNOWN_DIFFERENCES: Readonly<Record<string, KnownDifference>> = {
   'scrape-accept-escaping-allow-utf-8': {
     reason: '1.5.1 knows no escaping schemes; 1.11 echoes the requested one in the Content-Type (the body is the same '
       + 'while every name is a legacy name)',
-    checkOurs: (ours, dc, ref) => {
+    checkOurs: (ours, _dc, ref) => {
       const s = ours.scrapes[0]!;
       const problems = s.contentType === 'text/plain; version=0.0.4; charset=utf-8; escaping=allow-utf-8'
         ? [] : [`expected escaping=allow-utf-8 in the Content-Type, got ${s.contentType}`];

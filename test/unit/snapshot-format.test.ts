@@ -35,6 +35,27 @@ describe('snapshot round trip', () => {
     assert.equal(r.renderText(), s.renderText());
   });
 
+  it('keeps the order of holders across deletions and in-place re-pushes (ranks with gaps)', () => {
+    const s = newStore();
+    push(s, 'a', '# HELP f from a\nf 1\n', 1);
+    push(s, 'b', '# HELP f from b\nf 2\n', 2);
+    push(s, 'c', '# HELP f from c\nf 3\n', 3);
+    assert.equal(s.deleteGroup({ job: 'a' }), true);
+    push(s, 'b', '# HELP f from b again\nf 4\n', 4); // same series: replaced in place, b stays the oldest holder
+    push(s, 'a', '# HELP f from a, back\nf 5\n', 5); // a comes back as the newest holder
+    assert.match(s.renderText(), /^# HELP f from b again$/m);
+    const ranks = (st: MemoryStore): Record<string, number> => Object.fromEntries(st.exportState()
+      .map((g) => [g.labels['job']!, g.families.find((f) => f.family.name === 'f')!.rank]));
+    const before = ranks(s);
+    assert.ok(before['b']! < before['c']! && before['c']! < before['a']!, JSON.stringify(before));
+    const r = roundTrip(s);
+    assert.equal(r.renderText(), s.renderText());
+    const after = ranks(r);
+    assert.ok(after['b']! < after['c']! && after['c']! < after['a']!, JSON.stringify(after));
+    assert.equal(r.deleteGroup({ job: 'b' }), true);
+    assert.match(r.renderText(), /^# HELP f from c$/m, 'after b, c is the oldest holder');
+  });
+
   it('keeps protobuf counts above 2^53 exactly', () => {
     const s = newStore();
     const big = 2n ** 60n + 3n;
