@@ -74,8 +74,9 @@ export class FamilyIndex {
   private chunks: (Piece | null)[] = [];
   private layoutValid = false;
   private header: Piece | null = null;
-  private nextRank = 0;
   private headerText = '';
+  /** The next GroupFamily.rank to hand out. */
+  private nextRank = 0;
 
   constructor(name: string, trackSeries = true) {
     this.name = name;
