@@ -129,18 +129,21 @@ export function metricsJson(store: MemoryStore): string {
  * few milliseconds at a time with `pause()` in between, so health checks and pushes are served while a
  * store of 100k groups (260 MB of JSON) is written; as parts, so no single string has to hold it all.
  */
-export async function metricsJsonParts(store: MemoryStore, pause: () => Promise<void>): Promise<Buffer[]> {
+export async function metricsJsonParts(store: MemoryStore, pause: () => Promise<void>, sliceMs = SLICE_MS): Promise<Buffer[]> {
   const groups = store.snapshotGroups();
-  const parts: Buffer[] = [];
+  const parts: Buffer[] = [Buffer.from('[')];
   let batch: string[] = [];
+  let written = 0;
   let since = performance.now();
   const flush = (): void => {
-    parts.push(Buffer.from((parts.length === 0 ? '[' : ',') + batch.join(','), 'utf8'));
+    if (batch.length === 0) return;
+    parts.push(Buffer.from((written === 0 ? '' : ',') + batch.join(','), 'utf8'));
+    written += batch.length;
     batch = [];
   };
   for (const g of groups) {
     batch.push(groupJson(g));
-    if (performance.now() - since > SLICE_MS) {
+    if (performance.now() - since >= sliceMs) {
       flush();
       await pause();
       since = performance.now();

@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../../src/store/store.js';
 import { OWN_TYPES } from '../../src/observe/self-metrics.js';
-import { metricsJson, statusJson } from '../../src/http/api.js';
+import { metricsJson, metricsJsonParts, statusJson } from '../../src/http/api.js';
+import { renderStatusPage } from '../../src/http/ui/status-page.js';
 import { goJsonString, goJsonTime } from '../../src/format/go-json.js';
 import { bucketBound, nativeBuckets } from '../../src/model/native-histogram.js';
 import { decodeSnapshot, encodeSnapshot } from '../../src/store/snapshot.js';
@@ -162,5 +163,26 @@ describe('/api/v1/metrics counts above 2^53', () => {
     assert.match(json, /"count":"1152921504606846979"/);
     assert.match(json, /"1":"1152921504606846978"/);
     assert.match(json, /"count":"1152921504606846981"/);
+  });
+});
+
+describe('bodies built in slices', () => {
+  it('are the same whatever the slice: one group per slice (an empty last slice included) or all at once', async () => {
+    const store = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES });
+    for (const job of ['a', 'b', 'c']) {
+      assert.equal(store.push({ labels: { job }, families: families(), replace: true, timeMs: T }), undefined);
+    }
+    const whole = metricsJson(store);
+    const sliced = Buffer.concat(await metricsJsonParts(store, async () => {}, 0)).toString('utf8');
+    const oneGo = Buffer.concat(await metricsJsonParts(store, async () => {}, Infinity)).toString('utf8');
+    assert.equal(sliced, whole);
+    assert.equal(oneGo, whole);
+    JSON.parse(sliced);
+    const empty = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES });
+    assert.equal(Buffer.concat(await metricsJsonParts(empty, async () => {}, 0)).toString('utf8'), '[]');
+    const page = async (sliceMs: number): Promise<string> =>
+      Buffer.concat(await renderStatusPage(store, new Date(T), { 'web.listen-address': ':9091' }, async () => {}, sliceMs)).toString('utf8');
+    assert.equal(await page(0), await page(Infinity));
+    assert.equal((await page(0)).match(/<section class="group">/g)?.length, 3);
   });
 });

@@ -18,7 +18,7 @@ function isoTime(seconds: number): string {
  * not hold up health checks and pushes.
  */
 export async function renderStatusPage(store: MemoryStore, startedAt: Date, flags: Record<string, string>,
-  pause: () => Promise<void> = async () => {}): Promise<Buffer[]> {
+  pause: () => Promise<void> = async () => {}, sliceMs = SLICE_MS): Promise<Buffer[]> {
   const groups = store.snapshotGroups().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const flagRows = Object.keys(flags).sort().map((k) => `<tr><td>${htmlEscape(k)}</td><td>${htmlEscape(flags[k]!)}</td></tr>`).join('');
   const parts: Buffer[] = [Buffer.from(`<!DOCTYPE html>
@@ -33,7 +33,7 @@ export async function renderStatusPage(store: MemoryStore, startedAt: Date, flag
   let since = performance.now();
   for (let i = 0; i < groups.length; i++) {
     batch += (i === 0 ? '' : '\n') + groupSection(groups[i]!);
-    if (performance.now() - since > SLICE_MS) {
+    if (performance.now() - since >= sliceMs) {
       parts.push(Buffer.from(batch, 'utf8'));
       batch = '';
       await pause();
