@@ -73,29 +73,23 @@ export async function startGateway(config: Config, opts: { handleSignals?: boole
   });
 
   const closeAll = (): Promise<unknown> => Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  if (config.systemdSocket) {
-    const fds = systemdListenFds();
-    for (const fd of fds) {
-      try {
-        servers.push(await listenOnFd(listener, fd));
-      } catch (err) {
-        logger.error('error listening on a systemd socket', { fd, err: (err as Error).message });
-        await closeAll();
-        throw err;
-      }
-      logger.info('listening on a systemd socket', { fd });
+  // One listener per systemd socket, or per --web.listen-address; a failure closes those already open.
+  const targets = config.systemdSocket
+    ? systemdListenFds().map((fd) => ({
+      open: () => listenOnFd(listener, fd), at: { fd }, ok: 'listening on a systemd socket', failed: 'error listening on a systemd socket',
+    }))
+    : config.listenAddresses.map((address) => ({
+      open: () => listen(listener, address), at: { address }, ok: 'listening on', failed: 'error listening',
+    }));
+  for (const t of targets) {
+    try {
+      servers.push(await t.open());
+    } catch (err) {
+      logger.error(t.failed, { ...t.at, err: (err as Error).message });
+      await closeAll();
+      throw err;
     }
-  } else {
-    for (const address of config.listenAddresses) {
-      try {
-        servers.push(await listen(listener, address));
-      } catch (err) {
-        logger.error('error listening', { address, err: (err as Error).message });
-        await closeAll();
-        throw err;
-      }
-      logger.info('listening on', { address });
-    }
+    logger.info(t.ok, t.at);
   }
   if (opts.handleSignals !== false) {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {

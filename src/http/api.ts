@@ -13,6 +13,8 @@ import type { GroupFamily } from '../store/family-index.js';
 import { formatGoFloat } from '../format/float.js';
 import { goJsonMap, goJsonString, goJsonStringMap, goJsonTime } from '../format/go-json.js';
 import { isFloatNative, nativeBuckets } from '../model/native-histogram.js';
+import { SLICE_MS, renderInSlices } from './event-loop.js';
+import { sendParts } from './respond.js';
 
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Headers': 'Accept, Authorization, Content-Type, Origin',
@@ -34,16 +36,8 @@ const JSON_HEAD = Buffer.from('{"status":"success","data":');
 const JSON_TAIL = Buffer.from('}');
 
 /** The success envelope around `data`, given as parts to write in order (a big body is never one string). */
-export function sendJsonParts(res: ServerResponse, data: Buffer[]): void {
-  let length = JSON_HEAD.length + JSON_TAIL.length;
-  for (const b of data) length += b.length;
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': length });
-  res.cork();
-  res.write(JSON_HEAD);
-  for (const b of data) if (b.length > 0) res.write(b);
-  res.write(JSON_TAIL);
-  res.uncork();
-  res.end();
+export function sendJsonParts(res: ServerResponse, data: readonly Buffer[]): void {
+  sendParts(res, 200, { 'Content-Type': 'application/json' }, [JSON_HEAD, ...data, JSON_TAIL]);
 }
 
 /** fmt.Sprint of a uint64 held as a double: plain decimal digits. */
@@ -130,32 +124,9 @@ export function metricsJson(store: MemoryStore): string {
  * store of 100k groups (260 MB of JSON) is written; as parts, so no single string has to hold it all.
  */
 export async function metricsJsonParts(store: MemoryStore, pause: () => Promise<void>, sliceMs = SLICE_MS): Promise<Buffer[]> {
-  const groups = store.snapshotGroups();
-  const parts: Buffer[] = [Buffer.from('[')];
-  let batch: string[] = [];
-  let written = 0;
-  let since = performance.now();
-  const flush = (): void => {
-    if (batch.length === 0) return;
-    parts.push(Buffer.from((written === 0 ? '' : ',') + batch.join(','), 'utf8'));
-    written += batch.length;
-    batch = [];
-  };
-  for (const g of groups) {
-    batch.push(groupJson(g));
-    if (performance.now() - since >= sliceMs) {
-      flush();
-      await pause();
-      since = performance.now();
-    }
-  }
-  flush();
-  parts.push(Buffer.from(']'));
-  return parts;
+  const groups = await renderInSlices(store.snapshotGroups(), groupJson, ',', pause, sliceMs);
+  return [Buffer.from('['), ...groups, Buffer.from(']')];
 }
-
-/** How long a slice of a big JSON or HTML body may hold the event loop. */
-export const SLICE_MS = 5;
 
 export interface StatusInfo {
   flags: Record<string, string>;

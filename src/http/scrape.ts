@@ -22,7 +22,7 @@ import { ProtobufWriter, writeFamilyDelimited } from '../format/protobuf.js';
 import { negotiate, negotiateEncoding, TEXT_CONTENT_TYPE_BASE, type Negotiated } from '../format/negotiate.js';
 import { compareLabelValues } from '../store/family-index.js';
 import { formatProblems } from '../errors.js';
-import { sendError } from './respond.js';
+import { sendError, sendParts } from './respond.js';
 import { yieldToEventLoop } from './event-loop.js';
 
 const gzipAsync = promisify(gzip);
@@ -68,16 +68,9 @@ export class ScrapeHandler {
     const payload = neg.format === 'text' && !this.utf8Names
       ? await this.textPayload(key, now, gzipped)
       : await this.variantPayload(key, `${neg.format}:${neg.escaping}`, neg, now, gzipped);
-    const headers: Record<string, string | number> = { 'Content-Type': neg.contentType };
+    const headers: Record<string, string> = { 'Content-Type': neg.contentType };
     if (gzipped) headers['Content-Encoding'] = 'gzip';
-    let length = 0;
-    for (const b of payload) length += b.length;
-    headers['Content-Length'] = length;
-    res.writeHead(200, headers);
-    res.cork();
-    for (const b of payload) if (b.length > 0) res.write(b);
-    res.uncork();
-    res.end();
+    sendParts(res, 200, headers, payload);
   }
 
   /** Text 0.0.4 from the store's cached pieces, as buffers to write in order. */

@@ -11,7 +11,7 @@ import { Router, joinPath, type Params } from './router.js';
 import { handleDelete, handlePush, type PushContext } from './push.js';
 import { ScrapeHandler } from './scrape.js';
 import { renderStatusPage } from './ui/status-page.js';
-import { sendEmpty, sendError, sendNotFound, sendRedirect, sendText } from './respond.js';
+import { sendEmpty, sendError, sendNotFound, sendRedirect, sendText, sendParts } from './respond.js';
 import { yieldToEventLoop } from './event-loop.js';
 import { metricsJsonParts, sendJson, sendJsonParts, setCors, statusJson } from './api.js';
 import { BRANCH, BUILD_DATE, REVISION, VERSION } from '../version.js';
@@ -64,14 +64,8 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   const status: RouteEntry = {
     counted: 'status',
     run: async (_req, res) => {
-      const parts = await renderStatusPage(store, deps.startedAt, config.flags, yieldToEventLoop);
-      let length = 0;
-      for (const p of parts) length += p.length;
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': length });
-      res.cork();
-      for (const p of parts) res.write(p);
-      res.uncork();
-      res.end();
+      sendParts(res, 200, { 'Content-Type': 'text/html; charset=utf-8' },
+        await renderStatusPage(store, deps.startedAt, config.flags, yieldToEventLoop));
       return 200;
     },
   };

@@ -4,7 +4,7 @@
  */
 import type { MemoryStore } from '../../store/store.js';
 import { PUSH_FAILURE_TIME, PUSH_TIME, type GroupView } from '../../store/group.js';
-import { SLICE_MS } from '../api.js';
+import { SLICE_MS, renderInSlices } from '../event-loop.js';
 import { htmlEscape } from '../respond.js';
 import { VERSION } from '../../version.js';
 
@@ -29,18 +29,8 @@ export async function renderStatusPage(store: MemoryStore, startedAt: Date, flag
 <h2>Metrics</h2>
 <p>${groups.length} group${groups.length === 1 ? '' : 's'}</p>
 `, 'utf8')];
-  let batch = '';
-  let since = performance.now();
-  for (let i = 0; i < groups.length; i++) {
-    batch += (i === 0 ? '' : '\n') + groupSection(groups[i]!);
-    if (performance.now() - since >= sliceMs) {
-      parts.push(Buffer.from(batch, 'utf8'));
-      batch = '';
-      await pause();
-      since = performance.now();
-    }
-  }
-  parts.push(Buffer.from(`${batch}
+  parts.push(...await renderInSlices(groups, groupSection, '\n', pause, sliceMs));
+  parts.push(Buffer.from(`
 <h2>Status</h2>
 <p>Started: ${htmlEscape(startedAt.toISOString())} &middot; version ${htmlEscape(VERSION)}</p>
 <table>${flagRows}</table>
