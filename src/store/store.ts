@@ -171,8 +171,9 @@ export class MemoryStore {
     const fresh = existing ?? new Group(id, req.labels);
     const families = req.families.map((f) => sanitizeFamily(f, fresh));
     if (invalidKey) return new ConsistencyError(invalidKeyProblems(families, fresh));
-    if (this.opts.checkConsistency &&
-      !(existing !== undefined && req.emptyFamilies === undefined && sameShape(existing, families, this.opts.ownStrictHelp))) {
+    const unchanged = this.opts.checkConsistency && existing !== undefined && req.emptyFamilies === undefined &&
+      sameShape(existing, families, this.opts.ownStrictHelp);
+    if (this.opts.checkConsistency && !unchanged) {
       const problems = this.check(existing, families, req.replace, fresh);
       if (req.emptyFamilies !== undefined) problems.push(...this.checkEmptyFamilies(req.emptyFamilies));
       if (problems.length > 0) return this.fail(id, req, problems);
@@ -191,7 +192,7 @@ export class MemoryStore {
       }
     }
     for (const f of families) {
-      if (f.family.name !== PUSH_TIME) this.setFamily(group, f, req.timeMs);
+      if (f.family.name !== PUSH_TIME) this.setFamily(group, f, req.timeMs, unchanged);
     }
     this.setFamily(group, timestampFamily(group, PUSH_TIME, req.timeMs / 1000), req.timeMs);
     if (!group.families.has(PUSH_FAILURE_TIME)) {
@@ -413,7 +414,8 @@ export class MemoryStore {
     }
   }
 
-  private setFamily(group: Group, sanitized: SanitizedFamily, lastPushMs: number): void {
+  /** `sameSeriesKnown`: sameShape() has already found the stored series equal to the pushed ones. */
+  private setFamily(group: Group, sanitized: SanitizedFamily, lastPushMs: number, sameSeriesKnown = false): void {
     const family = sanitized.family;
     // Share the name and HELP strings of the family index: the parsed ones are slices of the request
     // body and would keep every body alive.
@@ -428,7 +430,7 @@ export class MemoryStore {
     const old = group.families.get(family.name);
     group.families.set(family.name, gf);
     let idx = known;
-    if (old !== undefined && idx !== undefined && sameSeries(old.series, metrics)) {
+    if (old !== undefined && idx !== undefined && (sameSeriesKnown || sameSeries(old.series, metrics))) {
       idx.replaceInPlace(group, gf);
       return;
     }
