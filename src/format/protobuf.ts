@@ -17,6 +17,7 @@ import type {
 } from '../model/metric.js';
 import { isValidLegacyMetricName } from '../model/names.js';
 import { ProtobufParseError } from '../errors.js';
+import { runSliced, runSync, type Slicer, type Steps } from '../slicer.js';
 
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.google.protobuf';
 export const PROTOBUF_PROTO = 'io.prometheus.client.MetricFamily';
@@ -265,6 +266,18 @@ export interface ProtobufParseOptions {
  * returned (their names go to `opts.emptyFamilies`).
  */
 export function parseProtobufBody(body: Buffer, opts: ProtobufParseOptions): MetricFamily[] {
+  return runSync(protobufBodySteps(body, opts));
+}
+
+/** parseProtobufBody with the event loop served every slice (big bodies). */
+export function parseProtobufBodySliced(body: Buffer, opts: ProtobufParseOptions, slicer: Slicer): Promise<MetricFamily[]> {
+  return runSliced(protobufBodySteps(body, opts), slicer);
+}
+
+/** Metrics decoded between two points where a sliced decode may pause. */
+const METRICS_PER_YIELD = 256;
+
+function* protobufBodySteps(body: Buffer, opts: ProtobufParseOptions): Steps<MetricFamily[]> {
   const byName = new Map<string, MetricFamily>();
   const stream = new Reader(body, 0, body.length, 'delimited stream');
   let index = 0;
@@ -279,7 +292,7 @@ export function parseProtobufBody(body: Buffer, opts: ProtobufParseOptions): Met
     } catch {
       throw new ProtobufParseError('unexpected EOF');
     }
-    const family = decodeFamily(new Reader(body, start, end, `MetricFamily #${index}`));
+    const family = yield* decodeFamily(new Reader(body, start, end, `MetricFamily #${index}`));
     validateFamilyName(family.name, index, opts);
     if (family.metrics.length === 0) {
       byName.delete(family.name);
@@ -299,7 +312,8 @@ function validateFamilyName(name: string, index: number, opts: ProtobufParseOpti
   }
 }
 
-function decodeFamily(r: Reader): MetricFamily {
+function* decodeFamily(r: Reader): Steps<MetricFamily> {
+  yield;
   let name = '';
   let help: string | undefined;
   let type: MetricType = 'COUNTER';
@@ -313,7 +327,10 @@ function decodeFamily(r: Reader): MetricFamily {
     else if (field === 3 && wt === WT_VARINT) {
       const t = TYPES[r.int32()];
       if (t !== undefined) type = t; // an unknown enum value leaves the field unset (proto2 closed enum)
-    } else if (field === 4 && wt === WT_BYTES) raws.push(decodeMetric(r.sub(`Metric in ${r.what}`)));
+    } else if (field === 4 && wt === WT_BYTES) {
+      raws.push(decodeMetric(r.sub(`Metric in ${r.what}`)));
+      if (raws.length % METRICS_PER_YIELD === 0) yield;
+    }
     else if (field === 5 && wt === WT_BYTES) unit = r.string('unit');
     else r.skip(wt, field);
   }

@@ -8,16 +8,27 @@
 import { isUtf8 } from 'node:buffer';
 import type { MetricFamily } from '../model/metric.js';
 import { TextParseError } from '../errors.js';
-import { parseText, type TextParseOptions } from './text-parse.js';
+import { parseTextSteps, type TextParseOptions } from './text-parse.js';
+import { runSliced, runSync, type Slicer, type Steps } from '../slicer.js';
 import { goQuote } from '../model/go-quote.js';
 import {
   decodeBytesKeepingInvalid, encodeBytesKeepingInvalid, hasInvalidUtf8, replaceInvalidUtf8,
 } from '../model/raw-bytes.js';
 
 export function parseTextBody(body: Buffer, opts: TextParseOptions): MetricFamily[] {
-  if (isUtf8(body)) return parseText(body.toString('utf8'), opts);
-  const families = parseText(decodeBytesKeepingInvalid(body), opts);
+  return runSync(textBodySteps(body, opts));
+}
+
+/** parseTextBody with the event loop served every slice (big bodies). */
+export function parseTextBodySliced(body: Buffer, opts: TextParseOptions, slicer: Slicer): Promise<MetricFamily[]> {
+  return runSliced(textBodySteps(body, opts), slicer);
+}
+
+function* textBodySteps(body: Buffer, opts: TextParseOptions): Steps<MetricFamily[]> {
+  if (isUtf8(body)) return yield* parseTextSteps(body.toString('utf8'), opts);
+  const families = yield* parseTextSteps(decodeBytesKeepingInvalid(body), opts);
   for (const f of families) {
+    yield;
     f.name = replaceInvalidUtf8(f.name);
     if (f.help !== undefined) f.help = replaceInvalidUtf8(f.help);
     for (const m of f.metrics) {

@@ -13,6 +13,7 @@ import type { Histogram, LabelPair, Metric, MetricFamily, MetricType } from '../
 import { goFloatToUint64, isExactUint64, parseGoFloat, parseGoInt64 } from './float.js';
 import { goQuote } from '../model/go-quote.js';
 import { escapedByte } from '../model/raw-bytes.js';
+import { runSync, type Steps } from '../slicer.js';
 
 export interface TextParseOptions {
   /** Accept any non-empty UTF-8 metric and label name (quoted syntax); otherwise legacy names only. */
@@ -21,8 +22,16 @@ export interface TextParseOptions {
 
 /** Parses a whole body; throws TextParseError exactly where the reference parser fails. */
 export function parseText(body: string, opts?: TextParseOptions): MetricFamily[] {
+  return runSync(parseTextSteps(body, opts));
+}
+
+/** parseText as steps that may pause every few thousand tokens (slicer.ts), for big bodies. */
+export function parseTextSteps(body: string, opts?: TextParseOptions): Steps<MetricFamily[]> {
   return new TextParser(body, opts?.utf8Names ?? false).parse();
 }
+
+/** State transitions between two points where a sliced parse may pause (a few hundred microseconds). */
+const STEPS_PER_YIELD = 1024;
 
 // Typed as number so TypeScript does not narrow `this.ch` across calls that move the cursor.
 const NL: number = 10, TAB: number = 9, SP: number = 32, QUOTE: number = 34, HASH: number = 35;
@@ -80,6 +89,8 @@ class TextParser {
   private metric: Metric | undefined;
   private pair: LabelPair | undefined;
   private pairs: LabelPair[] = [];
+  /** Names in `pairs`, kept once a series has many labels so the duplicate check stays linear. */
+  private pairNames: Set<string> | undefined;
   // Summary/histogram folding: labels (with the family name, without quantile/le) identify the metric.
   private sigLabels: Map<string, string> | undefined;
   private readonly summaries = new Map<string, Metric>();
@@ -99,9 +110,14 @@ class TextParser {
     this.utf8 = utf8;
   }
 
-  parse(): MetricFamily[] {
+  *parse(): Steps<MetricFamily[]> {
     let state = START_OF_LINE;
+    let steps = 0;
     while (state !== DONE) {
+      if (++steps === STEPS_PER_YIELD) {
+        steps = 0;
+        yield;
+      }
       switch (state) {
         case START_OF_LINE: state = this.startOfLine(); break;
         case START_COMMENT: state = this.startComment(); break;
@@ -376,11 +392,9 @@ class TextParser {
     const folded = (t === 'SUMMARY' && name === 'quantile') ||
       ((t === 'HISTOGRAM' || t === 'GAUGE_HISTOGRAM') && name === 'le');
     if (!folded) {
-      const pairs = this.pairs;
-      for (let i = 0; i < pairs.length; i++) {
-        if (pairs[i]!.name === name) this.fail(`duplicate label names for metric ${goQuote(familyName(this.mf))}`);
-      }
-      pairs.push(pair);
+      if (this.hasPairNamed(name)) this.fail(`duplicate label names for metric ${goQuote(familyName(this.mf))}`);
+      this.pairs.push(pair);
+      this.pairNames?.add(name);
     }
     return LABEL_VALUE;
   }
@@ -531,6 +545,16 @@ class TextParser {
     if (m.labels.length === 0) m.labels = this.pairs;
     else for (const p of this.pairs) m.labels.push(p);
     this.pairs = [];
+    this.pairNames = undefined;
+  }
+
+  /** A scan for the few labels of a normal series; a set from 16 on (100,000 labels were quadratic). */
+  private hasPairNamed(name: string): boolean {
+    const pairs = this.pairs;
+    if (this.pairNames !== undefined) return this.pairNames.has(name);
+    for (let i = 0; i < pairs.length; i++) if (pairs[i]!.name === name) return true;
+    if (pairs.length >= 16) this.pairNames = new Set(pairs.map((p) => p.name));
+    return false;
   }
 
   private sigLabel(name: string, value: string): void {

@@ -124,6 +124,7 @@ export function metricsJson(store: MemoryStore): string {
  * store of 100k groups (260 MB of JSON) is written; as parts, so no single string has to hold it all.
  */
 export async function metricsJsonParts(store: MemoryStore, pause: () => Promise<void>, sliceMs = SLICE_MS): Promise<Buffer[]> {
+  await store.settled();
   const groups = await renderInSlices(store.snapshotGroups(), groupJson, ',', pause, sliceMs);
   return [Buffer.from('['), ...groups, Buffer.from(']')];
 }

@@ -2,12 +2,9 @@
  * Giving the event loop back during long work (big scrapes, the JSON API and the status page over a big
  * store), so health checks and pushes are answered in between.
  */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+import { SLICE_MS } from '../slicer.js';
 
-/** How long one slice of a big JSON or HTML body may hold the event loop. */
-export const SLICE_MS = 5;
+export { SLICE_MS, yieldToEventLoop } from '../slicer.js';
 
 /**
  * `render(item)` for every item, joined by `separator`, as UTF-8 parts: a part is cut and `pause()`

@@ -10,9 +10,10 @@ import type { MemoryStore } from '../store/store.js';
 import type { Logger } from '../observe/logger.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
 import { parseGroupingKey, type GroupingLabels } from '../model/grouping-key.js';
-import { parseTextBody } from '../format/text-body.js';
+import { parseTextBodySliced } from '../format/text-body.js';
 import { decodeBody, readBody } from '../format/body.js';
-import { PROTOBUF_MEDIA_TYPE, PROTOBUF_PROTO, parseProtobufBody } from '../format/protobuf.js';
+import { PROTOBUF_MEDIA_TYPE, PROTOBUF_PROTO, parseProtobufBodySliced } from '../format/protobuf.js';
+import { Slicer } from '../slicer.js';
 import { GatewayError, formatProblems } from '../errors.js';
 import { sendEmpty, sendError } from './respond.js';
 
@@ -144,10 +145,12 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
     bodyLength = raw.length;
     const body = await decodeBody(req.headers['content-encoding'], raw, ctx.maxBodyBytes);
     let emptyFamilies: Map<string, MetricFamily> | undefined;
+    // Parsed in slices: a body of a million lines must not hold other clients' requests.
+    const slicer = new Slicer();
     const families = isProtobuf(req.headers['content-type'])
-      ? parseProtobufBody(body, { utf8Names: ctx.utf8Names, emptyFamilies: emptyFamilies = new Map() })
-      : parseTextBody(body, { utf8Names: ctx.utf8Names });
-    const failure = ctx.store.push({
+      ? await parseProtobufBodySliced(body, { utf8Names: ctx.utf8Names, emptyFamilies: emptyFamilies = new Map() }, slicer)
+      : await parseTextBodySliced(body, { utf8Names: ctx.utf8Names }, slicer);
+    const failure = await ctx.store.pushSliced({
       labels, families, replace: method === 'PUT', timeMs: performance.timeOrigin + performance.now(),
       ...(emptyFamilies !== undefined && emptyFamilies.size > 0 ? { emptyFamilies: [...emptyFamilies.values()] } : {}),
     });
@@ -181,7 +184,7 @@ export async function handleDelete(ctx: PushContext, req: IncomingMessage, res: 
     return reject(ctx, req, res, err, 'invalid grouping key in delete URL');
   }
   req.resume();
-  ctx.store.deleteGroup(labels);
+  await ctx.store.deleteSliced(labels);
   sendEmpty(res, 202);
   return 202;
 }

@@ -53,6 +53,8 @@ export class ScrapeHandler {
     private readonly utf8Names = false) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Not while a big push is half-way through its commit: a scrape shows one state of the store.
+    await this.store.settled();
     const problems = this.store.problems();
     if (problems.length > 0) {
       const text = formatProblems(problems);
@@ -77,7 +79,7 @@ export class ScrapeHandler {
   private async textPayload(key: string, now: number, gzipped: boolean): Promise<Buffer[]> {
     let body = this.cache;
     if (body === null || body.key !== key) {
-      await this.store.expositionAsync(yieldToEventLoop);
+      await this.store.expositionAsync();
       const pieces = this.assemble(now);
       body = { key, pieces, length: textLength(pieces) };
       this.cache = body;

@@ -180,6 +180,8 @@ export class Persistence {
 
   /** The atomic write: temp file, fsync, rename over the target, fsync of the directory. */
   private async write(): Promise<void> {
+    // Not while a big push is half-way through its commit: the file holds one state of the store.
+    await this.store.settled();
     const groups = this.store.exportState();
     const tmp = path.join(this.dir, `${this.tmpPrefix}${process.pid}-${randomBytes(6).toString('hex')}`);
     let fh: FileHandle | undefined = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);

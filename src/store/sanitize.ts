@@ -7,6 +7,10 @@
 import type { LabelPair, Metric, MetricFamily } from '../model/metric.js';
 import { flat, renderLabelInner } from '../format/text-write.js';
 import type { Group } from './group.js';
+import { runSync, type Steps } from '../slicer.js';
+
+/** Metrics handled between two points where sliced work on one family may pause. */
+const METRICS_PER_YIELD = 512;
 
 /** A pushed family with its metrics sanitised, and the rendered label text (series key) of each metric. */
 export interface SanitizedFamily {
@@ -17,10 +21,18 @@ export interface SanitizedFamily {
 
 /** The rendered label text (series key) of each metric of a sanitised family. */
 export function innersOf(sf: SanitizedFamily): string[] {
+  return runSync(innersSteps(sf));
+}
+
+/** innersOf as steps, for families of many series. */
+export function* innersSteps(sf: SanitizedFamily): Steps<string[]> {
   if (sf.inners !== undefined) return sf.inners;
   const metrics = sf.family.metrics;
   const inners = new Array<string>(metrics.length);
-  for (let i = 0; i < metrics.length; i++) inners[i] = flat(renderLabelInner(metrics[i]!.labels));
+  for (let i = 0; i < metrics.length; i++) {
+    inners[i] = flat(renderLabelInner(metrics[i]!.labels));
+    if (i % METRICS_PER_YIELD === METRICS_PER_YIELD - 1) yield;
+  }
   sf.inners = inners;
   return inners;
 }
@@ -30,8 +42,15 @@ export function copyString(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8');
 }
 
-/** Sorts label pairs by name in place; insertion sort, stable and fast for the few labels a series has. */
+/**
+ * Sorts label pairs by name in place: insertion sort, fast for the few labels a series has; the engine's
+ * sort from 32 labels on, so a series with 100,000 labels is O(n log n), not quadratic.
+ */
 function sortByName(labels: LabelPair[]): void {
+  if (labels.length > 32) {
+    labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return;
+  }
   for (let i = 1; i < labels.length; i++) {
     const l = labels[i]!;
     let j = i - 1;
@@ -50,7 +69,7 @@ function sortByName(labels: LabelPair[]): void {
  * The group's label pair objects are shared by every series of the group. Metrics are updated in place
  * (the parser's objects are ours); series keys are rendered later, only where a push needs them (innersOf).
  */
-export function sanitizeFamily(f: MetricFamily, group: Group): SanitizedFamily {
+export function* sanitizeFamily(f: MetricFamily, group: Group): Steps<SanitizedFamily> {
   const grouping = group.groupingPairs;
   const n = grouping.length;
   const used = new Array<boolean>(n);
@@ -59,6 +78,7 @@ export function sanitizeFamily(f: MetricFamily, group: Group): SanitizedFamily {
   // and add properties one by one (out-of-object property arrays); this is what the store keeps.
   const metrics = new Array<Metric>(parsed.length);
   for (let k = 0; k < parsed.length; k++) {
+    if (k % METRICS_PER_YIELD === METRICS_PER_YIELD - 1) yield;
     const m = parsed[k]!;
     used.fill(false);
     let hasInstance = false;

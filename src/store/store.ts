@@ -11,7 +11,10 @@ import { flat, renderLabelInner } from '../format/text-write.js';
 import type { Piece } from '../format/gzip-pieces.js';
 import { ConsistencyError } from '../errors.js';
 import { FamilyIndex, type GroupFamily, type SeriesEntry } from './family-index.js';
-import { copyString, innersOf, internPair, sanitizeFamily, type SanitizedFamily } from './sanitize.js';
+import { copyString, innersSteps, internPair, sanitizeFamily, type SanitizedFamily } from './sanitize.js';
+import { WriteOrder } from './write-order.js';
+import { FamilyNames } from './family-names.js';
+import { Slicer, runSliced, runSync, sortSteps, type Steps } from '../slicer.js';
 import { Group, type GroupView, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP } from './group.js';
 import {
   checkMetricLabels, duplicateSeries, invalidUtf8LabelValue, ownHelpClash, ownTypeClash, payloadMatches,
@@ -63,6 +66,21 @@ export interface Exposition {
   pieces: Piece[][];
 }
 
+/** Pushes of more series than this are applied in slices (pushSliced); a few ms of work at most in one go. */
+export const SLICED_PUSH_SERIES = 4096;
+
+function seriesCount(req: PushRequest): number {
+  let n = 0;
+  for (const f of req.families) n += f.metrics.length;
+  return n;
+}
+
+function pushedNames(req: PushRequest): string[] {
+  const names = req.families.map((f) => f.name);
+  if (req.emptyFamilies !== undefined) for (const f of req.emptyFamilies) names.push(f.name);
+  return names;
+}
+
 /** Chunks rendered between two yields of a big scrape: 2 × 512 series, about a millisecond. */
 const CHUNKS_PER_SLICE = 2;
 
@@ -70,10 +88,11 @@ export class MemoryStore {
   private readonly groupsById = new Map<string, Group>();
   private readonly families = new Map<string, FamilyIndex>();
   private readonly opts: StoreOptions;
-  private sortedNames: string[] | null = null;
+  private readonly names = new FamilyNames();
   private rendered: { version: number; exposition: Exposition } | null = null;
   private checked: { version: number; problems: string[] } | null = null;
   private readonly listeners: Array<() => void> = [];
+  private readonly order = new WriteOrder();
   /** Increases with every change; caches of rendered output are keyed by it. */
   version = 0;
 
@@ -110,7 +129,7 @@ export class MemoryStore {
   restore(groups: StoredGroup[]): void {
     this.groupsById.clear();
     this.families.clear();
-    this.sortedNames = null;
+    this.names.reset();
     const attach: Array<{ group: Group; gf: GroupFamily; rank: number }> = [];
     for (const sg of groups) {
       const id = groupIdFor(sg.labels);
@@ -131,6 +150,7 @@ export class MemoryStore {
       if (idx === undefined) {
         idx = new FamilyIndex(gf.family.name, this.opts.checkConsistency);
         this.families.set(gf.family.name, idx);
+        this.names.add(gf.family.name);
       }
       idx.add(group, gf);
     }
@@ -156,8 +176,36 @@ export class MemoryStore {
     return this.groupsById.get(groupIdFor(labels));
   }
 
-  /** Applies a push, or records its failure and returns why it was rejected. */
+  /** Applies a push in one go, or records its failure and returns why it was rejected. */
   push(req: PushRequest): ConsistencyError | undefined {
+    return runSync(this.pushSteps(req));
+  }
+
+  /**
+   * push() as the HTTP path does it. A push of a few thousand series is applied in one go (well under a
+   * slice), once no big write that arrived earlier holds its group or names. A bigger one is sanitised,
+   * checked and committed in slices with the event loop served in between (other clients' health checks
+   * and pushes), yet all or nothing and in order: write-order.ts holds its group and names meanwhile, and
+   * readers wait while it commits (settled()).
+   */
+  async pushSliced(req: PushRequest): Promise<ConsistencyError | undefined> {
+    const id = groupIdFor(req.labels);
+    const names = pushedNames(req);
+    if (seriesCount(req) <= SLICED_PUSH_SERIES) return this.order.small(id, names, () => this.push(req));
+    return this.order.exclusive(id, names, () => runSliced(this.pushSteps(req), new Slicer()));
+  }
+
+  /** Resolves when no big write is half-way through its commit: what readers see is then one state. */
+  settled(): Promise<void> {
+    return this.order.settled();
+  }
+
+  /** Is a big write half-way through its commit (a reader that paused must start again)? */
+  get committing(): boolean {
+    return this.order.committing;
+  }
+
+  private *pushSteps(req: PushRequest): Steps<ConsistencyError | undefined> {
     const id = groupIdFor(req.labels);
     const existing = this.groupsById.get(id);
     // A grouping key with bytes that are not UTF-8 (only a URL can carry them) fails the reference's check
@@ -169,21 +217,38 @@ export class MemoryStore {
       return invalidKey ? new ConsistencyError(problems) : this.fail(id, req, problems);
     }
     const fresh = existing ?? new Group(id, req.labels);
-    const families = req.families.map((f) => sanitizeFamily(f, fresh));
+    const families = new Array<SanitizedFamily>(req.families.length);
+    for (let i = 0; i < families.length; i++) {
+      families[i] = yield* sanitizeFamily(req.families[i]!, fresh);
+      yield;
+    }
     if (invalidKey) return new ConsistencyError(invalidKeyProblems(families, fresh));
     const unchanged = this.opts.checkConsistency && existing !== undefined && req.emptyFamilies === undefined &&
-      sameShape(existing, families, this.opts.ownStrictHelp);
+      (yield* sameShape(existing, families, this.opts.ownStrictHelp));
     if (this.opts.checkConsistency && !unchanged) {
-      const problems = this.check(existing, families, req.replace, fresh);
+      const problems = yield* this.check(existing, families, req.replace, fresh);
       if (req.emptyFamilies !== undefined) problems.push(...this.checkEmptyFamilies(req.emptyFamilies));
       if (problems.length > 0) return this.fail(id, req, problems);
     }
-    const group = existing ?? this.adoptGroup(fresh);
+    this.order.commitStarted();
+    try {
+      yield* this.commit(existing ?? this.adoptGroup(fresh), families, req, unchanged);
+    } finally {
+      this.order.commitEnded();
+    }
+    return undefined;
+  }
+
+  /** The checked push applied; readers wait meanwhile when it is sliced. */
+  private *commit(group: Group, families: SanitizedFamily[], req: PushRequest, unchanged: boolean): Steps<void> {
     if (req.replace) {
       // Families the push sets again are replaced in place by setFamily (no re-sort, no dead entries).
       const pushedNames = new Set(families.map((f) => f.family.name));
       for (const name of [...group.families.keys()]) {
-        if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME && !pushedNames.has(name)) this.removeFamily(group, name);
+        if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME && !pushedNames.has(name)) {
+          this.removeFamily(group, name);
+          yield;
+        }
       }
     }
     if (!req.replace && req.emptyFamilies !== undefined) {
@@ -192,14 +257,14 @@ export class MemoryStore {
       }
     }
     for (const f of families) {
-      if (f.family.name !== PUSH_TIME) this.setFamily(group, f, req.timeMs, unchanged);
+      if (f.family.name !== PUSH_TIME) yield* this.setFamily(group, f, req.timeMs, unchanged);
+      yield;
     }
-    this.setFamily(group, timestampFamily(group, PUSH_TIME, req.timeMs / 1000), req.timeMs);
+    runSync(this.setFamily(group, timestampFamily(group, PUSH_TIME, req.timeMs / 1000), req.timeMs));
     if (!group.families.has(PUSH_FAILURE_TIME)) {
-      this.setFamily(group, timestampFamily(group, PUSH_FAILURE_TIME, 0), req.timeMs);
+      runSync(this.setFamily(group, timestampFamily(group, PUSH_FAILURE_TIME, 0), req.timeMs));
     }
     this.changed();
-    return undefined;
   }
 
   /** Removes a group entirely (a no-op for an unknown key, as in the reference). */
@@ -211,12 +276,50 @@ export class MemoryStore {
     return true;
   }
 
+  /**
+   * deleteGroup() as the HTTP path does it: after the writes that arrived earlier and touch the group or
+   * its families; a group of many series is detached in slices, readers waiting meanwhile.
+   */
+  async deleteSliced(labels: GroupingLabels): Promise<boolean> {
+    const id = groupIdFor(labels);
+    const group = this.groupsById.get(id);
+    if (group === undefined) return this.order.small(id, [], () => this.deleteGroup(labels));
+    const names = [...group.families.keys()];
+    let series = 0;
+    for (const gf of group.families.values()) series += gf.series.length;
+    if (series <= SLICED_PUSH_SERIES) return this.order.small(id, names, () => this.deleteGroup(labels));
+    return this.order.exclusive(id, names, () => runSliced(this.deleteSteps(id), new Slicer()));
+  }
+
+  private *deleteSteps(id: string): Steps<boolean> {
+    const group = this.groupsById.get(id);
+    if (group === undefined) return false;
+    this.order.commitStarted();
+    try {
+      for (const name of [...group.families.keys()]) {
+        this.detach(group, name);
+        yield;
+      }
+      this.groupsById.delete(group.id);
+      this.changed();
+    } finally {
+      this.order.commitEnded();
+    }
+    return true;
+  }
+
+  /** wipe() after every write that arrived earlier. */
+  async wipeInOrder(): Promise<number> {
+    await this.order.drained();
+    return this.wipe();
+  }
+
   /** Removes every group; O(groups + series). Returns how many groups there were. */
   wipe(): number {
     const n = this.groupsById.size;
     this.groupsById.clear();
     this.families.clear();
-    this.sortedNames = null;
+    this.names.reset();
     this.changed();
     return n;
   }
@@ -237,23 +340,46 @@ export class MemoryStore {
   }
 
   /**
-   * exposition() without blocking the event loop for the whole store: chunks are rendered a slice at a
-   * time (about a millisecond of work) with a yield in between, so health checks and pushes are served
-   * during a big scrape. If a write lands meanwhile, the chunks still valid stay cached and the walk
-   * starts again, so the result is always one consistent version; after three tries the rest is done
-   * in one go.
+   * exposition() without blocking the event loop for the whole store: names are sorted and chunks
+   * rendered a slice at a time with the event loop served in between, so health checks and pushes are
+   * answered during a big scrape. If a write lands meanwhile, the chunks still valid stay cached and the
+   * walk starts again, so the result is always one consistent version; after three tries the rest is
+   * done in one go (once no big write is half-way through its commit).
    */
-  async expositionAsync(pause: () => Promise<void>): Promise<Exposition> {
-    for (let attempt = 0; attempt < 3 && this.rendered?.version !== this.version; attempt++) {
+  async expositionAsync(slicer = new Slicer()): Promise<Exposition> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await this.settled();
+      if (this.rendered?.version === this.version) return this.rendered.exposition;
       const version = this.version;
-      for (const name of this.familyNames()) {
-        const idx = this.families.get(name)!;
-        while (this.version === version && idx.renderSome(CHUNKS_PER_SLICE) === CHUNKS_PER_SLICE) await pause();
-        if (this.version !== version) break;
+      const exposition = await runSliced(this.expositionSteps(version), slicer);
+      if (exposition !== undefined && this.version === version && !this.committing) {
+        this.rendered = { version, exposition };
+        return exposition;
       }
-      if (this.version === version) break;
     }
+    await this.settled();
     return this.exposition();
+  }
+
+  /** The exposition of `version`, or undefined as soon as a write has changed the store. */
+  private *expositionSteps(version: number): Steps<Exposition | undefined> {
+    const stale = (): boolean => this.version !== version || this.committing;
+    const names = yield* this.familyNamesSteps();
+    if (stale()) return undefined;
+    const pieces = new Array<Piece[]>(names.length);
+    for (let i = 0; i < names.length; i++) {
+      const idx = this.families.get(names[i]!)!;
+      while (idx.renderSome(CHUNKS_PER_SLICE) === CHUNKS_PER_SLICE) {
+        yield;
+        if (stale()) return undefined;
+      }
+      pieces[i] = idx.pieces();
+      if (i % 64 === 63) {
+        yield;
+        if (stale()) return undefined;
+      }
+    }
+    return { names, pieces };
   }
 
   /** The stored series of one family in exposition order (for merging with own series). */
@@ -261,10 +387,17 @@ export class MemoryStore {
     return this.families.get(name);
   }
 
+  /** The stored family names in exposition order. */
   familyNames(): string[] {
-    if (this.sortedNames === null) this.sortedNames = [...this.families.keys()].sort();
-    return this.sortedNames;
+    return this.names.get(this.hasFamily);
   }
+
+  /** familyNames() as steps, for readers that pause. */
+  familyNamesSteps(): Steps<string[]> {
+    return this.names.steps(this.hasFamily);
+  }
+
+  private readonly hasFamily = (name: string): boolean => this.families.has(name);
 
   /**
    * Every consistency problem of the whole store, as a scrape of the reference would report them.
@@ -321,7 +454,7 @@ export class MemoryStore {
   }
 
   /** The incremental check of one push against the rest of the store. */
-  private check(group: Group | undefined, families: SanitizedFamily[], replace: boolean, fresh: Group): string[] {
+  private *check(group: Group | undefined, families: SanitizedFamily[], replace: boolean, fresh: Group): Steps<string[]> {
     const problems: string[] = [];
     const pushed = new Map<string, MetricFamily>();
     for (const f of families) pushed.set(f.family.name, f.family);
@@ -330,7 +463,7 @@ export class MemoryStore {
       toCheck.push(timestampFamily(fresh, PUSH_TIME, 0));
       if (!pushed.has(PUSH_FAILURE_TIME)) toCheck.push(timestampFamily(fresh, PUSH_FAILURE_TIME, 0));
     }
-    if (toCheck.length > 1) toCheck.sort((a, b) => (a.family.name < b.family.name ? -1 : a.family.name > b.family.name ? 1 : 0));
+    if (toCheck.length > 1) yield* sortSteps(toCheck, (a, b) => (a.family.name < b.family.name ? -1 : a.family.name > b.family.name ? 1 : 0));
     const checkedNames = new Set<string>();
     const outsideType = (n: string): MetricType | undefined => {
       const own = this.opts.ownTypes.get(n);
@@ -342,8 +475,9 @@ export class MemoryStore {
     };
     const typeOf = (n: string): MetricType | undefined => (checkedNames.has(n) ? pushed.get(n)?.type : outsideType(n));
     for (const sf of toCheck) {
+      yield;
       const f = sf.family;
-      const inners = innersOf(sf);
+      const inners = yield* innersSteps(sf);
       const name = f.name;
       const type = name === PUSH_TIME ? 'GAUGE' : f.type;
       const ownHelp = this.opts.ownStrictHelp?.get(name);
@@ -361,6 +495,7 @@ export class MemoryStore {
       // A set only when the family has several series: one series cannot repeat itself.
       const inPush = metrics.length > 1 ? new Set<string>() : undefined;
       for (let i = 0; i < metrics.length; i++) {
+        if (i % 512 === 511) yield;
         const m = metrics[i]!;
         const labelProblem = checkMetricLabels(name, m, type, this.opts.utf8Names);
         if (labelProblem !== undefined) { problems.push(labelProblem); continue; }
@@ -379,8 +514,8 @@ export class MemoryStore {
 
   private fail(id: string, req: PushRequest, problems: string[]): ConsistencyError {
     const group = this.groupsById.get(id) ?? this.createGroup(id, req.labels);
-    this.setFamily(group, timestampFamily(group, PUSH_FAILURE_TIME, req.timeMs / 1000), req.timeMs);
-    if (!group.families.has(PUSH_TIME)) this.setFamily(group, timestampFamily(group, PUSH_TIME, 0), req.timeMs);
+    runSync(this.setFamily(group, timestampFamily(group, PUSH_FAILURE_TIME, req.timeMs / 1000), req.timeMs));
+    if (!group.families.has(PUSH_TIME)) runSync(this.setFamily(group, timestampFamily(group, PUSH_TIME, 0), req.timeMs));
     this.changed();
     return new ConsistencyError(problems);
   }
@@ -410,12 +545,12 @@ export class MemoryStore {
     idx.remove(group);
     if (idx.empty) {
       this.families.delete(name);
-      this.sortedNames = null;
+      this.names.remove();
     }
   }
 
   /** `sameSeriesKnown`: sameShape() has already found the stored series equal to the pushed ones. */
-  private setFamily(group: Group, sanitized: SanitizedFamily, lastPushMs: number, sameSeriesKnown = false): void {
+  private *setFamily(group: Group, sanitized: SanitizedFamily, lastPushMs: number, sameSeriesKnown = false): Steps<void> {
     const family = sanitized.family;
     // Share the name and HELP strings of the family index: the parsed ones are slices of the request
     // body and would keep every body alive.
@@ -439,10 +574,10 @@ export class MemoryStore {
     if (idx === undefined) {
       idx = new FamilyIndex(copyString(family.name), this.opts.checkConsistency);
       this.families.set(family.name, idx);
-      this.sortedNames = null;
+      this.names.add(idx.name);
     }
     const type = family.type;
-    const inners = innersOf(sanitized);
+    const inners = yield* innersSteps(sanitized);
     const series = new Array<SeriesEntry>(metrics.length);
     for (let i = 0; i < metrics.length; i++) {
       series[i] = { inner: inners[i]!, metric: metrics[i]!, type, group, dead: false, pos: 0 };
@@ -467,8 +602,9 @@ function restoredFamily(group: Group, family: MetricFamily, lastPushMs: number):
  * label set, so it cannot make it inconsistent (removing a PUT's other families cannot either); only
  * each metric's payload has to match its type. The common case of a job pushing again skips the check.
  */
-function sameShape(group: Group, families: SanitizedFamily[], ownStrictHelp: ReadonlyMap<string, string> | undefined): boolean {
+function* sameShape(group: Group, families: SanitizedFamily[], ownStrictHelp: ReadonlyMap<string, string> | undefined): Steps<boolean> {
   for (const { family } of families) {
+    yield;
     if (family.name === PUSH_TIME || family.name === PUSH_FAILURE_TIME) return false;
     // The HELP of these must match the gateway's own, and HELP is not part of the shape.
     if (ownStrictHelp?.has(family.name) === true) return false;

@@ -19,6 +19,7 @@ function isoTime(seconds: number): string {
  */
 export async function renderStatusPage(store: MemoryStore, startedAt: Date, flags: Record<string, string>,
   pause: () => Promise<void> = async () => {}, sliceMs = SLICE_MS): Promise<Buffer[]> {
+  await store.settled();
   const groups = store.snapshotGroups().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const flagRows = Object.keys(flags).sort().map((k) => `<tr><td>${htmlEscape(k)}</td><td>${htmlEscape(flags[k]!)}</td></tr>`).join('');
   const parts: Buffer[] = [Buffer.from(`<!DOCTYPE html>

@@ -1,0 +1,141 @@
+/**
+ * The order of writes while a big push is applied in slices (store.ts pushSliced). A big write holds its
+ * group and its family names (with the names a `_count`/`_sum`/`_bucket` suffix ties them to) from the
+ * moment it arrives until it is applied. A later write that touches any of them waits for it, so writes
+ * to one group stay in arrival order and a sliced check stays true until its commit; a write that waits
+ * holds its own group and names in turn. A write that touches none of them goes ahead at once: the order
+ * between it and the big write cannot be told apart. Big writes also take turns among themselves, and
+ * readers that need one consistent view wait while a big write is committing (settled()).
+ */
+import { PUSH_FAILURE_TIME, PUSH_TIME } from './group.js';
+
+const SUFFIXES = ['_count', '_sum', '_bucket'];
+
+interface HeldWrite {
+  /** Arrival order: a write waits only for writes that arrived before it, so nothing waits in a circle. */
+  seq: number;
+  groupId: string;
+  names: ReadonlySet<string>;
+  done: Promise<void>;
+}
+
+/**
+ * The names a write holds. The timestamp gauges are in every group, always gauges with the group's own
+ * labels, so no write can clash on them.
+ */
+function heldNames(names: Iterable<string>): Set<string> {
+  const held = new Set<string>();
+  for (const name of names) if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME) held.add(name);
+  return held;
+}
+
+/**
+ * Do two writes touch a common family, or families one's consistency check reads for the other's
+ * (`x` and `x_count`)? The relation is symmetric, so walking the smaller set is enough.
+ */
+function overlap(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  const [few, many] = a.size < b.size ? [a, b] : [b, a];
+  for (const name of few) {
+    if (many.has(name)) return true;
+    for (const s of SUFFIXES) {
+      if (many.has(name + s)) return true;
+      if (name.endsWith(s) && many.has(name.slice(0, -s.length))) return true;
+    }
+  }
+  return false;
+}
+
+export class WriteOrder {
+  private readonly held = new Set<HeldWrite>();
+  private arrivals = 0;
+  private turn: Promise<void> = Promise.resolve();
+  private commit: Promise<void> | null = null;
+  private endCommit: (() => void) | null = null;
+
+  /**
+   * Runs a small write at once when no earlier write holds its group or names (no pause at all, the
+   * common case), else holds them itself, waits for those writes, then runs it.
+   */
+  async small<T>(groupId: string, names: Iterable<string>, run: () => T): Promise<T> {
+    if (this.held.size === 0) return run();
+    const write = this.hold(groupId, names);
+    try {
+      await this.waitForEarlier(write);
+      return run();
+    } finally {
+      this.release(write);
+    }
+  }
+
+  /** Runs a big write: holds its group and names from now, waits for its turn and for earlier writes. */
+  async exclusive<T>(groupId: string, names: Iterable<string>, run: () => Promise<T>): Promise<T> {
+    const write = this.hold(groupId, names);
+    const previous = this.turn;
+    this.turn = write.done;
+    try {
+      await previous;
+      await this.waitForEarlier(write);
+      return await run();
+    } finally {
+      this.release(write);
+    }
+  }
+
+  /** Waits until no write that arrived before holds anything (wipe: it touches every group). */
+  async drained(): Promise<void> {
+    const before = this.arrivals++;
+    for (const w of [...this.held]) if (w.seq < before) await w.done;
+  }
+
+  /** A big write starts changing the store: readers wait for commitEnded(). */
+  commitStarted(): void {
+    if (this.commit !== null) return;
+    this.commit = new Promise((r) => { this.endCommit = r; });
+  }
+
+  commitEnded(): void {
+    const end = this.endCommit;
+    this.commit = null;
+    this.endCommit = null;
+    end?.();
+  }
+
+  /** Is a big write half-way through changing the store? */
+  get committing(): boolean {
+    return this.commit !== null;
+  }
+
+  /** Resolves when no big write is half-way through changing the store. */
+  async settled(): Promise<void> {
+    while (this.commit !== null) await this.commit;
+  }
+
+  private hold(groupId: string, names: Iterable<string>): HeldWrite & { release: () => void } {
+    let release!: () => void;
+    const done = new Promise<void>((r) => { release = r; });
+    const write = { seq: this.arrivals++, groupId, names: heldNames(names), done, release };
+    this.held.add(write);
+    return write;
+  }
+
+  private release(write: HeldWrite & { release: () => void }): void {
+    this.held.delete(write);
+    write.release();
+  }
+
+  private async waitForEarlier(write: HeldWrite): Promise<void> {
+    for (;;) {
+      const blocker = this.blocker(write);
+      if (blocker === undefined) return;
+      await blocker.done;
+    }
+  }
+
+  private blocker(write: HeldWrite): HeldWrite | undefined {
+    for (const w of this.held) {
+      if (w.seq >= write.seq) continue;
+      if (w.groupId === write.groupId || overlap(w.names, write.names)) return w;
+    }
+    return undefined;
+  }
+}
