@@ -258,6 +258,8 @@ export interface ProtobufParseOptions {
    * reference stores them, so a POST replaces the stored family of that name with nothing.
    */
   emptyFamilies?: Map<string, MetricFamily>;
+  /** Given, once decoded, the names of the families returned (a map the decoder built anyway). */
+  onNames?: (names: ReadonlyMap<string, unknown>) => void;
 }
 
 /**
@@ -302,6 +304,7 @@ function* protobufBodySteps(body: Buffer, opts: ProtobufParseOptions): Steps<Met
       opts.emptyFamilies?.delete(family.name);
     }
   }
+  opts.onNames?.(byName);
   return [...byName.values()];
 }
 

@@ -26,7 +26,8 @@ export function parseTextBodySliced(body: Buffer, opts: TextParseOptions, slicer
 
 function* textBodySteps(body: Buffer, opts: TextParseOptions): Steps<MetricFamily[]> {
   if (isUtf8(body)) return yield* parseTextSteps(body.toString('utf8'), opts);
-  const families = yield* parseTextSteps(decodeBytesKeepingInvalid(body), opts);
+  // Names change below (invalid bytes replaced): the parser's name map would not match them.
+  const families = yield* parseTextSteps(decodeBytesKeepingInvalid(body), { utf8Names: opts.utf8Names });
   for (const f of families) {
     yield;
     f.name = replaceInvalidUtf8(f.name);

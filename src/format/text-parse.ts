@@ -18,6 +18,8 @@ import { runSync, type Steps } from '../slicer.js';
 export interface TextParseOptions {
   /** Accept any non-empty UTF-8 metric and label name (quoted syntax); otherwise legacy names only. */
   utf8Names: boolean;
+  /** Given, once parsed, every family name the body mentions (a map the parser built anyway). */
+  onNames?: (names: ReadonlyMap<string, unknown>) => void;
 }
 
 /** Parses a whole body; throws TextParseError exactly where the reference parser fails. */
@@ -27,7 +29,8 @@ export function parseText(body: string, opts?: TextParseOptions): MetricFamily[]
 
 /** parseText as steps that may pause every few thousand tokens (slicer.ts), for big bodies. */
 export function parseTextSteps(body: string, opts?: TextParseOptions): Steps<MetricFamily[]> {
-  return new TextParser(body, opts?.utf8Names ?? false).parse();
+  const parser = new TextParser(body, opts?.utf8Names ?? false);
+  return opts?.onNames === undefined ? parser.parse() : parser.parseWithNames(opts.onNames);
 }
 
 /** State transitions between two points where a sliced parse may pause (a few hundred microseconds). */
@@ -110,6 +113,12 @@ class TextParser {
     this.utf8 = utf8;
   }
 
+  *parseWithNames(onNames: (names: ReadonlyMap<string, unknown>) => void): Steps<MetricFamily[]> {
+    const families = yield* this.parse();
+    onNames(this.families);
+    return families;
+  }
+
   *parse(): Steps<MetricFamily[]> {
     let state = START_OF_LINE;
     let steps = 0;
@@ -132,7 +141,7 @@ class TextParser {
         default: state = DONE;
       }
     }
-    return this.finish();
+    return yield* this.finish();
   }
 
   private fail(detail: string): never {
@@ -605,12 +614,14 @@ class TextParser {
   }
 
   /** Drops families without samples and makes each histogram all-integer or all-float, like Go. */
-  private finish(): MetricFamily[] {
+  private *finish(): Steps<MetricFamily[]> {
     for (const m of this.histograms.values()) {
       if (m.histogram !== undefined) normalizeHistogram(m.histogram);
     }
     const out: MetricFamily[] = [];
+    let n = 0;
     for (const f of this.families.values()) {
+      if (++n % 1024 === 0) yield;
       if (f.metrics.length === 0) continue;
       // A family can only get samples without a type through a nameless `{...}` line; Go reads that as
       // the proto default, COUNTER.

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from './router.js';
 import type { MetricFamily } from '../model/metric.js';
 import type { MemoryStore } from '../store/store.js';
+import type { NameSet } from '../store/write-order.js';
 import type { Logger } from '../observe/logger.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
 import { parseGroupingKey, type GroupingLabels } from '../model/grouping-key.js';
@@ -118,6 +119,16 @@ function parseMediaTypeParams(header: string, mediaType: string): Map<string, st
   }
 }
 
+/** The parser's map of family names, with the protobuf families that came without metrics. */
+function pushNames(parsed: ReadonlyMap<string, unknown> | undefined, empty: ReadonlyMap<string, unknown> | undefined): NameSet | undefined {
+  if (parsed === undefined || empty === undefined || empty.size === 0) return parsed;
+  return {
+    has: (name) => parsed.has(name) || empty.has(name),
+    size: parsed.size + empty.size,
+    *keys() { yield* parsed.keys(); yield* empty.keys(); },
+  };
+}
+
 /** Approximate request size as client_golang's instrumentation computes it. */
 function approximateSize(req: IncomingMessage, bodyLength: number): number {
   let n = (req.url ?? '').length + req.method!.length + `HTTP/${req.httpVersion}`.length;
@@ -147,10 +158,13 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
     let emptyFamilies: Map<string, MetricFamily> | undefined;
     // Parsed in slices: a body of a million lines must not hold other clients' requests.
     const slicer = new Slicer();
+    let parsedNames: ReadonlyMap<string, unknown> | undefined;
+    const onNames = (names: ReadonlyMap<string, unknown>): void => { parsedNames = names; };
     const families = isProtobuf(req.headers['content-type'])
-      ? await parseProtobufBodySliced(body, { utf8Names: ctx.utf8Names, emptyFamilies: emptyFamilies = new Map() }, slicer)
-      : await parseTextBodySliced(body, { utf8Names: ctx.utf8Names }, slicer);
+      ? await parseProtobufBodySliced(body, { utf8Names: ctx.utf8Names, emptyFamilies: emptyFamilies = new Map(), onNames }, slicer)
+      : await parseTextBodySliced(body, { utf8Names: ctx.utf8Names, onNames }, slicer);
     const failure = await ctx.store.pushSliced({
+      names: pushNames(parsedNames, emptyFamilies),
       labels, families, replace: method === 'PUT', timeMs: performance.timeOrigin + performance.now(),
       ...(emptyFamilies !== undefined && emptyFamilies.size > 0 ? { emptyFamilies: [...emptyFamilies.values()] } : {}),
     });

@@ -8,7 +8,7 @@
  * so a repeated scrape is a buffer write.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { MemoryStore } from '../store/store.js';
+import type { Exposition, MemoryStore } from '../store/store.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
 import type { Logger } from '../observe/logger.js';
 import type { MetricFamily } from '../model/metric.js';
@@ -17,7 +17,8 @@ import { promisify } from 'node:util';
 import {
   escapeFamily, renderFamily, renderFamilyQuoted, renderHeader, renderSeries,
 } from '../format/text-write.js';
-import { Piece, gzipPieces, textLength } from '../format/gzip-pieces.js';
+import { Piece, gzipPieces, joinedText, textLength } from '../format/gzip-pieces.js';
+import { Slicer, runSliced, runSync, type Steps } from '../slicer.js';
 import { ProtobufWriter, writeFamilyDelimited } from '../format/protobuf.js';
 import { negotiate, negotiateEncoding, TEXT_CONTENT_TYPE_BASE, type Negotiated } from '../format/negotiate.js';
 import { compareLabelValues } from '../store/family-index.js';
@@ -27,6 +28,9 @@ import { yieldToEventLoop } from './event-loop.js';
 
 const gzipAsync = promisify(gzip);
 
+const MANY_PIECES = 20_000;
+const SMALL_PIECE_BYTES = 2048;
+
 export const TEXT_CONTENT_TYPE = `${TEXT_CONTENT_TYPE_BASE}; escaping=underscores`;
 
 /** One assembled text body: the pieces in order, and the gzip built from them once asked for. */
@@ -34,6 +38,8 @@ interface CachedPieces {
   key: string;
   pieces: Piece[];
   length: number;
+  /** The text joined into write-sized buffers, once asked for. */
+  plain?: Buffer[];
   gzip?: Buffer[];
 }
 
@@ -79,14 +85,22 @@ export class ScrapeHandler {
   private async textPayload(key: string, now: number, gzipped: boolean): Promise<Buffer[]> {
     let body = this.cache;
     if (body === null || body.key !== key) {
-      await this.store.expositionAsync();
-      const pieces = this.assemble(now);
+      const slicer = new Slicer();
+      const exposition = await this.store.expositionAsync(slicer);
+      const pieces = await runSliced(this.assemble(now, exposition), slicer);
       body = { key, pieces, length: textLength(pieces) };
       this.cache = body;
     }
-    if (!gzipped) return body.pieces.map((p) => p.text);
     const cached = body;
-    return cached.gzip ??= await gzipPieces(cached.pieces);
+    if (!gzipped) return cached.plain ??= await runSliced(joinedText(cached.pieces), new Slicer());
+    if (cached.gzip !== undefined) return cached.gzip;
+    // Pieces of a few series each (a store of a million families of one series): a deflate job and a
+    // CRC combination per piece would cost more than compressing the text in one go on the thread pool.
+    if (cached.pieces.length > MANY_PIECES && cached.length / cached.pieces.length < SMALL_PIECE_BYTES) {
+      const plain = cached.plain ??= await runSliced(joinedText(cached.pieces), new Slicer());
+      return cached.gzip = [await gzipAsync(Buffer.concat(plain), { level: 6 })];
+    }
+    return cached.gzip = await gzipPieces(cached.pieces);
   }
 
   /** Protobuf, or text with UTF-8 names under an escaping scheme, built from the model. */
@@ -165,14 +179,12 @@ export class ScrapeHandler {
 
   /** The whole body as text (tests and debugging). */
   render(now = Date.now()): string {
-    this.store.exposition();
-    return Buffer.concat(this.assemble(now).map((p) => p.text)).toString('utf8');
+    return Buffer.concat(runSync(this.assemble(now, this.store.exposition())).map((p) => p.text)).toString('utf8');
   }
 
   /** Merges the own families (fresh) into the store's pieces (cached) by family name. */
-  private assemble(now: number): Piece[] {
+  private *assemble(now: number, { names, pieces }: Exposition): Steps<Piece[]> {
     const own = this.self.collect(now);
-    const { names, pieces } = this.store.exposition();
     const out: Piece[] = [];
     let next = 0; // index of the next pushed family not yet written
     for (const f of own) {
@@ -187,7 +199,10 @@ export class ScrapeHandler {
       }
       next = i;
     }
-    for (let k = next; k < names.length; k++) for (const p of pieces[k]!) out.push(p);
+    for (let k = next; k < names.length; k++) {
+      for (const p of pieces[k]!) out.push(p);
+      if (k % 1024 === 1023) yield;
+    }
     return out;
   }
 

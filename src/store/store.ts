@@ -12,7 +12,7 @@ import type { Piece } from '../format/gzip-pieces.js';
 import { ConsistencyError } from '../errors.js';
 import { FamilyIndex, type GroupFamily, type SeriesEntry } from './family-index.js';
 import { copyString, innersSteps, internPair, sanitizeFamily, type SanitizedFamily } from './sanitize.js';
-import { WriteOrder } from './write-order.js';
+import { WriteOrder, type NameSet } from './write-order.js';
 import { FamilyNames } from './family-names.js';
 import { Slicer, runSliced, runSync, sortSteps, type Steps } from '../slicer.js';
 import { Group, type GroupView, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP } from './group.js';
@@ -34,6 +34,11 @@ export interface PushRequest {
    * compares their type and HELP with the gateway's own families.
    */
   emptyFamilies?: MetricFamily[];
+  /**
+   * Every family name of the push (of `families` and `emptyFamilies`), when the parser has them at hand:
+   * a big push then holds its names at once, without building a set of a million names first.
+   */
+  names?: NameSet;
 }
 
 /** Name → type of the gateway's own metrics, which pushed families must not contradict. */
@@ -69,15 +74,24 @@ export interface Exposition {
 /** Pushes of more series than this are applied in slices (pushSliced); a few ms of work at most in one go. */
 export const SLICED_PUSH_SERIES = 4096;
 
+function* hasTimestamps(families: MetricFamily[]): Steps<boolean> {
+  for (let i = 0; i < families.length; i++) {
+    for (const m of families[i]!.metrics) if (m.timestampMs !== undefined) return true;
+    if (i % 1024 === 1023) yield;
+  }
+  return false;
+}
+
 function seriesCount(req: PushRequest): number {
   let n = 0;
   for (const f of req.families) n += f.metrics.length;
   return n;
 }
 
-function pushedNames(req: PushRequest): string[] {
-  const names = req.families.map((f) => f.name);
-  if (req.emptyFamilies !== undefined) for (const f of req.emptyFamilies) names.push(f.name);
+function pushedNames(req: PushRequest): Set<string> {
+  const names = new Set<string>();
+  for (const f of req.families) names.add(f.name);
+  if (req.emptyFamilies !== undefined) for (const f of req.emptyFamilies) names.add(f.name);
   return names;
 }
 
@@ -188,11 +202,11 @@ export class MemoryStore {
    * and pushes), yet all or nothing and in order: write-order.ts holds its group and names meanwhile, and
    * readers wait while it commits (settled()).
    */
-  async pushSliced(req: PushRequest): Promise<ConsistencyError | undefined> {
+  async pushSliced(req: PushRequest, slicer = new Slicer()): Promise<ConsistencyError | undefined> {
     const id = groupIdFor(req.labels);
-    const names = pushedNames(req);
-    if (seriesCount(req) <= SLICED_PUSH_SERIES) return this.order.small(id, names, () => this.push(req));
-    return this.order.exclusive(id, names, () => runSliced(this.pushSteps(req), new Slicer()));
+    if (seriesCount(req) <= SLICED_PUSH_SERIES) return this.order.small(id, req.names ?? pushedNames(req), () => this.push(req));
+    // Held from the call on, so the writes called after it wait for it where they touch the same things.
+    return this.order.exclusive(id, req.names ?? pushedNames(req), () => runSliced(this.pushSteps(req), slicer));
   }
 
   /** Resolves when no big write is half-way through its commit: what readers see is then one state. */
@@ -212,7 +226,7 @@ export class MemoryStore {
     // on every metric of the group; it also records the failure in a group under that key, which then
     // breaks every scrape and checked push. Ours answers the same 400 and stores nothing.
     const invalidKey = groupingKeyHasInvalidUtf8(req.labels);
-    if (req.families.some((f) => f.metrics.some((m) => m.timestampMs !== undefined))) {
+    if (yield* hasTimestamps(req.families)) {
       const problems = ['pushed metrics must not have timestamps'];
       return invalidKey ? new ConsistencyError(problems) : this.fail(id, req, problems);
     }
@@ -243,7 +257,11 @@ export class MemoryStore {
   private *commit(group: Group, families: SanitizedFamily[], req: PushRequest, unchanged: boolean): Steps<void> {
     if (req.replace) {
       // Families the push sets again are replaced in place by setFamily (no re-sort, no dead entries).
-      const pushedNames = new Set(families.map((f) => f.family.name));
+      const pushedNames = new Set<string>();
+      for (let i = 0; i < families.length; i++) {
+        pushedNames.add(families[i]!.family.name);
+        if (i % 1024 === 1023) yield;
+      }
       for (const name of [...group.families.keys()]) {
         if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME && !pushedNames.has(name)) {
           this.removeFamily(group, name);
@@ -280,15 +298,15 @@ export class MemoryStore {
    * deleteGroup() as the HTTP path does it: after the writes that arrived earlier and touch the group or
    * its families; a group of many series is detached in slices, readers waiting meanwhile.
    */
-  async deleteSliced(labels: GroupingLabels): Promise<boolean> {
+  async deleteSliced(labels: GroupingLabels, slicer = new Slicer()): Promise<boolean> {
     const id = groupIdFor(labels);
     const group = this.groupsById.get(id);
-    if (group === undefined) return this.order.small(id, [], () => this.deleteGroup(labels));
-    const names = [...group.families.keys()];
+    if (group === undefined) return this.order.small(id, new Set(), () => this.deleteGroup(labels));
+    const names = new Set(group.families.keys());
     let series = 0;
     for (const gf of group.families.values()) series += gf.series.length;
     if (series <= SLICED_PUSH_SERIES) return this.order.small(id, names, () => this.deleteGroup(labels));
-    return this.order.exclusive(id, names, () => runSliced(this.deleteSteps(id), new Slicer()));
+    return this.order.exclusive(id, names, () => runSliced(this.deleteSteps(id), slicer));
   }
 
   private *deleteSteps(id: string): Steps<boolean> {
@@ -374,10 +392,8 @@ export class MemoryStore {
         if (stale()) return undefined;
       }
       pieces[i] = idx.pieces();
-      if (i % 64 === 63) {
-        yield;
-        if (stale()) return undefined;
-      }
+      yield;
+      if (stale()) return undefined;
     }
     return { names, pieces };
   }
@@ -457,7 +473,10 @@ export class MemoryStore {
   private *check(group: Group | undefined, families: SanitizedFamily[], replace: boolean, fresh: Group): Steps<string[]> {
     const problems: string[] = [];
     const pushed = new Map<string, MetricFamily>();
-    for (const f of families) pushed.set(f.family.name, f.family);
+    for (let i = 0; i < families.length; i++) {
+      pushed.set(families[i]!.family.name, families[i]!.family);
+      if (i % 1024 === 1023) yield;
+    }
     const toCheck = families.slice();
     if (group === undefined) {
       toCheck.push(timestampFamily(fresh, PUSH_TIME, 0));

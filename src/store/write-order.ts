@@ -11,31 +11,30 @@ import { PUSH_FAILURE_TIME, PUSH_TIME } from './group.js';
 
 const SUFFIXES = ['_count', '_sum', '_bucket'];
 
+/** The family names a write touches: a Set, or the keys of a map the parser built anyway. */
+export interface NameSet {
+  has(name: string): boolean;
+  readonly size: number;
+  keys(): Iterable<string>;
+}
+
 interface HeldWrite {
   /** Arrival order: a write waits only for writes that arrived before it, so nothing waits in a circle. */
   seq: number;
   groupId: string;
-  names: ReadonlySet<string>;
+  names: NameSet;
   done: Promise<void>;
 }
 
 /**
- * The names a write holds. The timestamp gauges are in every group, always gauges with the group's own
- * labels, so no write can clash on them.
- */
-function heldNames(names: Iterable<string>): Set<string> {
-  const held = new Set<string>();
-  for (const name of names) if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME) held.add(name);
-  return held;
-}
-
-/**
  * Do two writes touch a common family, or families one's consistency check reads for the other's
- * (`x` and `x_count`)? The relation is symmetric, so walking the smaller set is enough.
+ * (`x` and `x_count`)? The relation is symmetric, so walking the smaller set is enough. The timestamp
+ * gauges are in every group, always gauges with the group's own labels: no write can clash on them.
  */
-function overlap(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+function overlap(a: NameSet, b: NameSet): boolean {
   const [few, many] = a.size < b.size ? [a, b] : [b, a];
-  for (const name of few) {
+  for (const name of few.keys()) {
+    if (name === PUSH_TIME || name === PUSH_FAILURE_TIME) continue;
     if (many.has(name)) return true;
     for (const s of SUFFIXES) {
       if (many.has(name + s)) return true;
@@ -56,7 +55,7 @@ export class WriteOrder {
    * Runs a small write at once when no earlier write holds its group or names (no pause at all, the
    * common case), else holds them itself, waits for those writes, then runs it.
    */
-  async small<T>(groupId: string, names: Iterable<string>, run: () => T): Promise<T> {
+  async small<T>(groupId: string, names: NameSet, run: () => T): Promise<T> {
     if (this.held.size === 0) return run();
     const write = this.hold(groupId, names);
     try {
@@ -68,7 +67,7 @@ export class WriteOrder {
   }
 
   /** Runs a big write: holds its group and names from now, waits for its turn and for earlier writes. */
-  async exclusive<T>(groupId: string, names: Iterable<string>, run: () => Promise<T>): Promise<T> {
+  async exclusive<T>(groupId: string, names: NameSet, run: () => Promise<T>): Promise<T> {
     const write = this.hold(groupId, names);
     const previous = this.turn;
     this.turn = write.done;
@@ -110,10 +109,10 @@ export class WriteOrder {
     while (this.commit !== null) await this.commit;
   }
 
-  private hold(groupId: string, names: Iterable<string>): HeldWrite & { release: () => void } {
+  private hold(groupId: string, names: NameSet): HeldWrite & { release: () => void } {
     let release!: () => void;
     const done = new Promise<void>((r) => { release = r; });
-    const write = { seq: this.arrivals++, groupId, names: heldNames(names), done, release };
+    const write = { seq: this.arrivals++, groupId, names, done, release };
     this.held.add(write);
     return write;
   }
