@@ -47,14 +47,30 @@ export function parseAccept(header: string): AcceptClause[] {
     }
     clauses.push(clause);
   }
-  // Go's sort.Sort with goautoneg's Less; for the short lists real clients send Go uses insertion sort,
-  // which is stable, so the same insertion sort reproduces its order (Less is not a strict ordering).
-  for (let i = 1; i < clauses.length; i++) {
-    for (let j = i; j > 0 && acceptLess(clauses[j]!, clauses[j - 1]!); j--) {
-      [clauses[j - 1], clauses[j]] = [clauses[j]!, clauses[j - 1]!];
+  return sortClauses(clauses);
+}
+
+/** Go's pdqsort sorts lists up to this length by insertion sort. */
+const GO_INSERTION_SORT_MAX = 12;
+
+/**
+ * Go's sort.Sort with goautoneg's Less. For the short lists real clients send Go uses insertion sort,
+ * which is stable, so the same insertion sort reproduces its order (Less is not a strict ordering, so
+ * the algorithm matters). A longer list (a header may be 1 MiB, some 100,000 clauses) is merge-sorted:
+ * insertion sort is quadratic there (the fuzzer found 1.3 s for 200 KB), and Go's pdqsort order for such
+ * a list is not reproduced either way (docs/compatibility.md).
+ */
+function sortClauses(clauses: AcceptClause[]): AcceptClause[] {
+  if (clauses.length <= GO_INSERTION_SORT_MAX) {
+    for (let i = 1; i < clauses.length; i++) {
+      for (let j = i; j > 0 && acceptLess(clauses[j]!, clauses[j - 1]!); j--) {
+        [clauses[j - 1], clauses[j]] = [clauses[j]!, clauses[j - 1]!];
+      }
     }
+    return clauses;
   }
-  return clauses;
+  // Array.prototype.sort is a stable merge-based sort (TimSort) in V8, O(n log n) for any comparator.
+  return clauses.sort((a, b) => (acceptLess(a, b) ? -1 : acceptLess(b, a) ? 1 : 0));
 }
 
 function acceptLess(a: AcceptClause, b: AcceptClause): boolean {

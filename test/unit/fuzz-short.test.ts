@@ -1,0 +1,23 @@
+/**
+ * The short fuzz run of `npm test`: about 20 seconds of generated and mutated inputs through every fuzz
+ * target in-process (fuzz/), failing on any finding: a non-catalogued exception, an accepted output
+ * that breaks its target's properties, or an input slower than the limit. The seed is random unless
+ * FUZZ_SEED is set, and is printed with every finding so the run can be repeated (`npm run fuzz --
+ * --target=T --seed=S --index=I` replays one input); failing inputs are saved under .tmp/fuzz-findings/.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { findingCount, formatReport, runFuzz } from '../../fuzz/fuzz.js';
+import { randomSeed } from '../../fuzz/prng.js';
+
+const SECONDS = Number(process.env['FUZZ_SECONDS'] ?? 20);
+
+describe('short fuzz run over every target', () => {
+  it(`${SECONDS} s of inputs: no crash, no slow input, every accepted output well-formed`, { timeout: (SECONDS + 120) * 1000 }, async () => {
+    const seed = process.env['FUZZ_SEED'] !== undefined ? Number(process.env['FUZZ_SEED']) >>> 0 : randomSeed();
+    const stats = await runFuzz({ seed, inputs: Number.MAX_SAFE_INTEGER, seconds: SECONDS });
+    const report = formatReport(stats, seed);
+    assert.ok(stats.every((s) => s.inputs > 0), `a target ran no input\n${report}`);
+    assert.equal(findingCount(stats), 0, `fuzz findings (seed ${seed}):\n${report}`);
+  });
+});
