@@ -18,6 +18,7 @@ import { BRANCH, BUILD_DATE, REVISION, VERSION } from '../version.js';
 import { PerClientLogLimit } from '../observe/per-client-log-limit.js';
 import { excerpt } from '../observe/log-excerpt.js';
 import { peerAddress, rememberPeer } from './peer-address.js';
+import { listenBacklog } from './listen-backlog.js';
 
 /** Rejected-push log lines allowed per client per window, and the window. */
 export const REJECTION_LOG_LINES = 20;
@@ -217,6 +218,13 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 const MAX_HEADER_BYTES = (1 << 20) + 4096;
 
+/** Read once: every listener of the process gets the same backlog (see listen-backlog.ts). */
+let backlog: number | undefined;
+
+/**
+ * Node issues listen() on an inherited systemd socket as well (it cannot adopt one as is), so those
+ * get this backlog too instead of the unit's Backlog=; Go leaves them as systemd opened them.
+ */
 function serve(listener: Listener, target: { port: number; host: string | undefined } | { fd: number }): Promise<Server> {
   const server = createServer({
     keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 300_000,
@@ -228,10 +236,14 @@ function serve(listener: Listener, target: { port: number; host: string | undefi
   server.on('connection', rememberPeer);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(target, () => {
+    backlog ??= listenBacklog();
+    const listening = (): void => {
       server.off('error', reject);
       resolve(server);
-    });
+    };
+    // Node ignores `backlog` in the options of an fd listen; it takes it as the second argument there.
+    if ('fd' in target) server.listen(target, backlog, listening);
+    else server.listen({ ...target, backlog }, listening);
   });
 }
 
