@@ -12,6 +12,7 @@ import type { Piece } from '../format/gzip-pieces.js';
 import { ConsistencyError } from '../errors.js';
 import { FamilyIndex, type GroupFamily, type SeriesEntry } from './family-index.js';
 import { copyString, innersOf, internPair, sanitizeFamily, type SanitizedFamily } from './sanitize.js';
+import { withoutOverriddenTimestamps } from './overridden-timestamps.js';
 import { Group, type GroupView, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP } from './group.js';
 import {
   checkMetricLabels, duplicateSeries, invalidUtf8LabelValue, ownHelpClash, ownTypeClash, payloadMatches,
@@ -169,7 +170,7 @@ export class MemoryStore {
       return invalidKey ? new ConsistencyError(problems) : this.fail(id, req, problems);
     }
     const fresh = existing ?? new Group(id, req.labels);
-    const families = req.families.map((f) => sanitizeFamily(f, fresh));
+    const families = withoutOverriddenTimestamps(req.families, existing).map((f) => sanitizeFamily(f, fresh));
     if (invalidKey) return new ConsistencyError(invalidKeyProblems(families, fresh));
     const unchanged = this.opts.checkConsistency && existing !== undefined && req.emptyFamilies === undefined &&
       sameShape(existing, families, this.opts.ownStrictHelp);
