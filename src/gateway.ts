@@ -31,6 +31,10 @@ export async function startGateway(config: Config, opts: { handleSignals?: boole
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   logger.info('starting pushgateway', { version: `(version=${VERSION}, branch=${BRANCH}, revision=${REVISION})` });
   logger.info('build context', { node: process.version, platform: `${process.platform}/${process.arch}` });
+  // The reference's start-up debug lines (same messages and keys), for checking how prefixes resolved.
+  logger.debug('external URL', { url: config.externalUrl });
+  logger.debug('path prefix used externally', { path: config.externalPathPrefix });
+  logger.debug('path prefix for internal routing', { path: config.routePrefix });
   const self = new SelfMetrics();
   const store = new MemoryStore({
     checkConsistency: !config.disableConsistencyCheck,

@@ -187,23 +187,41 @@ class Reader {
     return field;
   }
 
-  /** Skips the value of a field with the given wire type (groups included, as Go does). */
+  /**
+   * Skips the value of a field with the given wire type, groups included as Go does. Groups nest without
+   * a limit in the reference (1.5.1 accepts 1,000,000 levels), so they are skipped with an explicit stack
+   * of open group numbers instead of recursion: a deep push costs memory in proportion to its body (at
+   * least one byte per level), never the call stack.
+   */
   skip(wireType: number, field: number): void {
+    if (wireType !== WT_START_GROUP) {
+      this.skipScalar(wireType, field);
+      return;
+    }
+    const open: number[] = [field];
+    while (open.length > 0) {
+      const inner = open[open.length - 1]!;
+      if (this.done) this.fail(`unterminated group in field ${inner}`);
+      const f = this.tag();
+      const wt = this.wireType;
+      if (wt === WT_END_GROUP) {
+        if (f !== inner) this.fail(`mismatched end of group ${f} in field ${inner}`);
+        open.pop();
+      } else if (wt === WT_START_GROUP) {
+        open.push(f);
+      } else {
+        this.skipScalar(wt, f);
+      }
+    }
+  }
+
+  /** Skips a value that is not a group. */
+  private skipScalar(wireType: number, field: number): void {
     switch (wireType) {
       case WT_VARINT: this.varint(); return;
       case WT_FIXED64: this.advance(8); return;
       case WT_BYTES: this.bytes(); return;
       case WT_FIXED32: this.advance(4); return;
-      case WT_START_GROUP:
-        for (;;) {
-          if (this.done) this.fail(`unterminated group in field ${field}`);
-          const f = this.tag();
-          if (this.wireType === WT_END_GROUP) {
-            if (f !== field) this.fail(`mismatched end of group ${f} in field ${field}`);
-            return;
-          }
-          this.skip(this.wireType, f);
-        }
       default:
         this.fail(`invalid wire type ${wireType} in field ${field}`);
     }

@@ -9,6 +9,10 @@ import type { MetricFamily } from '../model/metric.js';
 import type { MemoryStore } from '../store/store.js';
 import type { NameSet } from '../store/write-order.js';
 import type { Logger } from '../observe/logger.js';
+import type { LogLevel } from '../config.js';
+import type { PerClientLogLimit } from '../observe/per-client-log-limit.js';
+import { excerpt } from '../observe/log-excerpt.js';
+import { peerAddress, peerIp } from './peer-address.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
 import { parseGroupingKey, type GroupingLabels } from '../model/grouping-key.js';
 import { parseTextBodySliced } from '../format/text-body.js';
@@ -25,6 +29,8 @@ export interface PushContext {
   utf8Names: boolean;
   checkConsistency: boolean;
   maxBodyBytes: number;
+  /** Bounds the lines rejected pushes log per client (see observe/per-client-log-limit.ts). */
+  rejectionLogLimit: PerClientLogLimit;
 }
 
 function groupingFromParams(params: Params, jobIsBase64: boolean, utf8Names: boolean): GroupingLabels {
@@ -32,16 +38,14 @@ function groupingFromParams(params: Params, jobIsBase64: boolean, utf8Names: boo
 }
 
 /**
- * Node caches the peer address on the socket at the first read, and cannot tell it once the socket is
- * gone; a push whose client disconnects mid-body is still logged with its address.
+ * One log line for a rejected push: client-controlled texts cut to an excerpt, and at most so many lines
+ * per client per window (the rest counted and reported when the window ends).
  */
-function rememberRemote(req: IncomingMessage): void {
-  void req.socket.remoteAddress;
-}
-
-function remote(req: IncomingMessage): string {
-  const s = req.socket;
-  return s.remoteFamily === 'IPv6' ? `[${s.remoteAddress}]:${s.remotePort}` : `${s.remoteAddress}:${s.remotePort}`;
+function logRejection(ctx: PushContext, req: IncomingMessage, level: LogLevel, msg: string,
+  fields: Record<string, unknown>): void {
+  if (!ctx.logger.enabled(level)) return;
+  if (!ctx.rejectionLogLimit.admit(peerIp(req.socket), level)) return;
+  ctx.logger[level](msg, fields);
 }
 
 /**
@@ -140,7 +144,6 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
   params: Params, jobIsBase64: boolean): Promise<number> {
   const started = performance.now();
   const method = req.method!;
-  rememberRemote(req);
   let labels: GroupingLabels;
   try {
     labels = groupingFromParams(params, jobIsBase64, ctx.utf8Names);
@@ -169,8 +172,8 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
       ...(emptyFamilies !== undefined && emptyFamilies.size > 0 ? { emptyFamilies: [...emptyFamilies.values()] } : {}),
     });
     if (failure !== undefined) {
-      ctx.logger.error('pushed metrics are invalid or inconsistent with existing metrics', {
-        method, source: remote(req), err: formatProblems(failure.problems),
+      logRejection(ctx, req, 'error', 'pushed metrics are invalid or inconsistent with existing metrics', {
+        method, source: peerAddress(req.socket), err: excerpt(formatProblems(failure.problems)),
       });
       // Unchecked pushes are answered 202 whatever the store says: the reference has already answered
       // before it processes them, and records the failure only in push_failure_time_seconds.
@@ -206,7 +209,11 @@ export async function handleDelete(ctx: PushContext, req: IncomingMessage, res: 
 function reject(ctx: PushContext, req: IncomingMessage, res: ServerResponse, err: unknown, what: string): number {
   if (!(err instanceof GatewayError)) throw err;
   req.resume();
-  ctx.logger.warn(what, { method: req.method, url: req.url, source: remote(req), err: err.message });
+  // The client gets the whole message, as from the reference: it is bounded by the body limit and
+  // quotes the client's own input. The log keeps an excerpt.
+  logRejection(ctx, req, 'warn', what, {
+    method: req.method, url: excerpt(req.url ?? ''), source: peerAddress(req.socket), err: excerpt(err.message),
+  });
   sendError(res, err.status, err.message);
   return err.status;
 }

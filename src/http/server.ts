@@ -15,6 +15,14 @@ import { sendEmpty, sendError, sendNotFound, sendRedirect, sendText, sendParts }
 import { yieldToEventLoop } from './event-loop.js';
 import { metricsJsonParts, sendJson, sendJsonParts, setCors, statusJson } from './api.js';
 import { BRANCH, BUILD_DATE, REVISION, VERSION } from '../version.js';
+import { PerClientLogLimit } from '../observe/per-client-log-limit.js';
+import { excerpt } from '../observe/log-excerpt.js';
+import { peerAddress, rememberPeer } from './peer-address.js';
+import { listenBacklog } from './listen-backlog.js';
+
+/** Rejected-push log lines allowed per client per window, and the window. */
+export const REJECTION_LOG_LINES = 20;
+export const REJECTION_LOG_WINDOW_MS = 10_000;
 
 type Handler = (req: IncomingMessage, res: ServerResponse, params: Params) => Promise<number | void> | number | void;
 
@@ -45,6 +53,11 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
     utf8Names: config.enableUtf8Names,
     checkConsistency: !config.disableConsistencyCheck,
     maxBodyBytes: config.maxBodyBytes,
+    rejectionLogLimit: new PerClientLogLimit(
+      { linesPerWindow: REJECTION_LOG_LINES, windowMs: REJECTION_LOG_WINDOW_MS },
+      (client, suppressed, level) => logger[level]('suppressed rejected-push log lines', {
+        client, suppressed, window: `${REJECTION_LOG_WINDOW_MS / 1000}s`,
+      })),
   };
   const scrape = new ScrapeHandler(store, self, logger, config.enableUtf8Names);
 
@@ -162,7 +175,9 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
             if (handler.counted !== undefined) deps.self.countRequest(code ?? res.statusCode, handler.counted, method);
           })
           .catch((err: unknown) => {
-            deps.logger.error('request failed', { method, url: req.url, err: String(err) });
+            deps.logger.error('request failed', {
+              method, url: excerpt(req.url ?? ''), source: peerAddress(req.socket), err: excerpt(String(err)),
+            });
             if (!res.headersSent) sendError(res, 500, 'Internal Server Error');
             else res.destroy();
           });
@@ -203,6 +218,13 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 const MAX_HEADER_BYTES = (1 << 20) + 4096;
 
+/** Read once: every listener of the process gets the same backlog (see listen-backlog.ts). */
+let backlog: number | undefined;
+
+/**
+ * Node issues listen() on an inherited systemd socket as well (it cannot adopt one as is), so those
+ * get this backlog too instead of the unit's Backlog=; Go leaves them as systemd opened them.
+ */
 function serve(listener: Listener, target: { port: number; host: string | undefined } | { fd: number }): Promise<Server> {
   const server = createServer({
     keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 300_000,
@@ -210,12 +232,18 @@ function serve(listener: Listener, target: { port: number; host: string | undefi
     // default of 16 KiB would refuse long grouping keys (base64 values) with 431.
     maxHeaderSize: MAX_HEADER_BYTES,
   }, listener);
+  // Asked at once: a client that resets later is still logged with its address (see peer-address.ts).
+  server.on('connection', rememberPeer);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(target, () => {
+    backlog ??= listenBacklog();
+    const listening = (): void => {
       server.off('error', reject);
       resolve(server);
-    });
+    };
+    // Node ignores `backlog` in the options of an fd listen; it takes it as the second argument there.
+    if ('fd' in target) server.listen(target, backlog, listening);
+    else server.listen({ ...target, backlog }, listening);
   });
 }
 

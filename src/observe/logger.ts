@@ -20,6 +20,8 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Whether lines of this level are written (so callers can skip work for lines that would be dropped). */
+  enabled(level: LogLevel): boolean;
 }
 
 export interface LoggerOptions {
@@ -49,6 +51,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     info(msg, fields) { emit('info', msg, fields, logger.info); },
     warn(msg, fields) { emit('warn', msg, fields, logger.warn); },
     error(msg, fields) { emit('error', msg, fields, logger.error); },
+    enabled: (level) => SEVERITY[level] >= threshold,
   };
   return logger;
 }

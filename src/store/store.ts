@@ -15,6 +15,7 @@ import { copyString, innersSteps, internPair, sanitizeFamily, type SanitizedFami
 import { WriteOrder, type NameSet } from './write-order.js';
 import { FamilyNames } from './family-names.js';
 import { Slicer, runSliced, runSync, sortSteps, type Steps } from '../slicer.js';
+import { withoutOverriddenTimestamps } from './overridden-timestamps.js';
 import { Group, type GroupView, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP } from './group.js';
 import {
   checkMetricLabels, duplicateSeries, invalidUtf8LabelValue, ownHelpClash, ownTypeClash, payloadMatches,
@@ -231,9 +232,10 @@ export class MemoryStore {
       return invalidKey ? new ConsistencyError(problems) : this.fail(id, req, problems);
     }
     const fresh = existing ?? new Group(id, req.labels);
-    const families = new Array<SanitizedFamily>(req.families.length);
+    const pushed = withoutOverriddenTimestamps(req.families, existing);
+    const families = new Array<SanitizedFamily>(pushed.length);
     for (let i = 0; i < families.length; i++) {
-      families[i] = yield* sanitizeFamily(req.families[i]!, fresh);
+      families[i] = yield* sanitizeFamily(pushed[i]!, fresh);
       yield;
     }
     if (invalidKey) return new ConsistencyError(invalidKeyProblems(families, fresh));

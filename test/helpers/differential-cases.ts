@@ -508,6 +508,20 @@ const consistency: DiffCase[] = [
     unstableErrorDetail: 'every group has a push_failure_time_seconds gauge; when the reference happens to gather '
       + 'the untyped one first it reports one "is not a UNTYPED" error per other group',
   }),
+  // The gateway sets push_time_seconds itself, and push_failure_time_seconds (0) on a group it creates:
+  // a pushed family of either name is overridden whatever its type, while other groups exist too.
+  c('pushed-push-time-counter-overridden', [
+    put(`${G}-1`, text('{{M}}a 1')), put(`${G}-2`, text('# TYPE push_time_seconds counter', 'push_time_seconds 1')),
+    post(`${G}-1`, text('# TYPE push_time_seconds counter', 'push_time_seconds 1', '{{M}}b 2')),
+  ]),
+  c('pushed-push-failure-time-counter-new-group-overridden', [
+    put(`${G}-1`, text('{{M}}a 1')),
+    put(`${G}-2`, text('# TYPE push_failure_time_seconds counter', 'push_failure_time_seconds 1', '{{M}}a 2')),
+    put(`${G}-3`, text('push_failure_time_seconds 1')),
+  ]),
+  c('pushed-push-failure-time-gauge-new-group-zeroed', [
+    put(`${G}-1`, text('# TYPE push_failure_time_seconds gauge', 'push_failure_time_seconds 7', '{{M}}a 1')),
+  ]),
   c('pushed-push-time-with-labels', [put(G, text('# TYPE push_time_seconds gauge', 'push_time_seconds{x="1"} 42'))]),
   c('many-series-ordering', [put(G, text(...Array.from({ length: 60 }, (_, i) =>
     `{{M}}m{k="${(i * 37) % 60}",${i % 3 === 0 ? 'extra="y",' : ''}z="${i % 7}"} ${i}`)))]),
@@ -555,6 +569,14 @@ const pbPush = (method: string, path: string, pb: PbFamily[], extra: Partial<Ste
   ({ method, path, pb, headers: { 'Content-Type': PB_TYPE }, ...extra });
 
 const protobuf: DiffCase[] = [
+  c('pb-pushed-timestamps-counter-overridden', [
+    put(`${G}-1`, text('{{M}}a 1')),
+    pbPush('PUT', `${G}-2`, [
+      { name: 'push_time_seconds', type: 'COUNTER', metrics: [{ value: 1 }] },
+      { name: 'push_failure_time_seconds', type: 'COUNTER', metrics: [{ value: 1 }] },
+      { name: '{{M}}b', type: 'GAUGE', metrics: [{ value: 2 }] },
+    ]),
+  ]),
   c('pb-gauge-counter-untyped', [pbPush('PUT', G, [
     { name: '{{M}}g', help: 'A gauge.', type: 'GAUGE', metrics: [{ labels: [['l', 'v']], value: 2.5 }, { value: 1 }] },
     { name: '{{M}}c', type: 'COUNTER', metrics: [{ value: 7 }] },

@@ -7,17 +7,66 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { listenBacklog } from '../../src/http/listen-backlog.js';
 import { createServer, type Server } from 'node:net';
 import { OUR_CLI, freePort, startOurs, startOursWith } from '../helpers/servers.js';
 
-async function listeningSocket(): Promise<{ server: Server; port: number; fd: number }> {
+async function listeningSocket(backlog?: number): Promise<{ server: Server; port: number; fd: number }> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', ...(backlog === undefined ? {} : { backlog }) }, resolve));
   const port = (server.address() as { port: number }).port;
   const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
   assert.ok(Number.isInteger(fd) && fd > 2, 'no file descriptor for the listening socket');
   return { server, port, fd };
 }
+
+/**
+ * The backlog of the LISTEN socket on a loopback port, as `ss` shows it (Send-Q of a listening socket is
+ * its backlog); undefined when iproute2 is missing.
+ */
+function listenQueue(port: number): number | undefined {
+  const r = spawnSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8', timeout: 5_000 });
+  if (r.error !== undefined) return undefined;
+  const fields = r.stdout.trim().split(/\s+/);
+  assert.equal(fields[0], 'LISTEN', `ss output: ${r.stdout}`);
+  return Number(fields[2]);
+}
+
+const ssSkip = ((): string | false => {
+  if (spawnSync('ss', ['-V'], { timeout: 5_000 }).error === undefined) return false;
+  const reason = 'SKIPPED: `ss` missing (apt-get install -y iproute2)';
+  console.warn(`\n*** ${reason} ***\n`);
+  return reason;
+})();
+
+describe('listen backlog', () => {
+  // Go listens with the kernel's somaxconn; Node would use 511.
+  it('every --web.listen-address listens with somaxconn as its backlog', { skip: ssSkip }, async () => {
+    const second = await freePort();
+    const gw = await startOurs([`--web.listen-address=127.0.0.1:${second}`]);
+    try {
+      const want = listenBacklog();
+      assert.notEqual(want, 511, 'this machine\'s somaxconn is 511: the test cannot tell ours from Node\'s default');
+      assert.equal(listenQueue(gw.port), want);
+      assert.equal(listenQueue(second), want);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('an inherited systemd socket gets the same backlog (Node issues listen() on it again)', { skip: ssSkip }, async () => {
+    const { server, port, fd } = await listeningSocket(7);
+    assert.equal(listenQueue(port), 7);
+    const script = `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@"`;
+    const gw = await startOursWith('/bin/sh', ['-c', script, process.execPath, OUR_CLI, '--web.systemd-socket'], port,
+      { extraFds: [fd], afterSpawn: () => server.close() });
+    try {
+      assert.equal(listenQueue(port), listenBacklog());
+    } finally {
+      await gw.stop();
+    }
+  });
+});
 
 describe('listeners', () => {
   it('several --web.listen-address serve the same store', async () => {

@@ -143,6 +143,34 @@ describe('protobuf codec against @bufbuild/protobuf', () => {
   });
 });
 
+/** A gauge family `k` = 3 followed by an unknown group field 100 nested `depth` levels deep. */
+function deeplyNestedGroups(depth: number, end = depth): Buffer {
+  const f = create(MetricFamilyDesc, { name: 'k', type: 1, metric: [{ gauge: { value: 3 } }] } as never);
+  // Tag of field 100: (100 << 3) | wire type, as a two-byte varint.
+  const tag = (wt: number) => { const t = (100 << 3) | wt; return [(t & 0x7f) | 0x80, t >> 7]; };
+  const groups = Buffer.from([...Array<number[]>(depth).fill(tag(3)).flat(), ...Array<number[]>(end).fill(tag(4)).flat()]);
+  const msg = Buffer.concat([Buffer.from(toBinary(MetricFamilyDesc, f)), groups]);
+  const len: number[] = [];
+  for (let n = msg.length; ; n = Math.floor(n / 128)) { if (n < 128) { len.push(n); break; } len.push((n & 0x7f) | 0x80); }
+  return Buffer.concat([Buffer.from(len), msg]);
+}
+
+describe('protobuf groups nested without bound', () => {
+  // The recursive skip overflowed the stack at about 10,000 levels (a 40 KB push answered 500);
+  // the reference 1.5.1 accepts 1,000,000 levels, and so do we.
+  it('skips unknown groups nested 10,000 and 1,000,000 deep', () => {
+    for (const depth of [10_000, 1_000_000]) {
+      assert.deepEqual(parseProtobufBody(deeplyNestedGroups(depth), opts),
+        [{ name: 'k', type: 'GAUGE', metrics: [{ labels: [], value: 3 }] }], `depth ${depth}`);
+    }
+  });
+
+  it('a deep group left open is a ProtobufParseError naming it', () => {
+    assert.throws(() => parseProtobufBody(deeplyNestedGroups(100_000, 99_999), opts),
+      (err: unknown) => err instanceof ProtobufParseError && err.message === 'invalid MetricFamily #1: unterminated group in field 100');
+  });
+});
+
 describe('protobuf push body rules', () => {
   const fam = (name: string, value: number): MetricFamily => ({ name, type: 'GAUGE', metrics: [{ labels: [], value }] });
 

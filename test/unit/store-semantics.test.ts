@@ -46,6 +46,29 @@ describe('store push semantics (reference §3.4)', () => {
     assert.equal(s.deleteGroup({ job: 'nope' }), false);
   });
 
+  it('pushed push_time_seconds / push_failure_time_seconds of any type are overridden on a group the push creates', () => {
+    const s = newStore();
+    assert.equal(s.push(req({ job: 'other' }, 'a 1\n', true)), undefined);
+    const body = '# TYPE push_time_seconds counter\npush_time_seconds 1\n# TYPE push_failure_time_seconds counter\npush_failure_time_seconds 1\nb 2\n';
+    assert.equal(s.push(req({ job: 'new' }, body, true, T0 + 1000)), undefined);
+    const g = s.getGroup({ job: 'new' })!;
+    assert.equal(g.gaugeValue('push_time_seconds'), (T0 + 1000) / 1000);
+    assert.equal(g.gaugeValue('push_failure_time_seconds'), 0);
+    assert.match(s.renderText(), /# TYPE push_failure_time_seconds gauge\n/);
+    assert.equal(s.push(req({ job: 'new2' }, '# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 7\n', true)), undefined);
+    assert.equal(s.getGroup({ job: 'new2' })!.gaugeValue('push_failure_time_seconds'), 0);
+  });
+
+  it('on a group that has a failure time, a pushed push_failure_time_seconds is kept (gauge) or checked (other types), as the reference does', () => {
+    const s = newStore();
+    s.push(req({ job: 'other' }, 'a 1\n', true));
+    s.push(req({ job: 'j' }, 'a 1\n', true));
+    assert.equal(s.push(req({ job: 'j' }, '# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 7\n', false)), undefined);
+    assert.equal(s.getGroup({ job: 'j' })!.gaugeValue('push_failure_time_seconds'), 7);
+    const err = s.push(req({ job: 'j' }, '# TYPE push_failure_time_seconds counter\npush_failure_time_seconds 1\n', false));
+    assert.match(err?.message ?? '', /collected metric "push_failure_time_seconds" .* is not a GAUGE/);
+  });
+
   it('URL labels override body labels, body instance survives, instance="" is added', () => {
     const s = newStore();
     s.push(req({ job: 'j9' }, 'y{job="other"} 1\nx{instance="i1"} 2\n', true));
