@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: ours against the reference Pushgateway on loopback, one table of results.
  *   --quick         1k / 10k groups only, 2 s windows, one A/B round, smaller sample budgets (about a minute)
- *   --only a,b,c    run only these scenarios (cal, a, a2, b, c, d, f, g, w)
+ *   --only a,b,c    run only these scenarios (cal, a, a2, b, c, d, e, f, g, w, h)
  *   --json FILE     also write every row, target check and raw sample to FILE
  * Progress goes to stderr; the machine, the table and the target checks go to stdout.
  */
@@ -18,8 +18,9 @@ import { sizedRows } from './sized-rows.js';
 import { checkTargets } from './targets.js';
 import { runWipe, wipeRows, type WipeSide } from './wipe.js';
 import type { SampleBudget } from './stats.js';
+import { runStall, stallCheck, stallRows, type StallSide } from './stall.js';
 
-const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'e', 'f', 'g', 'w'] as const;
+const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'e', 'f', 'g', 'w', 'h'] as const;
 const SIZED: readonly SizedPart[] = ['c', 'd', 'e', 'f', 'g'];
 
 interface Options {
@@ -140,16 +141,24 @@ async function main(): Promise<void> {
     wipe = { ours, reference };
     rows.push(...wipeRows(ours, reference));
   }
+  let stall: Record<string, StallSide> | undefined;
+  if (opts.only.has('h')) {
+    const names = opts.quick ? 300_000 : 1_000_000;
+    const ours = await runStall('ours', names, log);
+    const reference = await runStall('reference', names, log);
+    stall = { ours, reference };
+    rows.push(...stallRows(ours, reference, names));
+  }
   const seconds = (Date.now() - started) / 1000;
   console.log(renderTable(rows));
-  const targets = checkTargets(rows);
+  const targets = [...checkTargets(rows), stallCheck(rows)];
   console.log(`\nTargets (issue "Performance"):\n${renderTargets(targets)}`);
   console.log(`\nTotal time ${seconds.toFixed(0)} s.`);
   if (opts.json !== undefined) {
     const out = {
       machine: m, mode: opts.quick ? 'quick' : 'full', scenarios: [...opts.only], budgets: b,
       startedAt: new Date(started).toISOString(), seconds,
-      rows: rows.map((r) => ({ ...r, ratio: ratios(r) ?? null })), targets, raw: { throughput, sized, wipe },
+      rows: rows.map((r) => ({ ...r, ratio: ratios(r) ?? null })), targets, raw: { throughput, sized, wipe, stall },
     };
     writeFileSync(opts.json, JSON.stringify(out, null, 2) + '\n');
     console.log(`Wrote ${opts.json}`);

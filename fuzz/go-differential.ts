@@ -165,7 +165,8 @@ export function classify(input: Buffer, our: string, go: string): string | undef
   if (/(^|\n)[ \t]*\{/.test(text) && (go.startsWith('P') || go.includes('invalid metric name'))) {
     return 'a nameless {…} line re-using the previous metric (v0.69; 0.39 refuses or panics)';
   }
-  if (/(^|\n)# ?TYPE[ \t]+\S+[ \t]+(gaugehistogram|gauge_histogram)/.test(text)) return 'gauge histogram TYPE (1.11, prometheus/common ≥ 0.6x)';
+  // Both parsers drop a backslash in a TYPE keyword (`gaug\ehistogram` is `gaugehistogram`).
+  if (/(^|\n)# ?TYPE[ \t]+\S+[ \t]+(gaugehistogram|gauge_histogram)/i.test(text.replace(/\\/g, ''))) return 'gauge histogram TYPE (1.11, prometheus/common ≥ 0.6x)';
   if (/(^|\n)#[ \t]+HELP[ \t][^\n]*\\"/.test(text)) return '\\" in HELP is an escaped quote (1.11)';
   if (/(^|\n)[ \t]*(#[ \t]+(HELP|TYPE)[ \t]+)?"|[{,][ \t]*"/.test(text)) return 'quoted UTF-8 name syntax (1.11, prometheus/common ≥ 0.5x)';
   if (!isUtf8(input)) return 'invalid UTF-8 (HELP kept byte for byte / label value check differs by version)';
