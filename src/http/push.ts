@@ -15,6 +15,7 @@ import { decodeBody, readBody } from '../format/body.js';
 import { PROTOBUF_MEDIA_TYPE, PROTOBUF_PROTO, parseProtobufBody } from '../format/protobuf.js';
 import { GatewayError, formatProblems } from '../errors.js';
 import { sendEmpty, sendError } from './respond.js';
+import type { PushGuards } from './push-guards.js';
 
 export interface PushContext {
   store: MemoryStore;
@@ -23,6 +24,8 @@ export interface PushContext {
   utf8Names: boolean;
   checkConsistency: boolean;
   maxBodyBytes: number;
+  /** Memory budget, in-flight body budget and per-push limits (absent: none). */
+  guards?: PushGuards;
 }
 
 function groupingFromParams(params: Params, jobIsBase64: boolean, utf8Names: boolean): GroupingLabels {
@@ -140,13 +143,16 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
   }
   let bodyLength = 0;
   try {
-    const raw = await readBody(req, ctx.maxBodyBytes);
+    const hold = ctx.guards?.holdFor(res);
+    const raw = await readBody(req, ctx.maxBodyBytes, hold);
     bodyLength = raw.length;
-    const body = await decodeBody(req.headers['content-encoding'], raw, ctx.maxBodyBytes);
+    const body = await decodeBody(req.headers['content-encoding'], raw, ctx.maxBodyBytes, hold);
+    ctx.guards?.beforeParse(body, isProtobuf(req.headers['content-type']), ctx.store.getGroup(labels));
     let emptyFamilies: Map<string, MetricFamily> | undefined;
     const families = isProtobuf(req.headers['content-type'])
       ? parseProtobufBody(body, { utf8Names: ctx.utf8Names, emptyFamilies: emptyFamilies = new Map() })
       : parseTextBody(body, { utf8Names: ctx.utf8Names });
+    ctx.guards?.afterParse(families, labels, ctx.store.getGroup(labels));
     const failure = ctx.store.push({
       labels, families, replace: method === 'PUT', timeMs: performance.timeOrigin + performance.now(),
       ...(emptyFamilies !== undefined && emptyFamilies.size > 0 ? { emptyFamilies: [...emptyFamilies.values()] } : {}),
@@ -188,6 +194,8 @@ export async function handleDelete(ctx: PushContext, req: IncomingMessage, res: 
 
 function reject(ctx: PushContext, req: IncomingMessage, res: ServerResponse, err: unknown, what: string): number {
   if (!(err instanceof GatewayError)) throw err;
+  ctx.guards?.noteRejection(err);
+  for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
   req.resume();
   ctx.logger.warn(what, { method: req.method, url: req.url, source: remote(req), err: err.message });
   sendError(res, err.status, err.message);
