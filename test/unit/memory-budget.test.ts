@@ -31,7 +31,7 @@ test('assertHeadroom: passes for pushes that do not grow the store, refuses beyo
   assert.doesNotThrow(() => budget.assertHeadroom(-10 * MiB));
   assert.throws(() => budget.assertHeadroom(1024 * MiB), (err: unknown) => err instanceof MemoryLimitError &&
     err.status === 507 && err.code === 'PGW_ERR_MEMORY_LIMIT' &&
-    /^push refused: it would take the store past its memory limit of \d+MiB \(--store\.memory-limit=test\): \d+MiB of heap in use, the push needs about 1024MiB more; delete groups or raise the limit$/.test(err.message));
+    /^push refused: it would take the store past its memory limit of \d+MiB \(--store\.memory-limit=test\): [\d.]+MiB of heap in use, the push needs about 1024MiB more; delete groups or raise the limit$/.test(err.message));
   assert.equal(budget.refused, 1);
   // No budget: nothing is refused.
   assert.doesNotThrow(() => new MemoryBudget(0).assertHeadroom(1e15));
