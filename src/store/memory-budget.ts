@@ -11,11 +11,11 @@
  * fit inside it (effectiveBudget), so the guarantee holds either way.
  */
 import v8 from 'node:v8';
-import vm from 'node:vm';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { MemoryLimitError } from '../errors.js';
 import type { GroupView } from './group.js';
+import { gcFunction } from '../observe/gc.js';
 
 /** V8's heap limit as a multiple of the budget: the headroom for transient work above the budget. */
 export const HEAP_LIMIT_FACTOR = 1.5;
@@ -124,22 +124,6 @@ function mib(n: number): string {
   return `${(n / 2 ** 20).toFixed(n >= 10 * 2 ** 20 ? 0 : 1)}MiB`;
 }
 
-let forceGc: (() => void) | null | undefined;
-
-/** global.gc without starting Node with --expose-gc; null where the runtime refuses. */
-function gcFunction(): (() => void) | null {
-  if (forceGc !== undefined) return forceGc;
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (typeof g === 'function') return (forceGc = g);
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    forceGc = vm.runInNewContext('gc') as () => void;
-  } catch {
-    forceGc = null;
-  }
-  return forceGc;
-}
-
 export class MemoryBudget {
   /** The ceiling on heap in use, in bytes; 0 = none. */
   readonly limitBytes: number;
@@ -172,7 +156,7 @@ export class MemoryBudget {
     const gc = gcFunction();
     if (gc !== null && now - this.lastForcedGc >= FORCED_GC_INTERVAL_MS) {
       this.lastForcedGc = now;
-      gc();
+      void gc();
       used = this.heapUsed();
       if (used + extraBytes <= this.limitBytes) return;
     }
