@@ -33,8 +33,8 @@ const FORCED_GC_INTERVAL_MS = 5_000;
 export const HEAP_BYTES_PER_BODY_BYTE = { text: 4, protobuf: 8 } as const;
 /** Heap the text parser takes per line of a body (measured 330–373 bytes for a sample line). */
 export const HEAP_BYTES_PER_TEXT_LINE = 400;
-export const HEAP_BYTES_PER_FAMILY = 1_800;
-export const HEAP_BYTES_PER_SERIES = 650;
+export const HEAP_BYTES_PER_FAMILY = 1_100;
+export const HEAP_BYTES_PER_SERIES = 660;
 
 export type BodyFormat = keyof typeof HEAP_BYTES_PER_BODY_BYTE;
 
