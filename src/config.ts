@@ -93,13 +93,13 @@ export function defaultConfig(): Config {
 }
 
 /**
- * The default --push.body-memory-limit: an eighth of the memory limit, but room for two bodies of the
+ * The default --push.body-memory-limit: an eighth of the memory limit (whole MiB), but room for two bodies of the
  * largest size at least, so that one always fits; no ceiling when there is neither a memory limit nor a
  * body size limit.
  */
 export function defaultBodyMemoryLimit(c: Pick<Config, 'memoryLimitBytes' | 'maxBodyBytes'>): number {
   if (c.memoryLimitBytes <= 0) return c.maxBodyBytes > 0 ? 4 * c.maxBodyBytes : 0;
-  return Math.max(Math.floor(c.memoryLimitBytes / 8), 2 * c.maxBodyBytes);
+  return Math.max(Math.floor(c.memoryLimitBytes / 8 / 2 ** 20) * 2 ** 20, 2 * c.maxBodyBytes);
 }
 
 /** The /api/v1/status flag map for a config (keys sorted when serialised by the API, as Go does). */

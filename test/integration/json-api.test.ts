@@ -165,8 +165,8 @@ describe('JSON API compared with the reference', () => {
     delete flagsA['push.enable-utf8-names'];
     delete flagsA['push.max-body-size'];
     // The memory and per-push limits are ours too (0 = off for the per-push ones).
-    assert.match(flagsA['store.memory-limit']!, /^\d+(MiB|GiB)$/);
-    assert.match(flagsA['push.body-memory-limit']!, /^\d+(MiB|GiB)$/);
+    assert.match(flagsA['store.memory-limit']!, /^\d+(KiB|MiB|GiB)$/);
+    assert.match(flagsA['push.body-memory-limit']!, /^\d+(KiB|MiB|GiB)$/);
     for (const f of ['push.sample-limit', 'push.label-limit', 'push.label-name-length-limit', 'push.label-value-length-limit']) {
       assert.equal(flagsA[f], '0', f);
       delete flagsA[f];

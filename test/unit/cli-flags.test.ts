@@ -57,7 +57,7 @@ test('the default flag map matches the reference /api/v1/status map, plus our bo
   // Derived from the machine: half of its (or the cgroup's) memory; bodies in flight an eighth of that.
   assert.equal(flags['store.memory-limit'], formatByteSize(defaultMemoryLimit()));
   assert.equal(flags['push.body-memory-limit'],
-    formatByteSize(Math.max(Math.floor(defaultMemoryLimit() / 8), 2 * 64 * 1024 * 1024)));
+    formatByteSize(Math.max(Math.floor(defaultMemoryLimit() / 8 / 2 ** 20) * 2 ** 20, 2 * 64 * 1024 * 1024)));
   assert.deepEqual(flags, {
     'store.memory-limit': flags['store.memory-limit'], 'push.body-memory-limit': flags['push.body-memory-limit'],
     'push.sample-limit': '0', 'push.label-limit': '0', 'push.label-name-length-limit': '0', 'push.label-value-length-limit': '0',
