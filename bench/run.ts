@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: ours against the reference Pushgateway on loopback, one table of results.
  *   --quick         1k / 10k groups only, 2 s windows, one A/B round, smaller sample budgets (about a minute)
- *   --only a,b,c    run only these scenarios (cal, a, a2, b, c, d, e, f, g, w, h)
+ *   --only a,b,c    run only these scenarios (cal, a, a2, b, c, d, e, f, g, w, h, m)
  *   --json FILE     also write every row, target check and raw sample to FILE
  * Progress goes to stderr; the machine, the table and the target checks go to stdout.
  */
@@ -17,10 +17,11 @@ import { runSized, type SideResult, type SizedOptions, type SizedPart } from './
 import { sizedRows } from './sized-rows.js';
 import { checkTargets } from './targets.js';
 import { runWipe, wipeRows, type WipeSide } from './wipe.js';
+import { FAMILY_COST_N, familyCostRows, runFamilyCost } from './family-cost.js';
 import type { SampleBudget } from './stats.js';
 import { runStall, stallCheck, stallRows, type StallSide } from './stall.js';
 
-const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'e', 'f', 'g', 'w', 'h'] as const;
+const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'e', 'f', 'g', 'w', 'h', 'm'] as const;
 const SIZED: readonly SizedPart[] = ['c', 'd', 'e', 'f', 'g'];
 
 interface Options {
@@ -148,6 +149,15 @@ async function main(): Promise<void> {
     const reference = await runStall('reference', names, log);
     stall = { ours, reference };
     rows.push(...stallRows(ours, reference, names));
+  }
+  if (opts.only.has('m')) {
+    // --quick measures a tenth of the size: the per-unit cost hardly depends on it.
+    const n = opts.quick ? FAMILY_COST_N / 10 : FAMILY_COST_N;
+    log('scenario m: ours');
+    const ours = await runFamilyCost('ours', n, log);
+    log('scenario m: reference');
+    const reference = await runFamilyCost('reference', n, log);
+    rows.push(...familyCostRows(ours, reference, n));
   }
   const seconds = (Date.now() - started) / 1000;
   console.log(renderTable(rows));

@@ -11,7 +11,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
-  computeRoutePrefix, defaultConfig, flagStrings, parseByteSize, parseDurationNs, parseGoUrl,
+  computeRoutePrefix, defaultBodyMemoryLimit, defaultConfig, flagStrings, parseByteSize, parseCount, parseDurationNs, parseGoUrl,
   DEFAULT_LISTEN_ADDRESS, DEFAULT_MAX_BODY_SIZE, DEFAULT_PERSISTENCE_INTERVAL, type Config,
 } from './config.js';
 import { ConfigError } from './errors.js';
@@ -67,6 +67,7 @@ interface ParseState {
   routePrefix: string;
   externalUrlPath: string;
   completion: boolean;
+  bodyMemoryLimitGiven: boolean;
 }
 
 type Action = 'help' | 'help-long' | 'help-man' | 'version' | 'completion-script-bash' | 'completion-script-zsh';
@@ -87,6 +88,12 @@ interface FlagSpec {
 const boolSetter = (key: 'systemdSocket' | 'enableLifecycle' | 'enableAdminApi' |
   'disableConsistencyCheck' | 'enableUtf8Names') =>
   (s: ParseState, v: string): void => { s.config[key] = v === 'true'; };
+
+/** One of the optional per-push limits: a whole number, 0 (the default) for none. */
+function countFlag(name: string, key: keyof Config['pushLimits'], help: string): FlagSpec[] {
+  return [{ name, kind: 'value', placeholder: '0', help: `${help} 0 means no limit. (Not in the reference Pushgateway.)`,
+    set: (s, v) => { s.config.pushLimits[key] = parseCount(v, name); } }];
+}
 
 const FLAGS: readonly FlagSpec[] = [
   { name: 'help', short: 'h', kind: 'bool', action: 'help',
@@ -133,6 +140,11 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'persistence.interval', kind: 'value', placeholder: DEFAULT_PERSISTENCE_INTERVAL,
     set: (s, v) => { s.config.persistenceIntervalMs = Number(parseDurationNs(v)) / 1e6; },
     help: 'Shortest time between two writes of the persistence file.' },
+  { name: 'store.memory-limit', kind: 'value', placeholder: 'STORE.MEMORY-LIMIT',
+    set: (s, v) => { s.config.memoryLimitBytes = parseByteSize(v); },
+    help: 'Most memory (V8 heap in use) the stored metrics may take; a push that would go beyond is refused ' +
+      'with 507. Default: half of the machine\'s memory or of the cgroup\'s limit. 0 means no limit. ' +
+      '(Not in the reference Pushgateway.)' },
   { name: 'push.disable-consistency-check', kind: 'bool', set: boolSetter('disableConsistencyCheck'),
     help: 'Accept pushes without checking that they are consistent with the stored metrics. DANGEROUS: ' +
       'an inconsistent push then breaks every scrape.' },
@@ -142,6 +154,18 @@ const FLAGS: readonly FlagSpec[] = [
     set: (s, v) => { s.config.maxBodyBytes = parseByteSize(v); },
     help: 'Largest push body accepted, after decompression; 0 means no limit. (Not in the reference ' +
       'Pushgateway, which has no limit.)' },
+  { name: 'push.body-memory-limit', kind: 'value', placeholder: 'PUSH.BODY-MEMORY-LIMIT',
+    set: (s, v) => { s.config.bodyMemoryLimitBytes = parseByteSize(v); s.bodyMemoryLimitGiven = true; },
+    help: 'Most memory the push bodies being received and decoded may hold together; a push beyond is ' +
+      'answered 503 with Retry-After. Default: an eighth of --store.memory-limit, at least twice ' +
+      '--push.max-body-size. 0 means no limit. (Not in the reference Pushgateway.)' },
+  ...countFlag('push.sample-limit', 'sampleLimit', 'Most samples one push may carry (as Prometheus\'s sample_limit).'),
+  ...countFlag('push.label-limit', 'labelLimit',
+    'Most labels a pushed series may have, its name and the grouping labels included (as label_limit).'),
+  ...countFlag('push.label-name-length-limit', 'labelNameLengthLimit',
+    'Longest label name in a push, in bytes (as label_name_length_limit).'),
+  ...countFlag('push.label-value-length-limit', 'labelValueLengthLimit',
+    'Longest label value in a push, in bytes, the metric name included (as label_value_length_limit).'),
   { name: 'log.level', kind: 'value', placeholder: 'info',
     help: 'Log only messages of this severity or above. One of: [debug, info, warn, error]',
     set: (s, v) => {
@@ -293,6 +317,7 @@ export function parseCommandLine(argv: readonly string[], env: CommandLineEnv = 
   const { elements, error: parseError } = collectFlags(tokens);
   const state: ParseState = {
     config: defaultConfig(), listenAddressGiven: false, routePrefix: '', externalUrlPath: '', completion: false,
+    bodyMemoryLimitGiven: false,
   };
   const valueError = applyValues(elements, state);
   if (state.completion) return { kind: 'help', text: completionText() };
@@ -310,6 +335,7 @@ function finish(state: ParseState): Config {
   const config = state.config;
   config.routePrefix = computeRoutePrefix(state.routePrefix, state.externalUrlPath);
   config.externalPathPrefix = computeRoutePrefix('', state.externalUrlPath);
+  if (!state.bodyMemoryLimitGiven) config.bodyMemoryLimitBytes = defaultBodyMemoryLimit(config);
   config.flags = flagStrings(config);
   // The reference panics at start-up ("path must begin with '/'") when the metrics path is relative.
   const metricsPath = joinUrlPath(config.routePrefix, config.telemetryPath);

@@ -7,6 +7,8 @@
 
 import { ConfigError } from './errors.js';
 import { goQuote } from './model/go-quote.js';
+import { defaultMemoryLimit } from './store/memory-budget.js';
+import { NO_PUSH_LIMITS, type PushLimits } from './store/push-limits.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'logfmt' | 'json';
@@ -39,6 +41,18 @@ export interface Config {
   /** --push.max-body-size (ours, not in the reference): decoded push bodies above it are rejected; 0 = no limit. */
   maxBodyBytes: number;
   /**
+   * --store.memory-limit (ours): the V8 heap the store may fill; pushes beyond are refused with 507.
+   * Defaults to half of the machine's memory or of the cgroup's limit; 0 = no budget (Node's heap limit).
+   */
+  memoryLimitBytes: number;
+  /**
+   * --push.body-memory-limit (ours): bytes request bodies in flight may hold together (503 beyond);
+   * undefined until finish() derives it from the memory limit; 0 = no ceiling.
+   */
+  bodyMemoryLimitBytes: number;
+  /** --push.sample-limit, --push.label-limit, --push.label-name-length-limit, --push.label-value-length-limit. */
+  pushLimits: PushLimits;
+  /**
    * Every flag's string form as the reference shows it on the status page and in /api/v1/status:
    * booleans "true"/"false", durations "5m0s", listen addresses joined with ",", computed route prefix.
    */
@@ -68,10 +82,24 @@ export function defaultConfig(): Config {
     logLevel: 'info',
     logFormat: 'logfmt',
     maxBodyBytes: parseByteSize(DEFAULT_MAX_BODY_SIZE),
+    memoryLimitBytes: defaultMemoryLimit(),
+    bodyMemoryLimitBytes: 0,
+    pushLimits: { ...NO_PUSH_LIMITS },
     flags: {},
   };
+  config.bodyMemoryLimitBytes = defaultBodyMemoryLimit(config);
   config.flags = flagStrings(config);
   return config;
+}
+
+/**
+ * The default --push.body-memory-limit: an eighth of the memory limit (whole MiB), but room for two bodies of the
+ * largest size at least, so that one always fits; no ceiling when there is neither a memory limit nor a
+ * body size limit.
+ */
+export function defaultBodyMemoryLimit(c: Pick<Config, 'memoryLimitBytes' | 'maxBodyBytes'>): number {
+  if (c.memoryLimitBytes <= 0) return c.maxBodyBytes > 0 ? 4 * c.maxBodyBytes : 0;
+  return Math.max(Math.floor(c.memoryLimitBytes / 8 / 2 ** 20) * 2 ** 20, 2 * c.maxBodyBytes);
 }
 
 /** The /api/v1/status flag map for a config (keys sorted when serialised by the API, as Go does). */
@@ -90,6 +118,12 @@ export function flagStrings(c: Config): Record<string, string> {
     'push.disable-consistency-check': String(c.disableConsistencyCheck),
     'push.enable-utf8-names': String(c.enableUtf8Names),
     'push.max-body-size': formatByteSize(c.maxBodyBytes),
+    'push.body-memory-limit': formatByteSize(c.bodyMemoryLimitBytes),
+    'push.sample-limit': String(c.pushLimits.sampleLimit),
+    'push.label-limit': String(c.pushLimits.labelLimit),
+    'push.label-name-length-limit': String(c.pushLimits.labelNameLengthLimit),
+    'push.label-value-length-limit': String(c.pushLimits.labelValueLengthLimit),
+    'store.memory-limit': formatByteSize(c.memoryLimitBytes),
     'log.level': c.logLevel,
     'log.format': c.logFormat,
   };
@@ -206,6 +240,14 @@ export function parseByteSize(s: string): number {
   const n = Number(m[1]) * factor;
   if (!Number.isSafeInteger(n)) throw new ConfigError(`byte size ${goQuote(s)} is too large`);
   return n;
+}
+
+/** A whole number ≥ 0 (the per-push limits, as Prometheus's uint fields). */
+export function parseCount(s: string, flag: string): number {
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) {
+    throw new ConfigError(`invalid value ${goQuote(s)} for --${flag}: expected a whole number (0 = no limit)`);
+  }
+  return Number(s);
 }
 
 export function formatByteSize(n: number): string {

@@ -7,11 +7,14 @@
 export class GatewayError extends Error {
   readonly code: string;
   readonly status: number;
-  constructor(code: string, status: number, message: string) {
+  /** Response headers the error's answer carries besides the plain-text body (e.g. Retry-After). */
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(code: string, status: number, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.name = new.target.name;
     this.code = code;
     this.status = status;
+    this.headers = headers;
   }
 }
 
@@ -54,6 +57,40 @@ export class ConsistencyError extends GatewayError {
     super('PGW_ERR_INCONSISTENT', 400,
       `pushed metrics are invalid or inconsistent with existing metrics: ${formatProblems(problems)}`);
     this.problems = problems;
+  }
+}
+
+/**
+ * The push would take the V8 heap past the store's memory budget (--store.memory-limit). 507 Insufficient
+ * Storage: the gateway cannot store it, and retrying does not help until groups are deleted or the limit
+ * is raised (unlike 503, which says "try again soon"). Nothing is stored; the process keeps serving.
+ */
+export class MemoryLimitError extends GatewayError {
+  constructor(message: string) {
+    super('PGW_ERR_MEMORY_LIMIT', 507, message);
+  }
+}
+
+/**
+ * Request bodies being received and decoded right now would take more memory than
+ * --push.body-memory-limit allows: a transient condition, so 503 with Retry-After, as for any overload.
+ */
+export class BodyMemoryError extends GatewayError {
+  constructor(message: string, retryAfterSeconds = 1) {
+    super('PGW_ERR_BODY_MEMORY', 503, message, { 'Retry-After': String(retryAfterSeconds) });
+  }
+}
+
+/**
+ * The push breaks one of the optional per-push limits (--push.sample-limit, --push.label-limit,
+ * --push.label-name-length-limit, --push.label-value-length-limit), named after and worded like the
+ * scrape limits of Prometheus (sample_limit, label_limit, label_name_length_limit, label_value_length_limit).
+ */
+export class PushLimitError extends GatewayError {
+  readonly limit: string;
+  constructor(limit: string, message: string) {
+    super('PGW_ERR_PUSH_LIMIT', 400, message);
+    this.limit = limit;
   }
 }
 

@@ -6,6 +6,7 @@
  * persisted a last time.
  */
 import type { Server } from 'node:http';
+import v8 from 'node:v8';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { OWN_STRICT_HELP, OWN_TYPES, SelfMetrics } from './observe/self-metrics.js';
@@ -14,6 +15,10 @@ import { Persistence } from './store/persistence.js';
 import { createRequestListener, listen, listenOnFd } from './http/server.js';
 import { systemdListenFds } from './http/systemd.js';
 import { VERSION, REVISION, BRANCH } from './version.js';
+import { MemoryBudget, defaultMemoryLimit, effectiveBudget, heapLimitMiB } from './store/memory-budget.js';
+import { BodyBudget } from './format/body-budget.js';
+import { PushGuards } from './http/push-guards.js';
+import { formatByteSize } from './config.js';
 
 export interface RunningGateway {
   store: MemoryStore;
@@ -36,6 +41,8 @@ export async function startGateway(config: Config, opts: { handleSignals?: boole
   logger.debug('path prefix used externally', { path: config.externalPathPrefix });
   logger.debug('path prefix for internal routing', { path: config.routePrefix });
   const self = new SelfMetrics();
+  const guards = new PushGuards(memoryBudget(config, logger), new BodyBudget(config.bodyMemoryLimitBytes),
+    config.pushLimits, self);
   const store = new MemoryStore({
     checkConsistency: !config.disableConsistencyCheck,
     utf8Names: config.enableUtf8Names,
@@ -71,7 +78,7 @@ export async function startGateway(config: Config, opts: { handleSignals?: boole
     return stopping;
   };
   const listener = createRequestListener({
-    config, store, logger, self, startedAt: new Date(),
+    config, store, logger, self, guards, startedAt: new Date(),
     isStopping: () => stopping !== null,
     requestShutdown: () => { void stop().then((code) => process.exit(code)); },
   });
@@ -104,4 +111,27 @@ export async function startGateway(config: Config, opts: { handleSignals?: boole
     }
   }
   return { store, logger, servers, persistence, stop };
+}
+
+/**
+ * The store's memory budget: --store.memory-limit, lowered to fit V8's heap limit when the process was
+ * started without the heap limit the bin sets (plain `node dist/src/cli.js`), so the process never runs
+ * into V8's limit; with 0, the budget is what the heap limit allows.
+ */
+function memoryBudget(config: Config, logger: Logger): MemoryBudget {
+  const configured = config.memoryLimitBytes;
+  const budget = effectiveBudget(configured);
+  const heapLimit = v8.getHeapStatistics().heap_size_limit;
+  const fields = { limit: formatByteSize(budget), heap_limit: formatByteSize(heapLimit), body_memory_limit: formatByteSize(config.bodyMemoryLimitBytes) };
+  // The derived default quietly fits the heap we got; an explicit limit that does not fit is worth a warning.
+  if (configured > 0 && budget < configured && configured !== defaultMemoryLimit()) {
+    logger.warn('V8 heap limit too small for --store.memory-limit; using a smaller memory budget', {
+      ...fields, configured: formatByteSize(configured), hint: `start through the bin, or with node --max-old-space-size=${heapLimitMiB(configured)}`,
+    });
+  } else {
+    logger.info('memory budget', fields);
+  }
+  return new MemoryBudget(budget, configured > 0 && budget === configured
+    ? `--store.memory-limit=${config.flags['store.memory-limit']}`
+    : `--store.memory-limit, lowered to fit V8's heap limit of ${formatByteSize(heapLimit)}`);
 }

@@ -9,6 +9,7 @@ import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import snappy from 'snappyjs';
 import { BodyError } from '../errors.js';
+import type { BodyHold } from './body-budget.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -16,45 +17,107 @@ function tooLarge(limit: number, decompressed: boolean): BodyError {
   return new BodyError(`${decompressed ? 'decompressed ' : ''}request body exceeds the limit of ${limit} bytes (--push.max-body-size)`, 413);
 }
 
-/** Reads the whole body, refusing more than `limit` bytes (0 = unlimited). */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads the whole body, refusing more than `limit` bytes (0 = unlimited) with 413, and, with a hold on the
+ * in-flight budget, a body the budget has no room for with 503. A body with a Content-Length is read into
+ * one buffer of that size (checked and reserved before the first byte is read); only a chunked body is
+ * gathered in chunks and joined at the end. A refused body is read on and discarded, so the client gets
+ * its answer and the connection stays usable.
+ */
+export function readBody(req: IncomingMessage, limit: number, hold?: BodyHold): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const refuse = (err: Error): void => {
+      req.removeAllListeners('data');
+      req.removeAllListeners('end');
+      req.resume();
+      reject(err);
+    };
+    const declared = contentLength(req);
+    if (declared !== undefined) {
+      if (limit > 0 && declared > limit) return refuse(tooLarge(limit, false));
+      try {
+        hold?.setTotal(declared);
+      } catch (err) {
+        return refuse(err as Error);
+      }
+    }
+    const whole = declared !== undefined && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (limit > 0 && size > limit) {
-        reject(tooLarge(limit, false));
-        req.removeAllListeners('data');
-        req.resume();
+      if (whole !== undefined) {
+        // The HTTP parser never delivers more than Content-Length bytes.
+        c.copy(whole, size);
+        size += c.length;
         return;
+      }
+      size += c.length;
+      if (limit > 0 && size > limit) return refuse(tooLarge(limit, false));
+      try {
+        hold?.setTotal(size);
+      } catch (err) {
+        return refuse(err as Error);
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('end', () => {
+      if (whole !== undefined) resolve(size === whole.length ? whole : whole.subarray(0, size));
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
     // A client that goes away before sending all of its body: Go's body reader reports io.ErrUnexpectedEOF,
     // a 400 push failure (counted and logged like one), not a server error.
     req.on('error', () => reject(new BodyError('unexpected EOF')));
   });
 }
 
-/** Undoes the request's Content-Encoding (gzip or snappy); other encodings are passed through untouched. */
-export async function decodeBody(contentEncoding: string | undefined, raw: Buffer, limit: number): Promise<Buffer> {
+function contentLength(req: IncomingMessage): number | undefined {
+  const v = req.headers['content-length'];
+  if (v === undefined || req.headers['transfer-encoding'] !== undefined) return undefined;
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * Undoes the request's Content-Encoding (gzip or snappy); other encodings are passed through untouched.
+ * With a hold, the decoded bytes count against the in-flight budget too (beside the received ones).
+ */
+export async function decodeBody(contentEncoding: string | undefined, raw: Buffer, limit: number, hold?: BodyHold): Promise<Buffer> {
   const encoding = (contentEncoding ?? '').toLowerCase();
-  if (encoding === 'gzip') return gunzipBody(raw, limit);
-  if (encoding === 'snappy') return unsnappyFramed(raw, limit);
+  if (encoding === 'gzip') return gunzipBody(raw, limit, hold);
+  if (encoding === 'snappy') return unsnappyFramed(raw, limit, hold);
   return raw;
 }
 
-async function gunzipBody(raw: Buffer, limit: number): Promise<Buffer> {
+/** Deflate cannot expand data more than about 1032-fold: the most a gzip body of n bytes can decode to. */
+const GZIP_MAX_RATIO = 1032;
+
+async function gunzipBody(raw: Buffer, limit: number, hold: BodyHold | undefined): Promise<Buffer> {
   // Go's gzip.NewReader reads the 10-byte header first: nothing → EOF, a short read → unexpected EOF.
   if (raw.length === 0) throw new BodyError('EOF');
   if (raw.length < 10) throw new BodyError('unexpected EOF');
+  // The output is bounded by the body limit and by what the in-flight budget can hold; reserve the
+  // bound first (so concurrent decodes cannot overcommit), then keep what the output really took.
+  let bound = Math.min(limit > 0 ? limit : Infinity, raw.length * GZIP_MAX_RATIO + 1024);
+  let budgetBound = false;
+  if (hold !== undefined) {
+    const room = hold.room() - raw.length;
+    if (room < bound) {
+      if (room <= 0) throw hold.refusal();
+      bound = room;
+      budgetBound = true;
+    }
+    hold.setTotal(raw.length + bound);
+  }
   try {
-    return await gunzipAsync(raw, limit > 0 ? { maxOutputLength: limit } : {});
+    const out = await gunzipAsync(raw, Number.isFinite(bound) ? { maxOutputLength: bound } : {});
+    hold?.setTotal(raw.length + out.length);
+    return out;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limit, true);
+    if (e.code === 'ERR_BUFFER_TOO_LARGE') {
+      if (budgetBound && hold !== undefined) throw hold.refusal();
+      throw tooLarge(limit, true);
+    }
     if (e.code === 'Z_DATA_ERROR' && (raw[0] !== 0x1f || raw[1] !== 0x8b)) throw new BodyError('gzip: invalid header');
     throw new BodyError(e.code === 'Z_BUF_ERROR' ? 'unexpected EOF' : goGzipMessage(e.message));
   }
@@ -91,7 +154,7 @@ function corrupt(detail: string): BodyError {
  * uncompressed (0x01) chunks carrying a masked CRC-32C of their decoded data, skippable chunks
  * (0x80–0xfe) ignored, reserved unskippable ones (0x02–0x7f) refused. An empty body is an empty stream.
  */
-export function unsnappyFramed(raw: Buffer, limit: number): Buffer {
+export function unsnappyFramed(raw: Buffer, limit: number, hold?: BodyHold): Buffer {
   const out: Buffer[] = [];
   let size = 0;
   let pos = 0;
@@ -128,6 +191,7 @@ export function unsnappyFramed(raw: Buffer, limit: number): Buffer {
       if (maskedCrc32c(data) !== expected) throw corrupt('checksum mismatch');
       size += data.length;
       if (limit > 0 && size > limit) throw tooLarge(limit, true);
+      hold?.setTotal(raw.length + size);
       out.push(data);
       continue;
     }

@@ -21,6 +21,7 @@ import { PROTOBUF_MEDIA_TYPE, PROTOBUF_PROTO, parseProtobufBodySliced } from '..
 import { Slicer } from '../slicer.js';
 import { GatewayError, formatProblems } from '../errors.js';
 import { sendEmpty, sendError } from './respond.js';
+import type { PushGuards } from './push-guards.js';
 
 export interface PushContext {
   store: MemoryStore;
@@ -31,6 +32,8 @@ export interface PushContext {
   maxBodyBytes: number;
   /** Bounds the lines rejected pushes log per client (see observe/per-client-log-limit.ts). */
   rejectionLogLimit: PerClientLogLimit;
+  /** Memory budget, in-flight body budget and per-push limits (absent: none). */
+  guards?: PushGuards;
 }
 
 function groupingFromParams(params: Params, jobIsBase64: boolean, utf8Names: boolean): GroupingLabels {
@@ -155,17 +158,22 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
   }
   let bodyLength = 0;
   try {
-    const raw = await readBody(req, ctx.maxBodyBytes);
+    const hold = ctx.guards?.holdFor(res);
+    const raw = await readBody(req, ctx.maxBodyBytes, hold);
     bodyLength = raw.length;
-    const body = await decodeBody(req.headers['content-encoding'], raw, ctx.maxBodyBytes);
+    const body = await decodeBody(req.headers['content-encoding'], raw, ctx.maxBodyBytes, hold);
+    ctx.guards?.beforeParse(body, isProtobuf(req.headers['content-type']), ctx.store.getGroup(labels));
     let emptyFamilies: Map<string, MetricFamily> | undefined;
     // Parsed in slices: a body of a million lines must not hold other clients' requests.
     const slicer = new Slicer();
+    const guards = ctx.guards;
+    if (guards !== undefined) slicer.whenResumed(() => guards.duringParse());
     let parsedNames: ReadonlyMap<string, unknown> | undefined;
     const onNames = (names: ReadonlyMap<string, unknown>): void => { parsedNames = names; };
     const families = isProtobuf(req.headers['content-type'])
       ? await parseProtobufBodySliced(body, { utf8Names: ctx.utf8Names, emptyFamilies: emptyFamilies = new Map(), onNames }, slicer)
       : await parseTextBodySliced(body, { utf8Names: ctx.utf8Names, onNames }, slicer);
+    ctx.guards?.afterParse(families, labels, ctx.store.getGroup(labels));
     const failure = await ctx.store.pushSliced({
       names: pushNames(parsedNames, emptyFamilies),
       labels, families, replace: method === 'PUT', timeMs: performance.timeOrigin + performance.now(),
@@ -208,6 +216,8 @@ export async function handleDelete(ctx: PushContext, req: IncomingMessage, res: 
 
 function reject(ctx: PushContext, req: IncomingMessage, res: ServerResponse, err: unknown, what: string): number {
   if (!(err instanceof GatewayError)) throw err;
+  ctx.guards?.noteRejection(err);
+  for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
   req.resume();
   // The client gets the whole message, as from the reference: it is bounded by the body limit and
   // quotes the client's own input. The log keeps an excerpt.

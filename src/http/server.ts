@@ -9,6 +9,7 @@ import type { Logger } from '../observe/logger.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
 import { Router, joinPath, type Params } from './router.js';
 import { handleDelete, handlePush, type PushContext } from './push.js';
+import type { PushGuards } from './push-guards.js';
 import { ScrapeHandler } from './scrape.js';
 import { renderStatusPage } from './ui/status-page.js';
 import { sendEmpty, sendError, sendNotFound, sendRedirect, sendText, sendParts } from './respond.js';
@@ -37,6 +38,8 @@ export interface HttpDeps {
   store: MemoryStore;
   logger: Logger;
   self: SelfMetrics;
+  /** Memory and body budgets and per-push limits; none when absent. */
+  guards?: PushGuards;
   startedAt: Date;
   /** Called by /-/quit when the lifecycle API is enabled. */
   requestShutdown: () => void;
@@ -58,6 +61,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
       (client, suppressed, level) => logger[level]('suppressed rejected-push log lines', {
         client, suppressed, window: `${REJECTION_LOG_WINDOW_MS / 1000}s`,
       })),
+    ...(deps.guards !== undefined ? { guards: deps.guards } : {}),
   };
   const scrape = new ScrapeHandler(store, self, logger, config.enableUtf8Names);
 

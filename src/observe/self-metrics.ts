@@ -28,11 +28,15 @@ export const OWN_TYPES: ReadonlyMap<string, MetricType> = new Map<string, Metric
   ['pushgateway_http_push_duration_seconds', 'SUMMARY'],
   ['pushgateway_http_push_size_bytes', 'SUMMARY'],
   ['pushgateway_http_requests_total', 'COUNTER'],
+  ['pushgateway_push_rejections_total', 'COUNTER'],
 ]);
 
 const REQUESTS_HELP = 'Total HTTP requests processed by the Pushgateway, excluding scrapes.';
 const DURATION_HELP = 'HTTP request duration for pushes to the Pushgateway.';
 const SIZE_HELP = 'HTTP request size for pushes to the Pushgateway.';
+const REJECTIONS_HELP = 'Pushes refused by a limit of this gateway (not in the reference), by the limit: memory_limit ' +
+  '(--store.memory-limit, 507), body_memory_limit (--push.body-memory-limit, 503), sample_limit, label_limit, ' +
+  'label_name_length_limit, label_value_length_limit (the --push.*-limit flags, 400).';
 
 /**
  * Own families whose HELP a pushed family of the same name must repeat exactly. The reference replaces
@@ -85,6 +89,7 @@ export class SelfMetrics {
   private readonly requests = new Map<string, { code: string; handler: string; method: string; n: number }>();
   private readonly durations = new Map<string, WindowSummary>();
   private readonly sizes = new Map<string, WindowSummary>();
+  private readonly rejections = new Map<string, number>();
   private readonly startTime = Date.now() / 1000;
   private readonly lag = monitorEventLoopDelay({ resolution: 20 });
   private processSample: { at: number; families: MetricFamily[] } | null = null;
@@ -114,6 +119,17 @@ export class SelfMetrics {
     if (s === undefined) this.sizes.set(m, (s = new WindowSummary()));
     s.observe(sizeBytes, now);
     this.version++;
+  }
+
+  /** A push refused by one of our limits; `reason` names the limit (memory_limit, sample_limit, …). */
+  countRejection(reason: string): void {
+    this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1);
+    this.version++;
+  }
+
+  /** Refusals counted so far for a reason (tests, logs). */
+  rejectionCount(reason: string): number {
+    return this.rejections.get(reason) ?? 0;
   }
 
   /** Seconds bucket of the process sample: the scrape cache is valid while it does not change. */
@@ -151,6 +167,13 @@ export class SelfMetrics {
     if (this.durations.size > 0) {
       families.push(summaryFamily('pushgateway_http_push_duration_seconds', DURATION_HELP, this.durations, now));
       families.push(summaryFamily('pushgateway_http_push_size_bytes', SIZE_HELP, this.sizes, now));
+    }
+    if (this.rejections.size > 0) {
+      families.push({
+        name: 'pushgateway_push_rejections_total', help: REJECTIONS_HELP, type: 'COUNTER',
+        metrics: [...this.rejections.entries()].sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([reason, n]) => ({ labels: [{ name: 'reason', value: reason }], value: n })),
+      });
     }
     return families.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }

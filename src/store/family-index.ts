@@ -8,6 +8,7 @@ import type { LabelPair, Metric, MetricFamily, MetricType } from '../model/metri
 import { renderHeader, renderSeries } from '../format/text-write.js';
 import { Piece } from '../format/gzip-pieces.js';
 import type { Group } from './group.js';
+import { SmallMap } from './small-map.js';
 
 /** One exposed series (a sample, or a summary/histogram with all its lines). */
 export interface SeriesEntry {
@@ -62,10 +63,10 @@ export const SERIES_PER_CHUNK = 512;
 export class FamilyIndex {
   readonly name: string;
   /** Groups holding this family, in the order they first pushed it. */
-  readonly members = new Map<Group, GroupFamily>();
-  readonly typeCounts = new Map<MetricType, number>();
+  readonly members = new SmallMap<Group, GroupFamily>();
+  readonly typeCounts = new SmallMap<MetricType, number>();
   /** Series key → entry, for the duplicate check; not kept without the consistency check. */
-  readonly series = new Map<string, SeriesEntry>();
+  readonly series = new SmallMap<string, SeriesEntry>();
   private readonly trackSeries: boolean;
   private entries: SeriesEntry[] = [];
   private sortDirty = false;
@@ -85,20 +86,17 @@ export class FamilyIndex {
 
   /** Type of the family as exposed: the type of its oldest member. */
   get type(): MetricType {
-    for (const gf of this.members.values()) return gf.family.type;
-    return 'UNTYPED';
+    return this.members.first()?.family.type ?? 'UNTYPED';
   }
 
   /** HELP as exposed: the oldest member's (the reference takes a random group's). */
   get help(): string | undefined {
-    for (const gf of this.members.values()) return gf.family.help;
-    return undefined;
+    return this.members.first()?.family.help;
   }
 
   /** UNIT as exposed in protobuf: the oldest member's. */
   get unit(): string | undefined {
-    for (const gf of this.members.values()) return gf.family.unit;
-    return undefined;
+    return this.members.first()?.family.unit;
   }
 
   /** How many groups other than `except` hold this family with a type other than `type`. */
@@ -192,6 +190,10 @@ export class FamilyIndex {
   /** The family's exposition text: the HELP/TYPE header, then every live series in order, in pieces. */
   pieces(): Piece[] {
     this.layout();
+    // One chunk (most families): header and series in one piece, which saves a piece, its buffer and the
+    // header's text per family. The chunk is rendered again whenever the header could change: only a
+    // push of its oldest member's series can change it, and those series are all in this chunk.
+    if (this.chunks.length === 1) return [this.chunks[0] ??= this.renderChunk(0)];
     const header = renderHeader(this.name, this.help, this.type);
     if (this.header === null || this.headerText !== header) {
       this.header = new Piece(header);
@@ -218,7 +220,7 @@ export class FamilyIndex {
 
   private renderChunk(c: number): Piece {
     const end = Math.min(this.entries.length, (c + 1) * SERIES_PER_CHUNK);
-    let text = '';
+    let text = this.chunks.length === 1 ? renderHeader(this.name, this.help, this.type) : '';
     for (let i = c * SERIES_PER_CHUNK; i < end; i++) {
       const e = this.entries[i]!;
       text += renderSeries(this.name, e.type, e.metric, e.inner);

@@ -164,6 +164,15 @@ describe('JSON API compared with the reference', () => {
     assert.equal(flagsA['push.max-body-size'], '64MiB');
     delete flagsA['push.enable-utf8-names'];
     delete flagsA['push.max-body-size'];
+    // The memory and per-push limits are ours too (0 = off for the per-push ones).
+    assert.match(flagsA['store.memory-limit']!, /^\d+(KiB|MiB|GiB)$/);
+    assert.match(flagsA['push.body-memory-limit']!, /^\d+(KiB|MiB|GiB)$/);
+    for (const f of ['push.sample-limit', 'push.label-limit', 'push.label-name-length-limit', 'push.label-value-length-limit']) {
+      assert.equal(flagsA[f], '0', f);
+      delete flagsA[f];
+    }
+    delete flagsA['store.memory-limit'];
+    delete flagsA['push.body-memory-limit'];
     flagsA['web.listen-address'] = flagsB['web.listen-address'] = 'addr';
     flagsB['persistence.file'] = flagsA['persistence.file']!;
     assert.deepEqual(flagsA, flagsB);

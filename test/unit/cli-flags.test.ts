@@ -6,9 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCommandLine, unsupportedFeatures, type CommandLineResult } from '../../src/cli.js';
 import {
-  computeRoutePrefix, defaultConfig, formatDuration, parseDuration, type Config,
+  computeRoutePrefix, defaultConfig, formatByteSize, formatDuration, parseDuration, type Config,
 } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
+import { defaultMemoryLimit } from '../../src/store/memory-budget.js';
 
 function run(...argv: string[]): Config {
   const result = parseCommandLine(argv);
@@ -51,8 +52,15 @@ test('no arguments give the reference defaults', () => {
   assert.equal(c.maxBodyBytes, 64 * 1024 * 1024);
 });
 
-test('the default flag map matches the reference /api/v1/status map, plus our body-size flag', () => {
-  assert.deepEqual(run().flags, {
+test('the default flag map matches the reference /api/v1/status map, plus our body-size and limit flags', () => {
+  const flags = run().flags;
+  // Derived from the machine: half of its (or the cgroup's) memory; bodies in flight an eighth of that.
+  assert.equal(flags['store.memory-limit'], formatByteSize(defaultMemoryLimit()));
+  assert.equal(flags['push.body-memory-limit'],
+    formatByteSize(Math.max(Math.floor(defaultMemoryLimit() / 8 / 2 ** 20) * 2 ** 20, 2 * 64 * 1024 * 1024)));
+  assert.deepEqual(flags, {
+    'store.memory-limit': flags['store.memory-limit'], 'push.body-memory-limit': flags['push.body-memory-limit'],
+    'push.sample-limit': '0', 'push.label-limit': '0', 'push.label-name-length-limit': '0', 'push.label-value-length-limit': '0',
     'log.format': 'logfmt', 'log.level': 'info', 'persistence.file': '', 'persistence.interval': '5m0s',
     'push.disable-consistency-check': 'false', 'push.enable-utf8-names': 'false', 'web.config.file': '',
     'web.enable-admin-api': 'false', 'web.enable-lifecycle': 'false', 'web.external-url': '',
@@ -255,6 +263,24 @@ test('--push.max-body-size takes bytes with optional binary units', () => {
   assert.throws(() => parseCommandLine(['--push.max-body-size=-1']), ConfigError);
 });
 
+test('--store.memory-limit, --push.body-memory-limit and the per-push limits', () => {
+  const c = run('--store.memory-limit=512MiB', '--push.sample-limit=1000', '--push.label-limit=30',
+    '--push.label-name-length-limit=200', '--push.label-value-length-limit=2048');
+  assert.equal(c.memoryLimitBytes, 512 * 1024 * 1024);
+  // Derived from the memory limit unless given: an eighth, at least two bodies of the largest size.
+  assert.equal(c.bodyMemoryLimitBytes, 128 * 1024 * 1024);
+  assert.equal(run('--store.memory-limit=4GiB').bodyMemoryLimitBytes, 512 * 1024 * 1024);
+  assert.equal(run('--store.memory-limit=4GiB', '--push.body-memory-limit=10MiB').bodyMemoryLimitBytes, 10 * 1024 * 1024);
+  assert.equal(run('--store.memory-limit=0').memoryLimitBytes, 0);
+  assert.deepEqual(c.pushLimits, { sampleLimit: 1000, labelLimit: 30, labelNameLengthLimit: 200, labelValueLengthLimit: 2048 });
+  assert.equal(c.flags['store.memory-limit'], '512MiB');
+  assert.equal(c.flags['push.sample-limit'], '1000');
+  assert.deepEqual(run().pushLimits, { sampleLimit: 0, labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0 });
+  assert.throws(() => parseCommandLine(['--push.sample-limit=-1']),
+    (e: unknown) => e instanceof ConfigError && /invalid value "-1" for --push\.sample-limit: expected a whole number/.test(e.message));
+  assert.throws(() => parseCommandLine(['--store.memory-limit=lots']), ConfigError);
+});
+
 test('the flag map shows every flag in its string form', () => {
   const c = run('--web.listen-address=:1', '--web.listen-address=:2', '--web.enable-admin-api',
     '--persistence.interval=1h30m', '--log.level=DEBUG', '--web.external-url=http://h/e/', '--persistence.file=/p');
@@ -265,7 +291,7 @@ test('the flag map shows every flag in its string form', () => {
   assert.equal(c.flags['log.level'], 'debug');
   assert.equal(c.flags['web.route-prefix'], '/e');
   assert.equal(c.flags['persistence.file'], '/p');
-  assert.equal(Object.keys(c.flags).length, 15);
+  assert.equal(Object.keys(c.flags).length, 21);
 });
 
 test('a telemetry path that is another GET endpoint\'s, or below a catch-all, is refused (the reference panics)', () => {

@@ -1,0 +1,38 @@
+/**
+ * Forcing a garbage collection without starting Node with --expose-gc (the flag can be turned on at run
+ * time; `gc` is then reachable through a new context). Used sparingly, and only where measured to help:
+ * before the memory budget refuses a push (decide on live bytes, not on garbage), and once a burst of big
+ * request bodies is over (their buffers are external memory that V8 frees only when it collects the small
+ * heap objects holding them, which an idle gateway would not do for a long time: RSS stayed at 1.2 GiB).
+ */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void | Promise<void>;
+
+let cached: GcFunction | null | undefined;
+
+/** global.gc, or null where the runtime refuses to expose it. */
+export function gcFunction(): GcFunction | null {
+  if (cached !== undefined) return cached;
+  const g = (globalThis as { gc?: GcFunction }).gc;
+  if (typeof g === 'function') return (cached = g);
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    cached = vm.runInNewContext('gc') as GcFunction;
+  } catch {
+    cached = null;
+  }
+  return cached;
+}
+
+/** A full collection done incrementally, off the critical path (the event loop is not held for it). */
+export function collectSoon(): void {
+  const gc = gcFunction();
+  if (gc === null) return;
+  try {
+    void gc({ type: 'major', execution: 'async' });
+  } catch {
+    // a runtime without the options form: skip rather than block
+  }
+}
