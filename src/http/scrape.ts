@@ -28,7 +28,7 @@ import { yieldToEventLoop } from './event-loop.js';
 
 const gzipAsync = promisify(gzip);
 
-const MANY_PIECES = 20_000;
+const MANY_PIECES = 1_000;
 const SMALL_PIECE_BYTES = 2048;
 
 export const TEXT_CONTENT_TYPE = `${TEXT_CONTENT_TYPE_BASE}; escaping=underscores`;

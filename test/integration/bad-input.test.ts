@@ -210,8 +210,10 @@ const CASES: Case[] = [
     ours: ['400'], reference: ['400'] },
   { name: 'protobuf: unknown groups nested 10,000 deep (skipped as unknown fields: accepted)',
     // Finding 5 of issue 8: a stack overflow answered 500; now skipped without recursion, as 1.5.1 does.
+    // 1.5.1 answers 200 on a fresh gateway (checked by hand); after this suite's earlier cases it has
+    // answered 400, from state those left behind (its deletes are queued, answered before applied).
     send: put(SCRATCH, PB, delimited(Buffer.concat([NAME_M, Buffer.alloc(10_000, 0x7b), Buffer.alloc(10_000, 0x7c)]))),
-    ours: ['200'], reference: ['200'], scratch: true },
+    ours: ['200'], reference: ['200', '400'], scratch: true },
   { name: 'protobuf: an unknown group that is never closed',
     send: put(VICTIM_PB, PB, delimited(Buffer.concat([NAME_M, Buffer.alloc(1_000, 0x7b)]))), ours: ['400'], reference: ['400'] },
 
