@@ -72,7 +72,10 @@ export interface Exposition {
   pieces: Piece[][];
 }
 
-/** Pushes of more series than this are applied in slices (pushSliced); a few ms of work at most in one go. */
+/**
+ * Pushes of more work than this (series, each label one more) are applied in slices (pushSliced); a few
+ * ms of work at most in one go.
+ */
 export const SLICED_PUSH_SERIES = 4096;
 
 function* hasTimestamps(families: MetricFamily[]): Steps<boolean> {
@@ -83,9 +86,13 @@ function* hasTimestamps(families: MetricFamily[]): Steps<boolean> {
   return false;
 }
 
-function seriesCount(req: PushRequest): number {
+/** The work a push makes, in series, a label counting as one more (one series of 100,000 labels is big). */
+function pushWork(req: PushRequest): number {
   let n = 0;
-  for (const f of req.families) n += f.metrics.length;
+  for (const f of req.families) {
+    for (const m of f.metrics) n += 1 + m.labels.length;
+    if (n > SLICED_PUSH_SERIES) break;
+  }
   return n;
 }
 
@@ -205,7 +212,7 @@ export class MemoryStore {
    */
   async pushSliced(req: PushRequest, slicer = new Slicer()): Promise<ConsistencyError | undefined> {
     const id = groupIdFor(req.labels);
-    if (seriesCount(req) <= SLICED_PUSH_SERIES) return this.order.small(id, req.names ?? pushedNames(req), () => this.push(req));
+    if (pushWork(req) <= SLICED_PUSH_SERIES) return this.order.small(id, req.names ?? pushedNames(req), () => this.push(req));
     // Held from the call on, so the writes called after it wait for it where they touch the same things.
     return this.order.exclusive(id, req.names ?? pushedNames(req), () => runSliced(this.pushSteps(req), slicer));
   }
