@@ -60,10 +60,7 @@ function trimEnd(s: string, a: number, b: number): number {
  */
 class NextIndex {
   private at = -1;
-  private readonly code: number;
-  constructor(private readonly s: string, private readonly c: string) {
-    this.code = c.charCodeAt(0);
-  }
+  constructor(private readonly s: string, private readonly c: string) {}
 
   find(from: number, limit: number): number {
     if (this.at < from) this.at = this.search(from);
@@ -71,10 +68,7 @@ class NextIndex {
   }
 
   private search(from: number): number {
-    // A few characters by hand first: for the tiny clauses of a long header a native call costs more.
-    const end = Math.min(from + 16, this.s.length);
-    for (let i = from; i < end; i++) if (this.s.charCodeAt(i) === this.code) return i;
-    const at = this.s.indexOf(this.c, end);
+    const at = this.s.indexOf(this.c, from);
     return at < 0 ? this.s.length : at;
   }
 }
