@@ -80,13 +80,21 @@ function consumeToken(v: string): [string, string] {
 function consumeValue(v: string): [string, string] {
   if (v === '') return ['', ''];
   if (v[0] !== '"') return consumeToken(v);
-  let out = '';
+  // Unescaped runs are sliced, not copied a character at a time (a quoted value may be 1 MiB: 80 ms so).
+  const parts: string[] = [];
+  let from = 1;
   for (let i = 1; i < v.length; i++) {
     const c = v[i]!;
-    if (c === '"') return [out, v.slice(i + 1)];
-    if (c === '\\' && i + 1 < v.length && TSPECIALS.includes(v[i + 1]!)) { out += v[i + 1]; i++; continue; }
+    if (c === '"') {
+      parts.push(v.slice(from, i));
+      return [parts.join(''), v.slice(i + 1)];
+    }
+    if (c === '\\' && i + 1 < v.length && TSPECIALS.includes(v[i + 1]!)) {
+      parts.push(v.slice(from, i));
+      from = ++i; // the escaped character starts the next run
+      continue;
+    }
     if (c === '\r' || c === '\n') return ['', v];
-    out += c;
   }
   return ['', v];
 }
