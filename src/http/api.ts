@@ -103,9 +103,17 @@ function familyJson(gf: GroupFamily): string {
 /** Metrics encoded between two yields: a family of a million series is written in slices too. */
 const METRICS_PER_STEP = 256;
 
+/** The last time encoded: every family of one push has the same, and a group may hold a million. */
+let lastTime = { ms: NaN, json: '' };
+
+function timeJson(ms: number): string {
+  if (lastTime.ms !== ms) lastTime = { ms, json: goJsonTime(ms) };
+  return lastTime.json;
+}
+
 function* familyJsonSteps(gf: GroupFamily, out: TextParts): Steps<void> {
   const f: MetricFamily = gf.family;
-  let head = `{"time_stamp":${goJsonTime(gf.lastPushMs)},"type":${q(f.type)}`;
+  let head = `{"time_stamp":${timeJson(gf.lastPushMs)},"type":${q(f.type)}`;
   if (f.help !== undefined && f.help !== '') head += `,"help":${q(f.help)}`;
   out.add(head + ',"metrics":[');
   const metrics = f.metrics;
