@@ -123,28 +123,39 @@ function quotedSample(name: string, labels: LabelPair[], extra: string, value: n
  */
 export function renderFamilyQuoted(f: MetricFamily): string {
   if (f.metrics.length === 0) return '';
+  let out = renderHeaderQuoted(f);
+  for (const m of f.metrics) out += renderSeriesQuoted(f, m);
+  return out;
+}
+
+/** The HELP and TYPE lines of renderFamilyQuoted (a family with metrics). */
+export function renderHeaderQuoted(f: MetricFamily): string {
   const n = f.name;
-  let out = (f.help === undefined ? '' : `# HELP ${writeName(n)} ${escapeHelp(f.help)}\n`)
+  return (f.help === undefined ? '' : `# HELP ${writeName(n)} ${escapeHelp(f.help)}\n`)
     + `# TYPE ${writeName(n)} ${textTypeName(f.type)}\n`;
-  for (const m of f.metrics) {
-    if (m.summary !== undefined && f.type === 'SUMMARY') {
-      const s = m.summary;
-      for (const q of s.quantiles) out += quotedSample(n, m.labels, `quantile="${formatFloat(q.quantile)}"`, q.value);
-      out += quotedSample(n + '_sum', m.labels, '', s.sampleSum) + quotedSample(n + '_count', m.labels, '', s.sampleCount);
-    } else if (m.histogram !== undefined && (f.type === 'HISTOGRAM' || f.type === 'GAUGE_HISTOGRAM')) {
-      const h = m.histogram;
-      const count = h.sampleCountFloat !== undefined && h.sampleCountFloat > 0 ? h.sampleCountFloat : h.sampleCount;
-      let sawInf = false;
-      for (const b of h.buckets) {
-        const c = b.cumulativeCountFloat !== undefined && b.cumulativeCountFloat > 0 ? b.cumulativeCountFloat : b.cumulativeCount;
-        out += quotedSample(n + '_bucket', m.labels, `le="${formatFloat(b.upperBound)}"`, c);
-        if (b.upperBound === Infinity) sawInf = true;
-      }
-      if (!sawInf) out += quotedSample(n + '_bucket', m.labels, 'le="+Inf"', count);
-      out += quotedSample(n + '_sum', m.labels, '', h.sampleSum) + quotedSample(n + '_count', m.labels, '', count);
-    } else {
-      out += quotedSample(n, m.labels, '', m.value ?? 0);
+}
+
+/** The lines of one metric of `f` in renderFamilyQuoted. */
+export function renderSeriesQuoted(f: MetricFamily, m: Metric): string {
+  const n = f.name;
+  let out = '';
+  if (m.summary !== undefined && f.type === 'SUMMARY') {
+    const s = m.summary;
+    for (const q of s.quantiles) out += quotedSample(n, m.labels, `quantile="${formatFloat(q.quantile)}"`, q.value);
+    out += quotedSample(n + '_sum', m.labels, '', s.sampleSum) + quotedSample(n + '_count', m.labels, '', s.sampleCount);
+  } else if (m.histogram !== undefined && (f.type === 'HISTOGRAM' || f.type === 'GAUGE_HISTOGRAM')) {
+    const h = m.histogram;
+    const count = h.sampleCountFloat !== undefined && h.sampleCountFloat > 0 ? h.sampleCountFloat : h.sampleCount;
+    let sawInf = false;
+    for (const b of h.buckets) {
+      const c = b.cumulativeCountFloat !== undefined && b.cumulativeCountFloat > 0 ? b.cumulativeCountFloat : b.cumulativeCount;
+      out += quotedSample(n + '_bucket', m.labels, `le="${formatFloat(b.upperBound)}"`, c);
+      if (b.upperBound === Infinity) sawInf = true;
     }
+    if (!sawInf) out += quotedSample(n + '_bucket', m.labels, 'le="+Inf"', count);
+    out += quotedSample(n + '_sum', m.labels, '', h.sampleSum) + quotedSample(n + '_count', m.labels, '', count);
+  } else {
+    out += quotedSample(n, m.labels, '', m.value ?? 0);
   }
   return out;
 }

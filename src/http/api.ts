@@ -11,9 +11,10 @@ import type { MemoryStore } from '../store/store.js';
 import type { GroupView } from '../store/group.js';
 import type { GroupFamily } from '../store/family-index.js';
 import { formatGoFloat } from '../format/float.js';
-import { goJsonMap, goJsonString, goJsonStringMap, goJsonTime } from '../format/go-json.js';
+import { compareUtf8, goJsonMap, goJsonString, goJsonStringMap, goJsonTime } from '../format/go-json.js';
 import { isFloatNative, nativeBuckets } from '../model/native-histogram.js';
-import { SLICE_MS, renderInSlices } from './event-loop.js';
+import { Slicer, runSliced, sortSteps, type Steps } from '../slicer.js';
+import { TextParts } from './text-parts.js';
 import { sendParts } from './respond.js';
 
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
@@ -94,21 +95,64 @@ function metricJson(m: Metric, type: MetricType): string {
 }
 
 function familyJson(gf: GroupFamily): string {
+  const out = new TextParts();
+  for (const _ of familyJsonSteps(gf, out));
+  return Buffer.concat(out.finish()).toString('utf8');
+}
+
+/** Metrics encoded between two yields: a family of a million series is written in slices too. */
+const METRICS_PER_STEP = 256;
+
+/** The last time encoded: every family of one push has the same, and a group may hold a million. */
+let lastTime = { ms: NaN, json: '' };
+
+function timeJson(ms: number): string {
+  if (lastTime.ms !== ms) lastTime = { ms, json: goJsonTime(ms) };
+  return lastTime.json;
+}
+
+function* familyJsonSteps(gf: GroupFamily, out: TextParts): Steps<void> {
   const f: MetricFamily = gf.family;
-  let out = `{"time_stamp":${goJsonTime(gf.lastPushMs)},"type":${q(f.type)}`;
-  if (f.help !== undefined && f.help !== '') out += `,"help":${q(f.help)}`;
-  return out + `,"metrics":[${f.metrics.map((m) => metricJson(m, f.type)).join(',')}]}`;
+  let head = `{"time_stamp":${timeJson(gf.lastPushMs)},"type":${q(f.type)}`;
+  if (f.help !== undefined && f.help !== '') head += `,"help":${q(f.help)}`;
+  out.add(head + ',"metrics":[');
+  const metrics = f.metrics;
+  for (let i = 0; i < metrics.length; i++) {
+    out.add((i === 0 ? '' : ',') + metricJson(metrics[i]!, f.type));
+    if (i % METRICS_PER_STEP === METRICS_PER_STEP - 1) yield;
+  }
+  out.add(']}');
 }
 
 export function groupJson(g: GroupView): string {
-  const entries: Array<[string, string]> = [
+  const out = new TextParts();
+  for (const _ of groupJsonSteps(g, out));
+  return Buffer.concat(out.finish()).toString('utf8');
+}
+
+/**
+ * One group as Go's json writes a map: keys in UTF-8 byte order, sorted in steps (a group may hold a
+ * million families). A family named "labels" or "last_push_successful" overwrites those keys, as in
+ * the reference.
+ */
+function* groupJsonSteps(g: GroupView, out: TextParts): Steps<void> {
+  const fixed = new Map<string, string>([
     ['labels', goJsonStringMap(g.labels)],
     ['last_push_successful', String(g.lastPushSuccessful)],
-  ];
-  // A family named "labels" or "last_push_successful" overwrites those keys, as in the reference.
-  const byKey = new Map(entries);
-  for (const [name, gf] of g.families) byKey.set(name, familyJson(gf));
-  return goJsonMap(byKey);
+  ]);
+  const keys = [...g.families.keys()];
+  for (const k of fixed.keys()) if (!g.families.has(k)) keys.push(k);
+  yield* sortSteps(keys, compareUtf8);
+  out.add('{');
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    out.add((i === 0 ? '' : ',') + goJsonString(k) + ':');
+    const gf = g.families.get(k);
+    if (gf === undefined) out.add(fixed.get(k)!);
+    else yield* familyJsonSteps(gf, out);
+    yield;
+  }
+  out.add('}');
 }
 
 /** GET /api/v1/metrics: every group (in store order; the reference's order is random). */
@@ -119,14 +163,25 @@ export function metricsJson(store: MemoryStore): string {
 }
 
 /**
- * metricsJson() for a big store: the groups as they were when the request came (snapshots), encoded a
- * few milliseconds at a time with `pause()` in between, so health checks and pushes are served while a
- * store of 100k groups (260 MB of JSON) is written; as parts, so no single string has to hold it all.
+ * metricsJson() for a big store: the groups as they were when the request came (snapshots taken in
+ * slices), encoded a slice at a time with the event loop served in between, so health checks and
+ * pushes are answered while a store of 100k groups (260 MB of JSON) or one group of a million families
+ * is written; as parts, so no single string has to hold it all.
  */
-export async function metricsJsonParts(store: MemoryStore, pause: () => Promise<void>, sliceMs = SLICE_MS): Promise<Buffer[]> {
-  await store.settled();
-  const groups = await renderInSlices(store.snapshotGroups(), groupJson, ',', pause, sliceMs);
-  return [Buffer.from('['), ...groups, Buffer.from(']')];
+export async function metricsJsonParts(store: MemoryStore, slicer = new Slicer()): Promise<Buffer[]> {
+  const groups = await store.snapshotGroupsAsync(slicer);
+  return runSliced(metricsJsonSteps(groups), slicer);
+}
+
+function* metricsJsonSteps(groups: GroupView[]): Steps<Buffer[]> {
+  const out = new TextParts();
+  out.add('[');
+  for (let i = 0; i < groups.length; i++) {
+    if (i > 0) out.add(',');
+    yield* groupJsonSteps(groups[i]!, out);
+  }
+  out.add(']');
+  return out.finish();
 }
 
 export interface StatusInfo {

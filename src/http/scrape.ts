@@ -15,16 +15,17 @@ import type { MetricFamily } from '../model/metric.js';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import {
-  escapeFamily, renderFamily, renderFamilyQuoted, renderHeader, renderSeries,
+  escapeFamily, renderFamily, renderFamilyQuoted, renderHeader, renderHeaderQuoted, renderSeries, renderSeriesQuoted,
 } from '../format/text-write.js';
 import { Piece, gzipPieces, joinedText, textLength } from '../format/gzip-pieces.js';
-import { Slicer, runSliced, runSync, type Steps } from '../slicer.js';
+import { Slicer, runSliced, runSync, sortSteps, type Steps } from '../slicer.js';
 import { ProtobufWriter, writeFamilyDelimited } from '../format/protobuf.js';
+import { METRICS_PER_CHUNK, familyDelimitedSteps } from '../format/protobuf-steps.js';
+import { TextParts } from './text-parts.js';
 import { negotiate, negotiateEncoding, TEXT_CONTENT_TYPE_BASE, type Negotiated } from '../format/negotiate.js';
-import { compareLabelValues } from '../store/family-index.js';
+import { compareLabelValues, type SeriesEntry } from '../store/family-index.js';
 import { formatProblems } from '../errors.js';
 import { sendError, sendParts } from './respond.js';
-import { yieldToEventLoop } from './event-loop.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -45,9 +46,14 @@ interface CachedPieces {
 
 /** A body built from the model (protobuf, or text with UTF-8 names), and its gzip once asked for. */
 interface CachedBody {
-  body: Buffer;
+  body: Buffer[];
   gzip?: Buffer;
 }
+
+/** Series copied from the store between two yields of gather. */
+const COPIED_PER_STEP = 4096;
+
+const compareNames = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export class ScrapeHandler {
   private cache: CachedPieces | null = null;
@@ -61,7 +67,7 @@ export class ScrapeHandler {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Not while a big push is half-way through its commit: a scrape shows one state of the store.
     await this.store.settled();
-    const problems = this.store.problems();
+    const problems = await this.store.problemsAsync();
     if (problems.length > 0) {
       const text = formatProblems(problems);
       this.logger.error('error gathering metrics', { err: text });
@@ -116,37 +122,19 @@ export class ScrapeHandler {
       // snapshot of the newer state, but must not be cached under the old key.
       if (key === `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`) this.variants.set(variant, body);
     }
-    if (!gzipped) return [body.body];
-    body.gzip ??= await gzipAsync(body.body, { level: 6 });
+    if (!gzipped) return body.body;
+    body.gzip ??= await gzipAsync(body.body.length === 1 ? body.body[0]! : Buffer.concat(body.body), { level: 6 });
     return [body.gzip];
   }
 
   /**
-   * One body built from the model. It works on a snapshot (gather() collects metric objects, which
-   * pushes replace but never change), encoded family by family with a yield after every MiB so a big
-   * scrape does not hold up health checks and pushes.
+   * One body built from the model: gathered as one state of the store, then encoded a slice at a time
+   * (a family of many series a chunk of metrics at a time), with the event loop served in between.
    */
-  private async renderVariant(neg: Negotiated, now: number): Promise<Buffer> {
-    const families = this.gather(now);
-    let sinceYield = 0;
-    if (neg.format === 'protobuf') {
-      const w = new ProtobufWriter();
-      for (const f of families) {
-        const before = w.length;
-        writeFamilyDelimited(w, escapeFamily(f, neg.escaping));
-        sinceYield += w.length - before;
-        if (sinceYield > 1 << 20) { sinceYield = 0; await yieldToEventLoop(); }
-      }
-      return w.finish();
-    }
-    const parts: string[] = [];
-    for (const f of families) {
-      const text = renderFamilyQuoted(escapeFamily(f, neg.escaping));
-      parts.push(text);
-      sinceYield += text.length;
-      if (sinceYield > 1 << 20) { sinceYield = 0; await yieldToEventLoop(); }
-    }
-    return Buffer.from(parts.join(''), 'utf8');
+  private async renderVariant(neg: Negotiated, now: number): Promise<Buffer[]> {
+    const slicer = new Slicer();
+    const families = await this.gatherAsync(now, slicer);
+    return runSliced(neg.format === 'protobuf' ? protobufSteps(families, neg) : quotedTextSteps(families, neg), slicer);
   }
 
   /**
@@ -154,17 +142,48 @@ export class ScrapeHandler {
    * win, as in the reference), families sorted by name, series in exposition order.
    */
   gather(now = Date.now()): MetricFamily[] {
+    return runSync(this.gatherSteps(now, () => false))!;
+  }
+
+  /**
+   * gather() in slices. The families gathered hold the stored metric objects, which writes replace but
+   * never change, so once gathered they stay one state while they are encoded; if a write lands while
+   * they are gathered, the gather starts again, and after three tries it is done in one go.
+   */
+  private async gatherAsync(now: number, slicer: Slicer): Promise<MetricFamily[]> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await this.store.settledNow();
+      const version = this.store.version;
+      const families = await runSliced(this.gatherSteps(now, () => this.store.version !== version || this.store.committing), slicer);
+      if (families !== undefined && this.store.version === version && !this.store.committing) return families;
+    }
+    await this.store.settledNow();
+    return this.gather(now);
+  }
+
+  /** The gathered families, or undefined as soon as `stale()` says a write has changed the store. */
+  private *gatherSteps(now: number, stale: () => boolean): Steps<MetricFamily[] | undefined> {
     const own = new Map(this.self.collect(now).map((f) => [f.name, f]));
-    const names = [...new Set([...own.keys(), ...this.store.familyNames()])].sort();
+    const stored = yield* this.store.familyNamesSteps();
+    if (stale()) return undefined;
+    const names = mergeNames([...own.keys()].sort(compareNames), stored);
     const out: MetricFamily[] = [];
-    for (const name of names) {
+    for (let n = 0; n < names.length; n++) {
+      const name = names[n]!;
       const o = own.get(name);
       const idx = this.store.familyIndex(name);
+      if (n % 1024 === 1023) {
+        yield;
+        if (stale()) return undefined;
+      }
       if (idx === undefined) {
         if (o !== undefined && o.metrics.length > 0) out.push(o);
         continue;
       }
-      const stored = idx.sortedEntries().map((e) => e.metric);
+      const entries = yield* idx.sortedEntriesSteps();
+      if (stale()) return undefined;
+      const stored = yield* metricsSteps(entries);
+      if (stale()) return undefined;
       if (o === undefined) {
         const f: MetricFamily = { name, type: idx.type, metrics: stored };
         if (idx.help !== undefined) f.help = idx.help;
@@ -172,7 +191,8 @@ export class ScrapeHandler {
         out.push(f);
         continue;
       }
-      out.push({ ...o, metrics: [...o.metrics, ...stored].sort((a, b) => compareLabelValues(a.labels, b.labels)) });
+      const merged = yield* sortSteps([...o.metrics, ...stored], (a, b) => compareLabelValues(a.labels, b.labels));
+      out.push({ ...o, metrics: merged });
     }
     return out;
   }
@@ -217,6 +237,66 @@ export class ScrapeHandler {
     const all = [...ownEntries, ...stored].sort((a, b) => compareLabelValues(a.labels, b.labels));
     return renderHeader(own.name, own.help, own.type) + all.map((e) => e.text).join('');
   }
+}
+
+/** The entries' metrics; copied in steps (a family of a million series), `entries` not changed meanwhile. */
+function* metricsSteps(entries: SeriesEntry[]): Steps<MetricFamily['metrics']> {
+  const out = new Array<MetricFamily['metrics'][number]>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    out[i] = entries[i]!.metric;
+    if (i % COPIED_PER_STEP === COPIED_PER_STEP - 1) yield;
+  }
+  return out;
+}
+
+/** The sorted union of two sorted lists of names without repeats (own names, stored names). */
+function mergeNames(a: string[], b: string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const name = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (out.length === 0 || out[out.length - 1] !== name) out.push(name);
+  }
+  return out;
+}
+
+/** Families as delimited protobuf; a small family is one step, a big one a step per chunk of metrics. */
+function* protobufSteps(families: MetricFamily[], neg: Negotiated): Steps<Buffer[]> {
+  const parts: Buffer[] = [];
+  let w = new ProtobufWriter();
+  for (const f of families) {
+    if (f.metrics.length <= METRICS_PER_CHUNK) {
+      writeFamilyDelimited(w, escapeFamily(f, neg.escaping));
+    } else {
+      if (w.length > 0) { parts.push(w.finish()); w = new ProtobufWriter(); }
+      parts.push(...yield* familyDelimitedSteps(f, (part) => escapeFamily(part, neg.escaping)));
+    }
+    if (w.length >= 1 << 20) { parts.push(w.finish()); w = new ProtobufWriter(); }
+    yield;
+  }
+  if (w.length > 0 || parts.length === 0) parts.push(w.finish());
+  return parts;
+}
+
+/** Families as text with UTF-8 names under an escaping scheme, a chunk of metrics per step. */
+function* quotedTextSteps(families: MetricFamily[], neg: Negotiated): Steps<Buffer[]> {
+  const out = new TextParts();
+  for (const f of families) {
+    if (f.metrics.length <= METRICS_PER_CHUNK) {
+      out.add(renderFamilyQuoted(escapeFamily(f, neg.escaping)));
+    } else {
+      out.add(renderHeaderQuoted(escapeFamily({ ...f, metrics: [] }, neg.escaping)));
+      for (let lo = 0; lo < f.metrics.length; lo += METRICS_PER_CHUNK) {
+        const chunk = escapeFamily({ ...f, metrics: f.metrics.slice(lo, lo + METRICS_PER_CHUNK) }, neg.escaping);
+        for (const m of chunk.metrics) out.add(renderSeriesQuoted(chunk, m));
+        yield;
+      }
+    }
+    yield;
+  }
+  const parts = out.finish();
+  return parts.length === 0 ? [Buffer.alloc(0)] : parts;
 }
 
 function lowerBound(names: string[], name: string, from: number): number {

@@ -13,7 +13,6 @@ import type { PushGuards } from './push-guards.js';
 import { ScrapeHandler } from './scrape.js';
 import { renderStatusPage } from './ui/status-page.js';
 import { sendEmpty, sendError, sendNotFound, sendRedirect, sendText, sendParts } from './respond.js';
-import { yieldToEventLoop } from './event-loop.js';
 import { metricsJsonParts, sendJson, sendJsonParts, setCors, statusJson } from './api.js';
 import { BRANCH, BUILD_DATE, REVISION, VERSION } from '../version.js';
 import { PerClientLogLimit } from '../observe/per-client-log-limit.js';
@@ -82,7 +81,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
     counted: 'status',
     run: async (_req, res) => {
       sendParts(res, 200, { 'Content-Type': 'text/html; charset=utf-8' },
-        await renderStatusPage(store, deps.startedAt, config.flags, yieldToEventLoop));
+        await renderStatusPage(store, deps.startedAt, config.flags));
       return 200;
     },
   };
@@ -123,7 +122,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
     counted: 'api/v1/metrics',
     run: async (_req, res) => {
       setCors(res);
-      sendJsonParts(res, await metricsJsonParts(store, yieldToEventLoop));
+      sendJsonParts(res, await metricsJsonParts(store));
       return 200;
     },
   }, api);

@@ -9,6 +9,7 @@ import { renderHeader, renderSeries } from '../format/text-write.js';
 import { Piece } from '../format/gzip-pieces.js';
 import type { Group } from './group.js';
 import { SmallMap } from './small-map.js';
+import { runSync, sortSteps, type Steps } from '../slicer.js';
 
 /** One exposed series (a sample, or a summary/histogram with all its lines). */
 export interface SeriesEntry {
@@ -78,6 +79,8 @@ export class FamilyIndex {
   private headerText = '';
   /** The next GroupFamily.rank to hand out. */
   private nextRank = 0;
+  /** Increases whenever `entries` gains or loses series: a sort done in steps is installed only if unchanged. */
+  private membership = 0;
 
   constructor(name: string, trackSeries = true) {
     this.name = name;
@@ -119,6 +122,7 @@ export class FamilyIndex {
     }
     this.sortDirty = true;
     this.layoutValid = false;
+    this.membership++;
   }
 
   remove(group: Group): void {
@@ -134,6 +138,7 @@ export class FamilyIndex {
     }
     this.deadCount += gf.series.length;
     this.layoutValid = false;
+    this.membership++;
     // Dead entries keep their series alive until the next scrape settles the list; compact earlier when
     // they outnumber the live ones, so memory stays bounded without scrapes (amortised O(1) per removal).
     if (this.deadCount > 1024 && this.deadCount > this.entries.length - this.deadCount) {
@@ -206,16 +211,50 @@ export class FamilyIndex {
 
   /** Live series in exposition order (for merging with the gateway's own series of the same name). */
   sortedEntries(): SeriesEntry[] {
-    this.settle();
+    runSync(this.settleSteps());
     return this.entries;
   }
 
+  /**
+   * sortedEntries() as steps, for readers that pause: a family of a million series is sorted in slices.
+   * The result is the entries in exposition order as they are when the steps end; keep it only until
+   * the next pause (a write may change the family then).
+   */
+  *sortedEntriesSteps(): Steps<SeriesEntry[]> {
+    yield* this.settleSteps();
+    return this.entries;
+  }
+
+  /** Are the series sorted and laid out in chunks (layoutSteps() has nothing to do)? */
+  get laidOut(): boolean {
+    return this.layoutValid;
+  }
+
+  /** Sorts and lays the series out in chunks, as steps (renderSome() and pieces() then do neither). */
+  *layoutSteps(): Steps<void> {
+    for (let attempt = 0; ; attempt++) {
+      yield* this.settleSteps();
+      if (this.layoutValid) return;
+      const membership = this.membership;
+      const entries = this.entries;
+      for (let i = 0; i < entries.length; i++) {
+        entries[i]!.pos = i;
+        // After a few tries spoilt by writes to the family, in one go so that it ends.
+        if (attempt < 3 && i % LAID_OUT_PER_STEP === LAID_OUT_PER_STEP - 1) {
+          yield;
+          if (this.membership !== membership) break;
+        }
+      }
+      if (this.membership !== membership) continue;
+      if (this.layoutValid) return; // another reader laid it out meanwhile, and may have rendered chunks
+      this.chunks = new Array<Piece | null>(Math.ceil(entries.length / SERIES_PER_CHUNK)).fill(null);
+      this.layoutValid = true;
+      return;
+    }
+  }
+
   private layout(): void {
-    this.settle();
-    if (this.layoutValid) return;
-    for (let i = 0; i < this.entries.length; i++) this.entries[i]!.pos = i;
-    this.chunks = new Array<Piece | null>(Math.ceil(this.entries.length / SERIES_PER_CHUNK)).fill(null);
-    this.layoutValid = true;
+    runSync(this.layoutSteps());
   }
 
   private renderChunk(c: number): Piece {
@@ -228,14 +267,35 @@ export class FamilyIndex {
     return new Piece(text);
   }
 
-  private settle(): void {
-    if (this.deadCount > 0) {
-      this.entries = this.entries.filter((e) => !e.dead);
+  /**
+   * Drops dead entries and sorts the rest, in steps. The sort works on a copy, installed only if no
+   * series came or went meanwhile (else it starts again from the newer entries); Array.prototype.sort
+   * and sortSteps are both stable, so the order is the same as sorting in one go.
+   */
+  private *settleSteps(): Steps<void> {
+    for (let attempt = 0; this.deadCount > 0 || this.sortDirty; attempt++) {
+      const membership = this.membership;
+      // After a few tries spoilt by writes to the family, in one go so that it ends.
+      if (this.entries.length <= SORTED_IN_ONE_GO || attempt >= 3) {
+        if (this.deadCount > 0) this.entries = this.entries.filter((e) => !e.dead);
+        if (this.sortDirty) this.entries.sort(compareSeries);
+        this.deadCount = 0;
+        this.sortDirty = false;
+        return;
+      }
+      const live = this.deadCount > 0 ? this.entries.filter((e) => !e.dead) : this.entries.slice();
+      const dirty = this.sortDirty;
+      if (dirty) yield* sortSteps(live, compareSeries);
+      if (this.membership !== membership) continue;
+      this.entries = live;
       this.deadCount = 0;
-    }
-    if (this.sortDirty) {
-      this.entries.sort(compareSeries);
-      this.sortDirty = false;
+      if (dirty) this.sortDirty = false;
+      return;
     }
   }
 }
+
+/** Families of up to this many series are sorted without pausing (a few ms at most). */
+const SORTED_IN_ONE_GO = 4096;
+/** Series positions set between two yields of layoutSteps(). */
+const LAID_OUT_PER_STEP = 16_384;

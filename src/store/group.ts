@@ -6,6 +6,7 @@ import type { LabelPair } from '../model/metric.js';
 import type { GroupingLabels } from '../model/grouping-key.js';
 import type { GroupFamily } from './family-index.js';
 import { renderLabelInner } from '../format/text-write.js';
+import type { Steps } from '../slicer.js';
 
 export const PUSH_TIME = 'push_time_seconds';
 export const PUSH_FAILURE_TIME = 'push_failure_time_seconds';
@@ -22,7 +23,7 @@ export class Group {
   /** The grouping label pairs (shared by every series of the group), and instance="" when it is missing. */
   readonly groupingPairs: LabelPair[];
   readonly emptyInstance: LabelPair | undefined;
-  readonly families = new Map<string, GroupFamily>();
+  readonly families = new FamilyMap();
 
   constructor(id: string, labels: GroupingLabels) {
     this.id = id;
@@ -51,12 +52,83 @@ export class Group {
    * the map is enough.
    */
   snapshot(): GroupView {
-    const families = new Map(this.families);
+    return this.view(new Map(this.families));
+  }
+
+  /**
+   * snapshot() as steps, for a group of many families (a million families of one series is a 10 MB
+   * push): the map is copied a few thousand entries at a time, and the writes that land meanwhile are
+   * undone on the copy from the old values the map recorded (`watch`), so the copy is the group as it
+   * was when the steps began. Call watch() in the same tick as the other groups' to snapshot them all at
+   * one point in time.
+   */
+  *snapshotSteps(log: SnapshotLog): Steps<GroupView> {
+    const copy = new Map<string, GroupFamily>();
+    let n = 0;
+    try {
+      for (const [name, gf] of this.families) {
+        if (!log.has(name)) copy.set(name, gf);
+        if (++n % COPIED_PER_STEP === 0) yield;
+      }
+    } finally {
+      this.families.unwatch(log);
+    }
+    for (const [name, old] of log) {
+      if (old === undefined) copy.delete(name);
+      else copy.set(name, old);
+    }
+    return this.view(copy);
+  }
+
+  private view(families: Map<string, GroupFamily>): GroupView {
     return {
       id: this.id, labels: this.labels, families,
       gaugeValue: (name) => gaugeValue(families, name),
       lastPushSuccessful: lastPushSuccessful(families),
     };
+  }
+}
+
+const COPIED_PER_STEP = 4096;
+
+/** Family name → the family as it was when a snapshot began (undefined: it was not in the group). */
+export type SnapshotLog = Map<string, GroupFamily | undefined>;
+
+/**
+ * A group's families, recording for the snapshots under way the value each name had before its first
+ * change. (The order of the copy's entries may differ from the group's: its readers sort by name.)
+ */
+export class FamilyMap extends Map<string, GroupFamily> {
+  private logs: SnapshotLog[] = [];
+
+  /** Starts recording old values for a snapshot; its steps unwatch at the end. */
+  watch(): SnapshotLog {
+    const log: SnapshotLog = new Map();
+    this.logs.push(log);
+    return log;
+  }
+
+  unwatch(log: SnapshotLog): void {
+    this.logs = this.logs.filter((l) => l !== log);
+  }
+
+  override set(name: string, gf: GroupFamily): this {
+    if (this.logs.length > 0) this.record(name);
+    return super.set(name, gf);
+  }
+
+  override delete(name: string): boolean {
+    if (this.logs.length > 0) this.record(name);
+    return super.delete(name);
+  }
+
+  override clear(): void {
+    if (this.logs.length > 0) for (const name of this.keys()) this.record(name);
+    super.clear();
+  }
+
+  private record(name: string): void {
+    for (const log of this.logs) if (!log.has(name)) log.set(name, super.get(name));
   }
 }
 

@@ -16,7 +16,7 @@ import { WriteOrder, type NameSet } from './write-order.js';
 import { FamilyNames } from './family-names.js';
 import { Slicer, runSliced, runSync, sortSteps, type Steps } from '../slicer.js';
 import { withoutOverriddenTimestamps } from './overridden-timestamps.js';
-import { Group, type GroupView, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP } from './group.js';
+import { Group, type GroupView, type SnapshotLog, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP } from './group.js';
 import {
   checkMetricLabels, duplicateSeries, invalidUtf8LabelValue, ownHelpClash, ownTypeClash, payloadMatches,
   suffixCollision, typeClash,
@@ -102,6 +102,9 @@ function pushedNames(req: PushRequest): Set<string> {
   if (req.emptyFamilies !== undefined) for (const f of req.emptyFamilies) names.add(f.name);
   return names;
 }
+
+/** Series checked between two yields of the whole-store check (--push.disable-consistency-check). */
+const CHECKED_PER_STEP = 1024;
 
 /** Chunks rendered between two yields of a big scrape: 2 × 512 series, about a millisecond. */
 const CHUNKS_PER_SLICE = 2;
@@ -192,6 +195,22 @@ export class MemoryStore {
     const out: GroupView[] = [];
     for (const g of this.groupsById.values()) out.push(g.snapshot());
     return out;
+  }
+
+  /**
+   * snapshotGroups() without copying a big group's families in one go: every group as it was at one
+   * point in time (once no big write is half-way through its commit), copied in slices.
+   */
+  async snapshotGroupsAsync(slicer = new Slicer()): Promise<GroupView[]> {
+    await this.settledNow();
+    const groups = [...this.groupsById.values()];
+    const logs = groups.map((g) => g.families.watch());
+    return runSliced(snapshotSteps(groups, logs), slicer);
+  }
+
+  /** settled(), and still so when the caller resumes (a write waiting for the commit may start its own). */
+  async settledNow(): Promise<void> {
+    do await this.settled(); while (this.committing);
   }
 
   getGroup(labels: GroupingLabels): Group | undefined {
@@ -400,6 +419,10 @@ export class MemoryStore {
     const pieces = new Array<Piece[]>(names.length);
     for (let i = 0; i < names.length; i++) {
       const idx = this.families.get(names[i]!)!;
+      if (!idx.laidOut) {
+        yield* idx.layoutSteps();
+        if (stale()) return undefined;
+      }
       while (idx.renderSome(CHUNKS_PER_SLICE) === CHUNKS_PER_SLICE) {
         yield;
         if (stale()) return undefined;
@@ -434,15 +457,37 @@ export class MemoryStore {
    */
   problems(): string[] {
     if (this.checked?.version === this.version) return this.checked.problems;
-    const problems: string[] = [];
-    if (!this.opts.checkConsistency) this.fullCheck(problems);
+    const problems = this.opts.checkConsistency ? [] : runSync(this.fullCheckSteps(() => false))!;
     this.checked = { version: this.version, problems };
     return problems;
   }
 
-  private fullCheck(problems: string[]): void {
+  /**
+   * problems() for the scrape: the whole store is walked in slices, so the first scrape after a change
+   * to a store of a million families does not hold the event loop. A write landing meanwhile spoils the
+   * walk, which starts again; after three tries it is done in one go. Cached per version like problems().
+   */
+  async problemsAsync(slicer = new Slicer()): Promise<string[]> {
+    for (let attempt = 0; attempt < 3 && !this.opts.checkConsistency; attempt++) {
+      await this.settledNow();
+      if (this.checked?.version === this.version) return this.checked.problems;
+      const version = this.version;
+      const problems = await runSliced(this.fullCheckSteps(() => this.version !== version || this.committing), slicer);
+      if (problems !== undefined && this.version === version && !this.committing) {
+        this.checked = { version, problems };
+        return problems;
+      }
+    }
+    await this.settledNow();
+    return this.problems();
+  }
+
+  /** Every problem of the store, or undefined as soon as `stale()` says a write has changed it. */
+  private *fullCheckSteps(stale: () => boolean): Steps<string[] | undefined> {
+    const problems: string[] = [];
     const types = new Map<string, MetricType>(this.opts.ownTypes);
     const seen = new Set<string>();
+    let since = 0;
     for (const group of this.groupsById.values()) {
       for (const [name, gf] of group.families) {
         const f = gf.family;
@@ -458,6 +503,12 @@ export class MemoryStore {
           continue;
         }
         for (let i = 0; i < f.metrics.length; i++) {
+          // A pause between two series: the maps' iterators stay valid, and a change is seen by stale().
+          if (++since === CHECKED_PER_STEP) {
+            since = 0;
+            yield;
+            if (stale()) return undefined;
+          }
           const m = f.metrics[i]!;
           const labelProblem = checkMetricLabels(name, m, f.type, this.opts.utf8Names);
           if (labelProblem !== undefined) { problems.push(labelProblem); continue; }
@@ -468,6 +519,7 @@ export class MemoryStore {
         }
       }
     }
+    return problems;
   }
 
   /** Families without metrics meet only the gather's own-family HELP and type comparison. */
@@ -617,6 +669,20 @@ export class MemoryStore {
     gf.series = series;
     idx.add(group, gf);
   }
+}
+
+function* snapshotSteps(groups: Group[], logs: SnapshotLog[]): Steps<GroupView[]> {
+  const out = new Array<GroupView>(groups.length);
+  try {
+    for (let i = 0; i < groups.length; i++) {
+      out[i] = yield* groups[i]!.snapshotSteps(logs[i]!);
+      if (i % 256 === 255) yield;
+    }
+  } finally {
+    // A snapshot given up half-way (its reader failed) must not leave the other groups recording.
+    for (let i = 0; i < groups.length; i++) groups[i]!.families.unwatch(logs[i]!);
+  }
+  return out;
 }
 
 /** A family of a restored group with its series, not yet attached to the family index. */

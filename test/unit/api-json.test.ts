@@ -14,6 +14,7 @@ import { goJsonString, goJsonTime } from '../../src/format/go-json.js';
 import { bucketBound, nativeBuckets } from '../../src/model/native-histogram.js';
 import { decodeSnapshot, encodeSnapshot } from '../../src/store/snapshot.js';
 import type { MetricFamily } from '../../src/model/metric.js';
+import { Slicer } from '../../src/slicer.js';
 
 // 2020-03-10T00:54:08.02575+05:30; the fraction is exact in a double of milliseconds.
 const T = Date.parse('2020-03-09T19:24:08.025Z') + 0.75;
@@ -173,15 +174,15 @@ describe('bodies built in slices', () => {
       assert.equal(store.push({ labels: { job }, families: families(), replace: true, timeMs: T }), undefined);
     }
     const whole = metricsJson(store);
-    const sliced = Buffer.concat(await metricsJsonParts(store, async () => {}, 0)).toString('utf8');
-    const oneGo = Buffer.concat(await metricsJsonParts(store, async () => {}, Infinity)).toString('utf8');
+    const sliced = Buffer.concat(await metricsJsonParts(store, new Slicer(0))).toString('utf8');
+    const oneGo = Buffer.concat(await metricsJsonParts(store, new Slicer(Infinity))).toString('utf8');
     assert.equal(sliced, whole);
     assert.equal(oneGo, whole);
     JSON.parse(sliced);
     const empty = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES });
-    assert.equal(Buffer.concat(await metricsJsonParts(empty, async () => {}, 0)).toString('utf8'), '[]');
+    assert.equal(Buffer.concat(await metricsJsonParts(empty, new Slicer(0))).toString('utf8'), '[]');
     const page = async (sliceMs: number): Promise<string> =>
-      Buffer.concat(await renderStatusPage(store, new Date(T), { 'web.listen-address': ':9091' }, async () => {}, sliceMs)).toString('utf8');
+      Buffer.concat(await renderStatusPage(store, new Date(T), { 'web.listen-address': ':9091' }, new Slicer(sliceMs))).toString('utf8');
     assert.equal(await page(0), await page(Infinity));
     assert.equal((await page(0)).match(/<section class="group">/g)?.length, 3);
   });

@@ -4,7 +4,8 @@
  */
 import type { MemoryStore } from '../../store/store.js';
 import { PUSH_FAILURE_TIME, PUSH_TIME, type GroupView } from '../../store/group.js';
-import { SLICE_MS, renderInSlices } from '../event-loop.js';
+import { Slicer, runSliced, sortSteps, type Steps } from '../../slicer.js';
+import { TextParts } from '../text-parts.js';
 import { htmlEscape } from '../respond.js';
 import { VERSION } from '../../version.js';
 
@@ -12,15 +13,17 @@ function isoTime(seconds: number): string {
   return seconds === 0 ? 'never' : new Date(seconds * 1000).toISOString();
 }
 
+const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * The page as parts to write in order. Groups are taken as they are when the request comes (snapshots)
- * and rendered a few milliseconds at a time with `pause()` in between, so a page over 100k groups does
- * not hold up health checks and pushes.
+ * The page as parts to write in order. Groups are taken as they are when the request comes (snapshots
+ * taken in slices) and rendered a slice at a time with the event loop served in between, so a page over
+ * 100k groups or over one group of a million families does not hold up health checks and pushes.
  */
 export async function renderStatusPage(store: MemoryStore, startedAt: Date, flags: Record<string, string>,
-  pause: () => Promise<void> = async () => {}, sliceMs = SLICE_MS): Promise<Buffer[]> {
-  await store.settled();
-  const groups = store.snapshotGroups().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  slicer = new Slicer()): Promise<Buffer[]> {
+  const groups = await store.snapshotGroupsAsync(slicer);
+  await runSliced(sortSteps(groups, (a, b) => compareStrings(a.id, b.id)), slicer);
   const flagRows = Object.keys(flags).sort().map((k) => `<tr><td>${htmlEscape(k)}</td><td>${htmlEscape(flags[k]!)}</td></tr>`).join('');
   const parts: Buffer[] = [Buffer.from(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Pushgateway</title>
@@ -30,7 +33,7 @@ export async function renderStatusPage(store: MemoryStore, startedAt: Date, flag
 <h2>Metrics</h2>
 <p>${groups.length} group${groups.length === 1 ? '' : 's'}</p>
 `, 'utf8')];
-  parts.push(...await renderInSlices(groups, groupSection, '\n', pause, sliceMs));
+  parts.push(...await runSliced(groupSectionsSteps(groups), slicer));
   parts.push(Buffer.from(`
 <h2>Status</h2>
 <p>Started: ${htmlEscape(startedAt.toISOString())} &middot; version ${htmlEscape(VERSION)}</p>
@@ -40,14 +43,30 @@ export async function renderStatusPage(store: MemoryStore, startedAt: Date, flag
   return parts;
 }
 
-function groupSection(g: GroupView): string {
+function* groupSectionsSteps(groups: GroupView[]): Steps<Buffer[]> {
+  const out = new TextParts();
+  for (let i = 0; i < groups.length; i++) {
+    if (i > 0) out.add('\n');
+    yield* groupSectionSteps(groups[i]!, out);
+    yield;
+  }
+  return out.finish();
+}
+
+/** Families listed between two yields. */
+const FAMILIES_PER_STEP = 512;
+
+function* groupSectionSteps(g: GroupView, out: TextParts): Steps<void> {
   const labels = Object.keys(g.labels).sort((a, b) => (a === 'job' ? -1 : b === 'job' ? 1 : a < b ? -1 : 1))
     .map((n) => `<span class="label">${htmlEscape(n)}="${htmlEscape(g.labels[n]!)}"</span>`).join(' ');
-  const families = [...g.families.keys()].sort()
-    .map((n) => `<li><code>${htmlEscape(n)}</code> <small>${htmlEscape(g.families.get(n)!.family.type.toLowerCase())}, last pushed ${new Date(g.families.get(n)!.lastPushMs).toISOString()}</small></li>`)
-    .join('');
   const failed = g.lastPushSuccessful ? '' : ' <strong class="failed">Last push failed!</strong>';
-  return `<section class="group"><h3>${labels}${failed}</h3>` +
-    `<p>Last push: ${isoTime(g.gaugeValue(PUSH_TIME))}; last failure: ${isoTime(g.gaugeValue(PUSH_FAILURE_TIME))}</p>` +
-    `<ul>${families}</ul></section>`;
+  out.add(`<section class="group"><h3>${labels}${failed}</h3>` +
+    `<p>Last push: ${isoTime(g.gaugeValue(PUSH_TIME))}; last failure: ${isoTime(g.gaugeValue(PUSH_FAILURE_TIME))}</p><ul>`);
+  const names = yield* sortSteps([...g.families.keys()], compareStrings);
+  for (let i = 0; i < names.length; i++) {
+    const gf = g.families.get(names[i]!)!;
+    out.add(`<li><code>${htmlEscape(names[i]!)}</code> <small>${htmlEscape(gf.family.type.toLowerCase())}, last pushed ${new Date(gf.lastPushMs).toISOString()}</small></li>`);
+    if (i % FAMILIES_PER_STEP === FAMILIES_PER_STEP - 1) yield;
+  }
+  out.add('</ul></section>');
 }
