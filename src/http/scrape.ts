@@ -22,8 +22,8 @@ import { Slicer, runSliced, runSync, type Steps } from '../slicer.js';
 import { ProtobufWriter, writeFamilyDelimited } from '../format/protobuf.js';
 import { negotiate, negotiateEncoding, TEXT_CONTENT_TYPE_BASE, type Negotiated } from '../format/negotiate.js';
 import { compareLabelValues } from '../store/family-index.js';
-import { formatProblems } from '../errors.js';
-import { sendError, sendParts } from './respond.js';
+import { GatherError, formatProblems } from '../errors.js';
+import { sendHttpError, sendParts } from './respond.js';
 import { yieldToEventLoop } from './event-loop.js';
 
 const gzipAsync = promisify(gzip);
@@ -63,9 +63,9 @@ export class ScrapeHandler {
     await this.store.settled();
     const problems = this.store.problems();
     if (problems.length > 0) {
-      const text = formatProblems(problems);
-      this.logger.error('error gathering metrics', { err: text });
-      sendError(res, 500, `An error has occurred while serving metrics:\n\n${text}`);
+      const err = new GatherError(problems);
+      this.logger.error('error gathering metrics', { code: err.code, err: formatProblems(problems) });
+      sendHttpError(res, err);
       return;
     }
     const now = Date.now();
