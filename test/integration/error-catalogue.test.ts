@@ -85,7 +85,8 @@ describe('start-up failures exit with the catalogue\'s status and log their code
   }
   const cases: Array<[string, string[], ExitErrorCode, RegExp]> = [
     ['a listen address without a port', ['--web.listen-address=127.0.0.1'], 'PGW_ERR_LISTEN',
-      /msg="error listening" address=127\.0\.0\.1 err="listen address \\"127\.0\.0\.1\\": missing port" code=PGW_ERR_LISTEN/],
+      /msg="error listening" address=127\.0\.0\.1 err="listen address \\"127\.0\.0\.1\\": missing port" code=PGW_ERR_LISTEN/,
+    ],
     ['a missing persistence directory',
       ['--web.listen-address=127.0.0.1:0', `--persistence.file=${path.join(tmpdir(), 'pgw-no-such-dir', 'x', 'p')}`],
       'PGW_ERR_PERSISTENCE', /msg="error starting the gateway" err="persistence directory .* code=PGW_ERR_PERSISTENCE/],

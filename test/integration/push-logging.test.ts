@@ -47,9 +47,11 @@ interface Rejection {
 }
 
 const REJECTIONS: readonly Rejection[] = [
-  { name: 'bad URL', method: 'PUT', path: '/metrics/job/a/odd', body: 'm 1\n', level: 'warn', code: 'PGW_ERR_GROUPING_KEY',
+  { name: 'bad URL', method: 'PUT', path: '/metrics/job/a/odd', body: 'm 1\n', level: 'warn',
+    code: 'PGW_ERR_GROUPING_KEY',
     reason: 'odd number of components in label string "/odd"' },
-  { name: 'parse error', method: 'POST', path: '/metrics/job/a', body: 'x{ 1\n', level: 'warn', code: 'PGW_ERR_TEXT_PARSE',
+  { name: 'parse error', method: 'POST', path: '/metrics/job/a', body: 'x{ 1\n', level: 'warn',
+    code: 'PGW_ERR_TEXT_PARSE',
     reason: 'text format parsing error in line 1: invalid label name for metric "x"' },
   { name: 'consistency error', method: 'PUT', path: '/metrics/job/a', body: 'm 1 1000\n', level: 'error',
     code: 'PGW_ERR_INCONSISTENT',
