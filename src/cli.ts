@@ -14,7 +14,7 @@ import {
   computeRoutePrefix, defaultBodyMemoryLimit, defaultConfig, flagStrings, parseByteSize, parseCount, parseDurationNs, parseGoUrl,
   DEFAULT_LISTEN_ADDRESS, DEFAULT_MAX_BODY_SIZE, DEFAULT_PERSISTENCE_INTERVAL, type Config,
 } from './config.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, ExitError, UnexpectedError, UnsupportedFeatureError } from './errors.js';
 import { joinPath } from './http/router.js';
 import { goQuote } from './model/go-quote.js';
 import { createLogger } from './observe/logger.js';
@@ -495,17 +495,17 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${APP_NAME}: error: ${err.message}\n`);
-    process.exitCode = 1;
+    process.exitCode = err.exitStatus;
     return;
   }
   if (result.kind !== 'run') {
     process.stdout.write(result.text);
     return;
   }
-  const problems = unsupportedFeatures(result.config);
+  const problems = unsupportedFeatures(result.config).map((p) => new UnsupportedFeatureError(p));
   if (problems.length > 0) {
-    for (const p of problems) process.stderr.write(`${APP_NAME}: error: ${p}\n`);
-    process.exitCode = 1;
+    for (const p of problems) process.stderr.write(`${APP_NAME}: error: ${p.message}\n`);
+    process.exitCode = problems[0]!.exitStatus;
     return;
   }
   await run(result.config);
@@ -517,9 +517,11 @@ async function run(config: Config): Promise<void> {
   try {
     await startGateway(config);
   } catch (err) {
+    // Catalogued start-up failures (persistence, listen addresses, systemd sockets) keep their own code.
+    const failure = err instanceof ExitError ? err : new UnexpectedError(err);
     createLogger({ level: config.logLevel, format: config.logFormat })
-      .error('error starting the gateway', { err });
-    process.exitCode = 1;
+      .error('error starting the gateway', { err, code: failure.code });
+    process.exitCode = failure.exitStatus;
   }
 }
 
@@ -536,6 +538,6 @@ function isEntryPoint(): boolean {
 if (isEntryPoint()) {
   main().catch((err: unknown) => {
     process.stderr.write(`${APP_NAME}: error: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exitCode = 1;
+    process.exitCode = new UnexpectedError(err).exitStatus;
   });
 }

@@ -19,13 +19,14 @@ import { MemoryBudget, defaultMemoryLimit, effectiveBudget, heapLimitMiB } from 
 import { BodyBudget } from './format/body-budget.js';
 import { PushGuards } from './http/push-guards.js';
 import { formatByteSize } from './config.js';
+import { CATALOGUE, GatewayError } from './errors.js';
 
 export interface RunningGateway {
   store: MemoryStore;
   logger: Logger;
   servers: Server[];
   persistence: Persistence | null;
-  /** Graceful stop; resolves with the process exit status it warrants (1 if the final persist failed). */
+  /** Graceful stop; resolves with the exit status it warrants (PGW_ERR_PERSIST_WRITE's if the last write failed). */
   stop(): Promise<number>;
 }
 
@@ -72,7 +73,7 @@ export async function startGateway(config: Config, opts: { handleSignals?: boole
       clearTimeout(cutoff);
       clearInterval(sweep);
       logger.info('HTTP server stopped');
-      if (persistence !== null && !(await persistence.close())) return 1;
+      if (persistence !== null && !(await persistence.close())) return CATALOGUE.PGW_ERR_PERSIST_WRITE.exitStatus;
       return 0;
     })();
     return stopping;
@@ -96,7 +97,9 @@ export async function startGateway(config: Config, opts: { handleSignals?: boole
     try {
       servers.push(await t.open());
     } catch (err) {
-      logger.error(t.failed, { ...t.at, err: (err as Error).message });
+      logger.error(t.failed, {
+        ...t.at, err: (err as Error).message, ...(err instanceof GatewayError ? { code: err.code } : {}),
+      });
       await closeAll();
       throw err;
     }

@@ -8,14 +8,11 @@ import type { IncomingMessage } from 'node:http';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import snappy from 'snappyjs';
-import { BodyError } from '../errors.js';
+import { BodyError, BodyTooLargeError } from '../errors.js';
 import type { BodyHold } from './body-budget.js';
 
 const gunzipAsync = promisify(gunzip);
 
-function tooLarge(limit: number, decompressed: boolean): BodyError {
-  return new BodyError(`${decompressed ? 'decompressed ' : ''}request body exceeds the limit of ${limit} bytes (--push.max-body-size)`, 413);
-}
 
 /**
  * Reads the whole body, refusing more than `limit` bytes (0 = unlimited) with 413, and, with a hold on the
@@ -34,7 +31,7 @@ export function readBody(req: IncomingMessage, limit: number, hold?: BodyHold): 
     };
     const declared = contentLength(req);
     if (declared !== undefined) {
-      if (limit > 0 && declared > limit) return refuse(tooLarge(limit, false));
+      if (limit > 0 && declared > limit) return refuse(new BodyTooLargeError(limit, false));
       try {
         hold?.setTotal(declared);
       } catch (err) {
@@ -52,7 +49,7 @@ export function readBody(req: IncomingMessage, limit: number, hold?: BodyHold): 
         return;
       }
       size += c.length;
-      if (limit > 0 && size > limit) return refuse(tooLarge(limit, false));
+      if (limit > 0 && size > limit) return refuse(new BodyTooLargeError(limit, false));
       try {
         hold?.setTotal(size);
       } catch (err) {
@@ -116,7 +113,7 @@ async function gunzipBody(raw: Buffer, limit: number, hold: BodyHold | undefined
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ERR_BUFFER_TOO_LARGE') {
       if (budgetBound && hold !== undefined) throw hold.refusal();
-      throw tooLarge(limit, true);
+      throw new BodyTooLargeError(limit, true);
     }
     if (e.code === 'Z_DATA_ERROR' && (raw[0] !== 0x1f || raw[1] !== 0x8b)) throw new BodyError('gzip: invalid header');
     throw new BodyError(e.code === 'Z_BUF_ERROR' ? 'unexpected EOF' : goGzipMessage(e.message));
@@ -190,7 +187,7 @@ export function unsnappyFramed(raw: Buffer, limit: number, hold?: BodyHold): Buf
       }
       if (maskedCrc32c(data) !== expected) throw corrupt('checksum mismatch');
       size += data.length;
-      if (limit > 0 && size > limit) throw tooLarge(limit, true);
+      if (limit > 0 && size > limit) throw new BodyTooLargeError(limit, true);
       hold?.setTotal(raw.length + size);
       out.push(data);
       continue;

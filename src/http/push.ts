@@ -19,8 +19,8 @@ import { parseTextBodySliced } from '../format/text-body.js';
 import { decodeBody, readBody } from '../format/body.js';
 import { PROTOBUF_MEDIA_TYPE, PROTOBUF_PROTO, parseProtobufBodySliced } from '../format/protobuf.js';
 import { Slicer } from '../slicer.js';
-import { GatewayError, formatProblems } from '../errors.js';
-import { sendEmpty, sendError } from './respond.js';
+import { HttpError, formatProblems } from '../errors.js';
+import { sendEmpty, sendHttpError } from './respond.js';
 import type { PushGuards } from './push-guards.js';
 
 export interface PushContext {
@@ -189,12 +189,12 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
     });
     if (failure !== undefined) {
       logRejection(ctx, req, 'error', 'pushed metrics are invalid or inconsistent with existing metrics', {
-        method, source: peerAddress(req.socket), err: excerpt(formatProblems(failure.problems)),
+        code: failure.code, method, source: peerAddress(req.socket), err: excerpt(formatProblems(failure.problems)),
       });
       // Unchecked pushes are answered 202 whatever the store says: the reference has already answered
       // before it processes them, and records the failure only in push_failure_time_seconds.
       if (ctx.checkConsistency) {
-        sendError(res, failure.status, failure.message);
+        sendHttpError(res, failure);
         return failure.status;
       }
     }
@@ -223,15 +223,15 @@ export async function handleDelete(ctx: PushContext, req: IncomingMessage, res: 
 }
 
 function reject(ctx: PushContext, req: IncomingMessage, res: ServerResponse, err: unknown, what: string): number {
-  if (!(err instanceof GatewayError)) throw err;
+  if (!(err instanceof HttpError)) throw err;
   ctx.guards?.noteRejection(err);
-  for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
   req.resume();
   // The client gets the whole message, as from the reference: it is bounded by the body limit and
   // quotes the client's own input. The log keeps an excerpt.
   logRejection(ctx, req, 'warn', what, {
-    method: req.method, url: excerpt(req.url ?? ''), source: peerAddress(req.socket), err: excerpt(err.message),
+    code: err.code, method: req.method, url: excerpt(req.url ?? ''), source: peerAddress(req.socket),
+    err: excerpt(err.message),
   });
-  sendError(res, err.status, err.message);
+  sendHttpError(res, err);
   return err.status;
 }

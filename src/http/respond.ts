@@ -1,17 +1,32 @@
 /**
- * Response helpers that reproduce net/http's: http.Error's plain-text bodies with `nosniff`, the
+ * Response helpers that reproduce net/http's: catalogued errors in the form the reference writes them
+ * (http.Error's plain-text bodies with `nosniff`, a handler's plain text, net/http's own bare 400s), the
  * 404 page, and http.Redirect's small HTML body for GET/HEAD.
  */
 import type { ServerResponse } from 'node:http';
+import { NotFoundError, type HttpError } from '../errors.js';
 
-export function sendError(res: ServerResponse, status: number, message: string): void {
-  const body = message + '\n';
-  res.writeHead(status, {
-    'Content-Type': 'text/plain; charset=utf-8',
-    'X-Content-Type-Options': 'nosniff',
-    'Content-Length': Buffer.byteLength(body),
-  });
-  res.end(body);
+/** Answers with a catalogued error: its status, its headers, its message in its form (see AnswerForm). */
+export function sendHttpError(res: ServerResponse, err: HttpError): void {
+  for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
+  switch (err.form) {
+    case 'error': {
+      const body = err.message + '\n';
+      res.writeHead(err.status, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'X-Content-Type-Options': 'nosniff',
+        'Content-Length': Buffer.byteLength(body),
+      });
+      res.end(body);
+      return;
+    }
+    case 'text':
+      sendText(res, err.status, err.message);
+      return;
+    case 'raw':
+      res.writeHead(err.status);
+      res.end(err.message === '' ? undefined : err.message);
+  }
 }
 
 export function sendText(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
@@ -36,7 +51,7 @@ export function sendParts(res: ServerResponse, status: number, headers: Record<s
 }
 
 export function sendNotFound(res: ServerResponse): void {
-  sendError(res, 404, '404 page not found');
+  sendHttpError(res, new NotFoundError());
 }
 
 export function sendRedirect(res: ServerResponse, method: string, status: number, location: string): void {

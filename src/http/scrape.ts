@@ -24,8 +24,8 @@ import { METRICS_PER_CHUNK, familyDelimitedSteps } from '../format/protobuf-step
 import { TextParts } from './text-parts.js';
 import { negotiate, negotiateEncoding, TEXT_CONTENT_TYPE_BASE, type Negotiated } from '../format/negotiate.js';
 import { compareLabelValues, type SeriesEntry } from '../store/family-index.js';
-import { formatProblems } from '../errors.js';
-import { sendError, sendParts } from './respond.js';
+import { GatherError, formatProblems } from '../errors.js';
+import { sendHttpError, sendParts } from './respond.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -69,9 +69,9 @@ export class ScrapeHandler {
     await this.store.settled();
     const problems = await this.store.problemsAsync();
     if (problems.length > 0) {
-      const text = formatProblems(problems);
-      this.logger.error('error gathering metrics', { err: text });
-      sendError(res, 500, `An error has occurred while serving metrics:\n\n${text}`);
+      const err = new GatherError(problems);
+      this.logger.error('error gathering metrics', { code: err.code, err: formatProblems(problems) });
+      sendHttpError(res, err);
       return;
     }
     const now = Date.now();

@@ -12,13 +12,17 @@ import { handleDelete, handlePush, type PushContext } from './push.js';
 import type { PushGuards } from './push-guards.js';
 import { ScrapeHandler } from './scrape.js';
 import { renderStatusPage } from './ui/status-page.js';
-import { sendEmpty, sendError, sendNotFound, sendRedirect, sendText, sendParts } from './respond.js';
+import { sendEmpty, sendHttpError, sendNotFound, sendRedirect, sendText, sendParts } from './respond.js';
 import { metricsJsonParts, sendJson, sendJsonParts, setCors, statusJson } from './api.js';
 import { BRANCH, BUILD_DATE, REVISION, VERSION } from '../version.js';
 import { PerClientLogLimit } from '../observe/per-client-log-limit.js';
 import { excerpt } from '../observe/log-excerpt.js';
 import { peerAddress, rememberPeer } from './peer-address.js';
 import { listenBacklog } from './listen-backlog.js';
+import {
+  AsteriskTargetError, BadPathError, InternalError, LifecycleDisabledError, ListenError, MethodNotAllowedError,
+  QuitMethodError,
+} from '../errors.js';
 
 /** Rejected-push log lines allowed per client per window, and the window. */
 export const REJECTION_LOG_LINES = 20;
@@ -91,7 +95,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
 
   const quit: RouteEntry = {
     run: (_req, res) => {
-      if (!config.enableLifecycle) { sendText(res, 403, 'Lifecycle API is not enabled.'); return; }
+      if (!config.enableLifecycle) { sendHttpError(res, new LifecycleDisabledError()); return; }
       sendText(res, 200, 'Requesting termination... Goodbye!');
       logger.warn('received termination request via web service, exiting gracefully...');
       deps.requestShutdown();
@@ -100,7 +104,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   router.add('PUT', `${prefix}/-/quit`, quit);
   router.add('POST', `${prefix}/-/quit`, quit);
   // The reference registers this one without the route prefix.
-  router.add('GET', '/-/quit', { run: (_req, res) => { sendText(res, 405, 'Only POST or PUT requests allowed.'); } });
+  router.add('GET', '/-/quit', { run: (_req, res) => { sendHttpError(res, new QuitMethodError()); } });
 
   // The reference mounts the API on its own router under this ServeMux subtree: a path below it never
   // reaches the routes above (not even a --web.telemetry-path there), and theirs are not reached from outside.
@@ -160,7 +164,7 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
     if (req.url === '*') {
       // net/http answers the asterisk form itself: OPTIONS * is 200 with an empty body, anything else 400.
       if (method === 'OPTIONS') sendEmpty(res, 200);
-      else { res.writeHead(400, { Connection: 'close', 'Content-Length': '0' }); res.end(); }
+      else sendHttpError(res, new AsteriskTargetError());
       return;
     }
     let target = req.url ?? '/';
@@ -178,10 +182,12 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
             if (handler.counted !== undefined) deps.self.countRequest(code ?? res.statusCode, handler.counted, method);
           })
           .catch((err: unknown) => {
+            const internal = new InternalError();
             deps.logger.error('request failed', {
-              method, url: excerpt(req.url ?? ''), source: peerAddress(req.socket), err: excerpt(String(err)),
+              code: internal.code, method, url: excerpt(req.url ?? ''), source: peerAddress(req.socket),
+              err: excerpt(String(err)),
             });
-            if (!res.headersSent) sendError(res, 500, 'Internal Server Error');
+            if (!res.headersSent) sendHttpError(res, internal);
             else res.destroy();
           });
         return;
@@ -193,12 +199,10 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
         sendEmpty(res, 200, { Allow: result.allow });
         return;
       case 'method-not-allowed':
-        res.setHeader('Allow', result.allow);
-        sendError(res, 405, 'Method Not Allowed');
+        sendHttpError(res, new MethodNotAllowedError(result.allow));
         return;
       case 'bad-request':
-        res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
-        res.end('400 Bad Request');
+        sendHttpError(res, new BadPathError());
         return;
       case 'not-found':
         sendNotFound(res);
@@ -209,11 +213,13 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
 /** Splits a Go listen address (`:9091`, `127.0.0.1:9091`, `[::1]:9091`) into host and port. */
 export function parseListenAddress(addr: string): { host: string | undefined; port: number } {
   const i = addr.lastIndexOf(':');
-  if (i < 0) throw new Error(`listen address ${JSON.stringify(addr)}: missing port`);
+  if (i < 0) throw new ListenError(`listen address ${JSON.stringify(addr)}: missing port`);
   let host = addr.slice(0, i);
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   const port = Number(addr.slice(i + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`listen address ${JSON.stringify(addr)}: invalid port`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ListenError(`listen address ${JSON.stringify(addr)}: invalid port`);
+  }
   return { host: host === '' ? undefined : host, port };
 }
 
@@ -238,10 +244,12 @@ function serve(listener: Listener, target: { port: number; host: string | undefi
   // Asked at once: a client that resets later is still logged with its address (see peer-address.ts).
   server.on('connection', rememberPeer);
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    // Node's own words (`listen EADDRINUSE: address already in use …`), under the catalogue's code.
+    const fail = (err: Error): void => reject(new ListenError(err.message, { cause: err }));
+    server.once('error', fail);
     backlog ??= listenBacklog();
     const listening = (): void => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve(server);
     };
     // Node ignores `backlog` in the options of an fd listen; it takes it as the second argument there.

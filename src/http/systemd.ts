@@ -4,7 +4,7 @@
  * how many sockets were passed, starting at file descriptor 3. The variables are removed afterwards so
  * child processes do not take the sockets for theirs.
  */
-import { ConfigError } from '../errors.js';
+import { SystemdSocketError } from '../errors.js';
 
 export const SD_LISTEN_FDS_START = 3;
 
@@ -15,13 +15,16 @@ export function systemdListenFds(env: NodeJS.ProcessEnv = process.env, pid = pro
   delete env['LISTEN_FDS'];
   delete env['LISTEN_FDNAMES'];
   if (pidText === undefined || countText === undefined) {
-    throw new ConfigError('--web.systemd-socket: no socket activation file descriptors found (LISTEN_PID/LISTEN_FDS are not set; start the gateway from a systemd .socket unit)');
+    throw new SystemdSocketError('--web.systemd-socket: no socket activation file descriptors found ' +
+      '(LISTEN_PID/LISTEN_FDS are not set; start the gateway from a systemd .socket unit)');
   }
   if (!/^\d+$/.test(pidText) || Number(pidText) !== pid) {
-    throw new ConfigError(`--web.systemd-socket: LISTEN_PID=${pidText} is not this process (${pid}); the sockets are meant for another process`);
+    throw new SystemdSocketError(`--web.systemd-socket: LISTEN_PID=${pidText} is not this process (${pid}); ` +
+      'the sockets are meant for another process');
   }
   if (!/^\d+$/.test(countText) || Number(countText) < 1) {
-    throw new ConfigError(`--web.systemd-socket: no socket activation file descriptors found (LISTEN_FDS=${countText})`);
+    throw new SystemdSocketError(
+      `--web.systemd-socket: no socket activation file descriptors found (LISTEN_FDS=${countText})`);
   }
   const n = Number(countText);
   return Array.from({ length: n }, (_, i) => SD_LISTEN_FDS_START + i);

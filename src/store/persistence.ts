@@ -11,17 +11,9 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '../observe/logger.js';
 import type { MemoryStore } from './store.js';
-import { SnapshotError, SnapshotHasher, decodeSnapshot, encodeFirstLines, encodeGroup } from './snapshot.js';
+import { SnapshotHasher, decodeSnapshot, encodeFirstLines, encodeGroup } from './snapshot.js';
+import { PersistWriteError, PersistenceSetupError, SnapshotError } from '../errors.js';
 import { VERSION } from '../version.js';
-
-/** The persistence file cannot be used at all (its directory is missing or not writable). */
-export class PersistenceSetupError extends Error {
-  readonly code = 'PGW_ERR_PERSISTENCE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'PersistenceSetupError';
-  }
-}
 
 /** Groups serialised between two yields to the event loop while writing. */
 const GROUPS_PER_CHUNK = 500;
@@ -91,21 +83,22 @@ export class Persistence {
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'ENOENT') return { groups: 0 };
-      return this.moveAside(`cannot read the file: ${e.message}`);
+      return this.moveAside(new SnapshotError('invalid', `cannot read the file: ${e.message}`));
     }
     let decoded;
     try {
       decoded = decodeSnapshot(data);
     } catch (err) {
       if (!(err instanceof SnapshotError)) throw err;
-      return this.moveAside(err.message);
+      return this.moveAside(err);
     }
     this.store.restore(decoded.groups);
     this.logger.info('loaded persisted metrics', { file: this.file, groups: decoded.groups.length, written: decoded.header.written });
     return { groups: decoded.groups.length };
   }
 
-  private async moveAside(reason: string): Promise<LoadOutcome> {
+  private async moveAside(failure: SnapshotError): Promise<LoadOutcome> {
+    const reason = failure.message;
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     let target = `${this.file}.bad-${stamp}`;
     for (let n = 1; await stat(target).then(() => true, () => false); n++) target = `${this.file}.bad-${stamp}-${n}`;
@@ -116,7 +109,7 @@ export class Persistence {
         `and could not move it aside: ${(err as Error).message}`);
     }
     this.logger.error('could not load persisted metrics; the file was moved aside and the gateway starts empty',
-      { file: this.file, err: reason, moved_to: target });
+      { code: failure.code, file: this.file, err: reason, moved_to: target });
     return { groups: 0, movedTo: target, error: reason };
   }
 
@@ -162,7 +155,8 @@ export class Persistence {
         return true;
       } catch (err) {
         this.dirty = true;
-        this.logger.error('error persisting metrics', { file: this.file, err: (err as Error).message });
+        const failure = new PersistWriteError((err as Error).message, { cause: err });
+        this.logger.error('error persisting metrics', { code: failure.code, file: this.file, err: failure.message });
         return false;
       }
     });

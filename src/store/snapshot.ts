@@ -11,19 +11,12 @@ import type {
 } from '../model/metric.js';
 import { groupIdFor, type GroupingLabels } from '../model/grouping-key.js';
 import type { StoredFamily, StoredGroup } from './store.js';
+import { SnapshotError } from '../errors.js';
+
+export { SnapshotError };
 
 export const SNAPSHOT_MAGIC = 'pushgateway-ts persistence';
 export const SNAPSHOT_VERSION = 1;
-
-/** Why a persistence file could not be read; `kind` tells the log line (and tests) what went wrong. */
-export class SnapshotError extends Error {
-  readonly kind: 'foreign' | 'future-version' | 'truncated' | 'checksum' | 'invalid';
-  constructor(kind: SnapshotError['kind'], message: string) {
-    super(message);
-    this.name = 'SnapshotError';
-    this.kind = kind;
-  }
-}
 
 export interface SnapshotHeader {
   written: string;

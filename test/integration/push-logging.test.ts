@@ -42,14 +42,19 @@ async function linesDuring(gw: RunningGateway, expect: number, act: () => Promis
   return fresh();
 }
 
-interface Rejection { name: string; method: string; path: string; body: string; reason: string; level: 'warn' | 'error' }
+interface Rejection {
+  name: string; method: string; path: string; body: string; reason: string; level: 'warn' | 'error'; code: string;
+}
 
 const REJECTIONS: readonly Rejection[] = [
   { name: 'bad URL', method: 'PUT', path: '/metrics/job/a/odd', body: 'm 1\n', level: 'warn',
+    code: 'PGW_ERR_GROUPING_KEY',
     reason: 'odd number of components in label string "/odd"' },
   { name: 'parse error', method: 'POST', path: '/metrics/job/a', body: 'x{ 1\n', level: 'warn',
+    code: 'PGW_ERR_TEXT_PARSE',
     reason: 'text format parsing error in line 1: invalid label name for metric "x"' },
   { name: 'consistency error', method: 'PUT', path: '/metrics/job/a', body: 'm 1 1000\n', level: 'error',
+    code: 'PGW_ERR_INCONSISTENT',
     reason: 'pushed metrics must not have timestamps' },
 ];
 
@@ -72,6 +77,7 @@ describe('push logging, logfmt', () => {
       const line = lines[0]!;
       assert.match(line, new RegExp(`^ts=\\S+ level=${r.level} `));
       assert.ok(line.includes(`source=${reply!.source}`), `no source=${reply!.source} in: ${line}`);
+      assert.ok(line.includes(` code=${r.code} `), `no code=${r.code} in: ${line}`);
       assert.ok(line.includes(r.reason.includes(' ') ? logfmtQuoted(r.reason).slice(1, -1) : r.reason), `reason missing in: ${line}`);
     });
   }
@@ -79,7 +85,7 @@ describe('push logging, logfmt', () => {
   it('a consistency rejection logs the reason itself as err, not the response text', async () => {
     const lines = await linesDuring(gw, 1, async () => { await send(gw, 'PUT', '/metrics/job/b', 'm 1 1000\n'); });
     assert.equal(lines.length, 1);
-    assert.match(lines[0]!, / msg="pushed metrics are invalid or inconsistent with existing metrics" method=PUT source=127\.0\.0\.1:\d+ err="pushed metrics must not have timestamps"$/);
+    assert.match(lines[0]!, / msg="pushed metrics are invalid or inconsistent with existing metrics" code=PGW_ERR_INCONSISTENT method=PUT source=127\.0\.0\.1:\d+ err="pushed metrics must not have timestamps"$/);
   });
 
   it('a client gone mid-body is one warn line (unexpected EOF, with its address), a counted 400 push, nothing stored', async () => {
@@ -226,6 +232,7 @@ describe('push logging, json', () => {
       assert.equal(typeof record['ts'], 'string');
       assert.equal(typeof record['msg'], 'string');
       assert.equal(record['source'], reply!.source);
+      assert.equal(record['code'], r.code);
       assert.ok(String(record['err']).includes(r.reason), `err ${JSON.stringify(record['err'])} lacks ${r.reason}`);
     });
   }
