@@ -13,7 +13,8 @@ import {
 } from './config.js';
 import { ConfigError } from './errors.js';
 import { KingpinApp, type Flag } from './flags/kingpin.js';
-import { joinPath } from './http/router.js';
+import { RouteConflict } from './http/router.js';
+import { routeTable } from './http/routes.js';
 import { goQuote } from './model/go-quote.js';
 import { createLogger } from './observe/logger.js';
 import { defaultMemoryLimit } from './store/memory-budget.js';
@@ -210,12 +211,13 @@ function finish(state: ParseState): Config {
       `path such as "/metrics"`);
   }
   // The reference panics at start-up when the scrape path is another GET route's ("a handle is already
-  // registered for path") or lies below one of its catch-alls ("wildcard route conflicts").
-  const scrapePath = joinPath(config.routePrefix === '/' ? '/' : config.routePrefix || '/', config.telemetryPath);
-  const p = config.routePrefix === '/' ? '' : config.routePrefix;
-  if ([`${p}/`, `${p}/status`, `${p}/-/healthy`, `${p}/-/ready`, '/-/quit'].includes(scrapePath) ||
-    [`${p}/static/`, `${p}/debug/pprof/`].some((root) => scrapePath.startsWith(root))) {
-    throw new ConfigError(`--web.telemetry-path ${goQuote(config.telemetryPath)}: the scrape path ${scrapePath} ` +
+  // registered for path") or lies below one of its catch-alls ("wildcard route conflicts"); the route
+  // table refuses the same registration.
+  try {
+    routeTable(config);
+  } catch (err) {
+    if (!(err instanceof RouteConflict)) throw err;
+    throw new ConfigError(`--web.telemetry-path ${goQuote(config.telemetryPath)}: the scrape path ${err.pattern} ` +
       'is already taken by another endpoint');
   }
   return config;
