@@ -23,7 +23,7 @@ import { ProtobufWriter, writeFamilyDelimited } from '../format/protobuf.js';
 import { negotiate, negotiateEncoding, TEXT_CONTENT_TYPE_BASE, type Negotiated } from '../format/negotiate.js';
 import { compareLabelValues } from '../store/family-index.js';
 import { formatProblems } from '../errors.js';
-import { sendError, sendParts } from './respond.js';
+import { sendError, sendPieces } from './respond.js';
 import { yieldToEventLoop } from './event-loop.js';
 
 const gzipAsync = promisify(gzip);
@@ -78,7 +78,7 @@ export class ScrapeHandler {
       : await this.variantPayload(key, `${neg.format}:${neg.escaping}`, neg, now, gzipped);
     const headers: Record<string, string> = { 'Content-Type': neg.contentType };
     if (gzipped) headers['Content-Encoding'] = 'gzip';
-    sendParts(res, 200, headers, payload);
+    sendPieces(res, 200, headers, payload);
   }
 
   /** Text 0.0.4 from the store's cached pieces, as buffers to write in order. */

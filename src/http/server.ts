@@ -13,9 +13,9 @@ import { handleDelete, handlePush, type PushContext } from './push.js';
 import type { PushGuards } from './push-guards.js';
 import { ScrapeHandler } from './scrape.js';
 import { renderStatusPage } from './ui/status-page.js';
-import { sendEmpty, sendError, sendNotFound, sendRedirect, sendText, sendParts } from './respond.js';
+import { sendEmpty, sendError, sendNotFound, sendRedirect, sendText, sendPieces } from './respond.js';
 import { yieldToEventLoop } from './event-loop.js';
-import { metricsJsonParts, sendJson, sendJsonParts, setCors, statusJson } from './api.js';
+import { metricsJsonPieces, sendJson, sendJsonPieces, setCors, statusJson } from './api.js';
 import { BRANCH, BUILD_DATE, REVISION, VERSION } from '../version.js';
 import { PerClientLogLimit } from '../observe/per-client-log-limit.js';
 import { excerpt } from '../observe/log-excerpt.js';
@@ -87,7 +87,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
     status: {
       counted: 'status',
       run: async (_req, res) => {
-        sendParts(res, 200, { 'Content-Type': 'text/html; charset=utf-8' },
+        sendPieces(res, 200, { 'Content-Type': 'text/html; charset=utf-8' },
           await renderStatusPage(store, deps.startedAt, config.flags, yieldToEventLoop));
         return 200;
       },
@@ -108,7 +108,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
       counted: 'api/v1/metrics',
       run: async (_req, res) => {
         setCors(res);
-        sendJsonParts(res, await metricsJsonParts(store, yieldToEventLoop));
+        sendJsonPieces(res, await metricsJsonPieces(store, yieldToEventLoop));
         return 200;
       },
     },
