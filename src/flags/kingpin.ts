@@ -14,8 +14,8 @@ import { goQuote } from '../model/go-quote.js';
 import { twoColumns, wrap } from './help-layout.js';
 
 /** What a built-in flag does instead of setting a value. */
-export type Action =
-  | 'help' | 'help-long' | 'help-man' | 'version' | 'completion-bash' | 'completion-script-bash' | 'completion-script-zsh';
+export type Action = 'help' | 'help-long' | 'help-man' | 'version'
+  | 'completion-bash' | 'completion-script-bash' | 'completion-script-zsh';
 
 /** One flag. S is the state the application's setters write into. */
 export interface Flag<S> {

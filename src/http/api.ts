@@ -1,9 +1,10 @@
 /**
  * The reference's JSON API (api/v1): the bodies of GET status and metrics, and the CORS headers of every
- * API answer (the routes, the admin wipe's included, are in routes.ts and server.ts). The bodies are written by hand in Go's encoding/json layout (see format/go-json.ts) because
- * clean-up scripts in the wild compare and parse them: values as strings in Go's float format ("-0"
- * included), counts of integer summaries/histograms as unsigned integers, keys sorted, help omitted when
- * empty, native histogram buckets as [boundaries, lower, upper, count].
+ * API answer (the routes, the admin wipe's included, are in routes.ts and server.ts). The bodies are
+ * written by hand in Go's encoding/json layout (see format/go-json.ts) because clean-up scripts in the
+ * wild compare and parse them: values as strings in Go's float format ("-0" included), counts of integer
+ * summaries/histograms as unsigned integers, keys sorted, help omitted when empty, native histogram
+ * buckets as [boundaries, lower, upper, count].
  */
 import type { ServerResponse } from 'node:http';
 import type { Histogram, Metric, MetricFamily, MetricType } from '../model/metric.js';

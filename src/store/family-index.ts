@@ -2,7 +2,8 @@
  * Everything the store knows about one metric family name across all groups: which groups hold it,
  * how many with each type (for O(1) type-clash checks), a map of series keys (for duplicate checks),
  * and the series in the reference's exposition order (sorted lazily, once per scrape at most, and only
- * when membership changed), rendered as text a chunk (SERIES_PER_CHUNK series) at a time into cached pieces (docs/design.md).
+ * when membership changed), rendered as text a chunk (SERIES_PER_CHUNK series) at a time into cached
+ * pieces (docs/design.md).
  */
 import type { LabelPair, Metric, MetricFamily, MetricType } from '../model/metric.js';
 import { renderHeader, renderSeries } from '../format/text-write.js';

@@ -251,7 +251,8 @@ const base64: DiffCase[] = [
     put('/metrics/job@base64/foo.bar', text('{{M}}a 1')),
     post('/metrics/job@base64/foo.bar/a/b', text('{{M}}a 1')),
     del('/metrics/job@base64/foo.bar'),
-  ], { isolated: '1.5.1 leaves a mutex locked after an invalid base64 job name, hanging that route (fixed upstream in 1.6.1, prometheus/pushgateway commit 5ad8650)' }),
+  ], { isolated: '1.5.1 leaves a mutex locked after an invalid base64 job name, hanging that route '
+    + '(fixed upstream in 1.6.1, prometheus/pushgateway commit 5ad8650)' }),
 ];
 
 const groupingLabels: DiffCase[] = [
