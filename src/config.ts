@@ -7,20 +7,19 @@
 
 import { ConfigError } from './errors.js';
 import { goQuote } from './model/go-quote.js';
-import { defaultMemoryLimit } from './store/memory-budget.js';
 import { NO_PUSH_LIMITS, type PushLimits } from './store/push-limits.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'logfmt' | 'json';
 
 export interface Config {
-  /** --web.listen-address, repeatable; given values replace the default [':9091']. */
+  /** --web.listen-address, repeatable; given values replace the default. */
   listenAddresses: string[];
   /** --web.systemd-socket */
   systemdSocket: boolean;
   /** --web.config.file */
   webConfigFile: string;
-  /** --web.telemetry-path, default '/metrics'. */
+  /** --web.telemetry-path. */
   telemetryPath: string;
   /** --web.external-url as given (validated like Go's url.Parse), '' when unset. */
   externalUrl: string;
@@ -47,7 +46,7 @@ export interface Config {
   memoryLimitBytes: number;
   /**
    * --push.body-memory-limit (ours): bytes request bodies in flight may hold together (503 beyond);
-   * undefined until finish() derives it from the memory limit; 0 = no ceiling.
+   * its default is derived from the memory limit and the body size limit; 0 = no ceiling.
    */
   bodyMemoryLimitBytes: number;
   /** --push.sample-limit, --push.label-limit, --push.label-name-length-limit, --push.label-value-length-limit. */
@@ -59,37 +58,18 @@ export interface Config {
   flags: Record<string, string>;
 }
 
-export const DEFAULT_LISTEN_ADDRESS = ':9091';
-export const DEFAULT_PERSISTENCE_INTERVAL = '5m';
-/** Default body limit. The reference has none; 64 MiB is far above any sane push and bounds memory. */
-export const DEFAULT_MAX_BODY_SIZE = '64MiB';
-
-export function defaultConfig(): Config {
-  const config: Config = {
-    listenAddresses: [DEFAULT_LISTEN_ADDRESS],
-    systemdSocket: false,
-    webConfigFile: '',
-    telemetryPath: '/metrics',
-    externalUrl: '',
-    externalPathPrefix: '',
-    routePrefix: '',
-    enableLifecycle: false,
-    enableAdminApi: false,
-    persistenceFile: '',
-    persistenceIntervalMs: parseDuration(DEFAULT_PERSISTENCE_INTERVAL),
-    disableConsistencyCheck: false,
-    enableUtf8Names: false,
-    logLevel: 'info',
-    logFormat: 'logfmt',
-    maxBodyBytes: parseByteSize(DEFAULT_MAX_BODY_SIZE),
-    memoryLimitBytes: defaultMemoryLimit(),
-    bodyMemoryLimitBytes: 0,
-    pushLimits: { ...NO_PUSH_LIMITS },
-    flags: {},
+/**
+ * A config with every field at its zero value. The defaults are not here: they live in the flag table
+ * (cli.ts), which applies them to the flags a command line leaves out, as kingpin does.
+ */
+export function blankConfig(): Config {
+  return {
+    listenAddresses: [], systemdSocket: false, webConfigFile: '', telemetryPath: '', externalUrl: '',
+    externalPathPrefix: '', routePrefix: '', enableLifecycle: false, enableAdminApi: false, persistenceFile: '',
+    persistenceIntervalMs: 0, disableConsistencyCheck: false, enableUtf8Names: false, logLevel: 'info',
+    logFormat: 'logfmt', maxBodyBytes: 0, memoryLimitBytes: 0, bodyMemoryLimitBytes: 0,
+    pushLimits: { ...NO_PUSH_LIMITS }, flags: {},
   };
-  config.bodyMemoryLimitBytes = defaultBodyMemoryLimit(config);
-  config.flags = flagStrings(config);
-  return config;
 }
 
 /**
@@ -100,33 +80,6 @@ export function defaultConfig(): Config {
 export function defaultBodyMemoryLimit(c: Pick<Config, 'memoryLimitBytes' | 'maxBodyBytes'>): number {
   if (c.memoryLimitBytes <= 0) return c.maxBodyBytes > 0 ? 4 * c.maxBodyBytes : 0;
   return Math.max(Math.floor(c.memoryLimitBytes / 8 / 2 ** 20) * 2 ** 20, 2 * c.maxBodyBytes);
-}
-
-/** The /api/v1/status flag map for a config (keys sorted when serialised by the API, as Go does). */
-export function flagStrings(c: Config): Record<string, string> {
-  return {
-    'web.systemd-socket': String(c.systemdSocket),
-    'web.listen-address': c.listenAddresses.join(','),
-    'web.config.file': c.webConfigFile,
-    'web.telemetry-path': c.telemetryPath,
-    'web.external-url': c.externalUrl,
-    'web.route-prefix': c.routePrefix,
-    'web.enable-lifecycle': String(c.enableLifecycle),
-    'web.enable-admin-api': String(c.enableAdminApi),
-    'persistence.file': c.persistenceFile,
-    'persistence.interval': formatDuration(c.persistenceIntervalMs),
-    'push.disable-consistency-check': String(c.disableConsistencyCheck),
-    'push.enable-utf8-names': String(c.enableUtf8Names),
-    'push.max-body-size': formatByteSize(c.maxBodyBytes),
-    'push.body-memory-limit': formatByteSize(c.bodyMemoryLimitBytes),
-    'push.sample-limit': String(c.pushLimits.sampleLimit),
-    'push.label-limit': String(c.pushLimits.labelLimit),
-    'push.label-name-length-limit': String(c.pushLimits.labelNameLengthLimit),
-    'push.label-value-length-limit': String(c.pushLimits.labelValueLengthLimit),
-    'store.memory-limit': formatByteSize(c.memoryLimitBytes),
-    'log.level': c.logLevel,
-    'log.format': c.logFormat,
-  };
 }
 
 /**

@@ -1,12 +1,13 @@
 /**
- * A scrape body as a list of immutable pieces, and its gzip built from per-piece compressed blocks.
+ * A scrape body as a list of immutable pieces (a family's header, or one chunk's series: docs/design.md),
+ * and its gzip built from per-piece compressed blocks.
  *
  * Each piece is compressed on its own as raw deflate ending in a full flush (byte-aligned, dictionary
  * reset, not final), so compressed pieces can be cached and concatenated: gzip header + the pieces'
  * blocks + one final empty block + CRC-32 and length of the whole text is one ordinary gzip member,
  * as pigz builds them. After a job re-pushes one group, a scrape recompresses only the few pieces that
- * changed instead of the whole body. Measured on 10k groups × 10 metrics (8.5 MB of text, 512 series a
- * piece): the gzip is 2.5 % larger than compressing the body in one go.
+ * changed instead of the whole body. Measured on 10k groups × 10 metrics (8.5 MB of text, a piece per
+ * chunk of 512 series): the gzip is 2.5 % larger than compressing the body in one go.
  */
 import { constants, crc32, deflateRaw, deflateRawSync } from 'node:zlib';
 import { promisify } from 'node:util';

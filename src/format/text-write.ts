@@ -2,7 +2,9 @@
  * Text exposition format 0.0.4 writer, byte-compatible with prometheus/common expfmt's text encoder:
  * HELP/TYPE header, one line per sample, summaries as quantile lines + _sum + _count, histograms as
  * _bucket lines (with a synthetic +Inf bucket) + _sum + _count. Rendering is split into a per-family
- * header and per-series text so the store can pre-render series at push time.
+ * header and per-series text: at push time the store renders only each series' label text (its key,
+ * renderLabelInner); the series lines are rendered at scrape time, a chunk at a time, and cached
+ * (store/family-index.ts, docs/design.md).
  */
 import type { LabelPair, Metric, MetricFamily, MetricType } from '../model/metric.js';
 import { textTypeName } from '../model/metric.js';

@@ -1,9 +1,10 @@
 /**
- * The reference's JSON API (api/v1): GET status and metrics, OPTIONS with CORS headers, and the admin
- * wipe. The bodies are written by hand in Go's encoding/json layout (see format/go-json.ts) because
- * clean-up scripts in the wild compare and parse them: values as strings in Go's float format ("-0"
- * included), counts of integer summaries/histograms as unsigned integers, keys sorted, help omitted when
- * empty, native histogram buckets as [boundaries, lower, upper, count].
+ * The reference's JSON API (api/v1): the bodies of GET status and metrics, and the CORS headers of every
+ * API answer (the routes, the admin wipe's included, are in routes.ts and server.ts). The bodies are
+ * written by hand in Go's encoding/json layout (see format/go-json.ts) because clean-up scripts in the
+ * wild compare and parse them: values as strings in Go's float format ("-0" included), counts of integer
+ * summaries/histograms as unsigned integers, keys sorted, help omitted when empty, native histogram
+ * buckets as [boundaries, lower, upper, count].
  */
 import type { ServerResponse } from 'node:http';
 import type { Histogram, Metric, MetricFamily, MetricType } from '../model/metric.js';
@@ -15,7 +16,7 @@ import { compareUtf8, goJsonMap, goJsonString, goJsonStringMap, goJsonTime } fro
 import { isFloatNative, nativeBuckets } from '../model/native-histogram.js';
 import { Slicer, runSliced, sortSteps, type Steps } from '../slicer.js';
 import { TextParts } from './text-parts.js';
-import { sendParts } from './respond.js';
+import { sendPieces } from './respond.js';
 
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Headers': 'Accept, Authorization, Content-Type, Origin',
@@ -30,15 +31,15 @@ export function setCors(res: ServerResponse): void {
 }
 
 export function sendJson(res: ServerResponse, dataJson: string): void {
-  sendJsonParts(res, [Buffer.from(dataJson, 'utf8')]);
+  sendJsonPieces(res, [Buffer.from(dataJson, 'utf8')]);
 }
 
 const JSON_HEAD = Buffer.from('{"status":"success","data":');
 const JSON_TAIL = Buffer.from('}');
 
-/** The success envelope around `data`, given as parts to write in order (a big body is never one string). */
-export function sendJsonParts(res: ServerResponse, data: readonly Buffer[]): void {
-  sendParts(res, 200, { 'Content-Type': 'application/json' }, [JSON_HEAD, ...data, JSON_TAIL]);
+/** The success envelope around `data`, given as pieces to write in order (a big body is never one string). */
+export function sendJsonPieces(res: ServerResponse, data: readonly Buffer[]): void {
+  sendPieces(res, 200, { 'Content-Type': 'application/json' }, [JSON_HEAD, ...data, JSON_TAIL]);
 }
 
 /** fmt.Sprint of a uint64 held as a double: plain decimal digits. */
@@ -168,7 +169,7 @@ export function metricsJson(store: MemoryStore): string {
  * pushes are answered while a store of 100k groups (260 MB of JSON) or one group of a million families
  * is written; as parts, so no single string has to hold it all.
  */
-export async function metricsJsonParts(store: MemoryStore, slicer = new Slicer()): Promise<Buffer[]> {
+export async function metricsJsonPieces(store: MemoryStore, slicer = new Slicer()): Promise<Buffer[]> {
   const groups = await store.snapshotGroupsAsync(slicer);
   return runSliced(metricsJsonSteps(groups), slicer);
 }

@@ -39,13 +39,13 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
   res.end();
 }
 
-/** A body given as parts (big bodies are never one string): Content-Length from their sum, written corked. */
-export function sendParts(res: ServerResponse, status: number, headers: Record<string, string | number>, parts: readonly Buffer[]): void {
+/** A body given as pieces (big bodies are never one string): Content-Length from their sum, written corked. */
+export function sendPieces(res: ServerResponse, status: number, headers: Record<string, string | number>, pieces: readonly Buffer[]): void {
   let length = 0;
-  for (const b of parts) length += b.length;
+  for (const b of pieces) length += b.length;
   res.writeHead(status, { ...headers, 'Content-Length': length });
   res.cork();
-  for (const b of parts) if (b.length > 0) res.write(b);
+  for (const b of pieces) if (b.length > 0) res.write(b);
   res.uncork();
   res.end();
 }

@@ -145,6 +145,17 @@ function fillPattern(pattern: string, path: string): string | undefined {
   return pattern.replace(/[:*]([^/*]+)/g, (_, name: string) => params[name]!);
 }
 
+/**
+ * A route that collides with one the router holds: httprouter panics at registration ("a handle is already
+ * registered for path", "wildcard route conflicts"); the command line turns it into a ConfigError.
+ */
+export class RouteConflict extends Error {
+  constructor(readonly pattern: string, readonly held: string) {
+    super(`route ${pattern} collides with ${held}`);
+    this.name = 'RouteConflict';
+  }
+}
+
 export class Router<H> {
   private readonly byMethod = new Map<string, Route<H>[]>();
   private readonly subtrees: string[] = [];
@@ -169,12 +180,42 @@ export class Router<H> {
     return { kind: 'redirect', status, location };
   }
 
+  /** Adds a route; throws RouteConflict when it collides with one held for the same method (see heldOver). */
   add(method: string, pattern: string, handler: H, subtree?: string): void {
     // httprouter's catch-all includes the slash before it: store `/a/*rest` as `/a` + `*rest`.
     const stored = pattern.replace(/\/\*([^/]+)$/, '*$1');
+    const held = this.heldOver(method, pattern, subtree);
+    if (held !== undefined) throw new RouteConflict(pattern, held);
     let list = this.byMethod.get(method);
     if (list === undefined) this.byMethod.set(method, (list = []));
     list.push({ method, subtree, pattern: stored, handler });
+  }
+
+  /**
+   * The pattern of a held route of this method (and subtree) that `pattern` would collide with, as
+   * httprouter sees it: the same pattern, or one below the other's catch-all (`/static/x` under
+   * `/static/*filepath`). Conflicts between `:param` segments and static ones are not checked: no two
+   * routes of the reference's table have them.
+   */
+  heldOver(method: string, pattern: string, subtree?: string): string | undefined {
+    const stored = pattern.replace(/\/\*([^/]+)$/, '*$1');
+    const below = (path: string, catchAll: string): boolean => {
+      const star = catchAll.indexOf('*');
+      return star >= 0 && path.startsWith(catchAll.slice(0, star) + '/');
+    };
+    const route = this.routes(method, subtree).find((r) => r.pattern === stored || below(stored, r.pattern) ||
+      below(r.pattern, stored));
+    return route?.pattern.replace(/\*([^/]+)$/, '/*$1');
+  }
+
+  /** Another router with the same routes and subtrees, each handler replaced by `fn(handler)`. */
+  map<H2>(fn: (handler: H) => H2): Router<H2> {
+    const out = new Router<H2>();
+    out.subtrees.push(...this.subtrees);
+    for (const [method, routes] of this.byMethod) {
+      out.byMethod.set(method, routes.map((r) => ({ ...r, handler: fn(r.handler) })));
+    }
+    return out;
   }
 
   /** The routes of one method in one router (the main one, or a subtree's). */

@@ -25,7 +25,7 @@ import { TextParts } from './text-parts.js';
 import { negotiate, negotiateEncoding, TEXT_CONTENT_TYPE_BASE, type Negotiated } from '../format/negotiate.js';
 import { compareLabelValues, type SeriesEntry } from '../store/family-index.js';
 import { GatherError, formatProblems } from '../errors.js';
-import { sendHttpError, sendParts } from './respond.js';
+import { sendHttpError, sendPieces } from './respond.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -84,7 +84,7 @@ export class ScrapeHandler {
       : await this.variantPayload(key, `${neg.format}:${neg.escaping}`, neg, now, gzipped);
     const headers: Record<string, string> = { 'Content-Type': neg.contentType };
     if (gzipped) headers['Content-Encoding'] = 'gzip';
-    sendParts(res, 200, headers, payload);
+    sendPieces(res, 200, headers, payload);
   }
 
   /** Text 0.0.4 from the store's cached pieces, as buffers to write in order. */

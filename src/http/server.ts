@@ -1,19 +1,20 @@
 /**
- * The HTTP front: a node:http server per listen address, the reference's route table under the route
- * prefix, request counting for pushgateway_http_requests_total, and error → status mapping.
+ * The HTTP front: a node:http server per listen address, a handler for each route of the route table
+ * (routes.ts), request counting for pushgateway_http_requests_total, and error → status mapping.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Config } from '../config.js';
 import type { MemoryStore } from '../store/store.js';
 import type { Logger } from '../observe/logger.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
-import { Router, joinPath, type Params } from './router.js';
+import type { Params, Router } from './router.js';
+import { routeTable, type RouteName } from './routes.js';
 import { handleDelete, handlePush, type PushContext } from './push.js';
 import type { PushGuards } from './push-guards.js';
 import { ScrapeHandler } from './scrape.js';
 import { renderStatusPage } from './ui/status-page.js';
-import { sendEmpty, sendHttpError, sendNotFound, sendRedirect, sendText, sendParts } from './respond.js';
-import { metricsJsonParts, sendJson, sendJsonParts, setCors, statusJson } from './api.js';
+import { sendEmpty, sendHttpError, sendNotFound, sendRedirect, sendText, sendPieces } from './respond.js';
+import { metricsJsonPieces, sendJson, sendJsonPieces, setCors, statusJson } from './api.js';
 import { BRANCH, BUILD_DATE, REVISION, VERSION } from '../version.js';
 import { PerClientLogLimit } from '../observe/per-client-log-limit.js';
 import { excerpt } from '../observe/log-excerpt.js';
@@ -52,8 +53,6 @@ export interface HttpDeps {
 
 export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   const { config, store, self, logger } = deps;
-  const prefix = config.routePrefix === '/' ? '' : config.routePrefix;
-  const router = new Router<RouteEntry>();
   const pushCtx: PushContext = {
     store, logger, self,
     utf8Names: config.enableUtf8Names,
@@ -67,79 +66,64 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
     ...(deps.guards !== undefined ? { guards: deps.guards } : {}),
   };
   const scrape = new ScrapeHandler(store, self, logger, config.enableUtf8Names);
-
-  router.add('GET', joinPath(prefix || '/', config.telemetryPath), { run: (req, res) => scrape.handle(req, res) });
-  for (const [job, base64] of [['job', false], ['job@base64', true]] as const) {
-    for (const tail of ['/:job', '/:job/*labels']) {
-      const pattern = `${prefix}/metrics/${job}${tail}`;
-      const push: RouteEntry = { counted: 'push', run: (req, res, p) => handlePush(pushCtx, req, res, p, base64) };
-      router.add('PUT', pattern, push);
-      router.add('POST', pattern, push);
-      router.add('DELETE', pattern, { counted: 'delete', run: (req, res, p) => handleDelete(pushCtx, req, res, p, base64) });
-    }
-  }
   const ok: Handler = (_req, res) => { sendText(res, 200, 'OK'); return 200; };
-  router.add('GET', `${prefix}/-/healthy`, { counted: 'healthy', run: ok });
-  router.add('GET', `${prefix}/-/ready`, { counted: 'ready', run: ok });
-  const status: RouteEntry = {
-    counted: 'status',
-    run: async (_req, res) => {
-      sendParts(res, 200, { 'Content-Type': 'text/html; charset=utf-8' },
-        await renderStatusPage(store, deps.startedAt, config.flags));
-      return 200;
-    },
-  };
-  router.add('GET', `${prefix}/`, status);
-  router.add('GET', `${prefix}/status`, status);
-  router.add('GET', `${prefix}/static/*filepath`, { counted: 'static', run: (_req, res) => { sendNotFound(res); return 404; } });
-
-  const quit: RouteEntry = {
-    run: (_req, res) => {
-      if (!config.enableLifecycle) { sendHttpError(res, new LifecycleDisabledError()); return; }
-      sendText(res, 200, 'Requesting termination... Goodbye!');
-      logger.warn('received termination request via web service, exiting gracefully...');
-      deps.requestShutdown();
-    },
-  };
-  router.add('PUT', `${prefix}/-/quit`, quit);
-  router.add('POST', `${prefix}/-/quit`, quit);
-  // The reference registers this one without the route prefix.
-  router.add('GET', '/-/quit', { run: (_req, res) => { sendHttpError(res, new QuitMethodError()); } });
-
-  // The reference mounts the API on its own router under this ServeMux subtree: a path below it never
-  // reaches the routes above (not even a --web.telemetry-path there), and theirs are not reached from outside.
-  const api = `${prefix}/api/v1/`;
-  router.addSubtree(api);
+  const notFound: Handler = (_req, res) => { sendNotFound(res); return 404; };
   const buildInfo = {
     branch: BRANCH || 'unknown', buildDate: BUILD_DATE || 'unknown', buildUser: 'unknown',
     goVersion: process.version, revision: REVISION || 'unknown', version: VERSION,
   };
-  router.add('GET', `${prefix}/api/v1/status`, {
-    counted: 'api/v1/status',
-    run: (_req, res) => {
-      setCors(res);
-      sendJson(res, statusJson({ flags: config.flags, buildInfo, startedAt: deps.startedAt }));
-      return 200;
+  const quit: Handler = (_req, res) => {
+    if (!config.enableLifecycle) { sendHttpError(res, new LifecycleDisabledError()); return; }
+    sendText(res, 200, 'Requesting termination... Goodbye!');
+    logger.warn('received termination request via web service, exiting gracefully...');
+    deps.requestShutdown();
+  };
+  /** `counted`: the label of pushgateway_http_requests_total; scrapes, pprof and quit are not counted. */
+  const entries: Record<RouteName, RouteEntry> = {
+    scrape: { run: (req, res) => scrape.handle(req, res) },
+    push: { counted: 'push', run: (req, res, p) => handlePush(pushCtx, req, res, p, false) },
+    'push@base64': { counted: 'push', run: (req, res, p) => handlePush(pushCtx, req, res, p, true) },
+    delete: { counted: 'delete', run: (req, res, p) => handleDelete(pushCtx, req, res, p, false) },
+    'delete@base64': { counted: 'delete', run: (req, res, p) => handleDelete(pushCtx, req, res, p, true) },
+    healthy: { counted: 'healthy', run: ok },
+    ready: { counted: 'ready', run: ok },
+    status: {
+      counted: 'status',
+      run: async (_req, res) => {
+        sendPieces(res, 200, { 'Content-Type': 'text/html; charset=utf-8' },
+          await renderStatusPage(store, deps.startedAt, config.flags));
+        return 200;
+      },
     },
-  }, api);
-  router.add('GET', `${prefix}/api/v1/metrics`, {
-    counted: 'api/v1/metrics',
-    run: async (_req, res) => {
-      setCors(res);
-      sendJsonParts(res, await metricsJsonParts(store));
-      return 200;
+    static: { counted: 'static', run: notFound },
+    pprof: { run: notFound },
+    quit: { run: quit },
+    'quit-get': { run: (_req, res) => { sendHttpError(res, new QuitMethodError()); } },
+    'api/v1/status': {
+      counted: 'api/v1/status',
+      run: (_req, res) => {
+        setCors(res);
+        sendJson(res, statusJson({ flags: config.flags, buildInfo, startedAt: deps.startedAt }));
+        return 200;
+      },
     },
-  }, api);
-  router.add('OPTIONS', `${prefix}/api/v1/*path`, {
-    counted: 'api/v1/options',
-    run: (_req, res) => {
-      setCors(res);
-      sendEmpty(res, 200);
-      return 200;
+    'api/v1/metrics': {
+      counted: 'api/v1/metrics',
+      run: async (_req, res) => {
+        setCors(res);
+        sendJsonPieces(res, await metricsJsonPieces(store));
+        return 200;
+      },
     },
-  }, api);
-  if (config.enableAdminApi) {
-    router.add('PUT', `${prefix}/api/v1/admin/wipe`, {
+    'api/v1/options': {
+      counted: 'api/v1/options',
+      run: (_req, res) => {
+        setCors(res);
+        sendEmpty(res, 200);
+        return 200;
+      },
+    },
+    wipe: {
       counted: 'wipe',
       run: async (req, res) => {
         req.resume();
@@ -149,9 +133,9 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
         sendEmpty(res, 202);
         return 202;
       },
-    }, api);
-  }
-  return router;
+    },
+  };
+  return routeTable(config).map((name) => entries[name]);
 }
 
 const ABSOLUTE_FORM = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/;

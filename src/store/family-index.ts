@@ -2,7 +2,8 @@
  * Everything the store knows about one metric family name across all groups: which groups hold it,
  * how many with each type (for O(1) type-clash checks), a map of series keys (for duplicate checks),
  * and the series in the reference's exposition order (sorted lazily, once per scrape at most, and only
- * when membership changed), rendered as text in cached chunks of SERIES_PER_CHUNK series.
+ * when membership changed), rendered as text a chunk (SERIES_PER_CHUNK series) at a time into cached
+ * pieces (docs/design.md).
  */
 import type { LabelPair, Metric, MetricFamily, MetricType } from '../model/metric.js';
 import { renderHeader, renderSeries } from '../format/text-write.js';
@@ -56,8 +57,9 @@ export function compareLabelValues(la: LabelPair[], lb: LabelPair[]): number {
 }
 
 /**
- * Series per cached piece of exposition text. A re-push re-renders (and, for gzip scrapes, recompresses)
- * only the pieces holding its series; a change of membership re-lays the family out.
+ * Series per chunk; each chunk is rendered into one cached piece of exposition text. A re-push re-renders
+ * (and, for gzip scrapes, recompresses) only the chunks holding its series; a change of membership re-lays
+ * the family out into chunks.
  */
 export const SERIES_PER_CHUNK = 512;
 
@@ -72,7 +74,7 @@ export class FamilyIndex {
   private entries: SeriesEntry[] = [];
   private sortDirty = false;
   private deadCount = 0;
-  /** Rendered pieces by chunk; null = to be rendered. Meaningful only while layoutValid. */
+  /** The rendered piece of each chunk; null = to be rendered. Meaningful only while layoutValid. */
   private chunks: (Piece | null)[] = [];
   private layoutValid = false;
   private header: Piece | null = null;

@@ -251,7 +251,8 @@ const base64: DiffCase[] = [
     put('/metrics/job@base64/foo.bar', text('{{M}}a 1')),
     post('/metrics/job@base64/foo.bar/a/b', text('{{M}}a 1')),
     del('/metrics/job@base64/foo.bar'),
-  ], { isolated: '1.5.1 leaves a mutex locked after an invalid base64 job name, hanging that route (notes §10.3)' }),
+  ], { isolated: '1.5.1 leaves a mutex locked after an invalid base64 job name, hanging that route '
+    + '(fixed upstream in 1.6.1, prometheus/pushgateway commit 5ad8650)' }),
 ];
 
 const groupingLabels: DiffCase[] = [
@@ -1047,7 +1048,7 @@ export const KNOWN_DIFFERENCES: Readonly<Record<string, KnownDifference>> = {
   },
   'pb-empty-metric-name': {
     reason: 'the reference accepts a protobuf family without a name, and every later scrape then breaks (200 with an empty '
-      + 'body); ours refuses it (a deliberate improvement, pushgateway-reference.md §10.2)',
+      + 'body); ours refuses it (a deliberate improvement, docs/compatibility.md)',
     checkOurs: (ours) => [...expectStatuses(ours, [400]), ...expectBody(ours, 0, 'MetricFamily #1 has no name\n')],
   },
   'pb-invalid-metric-name': {

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../../src/store/store.js';
 import { OWN_TYPES } from '../../src/observe/self-metrics.js';
-import { metricsJson, metricsJsonParts, statusJson } from '../../src/http/api.js';
+import { metricsJson, metricsJsonPieces, statusJson } from '../../src/http/api.js';
 import { renderStatusPage } from '../../src/http/ui/status-page.js';
 import { goJsonString, goJsonTime } from '../../src/format/go-json.js';
 import { bucketBound, nativeBuckets } from '../../src/model/native-histogram.js';
@@ -174,13 +174,13 @@ describe('bodies built in slices', () => {
       assert.equal(store.push({ labels: { job }, families: families(), replace: true, timeMs: T }), undefined);
     }
     const whole = metricsJson(store);
-    const sliced = Buffer.concat(await metricsJsonParts(store, new Slicer(0))).toString('utf8');
-    const oneGo = Buffer.concat(await metricsJsonParts(store, new Slicer(Infinity))).toString('utf8');
+    const sliced = Buffer.concat(await metricsJsonPieces(store, new Slicer(0))).toString('utf8');
+    const oneGo = Buffer.concat(await metricsJsonPieces(store, new Slicer(Infinity))).toString('utf8');
     assert.equal(sliced, whole);
     assert.equal(oneGo, whole);
     JSON.parse(sliced);
     const empty = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES });
-    assert.equal(Buffer.concat(await metricsJsonParts(empty, new Slicer(0))).toString('utf8'), '[]');
+    assert.equal(Buffer.concat(await metricsJsonPieces(empty, new Slicer(0))).toString('utf8'), '[]');
     const page = async (sliceMs: number): Promise<string> =>
       Buffer.concat(await renderStatusPage(store, new Date(T), { 'web.listen-address': ':9091' }, new Slicer(sliceMs))).toString('utf8');
     assert.equal(await page(0), await page(Infinity));

@@ -4,9 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCommandLine, unsupportedFeatures, type CommandLineResult } from '../../src/cli.js';
+import { defaultConfig, parseCommandLine, unsupportedFeatures, type CommandLineResult } from '../../src/cli.js';
 import {
-  computeRoutePrefix, defaultConfig, formatByteSize, formatDuration, parseDuration, type Config,
+  computeRoutePrefix, formatByteSize, formatDuration, parseDuration, type Config,
 } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { defaultMemoryLimit } from '../../src/store/memory-budget.js';

@@ -99,7 +99,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 test('no module writes a 4xx or 5xx status by hand: they come from catalogued errors', () => {
-  const byHand = new RegExp(String.raw`\b(?:writeHead|sendText|sendEmpty|sendParts|sendError)\(\s*\w+,\s*[45]\d\d\b` +
+  const byHand = new RegExp(String.raw`\b(?:writeHead|sendText|sendEmpty|sendPieces|sendError)\(\s*\w+,\s*[45]\d\d\b` +
     String.raw`|statusCode\s*=\s*[45]\d\d`);
   for (const file of sourceFiles(path.join(PROJECT_ROOT, 'src'))) {
     const lines = readFileSync(file, 'utf8').split('\n');

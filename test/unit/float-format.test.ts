@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { formatFloat, formatGoFloat } from '../../src/format/float.js';
 import { float64Bits, float64FromBits, runGoFloatOracle } from '../oracles/go-float/oracle.js';
 
-// [value, Go FormatFloat 'g' -1] — the rows the reference notes verified plus the boundaries around
+// [value, Go FormatFloat 'g' -1] — rows checked against Go's strconv.FormatFloat (the go-float oracle below) plus the boundaries around
 // Go's plain-notation window [1e-4, 1e6).
 const TABLE: Array<[number, string]> = [
   [1000000, '1e+06'],

@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Router, cleanPath, decodePath, escapePath, joinPath } from '../../src/http/router.js';
+import { defaultConfig } from '../../src/cli.js';
+import { RouteConflict, Router, cleanPath, decodePath, escapePath, joinPath } from '../../src/http/router.js';
+import { routeTable } from '../../src/http/routes.js';
 import { groupingKeyHasInvalidUtf8, parseGroupingKey } from '../../src/model/grouping-key.js';
 import { goQuote } from '../../src/model/go-quote.js';
 
@@ -92,5 +94,27 @@ describe('httprouter semantics', () => {
     assert.deepEqual(r.route('GET', '/api/v1'), { kind: 'redirect', status: 301, location: '/api/v1/' });
     assert.deepEqual(r.route('GET', '/nope'), { kind: 'not-found' });
     assert.deepEqual(r.route('GET', '/x/%zz'), { kind: 'bad-request' });
+  });
+});
+
+describe('the route table', () => {
+  it('refuses a route that collides with one it holds, as httprouter panics', () => {
+    const router = new Router<string>();
+    router.add('GET', '/static/*filepath', 'static');
+    router.add('GET', '/status', 'status');
+    assert.equal(router.heldOver('GET', '/static/x'), '/static/*filepath');
+    assert.equal(router.heldOver('GET', '/status'), '/status');
+    assert.equal(router.heldOver('GET', '/static'), undefined);
+    assert.equal(router.heldOver('PUT', '/status'), undefined);
+    assert.throws(() => router.add('GET', '/static/a/b', 'scrape'),
+      (err: unknown) => err instanceof RouteConflict && err.pattern === '/static/a/b' && err.held === '/static/*filepath');
+  });
+  it('holds pprof\'s paths as the reference does, so they route (and collide) the same', () => {
+    const config = defaultConfig();
+    const table = routeTable(config);
+    assert.deepEqual(table.route('GET', '/debug/pprof'), { kind: 'redirect', status: 301, location: '/debug/pprof/' });
+    assert.deepEqual(table.route('POST', '/debug/pprof/x'), { kind: 'method-not-allowed', allow: 'GET, OPTIONS' });
+    assert.equal(table.route('GET', '/metrics').kind, 'match');
+    assert.throws(() => routeTable({ ...config, telemetryPath: '/debug/pprof/heap' }), RouteConflict);
   });
 });

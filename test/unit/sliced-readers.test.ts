@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { MemoryStore, type PushRequest } from '../../src/store/store.js';
 import { OWN_STRICT_HELP, OWN_TYPES } from '../../src/observe/self-metrics.js';
 import { Slicer, runSliced, runSync } from '../../src/slicer.js';
-import { groupJson, metricsJson, metricsJsonParts } from '../../src/http/api.js';
+import { groupJson, metricsJson, metricsJsonPieces } from '../../src/http/api.js';
 import { renderStatusPage } from '../../src/http/ui/status-page.js';
 import { ProtobufWriter, writeFamilyDelimited } from '../../src/format/protobuf.js';
 import { METRICS_PER_CHUNK, familyDelimitedSteps } from '../../src/format/protobuf-steps.js';
@@ -54,8 +54,8 @@ describe('readers sliced within a big group or family', () => {
     assert.equal(store.push(bigGroup()), undefined);
     assert.equal(store.push({ labels: { job: 'small', instance: 'i' }, families: [{ name: 'fam_1', type: 'COUNTER', metrics: [{ labels: [], value: 2 }] }], replace: true, timeMs: T }), undefined);
     const whole = metricsJson(store);
-    assert.equal(Buffer.concat(await metricsJsonParts(store, new Slicer(0))).toString('utf8'), whole);
-    assert.equal(Buffer.concat(await metricsJsonParts(store, new Slicer(Infinity))).toString('utf8'), whole);
+    assert.equal(Buffer.concat(await metricsJsonPieces(store, new Slicer(0))).toString('utf8'), whole);
+    assert.equal(Buffer.concat(await metricsJsonPieces(store, new Slicer(Infinity))).toString('utf8'), whole);
     assert.equal(JSON.parse(whole).length, 2);
     const page = async (slicer: Slicer): Promise<string> =>
       Buffer.concat(await renderStatusPage(store, new Date(T), { 'web.listen-address': ':9091' }, slicer)).toString('utf8');

@@ -24,7 +24,7 @@ function series(store: MemoryStore): string[] {
   return store.renderText().split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('push_'));
 }
 
-describe('store push semantics (reference §3.4)', () => {
+describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.go, handler/push.go)', () => {
   it('PUT replaces the whole group, POST only same-named families', () => {
     const s = newStore();
     assert.equal(s.push(req({ job: 'j' }, 'a{x="1"} 1\nb 2\n', true)), undefined);

@@ -16,7 +16,7 @@ function isoTime(seconds: number): string {
 const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * The page as parts to write in order. Groups are taken as they are when the request comes (snapshots
+ * The page as pieces to write in order. Groups are taken as they are when the request comes (snapshots
  * taken in slices) and rendered a slice at a time with the event loop served in between, so a page over
  * 100k groups or over one group of a million families does not hold up health checks and pushes.
  */
@@ -25,7 +25,7 @@ export async function renderStatusPage(store: MemoryStore, startedAt: Date, flag
   const groups = await store.snapshotGroupsAsync(slicer);
   await runSliced(sortSteps(groups, (a, b) => compareStrings(a.id, b.id)), slicer);
   const flagRows = Object.keys(flags).sort().map((k) => `<tr><td>${htmlEscape(k)}</td><td>${htmlEscape(flags[k]!)}</td></tr>`).join('');
-  const parts: Buffer[] = [Buffer.from(`<!DOCTYPE html>
+  const pieces: Buffer[] = [Buffer.from(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Pushgateway</title>
 <style>body{font-family:sans-serif;margin:2em}.label{background:#eef;border-radius:3px;padding:0 .3em;margin-right:.3em;font-weight:normal}.failed{color:#b00}table{border-collapse:collapse}td{border:1px solid #ccc;padding:.2em .5em}</style>
 </head><body>
@@ -33,14 +33,14 @@ export async function renderStatusPage(store: MemoryStore, startedAt: Date, flag
 <h2>Metrics</h2>
 <p>${groups.length} group${groups.length === 1 ? '' : 's'}</p>
 `, 'utf8')];
-  parts.push(...await runSliced(groupSectionsSteps(groups), slicer));
-  parts.push(Buffer.from(`
+  pieces.push(...await runSliced(groupSectionsSteps(groups), slicer));
+  pieces.push(Buffer.from(`
 <h2>Status</h2>
 <p>Started: ${htmlEscape(startedAt.toISOString())} &middot; version ${htmlEscape(VERSION)}</p>
 <table>${flagRows}</table>
 </body></html>
 `, 'utf8'));
-  return parts;
+  return pieces;
 }
 
 function* groupSectionsSteps(groups: GroupView[]): Steps<Buffer[]> {
