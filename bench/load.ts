@@ -22,7 +22,7 @@ export interface LoadResult {
   requests: number;
   /** Responses whose status was not the expected one, or transport errors. */
   errors: number;
-  firstError?: string;
+  firstError?: string | undefined;
   seconds: number;
   perSecond: number;
 }

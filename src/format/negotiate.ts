@@ -319,8 +319,9 @@ const IS_SPACE = 2;
 const OCTET_TYPES = (() => {
   const t = new Uint8Array(256);
   for (let c = 0; c < 256; c++) {
-    if (c > 32 && c < 127 && !'()<>@,;:\\"/[]?={} \t'.includes(String.fromCharCode(c))) t[c] |= IS_TOKEN;
-    if (' \t\r\n'.includes(String.fromCharCode(c))) t[c] |= IS_SPACE;
+    const ch = String.fromCharCode(c);
+    t[c] = (c > 32 && c < 127 && !'()<>@,;:\\"/[]?={} \t'.includes(ch) ? IS_TOKEN : 0)
+      | (' \t\r\n'.includes(ch) ? IS_SPACE : 0);
   }
   return t;
 })();

@@ -39,7 +39,7 @@ export interface PushRequest {
    * Every family name of the push (of `families` and `emptyFamilies`), when the parser has them at hand:
    * a big push then holds its names at once, without building a set of a million names first.
    */
-  names?: NameSet;
+  names?: NameSet | undefined;
 }
 
 /** Name → type of the gateway's own metrics, which pushed families must not contradict. */

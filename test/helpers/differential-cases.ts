@@ -86,7 +86,7 @@ export interface DiffCase {
 export interface ExpandedCase extends Omit<DiffCase, 'steps'> {
   jobPrefix: string;
   metricPrefix: string;
-  steps: (Omit<Step, 'body'> & { body?: Buffer })[];
+  steps: (Omit<Step, 'body'> & { body?: Buffer | undefined })[];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -786,14 +786,15 @@ export function expandCase(dc: DiffCase, index: number): ExpandedCase {
     ...dc,
     jobPrefix,
     metricPrefix,
-    dropHelp: dc.dropHelp?.map(x),
+    ...(dc.dropHelp === undefined ? {} : { dropHelp: dc.dropHelp.map(x) }),
     steps: dc.steps.map((s) => {
       let body: Buffer | undefined = typeof s.body === 'string' ? Buffer.from(x(s.body), 'utf8')
         : s.body === undefined ? undefined : Buffer.from(x(s.body.toString('latin1')), 'latin1');
       if (s.pb !== undefined) {
         const families = s.pb.map((f) => ({
           ...f, name: x(f.name), ...(f.help === undefined ? {} : { help: x(f.help) }),
-          metrics: f.metrics.map((m) => ({ ...m, labels: m.labels?.map(([n, v]): [string, string] => [x(n), x(v)]) })),
+          metrics: f.metrics.map((m) => (m.labels === undefined ? m
+            : { ...m, labels: m.labels.map(([n, v]): [string, string] => [x(n), x(v)]) })),
         }));
         const encoded = encodeDelimited(families);
         body = encoded.subarray(0, encoded.length - (s.pbTruncate ?? 0));

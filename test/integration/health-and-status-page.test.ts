@@ -14,7 +14,7 @@ const XSS_PATH = `/metrics/job/batch/instance/i1/zone@base64/${Buffer.from(XSS).
 interface Reply { status: number; text: string; type: string | null; allow: string | null }
 
 async function send(gw: RunningGateway, method: string, path: string, body?: string): Promise<Reply> {
-  const res = await fetch(gw.url + path, { method, body, redirect: 'manual' });
+  const res = await fetch(gw.url + path, { method, body: body ?? null, redirect: 'manual' });
   return { status: res.status, text: await res.text(), type: res.headers.get('content-type'), allow: res.headers.get('allow') };
 }
 
@@ -54,9 +54,9 @@ function checkStatusPage(gw: RunningGateway, page: string, pushed: { from: numbe
   assert.ok(failing.includes('Last push failed!'), 'failed group not marked');
   assert.ok(!batch.includes('Last push failed!'), 'successful group marked as failed');
   for (const [flag, value] of [['web.listen-address', `127.0.0.1:${gw.port}`], ['persistence.interval', '5m0s'],
-    ['web.enable-lifecycle', 'false'], ['web.telemetry-path', '/metrics']]) {
+    ['web.enable-lifecycle', 'false'], ['web.telemetry-path', '/metrics']] as const) {
     assert.ok(page.includes(flag), `flag ${flag} not listed`);
-    assert.ok(page.includes(value!), `flag value ${value} not listed`);
+    assert.ok(page.includes(value), `flag value ${value} not listed`);
   }
 }
 

@@ -68,7 +68,7 @@ no_inf_count 2
 interface Reply { status: number; text: string; headers: Headers }
 
 async function send(gw: RunningGateway, method: string, path: string, body?: string): Promise<Reply> {
-  const res = await fetch(gw.url + path, { method, body, redirect: 'manual' });
+  const res = await fetch(gw.url + path, { method, body: body ?? null, redirect: 'manual' });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 

@@ -12,7 +12,7 @@ import { referenceSkipReason, startOurs, startReference, type RunningGateway } f
 const PROMTOOL = '/usr/bin/promtool';
 
 async function send(gw: RunningGateway, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(gw.url + path, { method, body, redirect: 'manual' });
+  const res = await fetch(gw.url + path, { method, body: body ?? null, redirect: 'manual' });
   return { status: res.status, text: await res.text() };
 }
 

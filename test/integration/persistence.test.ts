@@ -28,7 +28,7 @@ function tempDir(): string {
 }
 
 async function send(gw: RunningGateway, method: string, p: string, body?: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(gw.url + p, { method, body });
+  const res = await fetch(gw.url + p, { method, body: body ?? null });
   return { status: res.status, text: await res.text() };
 }
 

@@ -83,10 +83,10 @@ describe('request compression', () => {
   it('corrupt or truncated bodies are 400 naming the problem, and nothing is stored', async () => {
     const gz = gzipSync(textBody('bad', 50));
     const flipped = Buffer.from(gz);
-    flipped[20] ^= 0xff;
+    flipped.writeUInt8(flipped.readUInt8(20) ^ 0xff, 20);
     const sn = snappyFramed(textBody('bad', 50));
     const badCrc = Buffer.from(sn);
-    badCrc[14] ^= 0x01; // first byte of the first data chunk's checksum
+    badCrc.writeUInt8(badCrc.readUInt8(14) ^ 0x01, 14); // first byte of the first data chunk's checksum
     const cases: Array<[string, Buffer, string, RegExp]> = [
       ['gzip bad header', Buffer.from('this is not gzip at all'), 'gzip', /^gzip: invalid header$/],
       ['gzip truncated', gz.subarray(0, gz.length - 8), 'gzip', /^unexpected EOF$/],

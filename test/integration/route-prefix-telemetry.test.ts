@@ -12,7 +12,7 @@ const skip = referenceSkipReason();
 interface Reply { status: number; location: string | null; allow: string | null; text: string }
 
 async function send(gw: RunningGateway, method: string, path: string, body?: string): Promise<Reply> {
-  const res = await fetch(`http://127.0.0.1:${gw.port}${path}`, { method, body, redirect: 'manual' });
+  const res = await fetch(`http://127.0.0.1:${gw.port}${path}`, { method, body: body ?? null, redirect: 'manual' });
   return { status: res.status, location: res.headers.get('location'), allow: res.headers.get('allow'), text: await res.text() };
 }
 

@@ -13,7 +13,7 @@ const FLAG = '--push.disable-consistency-check';
 const SCRAPE_ERROR_PREFIX = 'An error has occurred while serving metrics:\n\n';
 
 async function send(gw: RunningGateway, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(gw.url + path, { method, body, redirect: 'manual' });
+  const res = await fetch(gw.url + path, { method, body: body ?? null, redirect: 'manual' });
   return { status: res.status, text: await res.text() };
 }
 

@@ -14,7 +14,7 @@ import {
 interface Reply { status: number; text: string; allow: string | null; location: string | null }
 
 async function send(gw: RunningGateway, method: string, path: string, body?: string): Promise<Reply> {
-  const res = await fetch(`http://127.0.0.1:${gw.port}${path}`, { method, body, redirect: 'manual' });
+  const res = await fetch(`http://127.0.0.1:${gw.port}${path}`, { method, body: body ?? null, redirect: 'manual' });
   return { status: res.status, text: await res.text(), allow: res.headers.get('allow'), location: res.headers.get('location') };
 }
 
