@@ -77,7 +77,7 @@ function machine(): Record<string, string> {
     node: process.version,
     ours: `pushgateway-ts ${pkg.version} (${git.stdout.trim() || 'no git'}${dirty ? ', src/ has uncommitted changes' : ''})`,
     reference: refVersion,
-    'load avg': os.loadavg().map((x) => x.toFixed(2)).join(' ') + ' (1/5/15 min, at start; other work on the machine skews results)',
+    'load avg': `${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min, at start; other work on the machine skews results)`,
   };
 }
 
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
       startedAt: new Date(started).toISOString(), seconds,
       rows: rows.map((r) => ({ ...r, ratio: ratios(r) ?? null })), targets, raw: { throughput, sized, wipe, stall },
     };
-    writeFileSync(opts.json, JSON.stringify(out, null, 2) + '\n');
+    writeFileSync(opts.json, `${JSON.stringify(out, null, 2)}\n`);
     console.log(`Wrote ${opts.json}`);
   }
 }

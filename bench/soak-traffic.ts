@@ -66,7 +66,7 @@ function pushText(format: PushFormat, seq: number): string {
     `soak_latency_seconds_bucket{le="+Inf"} ${3 * seq}`,
     `soak_latency_seconds_sum ${seq / 2}`, `soak_latency_seconds_count ${3 * seq}`,
   ];
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function pushRequest(format: PushFormat, seq: number): { headers: Record<string, string>; body: Buffer } {
@@ -149,7 +149,7 @@ export class Traffic {
 
   private async scrape(gzip: boolean): Promise<void> {
     try {
-      const res = await send(this.url + '/metrics', 'GET', gzip ? { 'Accept-Encoding': 'gzip' } : {});
+      const res = await send(`${this.url}/metrics`, 'GET', gzip ? { 'Accept-Encoding': 'gzip' } : {});
       if (res.status !== 200) throw new Error(`status ${res.status}`);
       const encoded = res.headers['content-encoding'] === 'gzip';
       if (encoded !== gzip) throw new Error(`Content-Encoding ${String(res.headers['content-encoding'])} for a ${gzip ? 'gzip' : 'plain'} scrape`);
@@ -165,7 +165,7 @@ export class Traffic {
 
   private async readApi(): Promise<void> {
     try {
-      const res = await send(this.url + '/api/v1/metrics', 'GET');
+      const res = await send(`${this.url}/api/v1/metrics`, 'GET');
       if (res.status !== 200) throw new Error(`status ${res.status}`);
       const json = JSON.parse(res.body.toString()) as { status?: string; data?: unknown[] };
       if (json.status !== 'success' || !Array.isArray(json.data)) throw new Error('not a success answer');

@@ -50,7 +50,7 @@ function errorLines(gw: RunningGateway): string[] {
 }
 
 async function scrapeText(url: string): Promise<string> {
-  const res = await send(url + '/metrics', 'GET');
+  const res = await send(`${url}/metrics`, 'GET');
   if (res.status !== 200) throw new Error(`final scrape answered ${res.status}`);
   return res.body.toString();
 }

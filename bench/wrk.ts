@@ -61,7 +61,7 @@ function lua(load: WrkLoad, bodyFile: string | undefined): string {
       cycle > 0 ? `  if n > ${cycle} then n = 1 end` : '',
       `  return wrk.format(${q(load.method)}, ${q(load.path)} .. tostring(n), headers, body)`, 'end');
   }
-  return lines.filter((l) => l !== '').join('\n') + '\n';
+  return `${lines.filter((l) => l !== '').join('\n')}\n`;
 }
 
 function parse(out: string): WrkResult {

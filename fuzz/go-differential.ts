@@ -67,6 +67,7 @@ export function goHarness(): { binary: string; version: string } | { skip: strin
   const env = { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(tmpdir(), 'pushgateway-ts-gocache'), GOFLAGS: '' };
   const r = spawnSync('go', ['build', '-o', binary, '.'], { cwd: join(PROJECT_ROOT, 'fuzz/go-expfmt'), env, encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) throw new Error(`building fuzz/go-expfmt failed:\n${r.stderr}${r.error ?? ''}`);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: ${Version} is dpkg-query's format field, not ours.
   const dpkg = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'golang-github-prometheus-common-dev'], { encoding: 'utf8' });
   return (built = { binary, version: dpkg.status === 0 ? `prometheus/common ${dpkg.stdout} (Debian)` : 'prometheus/common (version unknown)' });
 }
@@ -113,8 +114,8 @@ function f64(v: number): string {
 
 /** A count as Go's uint64 would print it; a count no uint64 holds is marked as a float. */
 function count(v: number, float?: number): string {
-  if (float !== undefined && float > 0) return 'f' + f64(float);
-  return Number.isInteger(v) && v >= 0 && v < 2 ** 64 ? BigInt(v).toString() : 'f' + f64(v);
+  if (float !== undefined && float > 0) return `f${f64(float)}`;
+  return Number.isInteger(v) && v >= 0 && v < 2 ** 64 ? BigInt(v).toString() : `f${f64(v)}`;
 }
 
 /** The canonical dump of our families, as fuzz/go-expfmt/main.go prints Go's. */
@@ -145,10 +146,10 @@ export function dumpFamilies(families: MetricFamily[]): string {
 
 function ours(body: Buffer): string {
   try {
-    return 'A' + dumpFamilies(parseTextBody(body, { utf8Names: false }));
+    return `A${dumpFamilies(parseTextBody(body, { utf8Names: false }))}`;
   } catch (err) {
-    if (err instanceof GatewayError) return 'R' + err.message;
-    return 'C' + String(err);
+    if (err instanceof GatewayError) return `R${err.message}`;
+    return `C${String(err)}`;
   }
 }
 

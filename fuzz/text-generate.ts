@@ -24,12 +24,12 @@ function labels(rng: Rng, utf8: boolean, extra: string): string {
   const n = many ? rng.range(1000, 20000) : rng.size(6);
   const parts: string[] = [];
   for (let i = 0; i < n; i++) {
-    const ln = many ? `l${i}` : (utf8 && rng.chance(0.1) ? rng.pick(UTF8_NAMES) : rng.pick(['a', 'b', 'job', 'instance', 'le', 'quantile', '__x', 'l' + i]));
+    const ln = many ? `l${i}` : (utf8 && rng.chance(0.1) ? rng.pick(UTF8_NAMES) : rng.pick(['a', 'b', 'job', 'instance', 'le', 'quantile', '__x', `l${i}`]));
     parts.push(`${ln}${rng.chance(0.05) ? ' ' : ''}=${rng.chance(0.02) ? '' : '"'}${rng.pick(LABEL_VALUES)}"`);
   }
   if (extra !== '') parts.push(extra);
   if (parts.length === 0 && rng.chance(0.7)) return '';
-  return '{' + parts.join(rng.chance(0.05) ? ', ' : ',') + (rng.chance(0.1) ? ',' : '') + '}';
+  return `{${parts.join(rng.chance(0.05) ? ', ' : ',')}${rng.chance(0.1) ? ',' : ''}}`;
 }
 
 function sample(rng: Rng, utf8: boolean, base: string, suffix: string, extra: string): string {
@@ -38,7 +38,7 @@ function sample(rng: Rng, utf8: boolean, base: string, suffix: string, extra: st
   if (base.startsWith('"')) {
     // Quoted metric name: inside the braces, first.
     const inner = labels(rng, utf8, extra);
-    const rest = inner === '' ? '' : ',' + inner.slice(1, -1);
+    const rest = inner === '' ? '' : `,${inner.slice(1, -1)}`;
     return `{${base.slice(0, -1)}${suffix}"${rest}} ${value}${ts}`;
   }
   const nameless = rng.chance(0.02);

@@ -264,7 +264,7 @@ export function versionText(info: BuildInfo): string {
 // Entry point
 
 function terminalWidth(): number {
-  const columns = Number.parseInt(process.env['COLUMNS'] ?? '', 10);
+  const columns = Number.parseInt(process.env.COLUMNS ?? '', 10);
   if (Number.isInteger(columns)) return columns;
   return process.stdout.isTTY ? process.stdout.columns : 80;
 }

@@ -89,7 +89,7 @@ export function defaultBodyMemoryLimit(c: Pick<Config, 'memoryLimitBytes' | 'max
 export function computeRoutePrefix(prefix: string, externalUrlPath: string): string {
   let p = prefix === '' ? externalUrlPath : prefix;
   if (p === '/') return '';
-  if (!p.startsWith('/')) p = '/' + p;
+  if (!p.startsWith('/')) p = `/${p}`;
   return p.endsWith('/') ? p.slice(0, -1) : p;
 }
 
@@ -161,11 +161,12 @@ export function formatDurationNs(d: bigint): string {
   if (u < 1_000n) return `${sign}${u}ns`;
   if (u < NS_PER_MS) return `${sign}${decimal(u, 3)}µs`;
   if (u < 1_000_000_000n) return `${sign}${decimal(u, 6)}ms`;
-  const seconds = decimal(u % 60_000_000_000n, 9) + 's';
+  const seconds = `${decimal(u % 60_000_000_000n, 9)}s`;
   const minutes = u / 60_000_000_000n;
   if (minutes === 0n) return sign + seconds;
   const hours = minutes / 60n;
-  return sign + (hours > 0n ? `${hours}h` : '') + `${minutes % 60n}m` + seconds;
+  const h = hours > 0n ? `${hours}h` : '';
+  return `${sign}${h}${minutes % 60n}m${seconds}`;
 }
 
 /** v / 10^scale with the fraction's trailing zeros dropped ("1.5", "300", "0.25"). */
@@ -300,12 +301,12 @@ function checkAuthority(authority: string, fail: (d: string) => ConfigError): vo
     const ch = host[i]!;
     if (ch === '%') {
       // Go allows escapes in a host only for non-ASCII bytes (and "%25", a literal percent).
-      const escape = host.slice(i, i + 3);
-      if (!/^%[0-9A-Fa-f]{2}$/.test(escape) || (parseInt(escape[1]!, 16) < 8 && escape !== '%25')) {
-        throw fail(`invalid URL escape ${goQuote(escape)}`);
+      const triplet = host.slice(i, i + 3);
+      if (!/^%[0-9A-Fa-f]{2}$/.test(triplet) || (parseInt(triplet[1]!, 16) < 8 && triplet !== '%25')) {
+        throw fail(`invalid URL escape ${goQuote(triplet)}`);
       }
       i += 2;
-    } else if (ch.charCodeAt(0) < 0x80 && !/[A-Za-z0-9\-._~!$&'()*+,;=:\[\]<>"]/.test(ch)) {
+    } else if (ch.charCodeAt(0) < 0x80 && !/[A-Za-z0-9\-._~!$&'()*+,;=:[\]<>"]/.test(ch)) {
       throw fail(`invalid character ${goQuote(ch)} in host name`);
     }
   }
@@ -318,9 +319,9 @@ function unescapePath(s: string, fail: (d: string) => ConfigError): string {
   for (let i = 0; i < s.length; i++) {
     const cp = s.codePointAt(i)!;
     if (cp === 0x25 /* % */) {
-      const escape = s.slice(i, i + 3);
-      if (!/^%[0-9A-Fa-f]{2}$/.test(escape)) throw fail(`invalid URL escape ${goQuote(escape)}`);
-      bytes.push(parseInt(escape.slice(1), 16));
+      const triplet = s.slice(i, i + 3);
+      if (!/^%[0-9A-Fa-f]{2}$/.test(triplet)) throw fail(`invalid URL escape ${goQuote(triplet)}`);
+      bytes.push(parseInt(triplet.slice(1), 16));
       i += 2;
       continue;
     }

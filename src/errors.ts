@@ -330,5 +330,5 @@ export class SnapshotError extends GatewayError {
 /** Go's multierror rendering, which the reference uses for several consistency problems. */
 export function formatProblems(problems: string[]): string {
   if (problems.length === 1) return problems[0]!;
-  return `${problems.length} error(s) occurred:\n` + problems.map((p) => `* ${p}`).join('\n');
+  return `${problems.length} error(s) occurred:\n${problems.map((p) => `* ${p}`).join('\n')}`;
 }

@@ -49,7 +49,7 @@ export const groupingKeyTarget: Target<GroupingKeyInput, GroupingLabels> = {
   },
   exec: (i) => parseGroupingKey(i.job, i.jobIsBase64, i.labelPath, { utf8Names: i.utf8Names }),
   check(i, labels) {
-    expect(typeof labels['job'] === 'string' && labels['job'] !== '', 'accepted key without a job');
+    expect(typeof labels.job === 'string' && labels.job !== '', 'accepted key without a job');
     for (const name of Object.keys(labels)) {
       expect(i.utf8Names ? isValidUtf8Name(name) : isValidLegacyLabelName(name), `accepted label name ${JSON.stringify(name)}`);
     }

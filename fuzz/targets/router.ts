@@ -54,13 +54,13 @@ export const routerTarget: Target<RouterInput, RouteResult<Handler>> = {
   },
   generate(rng: Rng) {
     const url = mutate(rng, rng.pick(opts.corpus), opts).toString('latin1');
-    return { method: rng.pick(METHODS), url: rng.chance(0.1) ? '/pg' + url : url, utf8Names: rng.chance(0.3) };
+    return { method: rng.pick(METHODS), url: rng.chance(0.1) ? `/pg${url}` : url, utf8Names: rng.chance(0.3) };
   },
   exec(i) {
     const router = i.url.startsWith('/pg') ? routers[1]! : routers[0]!;
     const result = router.route(i.method, i.url);
     if (result.kind === 'match' && result.handler.push) {
-      parseGroupingKey(result.params['job']!, result.handler.base64, result.params['labels'] ?? '', { utf8Names: i.utf8Names });
+      parseGroupingKey(result.params.job!, result.handler.base64, result.params.labels ?? '', { utf8Names: i.utf8Names });
     }
     return result;
   },

@@ -14,9 +14,9 @@ export function twoColumns(rows: ReadonlyArray<readonly [string, string]>, width
   for (const [label, help] of rows) {
     const lines = wrap(help, width - column - padding - indent.length);
     out += indent + label.padEnd(column) + ' '.repeat(padding);
-    if (label.length >= 30) out += '\n' + indent + offset;
-    out += lines[0] + '\n';
-    for (const line of lines.slice(1)) out += indent + offset + line + '\n';
+    if (label.length >= 30) out += `\n${indent}${offset}`;
+    out += `${lines[0]}\n`;
+    for (const line of lines.slice(1)) out += `${indent + offset + line}\n`;
   }
   return out;
 }

@@ -144,7 +144,7 @@ export class KingpinApp<S> {
         tokens.push({ type: 'short', value: short });
         if (rest === '') continue;
         if (flag !== undefined && flag.kind !== 'bool') tokens.push({ type: 'arg', value: rest }); // -fVALUE
-        else queue.unshift('-' + rest); // -abc is -a -bc
+        else queue.unshift(`-${rest}`); // -abc is -a -bc
       } else if (arg.startsWith('@')) {
         const expanded = expandArgsFile(arg.slice(1), readArgsFile);
         if (typeof expanded === 'string') {
@@ -217,19 +217,19 @@ export class KingpinApp<S> {
   }
 
   manPage(): string {
-    const escape = (s: string): string => s.replace(/\\/g, '\\e').replace(/^([.'])/gm, '\\&$1');
+    const roff = (s: string): string => s.replace(/\\/g, '\\e').replace(/^([.'])/gm, '\\&$1');
     const name = this.spec.name;
     let out = `.TH ${name} 1 ${this.spec.version()} ""\n.SH "NAME"\n${name}\n` +
       `.SH "SYNOPSIS"\n.TP\n\\fB${name} [<flags>]\\fR\n.SH "DESCRIPTION"\n${this.spec.help}\n.SH "OPTIONS"\n`;
     for (const flag of this.visible()) {
-      out += `.TP\n\\fB${escape(flagLabel(flag).trim())}\\fR\n${escape(flag.help)}\n`;
+      out += `.TP\n\\fB${roff(flagLabel(flag).trim())}\\fR\n${roff(flag.help)}\n`;
     }
     return out;
   }
 
   /** What --completion-bash prints: the visible long flags, for the shell to filter. */
   private completionText(): string {
-    return this.visible().map((f) => `--${f.name}`).join('\n') + '\n';
+    return `${this.visible().map((f) => `--${f.name}`).join('\n')}\n`;
   }
 
   private bashCompletionScript(): string {
@@ -249,8 +249,8 @@ export class KingpinApp<S> {
 }
 
 function tokenString(t: Token): string {
-  if (t.type === 'long') return '--' + t.value;
-  if (t.type === 'short') return '-' + t.value;
+  if (t.type === 'long') return `--${t.value}`;
+  if (t.type === 'short') return `-${t.value}`;
   return t.value;
 }
 

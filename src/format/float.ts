@@ -32,13 +32,13 @@ function formatNonZero(v: number): string {
   // inside our narrower window it already matches byte for byte. (The boundaries are safe: the
   // shortest digits of a double below 1e-4 or at/above 1e6 can never print as if inside it.)
   if (abs >= 1e-4 && abs < 1e6) return String(v);
-  if (v !== v) return 'NaN';
+  if (Number.isNaN(v)) return 'NaN';
   if (abs === Infinity) return v > 0 ? '+Inf' : '-Inf';
   // Outside the window Go always uses exponent form; toExponential() without an argument yields the
   // shortest round-trip digits, only the exponent needs Go's two-digit minimum.
   const s = v.toExponential();
   const e = s.indexOf('e');
-  if (s.length - e === 3) return s.slice(0, e + 2) + '0' + s.slice(e + 2);
+  if (s.length - e === 3) return `${s.slice(0, e + 2)}0${s.slice(e + 2)}`;
   return s;
 }
 
@@ -140,8 +140,8 @@ export function parseGoInt64(s: string): number | undefined {
   return Number(big);
 }
 
-const TWO_63 = 9223372036854775808;
-const TWO_64 = 18446744073709551616;
+const TWO_63 = 2 ** 63;
+const TWO_64 = 2 ** 64;
 
 /**
  * Go's `uint64(f)` conversion as compiled for amd64 (the reference's release platform), used where the
@@ -150,7 +150,7 @@ const TWO_64 = 18446744073709551616;
  * The result is a number, so wrapped values above 2^53 are approximations of the exact uint64.
  */
 export function goFloatToUint64(v: number): number {
-  if (v !== v || v < -TWO_63) return TWO_63;
+  if (Number.isNaN(v) || v < -TWO_63) return TWO_63;
   if (v >= TWO_64) return TWO_63;
   const t = Math.trunc(v);
   if (t < 0) return TWO_64 + t;

@@ -10,13 +10,13 @@
 export function goJsonString(s: string): string {
   const js = JSON.stringify(s);
   if (!/[<>&\u2028\u2029]/.test(js)) return js;
-  return js.replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  return js.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Go's map encoding: keys sorted by their UTF-8 bytes (the same as code point order). */
 export function goJsonMap(entries: Iterable<[string, string]>): string {
   const list = [...entries].sort((a, b) => compareUtf8(a[0], b[0]));
-  return '{' + list.map(([k, v]) => goJsonString(k) + ':' + v).join(',') + '}';
+  return `{${list.map(([k, v]) => `${goJsonString(k)}:${v}`).join(',')}}`;
 }
 
 /** A map[string]string. */
@@ -54,8 +54,8 @@ export function goJsonTime(ms: number): string {
   const local = new Date(whole + offsetMin * 60_000);
   const frac = (pad(local.getUTCMilliseconds(), 3) + pad(nanos, 6)).replace(/0+$/, '');
   const zone = offsetMin === 0 ? 'Z'
-    : (offsetMin > 0 ? '+' : '-') + pad(Math.floor(Math.abs(offsetMin) / 60)) + ':' + pad(Math.abs(offsetMin) % 60);
+    : `${(offsetMin > 0 ? '+' : '-') + pad(Math.floor(Math.abs(offsetMin) / 60))}:${pad(Math.abs(offsetMin) % 60)}`;
   return '"' + pad(local.getUTCFullYear(), 4) + '-' + pad(local.getUTCMonth() + 1) + '-' + pad(local.getUTCDate()) +
     'T' + pad(local.getUTCHours()) + ':' + pad(local.getUTCMinutes()) + ':' + pad(local.getUTCSeconds()) +
-    (frac === '' ? '' : '.' + frac) + zone + '"';
+    (frac === '' ? '' : `.${frac}`) + zone + '"';
 }

@@ -23,7 +23,7 @@ export interface Negotiated {
 }
 
 /** What a clause decides when the walk reaches it. */
-const enum Decides { Nothing, Text, Protobuf }
+enum Decides { Nothing, Text, Protobuf }
 
 /** One Accept clause, reduced to what negotiation reads. */
 interface AcceptClause {
@@ -64,7 +64,7 @@ class NextIndex {
 
   find(from: number, limit: number): number {
     if (this.at < from) this.at = this.search(from);
-    return this.at < limit ? this.at : limit;
+    return Math.min(this.at , limit);
   }
 
   private search(from: number): number {

@@ -193,13 +193,13 @@ class TextParser {
    * Token from the current character up to the newline. HELP text unescapes \\, \n and \"; elsewhere
    * (TYPE keyword, text after a timestamp) the reference drops every backslash without a trace.
    */
-  private readTokenUntilNewline(unescape: boolean): void {
+  private readTokenUntilNewline(unescapes: boolean): void {
     const s = this.s;
     const end = s.indexOf('\n', this.pos);
     // Without a newline, only an escape error found on the way can beat "unexpected end".
     const tok = end < 0 ? s.slice(this.pos) : s.slice(this.pos, end);
     const hasSlash = tok.indexOf('\\') >= 0;
-    if (!hasSlash || !unescape) {
+    if (!hasSlash || !unescapes) {
       if (end < 0) this.eof();
       this.token = hasSlash ? tok.split('\\').join('') : tok;
       this.pos = end;
@@ -496,7 +496,7 @@ class TextParser {
     // The reference stores uint64(value) unchecked, so odd counts wrap rather than fail.
     if (this.isSummaryCount) sm.sampleCount = goFloatToUint64(v);
     else if (this.isSummarySum) sm.sampleSum = v;
-    else if (this.quantile === this.quantile) sm.quantiles.push({ quantile: this.quantile, value: v });
+    else if (!Number.isNaN(this.quantile)) sm.quantiles.push({ quantile: this.quantile, value: v });
   }
 
   private setHistogramValue(m: Metric, v: number, name: string): void {
@@ -508,7 +508,7 @@ class TextParser {
       else h.sampleCountFloat = v;
     } else if (this.isHistogramSum) {
       h.sampleSum = v;
-    } else if (this.bucket === this.bucket) {
+    } else if (!Number.isNaN(this.bucket)) {
       if (isExactUint64(v)) h.buckets.push({ cumulativeCount: v + 0, upperBound: this.bucket });
       else if (v < 0) this.fail(`negative bucket population for histogram ${goQuote(name)}`);
       else h.buckets.push({ cumulativeCount: 0, cumulativeCountFloat: v, upperBound: this.bucket });

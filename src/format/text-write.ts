@@ -24,7 +24,7 @@ export function flat(s: string): string {
 /** Label values escape `\`, `"` and newline. */
 export function escapeLabelValue(v: string): string {
   if (!/[\\"\n]/.test(v)) return v;
-  return v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : '\\' + c));
+  return v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 }
 
 /** HELP text escapes `\` and newline. */
@@ -39,20 +39,21 @@ export function renderLabelInner(labels: LabelPair[]): string {
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i]!;
     if (i > 0) s += ',';
-    s += l.name + '="' + escapeLabelValue(l.value) + '"';
+    s += `${l.name}="${escapeLabelValue(l.value)}"`;
   }
   return s;
 }
 
 export function renderHeader(name: string, help: string | undefined, type: MetricType): string {
   const typeLine = `# TYPE ${name} ${textTypeName(type)}\n`;
-  return help === undefined ? typeLine : `# HELP ${name} ${escapeHelp(help)}\n` + typeLine;
+  return help === undefined ? typeLine : `# HELP ${name} ${escapeHelp(help)}\n${typeLine}`;
 }
 
 function sample(name: string, inner: string, extra: string, value: number): string {
   let labels = inner;
-  if (extra !== '') labels = labels === '' ? extra : labels + ',' + extra;
-  return (labels === '' ? name : name + '{' + labels + '}') + ' ' + formatFloat(value) + '\n';
+  if (extra !== '') labels = labels === '' ? extra : `${labels},${extra}`;
+  const series = labels === '' ? name : `${name}{${labels}}`;
+  return `${series} ${formatFloat(value)}\n`;
 }
 
 /**
@@ -64,7 +65,7 @@ export function renderSeries(name: string, type: MetricType, m: Metric, inner = 
     const s = m.summary;
     let out = '';
     for (const q of s.quantiles) out += sample(name, inner, `quantile="${formatFloat(q.quantile)}"`, q.value);
-    return out + sample(name + '_sum', inner, '', s.sampleSum) + sample(name + '_count', inner, '', s.sampleCount);
+    return out + sample(`${name}_sum`, inner, '', s.sampleSum) + sample(`${name}_count`, inner, '', s.sampleCount);
   }
   if (m.histogram !== undefined && (type === 'HISTOGRAM' || type === 'GAUGE_HISTOGRAM')) {
     const h = m.histogram;
@@ -73,11 +74,11 @@ export function renderSeries(name: string, type: MetricType, m: Metric, inner = 
     let sawInf = false;
     for (const b of h.buckets) {
       const c = b.cumulativeCountFloat !== undefined && b.cumulativeCountFloat > 0 ? b.cumulativeCountFloat : b.cumulativeCount;
-      out += sample(name + '_bucket', inner, `le="${formatFloat(b.upperBound)}"`, c);
+      out += sample(`${name}_bucket`, inner, `le="${formatFloat(b.upperBound)}"`, c);
       if (b.upperBound === Infinity) sawInf = true;
     }
-    if (!sawInf) out += sample(name + '_bucket', inner, 'le="+Inf"', count);
-    return out + sample(name + '_sum', inner, '', h.sampleSum) + sample(name + '_count', inner, '', count);
+    if (!sawInf) out += sample(`${name}_bucket`, inner, 'le="+Inf"', count);
+    return out + sample(`${name}_sum`, inner, '', h.sampleSum) + sample(`${name}_count`, inner, '', count);
   }
   return sample(name, inner, '', m.value ?? 0);
 }
@@ -106,16 +107,17 @@ export function escapeFamily(f: MetricFamily, scheme: EscapingScheme): MetricFam
 
 /** common's writeName: a legacy name as is, any other quoted with `\`, `"` and newline escaped. */
 function writeName(name: string): string {
-  return isValidLegacyMetricName(name) ? name : '"' + escapeLabelValue(name) + '"';
+  return isValidLegacyMetricName(name) ? name : `"${escapeLabelValue(name)}"`;
 }
 
 function quotedSample(name: string, labels: LabelPair[], extra: string, value: number): string {
   const inBraces = !isValidLegacyMetricName(name);
   const parts: string[] = inBraces ? [writeName(name)] : [];
-  for (const l of labels) parts.push(writeName(l.name) + '="' + escapeLabelValue(l.value) + '"');
+  for (const l of labels) parts.push(`${writeName(l.name)}="${escapeLabelValue(l.value)}"`);
   if (extra !== '') parts.push(extra);
   const head = inBraces ? '' : name;
-  return (parts.length === 0 ? head : head + '{' + parts.join(',') + '}') + ' ' + formatFloat(value) + '\n';
+  const series = parts.length === 0 ? head : `${head}{${parts.join(',')}}`;
+  return `${series} ${formatFloat(value)}\n`;
 }
 
 /**
@@ -144,18 +146,18 @@ export function renderSeriesQuoted(f: MetricFamily, m: Metric): string {
   if (m.summary !== undefined && f.type === 'SUMMARY') {
     const s = m.summary;
     for (const q of s.quantiles) out += quotedSample(n, m.labels, `quantile="${formatFloat(q.quantile)}"`, q.value);
-    out += quotedSample(n + '_sum', m.labels, '', s.sampleSum) + quotedSample(n + '_count', m.labels, '', s.sampleCount);
+    out += quotedSample(`${n}_sum`, m.labels, '', s.sampleSum) + quotedSample(`${n}_count`, m.labels, '', s.sampleCount);
   } else if (m.histogram !== undefined && (f.type === 'HISTOGRAM' || f.type === 'GAUGE_HISTOGRAM')) {
     const h = m.histogram;
     const count = h.sampleCountFloat !== undefined && h.sampleCountFloat > 0 ? h.sampleCountFloat : h.sampleCount;
     let sawInf = false;
     for (const b of h.buckets) {
       const c = b.cumulativeCountFloat !== undefined && b.cumulativeCountFloat > 0 ? b.cumulativeCountFloat : b.cumulativeCount;
-      out += quotedSample(n + '_bucket', m.labels, `le="${formatFloat(b.upperBound)}"`, c);
+      out += quotedSample(`${n}_bucket`, m.labels, `le="${formatFloat(b.upperBound)}"`, c);
       if (b.upperBound === Infinity) sawInf = true;
     }
-    if (!sawInf) out += quotedSample(n + '_bucket', m.labels, 'le="+Inf"', count);
-    out += quotedSample(n + '_sum', m.labels, '', h.sampleSum) + quotedSample(n + '_count', m.labels, '', count);
+    if (!sawInf) out += quotedSample(`${n}_bucket`, m.labels, 'le="+Inf"', count);
+    out += quotedSample(`${n}_sum`, m.labels, '', h.sampleSum) + quotedSample(`${n}_count`, m.labels, '', count);
   } else {
     out += quotedSample(n, m.labels, '', m.value ?? 0);
   }

@@ -95,12 +95,6 @@ function metricJson(m: Metric, type: MetricType): string {
   return goJsonMap(fields);
 }
 
-function familyJson(gf: GroupFamily): string {
-  const out = new TextParts();
-  for (const _ of familyJsonSteps(gf, out));
-  return Buffer.concat(out.finish()).toString('utf8');
-}
-
 /** Metrics encoded between two yields: a family of a million series is written in slices too. */
 const METRICS_PER_STEP = 256;
 
@@ -116,7 +110,7 @@ function* familyJsonSteps(gf: GroupFamily, out: TextParts): Steps<void> {
   const f: MetricFamily = gf.family;
   let head = `{"time_stamp":${timeJson(gf.lastPushMs)},"type":${q(f.type)}`;
   if (f.help !== undefined && f.help !== '') head += `,"help":${q(f.help)}`;
-  out.add(head + ',"metrics":[');
+  out.add(`${head},"metrics":[`);
   const metrics = f.metrics;
   for (let i = 0; i < metrics.length; i++) {
     out.add((i === 0 ? '' : ',') + metricJson(metrics[i]!, f.type));
@@ -147,7 +141,7 @@ function* groupJsonSteps(g: GroupView, out: TextParts): Steps<void> {
   out.add('{');
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
-    out.add((i === 0 ? '' : ',') + goJsonString(k) + ':');
+    out.add(`${(i === 0 ? '' : ',') + goJsonString(k)}:`);
     const gf = g.families.get(k);
     if (gf === undefined) out.add(fixed.get(k)!);
     else yield* familyJsonSteps(gf, out);

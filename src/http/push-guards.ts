@@ -8,8 +8,8 @@ import type { MetricFamily } from '../model/metric.js';
 import type { GroupingLabels } from '../model/grouping-key.js';
 import type { GroupView } from '../store/group.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
-import { BodyBudget, type BodyHold } from '../format/body-budget.js';
-import { MemoryBudget } from '../store/memory-budget.js';
+import type { BodyBudget, BodyHold } from '../format/body-budget.js';
+import type { MemoryBudget } from '../store/memory-budget.js';
 import { checkPushLimits, type PushLimits } from '../store/push-limits.js';
 import { BodyMemoryError, MemoryLimitError, PushLimitError } from '../errors.js';
 

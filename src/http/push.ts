@@ -37,7 +37,7 @@ export interface PushContext {
 }
 
 function groupingFromParams(params: Params, jobIsBase64: boolean, utf8Names: boolean): GroupingLabels {
-  return parseGroupingKey(params['job']!, jobIsBase64, params['labels'] ?? '', { utf8Names });
+  return parseGroupingKey(params.job!, jobIsBase64, params.labels ?? '', { utf8Names });
 }
 
 /**

@@ -11,7 +11,7 @@ export function sendHttpError(res: ServerResponse, err: HttpError): void {
   for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
   switch (err.form) {
     case 'error': {
-      const body = err.message + '\n';
+      const body = `${err.message}\n`;
       res.writeHead(err.status, {
         'Content-Type': 'text/plain; charset=utf-8',
         'X-Content-Type-Options': 'nosniff',

@@ -64,8 +64,8 @@ export function escapePath(p: string): string {
   for (const ch of p) {
     if (ch.length === 1 && PATH_SAFE.test(ch)) { out += ch; continue; }
     const kept = escapedByte(ch.charCodeAt(0));
-    if (kept >= 0) { out += '%' + kept.toString(16).toUpperCase(); continue; }
-    for (const b of Buffer.from(ch, 'utf8')) out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
+    if (kept >= 0) { out += `%${kept.toString(16).toUpperCase()}`; continue; }
+    for (const b of Buffer.from(ch, 'utf8')) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }
@@ -90,17 +90,17 @@ function goPathClean(p: string): string {
 /** ServeMux's cleanPath: path.Clean but keeping one trailing slash. */
 export function cleanPath(p: string): string {
   if (p === '') return '/';
-  if (!p.startsWith('/')) p = '/' + p;
+  if (!p.startsWith('/')) p = `/${p}`;
   let np = goPathClean(p);
   if (p.endsWith('/') && np !== '/') {
-    np = p.length === np.length + 1 && p.startsWith(np) ? p : np + '/';
+    np = p.length === np.length + 1 && p.startsWith(np) ? p : `${np}/`;
   }
   return np;
 }
 
 /** Go's path.Join for two parts, used for the telemetry path under a route prefix. */
 export function joinPath(a: string, b: string): string {
-  return goPathClean(a + '/' + b);
+  return goPathClean(`${a}/${b}`);
 }
 
 function matchPattern(pattern: string, path: string, foldCase = false): Params | undefined {
@@ -201,7 +201,7 @@ export class Router<H> {
     const stored = pattern.replace(/\/\*([^/]+)$/, '*$1');
     const below = (path: string, catchAll: string): boolean => {
       const star = catchAll.indexOf('*');
-      return star >= 0 && path.startsWith(catchAll.slice(0, star) + '/');
+      return star >= 0 && path.startsWith(`${catchAll.slice(0, star)}/`);
     };
     const route = this.routes(method, subtree).find((r) => r.pattern === stored || below(stored, r.pattern) ||
       below(r.pattern, stored));
@@ -255,8 +255,8 @@ export class Router<H> {
     if (cleaned !== path && method !== 'CONNECT') {
       return { kind: 'redirect', status: 301, location: escapePath(cleaned) + query };
     }
-    if (this.subtrees.includes(path + '/')) {
-      return { kind: 'redirect', status: 301, location: escapePath(path + '/') + query };
+    if (this.subtrees.includes(`${path}/`)) {
+      return { kind: 'redirect', status: 301, location: escapePath(`${path}/`) + query };
     }
     // ServeMux: the longest registered subtree root the path starts with, else the main router.
     let subtree: string | undefined;
@@ -266,7 +266,7 @@ export class Router<H> {
     const candidates = this.routes(method, subtree);
     if (candidates.length > 0 && path !== '/') {
       const code = method === 'GET' ? 301 : 307;
-      const toggled = path.endsWith('/') ? path.slice(0, -1) : path + '/';
+      const toggled = path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
       if (this.lookup(method, toggled, subtree) !== undefined || this.isWildcardParent(candidates, path)) {
         return this.routerRedirect(path, code, escapePath(toggled) + query);
       }

@@ -29,6 +29,8 @@ import {
 export const REJECTION_LOG_LINES = 20;
 export const REJECTION_LOG_WINDOW_MS = 10_000;
 
+/** A route's code: returns the status it answered, or nothing when `res.statusCode` says it. */
+// biome-ignore lint/suspicious/noConfusingVoidType: void lets handlers that return nothing (Promise<void>) be routes.
 type Handler = (req: IncomingMessage, res: ServerResponse, params: Params) => Promise<number | void> | number | void;
 
 interface RouteEntry {

@@ -9,11 +9,11 @@ import { SystemdSocketError } from '../errors.js';
 export const SD_LISTEN_FDS_START = 3;
 
 export function systemdListenFds(env: NodeJS.ProcessEnv = process.env, pid = process.pid): number[] {
-  const pidText = env['LISTEN_PID'];
-  const countText = env['LISTEN_FDS'];
-  delete env['LISTEN_PID'];
-  delete env['LISTEN_FDS'];
-  delete env['LISTEN_FDNAMES'];
+  const pidText = env.LISTEN_PID;
+  const countText = env.LISTEN_FDS;
+  delete env.LISTEN_PID;
+  delete env.LISTEN_FDS;
+  delete env.LISTEN_FDNAMES;
   if (pidText === undefined || countText === undefined) {
     throw new SystemdSocketError('--web.systemd-socket: no socket activation file descriptors found ' +
       '(LISTEN_PID/LISTEN_FDS are not set; start the gateway from a systemd .socket unit)');

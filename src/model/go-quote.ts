@@ -26,5 +26,5 @@ export function goQuote(str: string): string {
     else if (cp < 0x10000) out += `\\u${hex(cp, 4)}`;
     else out += `\\U${hex(cp, 8)}`;
   }
-  return out + '"';
+  return `${out}"`;
 }

@@ -96,7 +96,7 @@ export function parseGroupingKey(jobSegment: string, jobIsBase64: boolean, label
   }
   const labels = splitLabels(labelPath, opts);
   if (job === '') throw new GroupingKeyError('job name is required');
-  labels['job'] = job;
+  labels.job = job;
   return labels;
 }
 
@@ -144,7 +144,7 @@ export function groupIdFor(labels: GroupingLabels): string {
   let id = '';
   for (let i = 0; i < names.length; i++) {
     if (i > 0) id += '\xff';
-    id += names[i] + '\xff' + labels[names[i]!];
+    id += `${names[i]}\xff${labels[names[i]!]}`;
   }
   return id;
 }

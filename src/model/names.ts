@@ -78,7 +78,7 @@ export function escapeName(name: string, scheme: EscapingScheme): string {
     } else if (scheme === 'dots') {
       out += '__';
     } else {
-      out += '_' + cp.toString(16) + '_';
+      out += `_${cp.toString(16)}_`;
     }
     byteOffset += Buffer.byteLength(ch, 'utf8');
   }

@@ -63,7 +63,7 @@ function exponentialBound(schema: number, frac: number): number {
  */
 function correctlyRounded(k: number, n: number): number {
   if (k === 0) return 0.5;
-  let c = Math.pow(2, k / n) / 2;
+  let c = 2 ** (k / n) / 2;
   // In [0.5, 1) doubles are j * 2^-53 for integer j in [2^52, 2^53).
   const ulp = 2 ** -53;
   // 2m = (2j+1) * 2^-53 for the midpoint between j and j+1 ulps: (2m)^n < 2^k  iff  (2j+1)^n < 2^(k + 53n).

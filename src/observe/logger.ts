@@ -31,6 +31,9 @@ export interface LoggerOptions {
   stream?: NodeJS.WritableStream;
 }
 
+/** A logging method; the stack capture starts above it, at its caller. */
+type LogMethod = Logger['info'];
+
 const SEVERITY: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 /** promslog renames user fields that would collide with its own keys. */
 const RESERVED_KEYS = new Set(['ts', 'level', 'caller']);
@@ -41,10 +44,10 @@ export function createLogger(opts: LoggerOptions): Logger {
   const render = opts.format === 'json' ? renderJson : renderLogfmt;
   const withFunction = opts.level === 'debug';
   const emit = (level: LogLevel, msg: string, fields: Record<string, unknown> | undefined,
-    self: Function): void => {
+    self: LogMethod): void => {
     if (SEVERITY[level] < threshold) return;
     const caller = callerOf(self, withFunction);
-    stream.write(render(new Date().toISOString(), level, caller, msg, fields) + '\n');
+    stream.write(`${render(new Date().toISOString(), level, caller, msg, fields)}\n`);
   };
   const logger: Logger = {
     debug(msg, fields) { emit('debug', msg, fields, logger.debug); },
@@ -60,17 +63,17 @@ export function createLogger(opts: LoggerOptions): Logger {
 // Record rendering
 
 function fieldKey(key: string): string {
-  return RESERVED_KEYS.has(key) ? 'logged_' + key : key;
+  return RESERVED_KEYS.has(key) ? `logged_${key}` : key;
 }
 
 function renderLogfmt(ts: string, level: LogLevel, caller: string, msg: string,
   fields: Record<string, unknown> | undefined): string {
   let line = `ts=${ts} level=${level}`;
-  if (caller !== '') line += ' caller=' + logfmtString(caller);
-  line += ' msg=' + logfmtString(msg);
+  if (caller !== '') line += ` caller=${logfmtString(caller)}`;
+  line += ` msg=${logfmtString(msg)}`;
   if (fields !== undefined) {
     for (const key of Object.keys(fields)) {
-      line += ' ' + logfmtString(fieldKey(key)) + '=' + logfmtValue(fields[key]);
+      line += ` ${logfmtString(fieldKey(key))}=${logfmtValue(fields[key])}`;
     }
   }
   return line;
@@ -79,14 +82,14 @@ function renderLogfmt(ts: string, level: LogLevel, caller: string, msg: string,
 function renderJson(ts: string, level: LogLevel, caller: string, msg: string,
   fields: Record<string, unknown> | undefined): string {
   let line = `{"ts":"${ts}","level":"${level}"`;
-  if (caller !== '') line += ',"caller":' + JSON.stringify(caller);
-  line += ',"msg":' + JSON.stringify(msg);
+  if (caller !== '') line += `,"caller":${JSON.stringify(caller)}`;
+  line += `,"msg":${JSON.stringify(msg)}`;
   if (fields !== undefined) {
     for (const key of Object.keys(fields)) {
-      line += ',' + JSON.stringify(fieldKey(key)) + ':' + jsonValue(fields[key]);
+      line += `,${JSON.stringify(fieldKey(key))}:${jsonValue(fields[key])}`;
     }
   }
-  return line + '}';
+  return `${line}}`;
 }
 
 /** A field value in logfmt: numbers and booleans bare, everything else as a (possibly quoted) string. */
@@ -173,10 +176,10 @@ function isPrintableRune(cp: number): boolean {
   return PRINTABLE.test(String.fromCodePoint(cp));
 }
 
-const SHORT_ESCAPES: Record<number, string> = {
-  0x07: '\\a', 0x08: '\\b', 0x0c: '\\f', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x0b: '\\v',
-  0x22: '\\"', 0x5c: '\\\\',
-};
+const SHORT_ESCAPES = new Map<number, string>([
+  [0x07, '\\a'], [0x08, '\\b'], [0x0c, '\\f'], [0x0a, '\\n'], [0x0d, '\\r'], [0x09, '\\t'], [0x0b, '\\v'],
+  [0x22, '\\"'], [0x5c, '\\\\'],
+]);
 
 /** Go's strconv.Quote: double quotes, backslash escapes, \xNN for ASCII controls, \u/\U for others. */
 export function quoteGoString(s: string): string {
@@ -184,24 +187,24 @@ export function quoteGoString(s: string): string {
   let start = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    let escape: string | undefined;
+    let replacement: string | undefined;
     let width = 1;
     if (c < 0x80) {
-      escape = SHORT_ESCAPES[c];
-      if (escape === undefined && (c < 0x20 || c === 0x7f)) escape = '\\x' + hex(c, 2);
+      replacement = SHORT_ESCAPES.get(c);
+      if (replacement === undefined && (c < 0x20 || c === 0x7f)) replacement = `\\x${hex(c, 2)}`;
     } else {
       const cp = s.codePointAt(i)!;
       width = cp > 0xffff ? 2 : 1;
-      if (cp >= 0xd800 && cp <= 0xdfff) escape = '\\ufffd';
-      else if (!isPrintableRune(cp)) escape = cp > 0xffff ? '\\U' + hex(cp, 8) : '\\u' + hex(cp, 4);
+      if (cp >= 0xd800 && cp <= 0xdfff) replacement = '\\ufffd';
+      else if (!isPrintableRune(cp)) replacement = cp > 0xffff ? `\\U${hex(cp, 8)}` : `\\u${hex(cp, 4)}`;
     }
-    if (escape !== undefined) {
-      out += s.slice(start, i) + escape;
+    if (replacement !== undefined) {
+      out += s.slice(start, i) + replacement;
       start = i + width;
     }
     i += width - 1;
   }
-  return out + s.slice(start) + '"';
+  return `${out + s.slice(start)}"`;
 }
 
 function hex(n: number, width: number): string {
@@ -215,7 +218,7 @@ function hex(n: number, width: number): string {
  * `file:line` of the code that called the logging method, like promslog's caller key. Capturing one
  * stack frame costs a few microseconds and only happens for records that pass the level filter.
  */
-function callerOf(self: Function, withFunction: boolean): string {
+function callerOf(self: LogMethod, withFunction: boolean): string {
   const holder: { stack?: string } = {};
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 1;

@@ -5,7 +5,7 @@
  * fsynced, so a crash at any moment leaves either the previous complete file or the new complete file.
  * Unlike the reference, a file that cannot be loaded is renamed aside instead of being overwritten later.
  */
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { open, readFile, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -51,7 +51,7 @@ export class Persistence {
    * a crash during a write are removed.
    */
   async prepare(): Promise<void> {
-    let st;
+    let st: Stats;
     try {
       st = await stat(this.dir);
     } catch (err) {
@@ -85,7 +85,7 @@ export class Persistence {
       if (e.code === 'ENOENT') return { groups: 0 };
       return this.moveAside(new SnapshotError('invalid', `cannot read the file: ${e.message}`));
     }
-    let decoded;
+    let decoded: ReturnType<typeof decodeSnapshot>;
     try {
       decoded = decodeSnapshot(data);
     } catch (err) {
@@ -188,7 +188,7 @@ export class Persistence {
       await put(encodeFirstLines({ written: new Date().toISOString(), groups: groups.length, writer: `pushgateway-ts ${VERSION}` }));
       for (let i = 0; i < groups.length; i += GROUPS_PER_CHUNK) {
         let chunk = '';
-        for (const g of groups.slice(i, i + GROUPS_PER_CHUNK)) chunk += encodeGroup(g) + '\n';
+        for (const g of groups.slice(i, i + GROUPS_PER_CHUNK)) chunk += `${encodeGroup(g)}\n`;
         await put(chunk);
       }
       await fh.write(hasher.endLine());

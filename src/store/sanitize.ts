@@ -121,7 +121,7 @@ const PAIR_TABLE_LIMIT = 1 << 16;
 let pairTable = new Map<string, LabelPair>();
 
 export function internPair(l: LabelPair): LabelPair {
-  const key = l.name + '\xff' + l.value;
+  const key = `${l.name}\xff${l.value}`;
   const known = pairTable.get(key);
   if (known !== undefined) return known;
   if (pairTable.size >= PAIR_TABLE_LIMIT) pairTable = new Map();

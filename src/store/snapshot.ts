@@ -31,7 +31,7 @@ type F = number | string;
 
 function f(v: number): F {
   if (Number.isFinite(v)) return Object.is(v, -0) ? '-0' : v;
-  return v !== v ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
 }
 
 function ts(t: Timestamp): [number, number] {
@@ -44,7 +44,7 @@ function labels(ls: LabelPair[]): [string, string][] {
 
 function exemplar(e: Exemplar): Record<string, unknown> {
   const o: Record<string, unknown> = { labels: labels(e.labels), value: f(e.value) };
-  if (e.timestamp !== undefined) o['timestamp'] = ts(e.timestamp);
+  if (e.timestamp !== undefined) o.timestamp = ts(e.timestamp);
   return o;
 }
 
@@ -52,8 +52,8 @@ function summary(s: Summary): Record<string, unknown> {
   const o: Record<string, unknown> = {
     count: f(s.sampleCount), sum: f(s.sampleSum), quantiles: s.quantiles.map((q) => [f(q.quantile), f(q.value)]),
   };
-  if (s.sampleCountExact !== undefined) o['countExact'] = s.sampleCountExact.toString();
-  if (s.createdTimestamp !== undefined) o['created'] = ts(s.createdTimestamp);
+  if (s.sampleCountExact !== undefined) o.countExact = s.sampleCountExact.toString();
+  if (s.createdTimestamp !== undefined) o.created = ts(s.createdTimestamp);
   return o;
 }
 
@@ -66,49 +66,49 @@ function histogram(h: Histogram): Record<string, unknown> {
     count: f(h.sampleCount), sum: f(h.sampleSum),
     buckets: h.buckets.map((b) => {
       const bo: Record<string, unknown> = { upper: f(b.upperBound), count: f(b.cumulativeCount) };
-      if (b.cumulativeCountFloat !== undefined) bo['countFloat'] = f(b.cumulativeCountFloat);
-      if (b.cumulativeCountExact !== undefined) bo['countExact'] = b.cumulativeCountExact.toString();
-      if (b.exemplar !== undefined) bo['exemplar'] = exemplar(b.exemplar);
+      if (b.cumulativeCountFloat !== undefined) bo.countFloat = f(b.cumulativeCountFloat);
+      if (b.cumulativeCountExact !== undefined) bo.countExact = b.cumulativeCountExact.toString();
+      if (b.exemplar !== undefined) bo.exemplar = exemplar(b.exemplar);
       return bo;
     }),
   };
-  if (h.sampleCountFloat !== undefined) o['countFloat'] = f(h.sampleCountFloat);
-  if (h.sampleCountExact !== undefined) o['countExact'] = h.sampleCountExact.toString();
-  if (h.zeroCountExact !== undefined) o['zeroCountExact'] = h.zeroCountExact.toString();
-  if (h.createdTimestamp !== undefined) o['created'] = ts(h.createdTimestamp);
-  if (h.schema !== undefined) o['schema'] = h.schema;
-  if (h.zeroThreshold !== undefined) o['zeroThreshold'] = f(h.zeroThreshold);
-  if (h.zeroCount !== undefined) o['zeroCount'] = f(h.zeroCount);
-  if (h.zeroCountFloat !== undefined) o['zeroCountFloat'] = f(h.zeroCountFloat);
-  if (h.negativeSpans !== undefined) o['negativeSpans'] = spans(h.negativeSpans);
-  if (h.negativeDeltas !== undefined) o['negativeDeltas'] = h.negativeDeltas.map(f);
-  if (h.negativeCounts !== undefined) o['negativeCounts'] = h.negativeCounts.map(f);
-  if (h.positiveSpans !== undefined) o['positiveSpans'] = spans(h.positiveSpans);
-  if (h.positiveDeltas !== undefined) o['positiveDeltas'] = h.positiveDeltas.map(f);
-  if (h.positiveCounts !== undefined) o['positiveCounts'] = h.positiveCounts.map(f);
-  if (h.exemplars !== undefined) o['exemplars'] = h.exemplars.map(exemplar);
+  if (h.sampleCountFloat !== undefined) o.countFloat = f(h.sampleCountFloat);
+  if (h.sampleCountExact !== undefined) o.countExact = h.sampleCountExact.toString();
+  if (h.zeroCountExact !== undefined) o.zeroCountExact = h.zeroCountExact.toString();
+  if (h.createdTimestamp !== undefined) o.created = ts(h.createdTimestamp);
+  if (h.schema !== undefined) o.schema = h.schema;
+  if (h.zeroThreshold !== undefined) o.zeroThreshold = f(h.zeroThreshold);
+  if (h.zeroCount !== undefined) o.zeroCount = f(h.zeroCount);
+  if (h.zeroCountFloat !== undefined) o.zeroCountFloat = f(h.zeroCountFloat);
+  if (h.negativeSpans !== undefined) o.negativeSpans = spans(h.negativeSpans);
+  if (h.negativeDeltas !== undefined) o.negativeDeltas = h.negativeDeltas.map(f);
+  if (h.negativeCounts !== undefined) o.negativeCounts = h.negativeCounts.map(f);
+  if (h.positiveSpans !== undefined) o.positiveSpans = spans(h.positiveSpans);
+  if (h.positiveDeltas !== undefined) o.positiveDeltas = h.positiveDeltas.map(f);
+  if (h.positiveCounts !== undefined) o.positiveCounts = h.positiveCounts.map(f);
+  if (h.exemplars !== undefined) o.exemplars = h.exemplars.map(exemplar);
   return o;
 }
 
 function metric(m: Metric): Record<string, unknown> {
   const o: Record<string, unknown> = { labels: labels(m.labels) };
-  if (m.value !== undefined) o['value'] = f(m.value);
-  if (m.summary !== undefined) o['summary'] = summary(m.summary);
-  if (m.histogram !== undefined) o['histogram'] = histogram(m.histogram);
-  if (m.createdTimestamp !== undefined) o['created'] = ts(m.createdTimestamp);
-  if (m.exemplar !== undefined) o['exemplar'] = exemplar(m.exemplar);
-  if (m.timestampMs !== undefined) o['timestampMs'] = m.timestampMs;
+  if (m.value !== undefined) o.value = f(m.value);
+  if (m.summary !== undefined) o.summary = summary(m.summary);
+  if (m.histogram !== undefined) o.histogram = histogram(m.histogram);
+  if (m.createdTimestamp !== undefined) o.created = ts(m.createdTimestamp);
+  if (m.exemplar !== undefined) o.exemplar = exemplar(m.exemplar);
+  if (m.timestampMs !== undefined) o.timestampMs = m.timestampMs;
   return o;
 }
 
 function family(sf: StoredFamily): Record<string, unknown> {
   const fam = sf.family;
   const o: Record<string, unknown> = { name: fam.name, type: fam.type };
-  if (fam.help !== undefined) o['help'] = fam.help;
-  if (fam.unit !== undefined) o['unit'] = fam.unit;
-  o['lastPushMs'] = sf.lastPushMs;
-  o['rank'] = sf.rank;
-  o['metrics'] = fam.metrics.map(metric);
+  if (fam.help !== undefined) o.help = fam.help;
+  if (fam.unit !== undefined) o.unit = fam.unit;
+  o.lastPushMs = sf.lastPushMs;
+  o.rank = sf.rank;
+  o.metrics = fam.metrics.map(metric);
   return o;
 }
 
@@ -136,7 +136,7 @@ export class SnapshotHasher {
 export function encodeSnapshot(groups: StoredGroup[], header: Omit<SnapshotHeader, 'groups'>): string {
   const hasher = new SnapshotHasher();
   let out = encodeFirstLines({ ...header, groups: groups.length });
-  for (const g of groups) out += encodeGroup(g) + '\n';
+  for (const g of groups) out += `${encodeGroup(g)}\n`;
   hasher.update(out);
   return out + hasher.endLine();
 }
@@ -209,7 +209,7 @@ function readLabels(v: unknown, path: string): LabelPair[] {
 
 function readExemplar(v: unknown, path: string): Exemplar {
   const o = obj(v, path);
-  const e: Exemplar = { labels: readLabels(o['labels'], `${path}.labels`), value: num(o['value'], `${path}.value`) };
+  const e: Exemplar = { labels: readLabels(o.labels, `${path}.labels`), value: num(o.value, `${path}.value`) };
   const t = opt(o, 'timestamp', path, readTs);
   if (t !== undefined) e.timestamp = t;
   return e;
@@ -218,9 +218,9 @@ function readExemplar(v: unknown, path: string): Exemplar {
 function readSummary(v: unknown, path: string): Summary {
   const o = obj(v, path);
   const s: Summary = {
-    sampleCount: num(o['count'], `${path}.count`),
-    sampleSum: num(o['sum'], `${path}.sum`),
-    quantiles: arr(o['quantiles'], `${path}.quantiles`).map((q, i): Quantile => {
+    sampleCount: num(o.count, `${path}.count`),
+    sampleSum: num(o.sum, `${path}.sum`),
+    quantiles: arr(o.quantiles, `${path}.quantiles`).map((q, i): Quantile => {
       const a = arr(q, `${path}.quantiles[${i}]`);
       return { quantile: num(a[0], `${path}.quantiles[${i}][0]`), value: num(a[1], `${path}.quantiles[${i}][1]`) };
     }),
@@ -246,12 +246,12 @@ function readNums(v: unknown, path: string): number[] {
 function readHistogram(v: unknown, path: string): Histogram {
   const o = obj(v, path);
   const h: Histogram = {
-    sampleCount: num(o['count'], `${path}.count`),
-    sampleSum: num(o['sum'], `${path}.sum`),
-    buckets: arr(o['buckets'], `${path}.buckets`).map((b, i): Bucket => {
+    sampleCount: num(o.count, `${path}.count`),
+    sampleSum: num(o.sum, `${path}.sum`),
+    buckets: arr(o.buckets, `${path}.buckets`).map((b, i): Bucket => {
       const p = `${path}.buckets[${i}]`;
       const bo = obj(b, p);
-      const bucket: Bucket = { upperBound: num(bo['upper'], `${p}.upper`), cumulativeCount: num(bo['count'], `${p}.count`) };
+      const bucket: Bucket = { upperBound: num(bo.upper, `${p}.upper`), cumulativeCount: num(bo.count, `${p}.count`) };
       const cf = opt(bo, 'countFloat', p, num);
       if (cf !== undefined) bucket.cumulativeCountFloat = cf;
       const cx = opt(bo, 'countExact', p, exact);
@@ -284,7 +284,7 @@ function readHistogram(v: unknown, path: string): Histogram {
 
 function readMetric(v: unknown, path: string): Metric {
   const o = obj(v, path);
-  const m: Metric = { labels: readLabels(o['labels'], `${path}.labels`) };
+  const m: Metric = { labels: readLabels(o.labels, `${path}.labels`) };
   const value = opt(o, 'value', path, num);
   if (value !== undefined) m.value = value;
   const s = opt(o, 'summary', path, readSummary);
@@ -302,18 +302,18 @@ function readMetric(v: unknown, path: string): Metric {
 
 function readFamily(v: unknown, path: string): StoredFamily {
   const o = obj(v, path);
-  const name = str(o['name'], `${path}.name`);
+  const name = str(o.name, `${path}.name`);
   const p = `${path} (${JSON.stringify(name)})`;
-  const type = str(o['type'], `${p}.type`) as MetricType;
+  const type = str(o.type, `${p}.type`) as MetricType;
   if (!TYPES.includes(type)) bad(`${p}.type`, `unknown metric type ${JSON.stringify(type)}`);
   const fam: MetricFamily = {
-    name, type, metrics: arr(o['metrics'], `${p}.metrics`).map((m, i) => readMetric(m, `${p}.metrics[${i}]`)),
+    name, type, metrics: arr(o.metrics, `${p}.metrics`).map((m, i) => readMetric(m, `${p}.metrics[${i}]`)),
   };
   const help = opt(o, 'help', p, str);
   if (help !== undefined) fam.help = help;
   const unit = opt(o, 'unit', p, str);
   if (unit !== undefined) fam.unit = unit;
-  return { family: fam, lastPushMs: num(o['lastPushMs'], `${p}.lastPushMs`), rank: int(o['rank'], `${p}.rank`) };
+  return { family: fam, lastPushMs: num(o.lastPushMs, `${p}.lastPushMs`), rank: int(o.rank, `${p}.rank`) };
 }
 
 function readGroup(line: string, n: number): StoredGroup {
@@ -325,11 +325,11 @@ function readGroup(line: string, n: number): StoredGroup {
     bad(path, `not JSON (${(err as Error).message})`);
   }
   const o = obj(v, path);
-  const lo = obj(o['labels'], `${path}.labels`);
+  const lo = obj(o.labels, `${path}.labels`);
   const groupLabels: GroupingLabels = {};
   for (const [k, val] of Object.entries(lo)) groupLabels[k] = str(val, `${path}.labels.${k}`);
-  if (typeof groupLabels['job'] !== 'string' || groupLabels['job'] === '') bad(`${path}.labels`, 'no job label');
-  const families = arr(o['families'], `${path}.families`).map((fv, i) => readFamily(fv, `${path}.families[${i}]`));
+  if (typeof groupLabels.job !== 'string' || groupLabels.job === '') bad(`${path}.labels`, 'no job label');
+  const families = arr(o.families, `${path}.families`).map((fv, i) => readFamily(fv, `${path}.families[${i}]`));
   return { labels: groupLabels, families };
 }
 
@@ -366,7 +366,7 @@ export function decodeSnapshot(data: Buffer): { header: SnapshotHeader; groups: 
   let header: SnapshotHeader;
   try {
     const h = obj(JSON.parse(lines[0] ?? ''), 'header');
-    header = { written: str(h['written'], 'header.written'), groups: int(h['groups'], 'header.groups'), writer: str(h['writer'], 'header.writer') };
+    header = { written: str(h.written, 'header.written'), groups: int(h.groups, 'header.groups'), writer: str(h.writer, 'header.writer') };
   } catch (err) {
     if (err instanceof SnapshotError) throw err;
     throw new SnapshotError('invalid', `header: not JSON (${(err as Error).message})`);

@@ -159,10 +159,10 @@ export class MemoryStore {
     for (const sg of groups) {
       const id = groupIdFor(sg.labels);
       const group = new Group(id, sg.labels);
-      const shared = new Map(group.timestampLabels.map((l) => [l.name + '\xff' + l.value, l]));
+      const shared = new Map(group.timestampLabels.map((l) => [`${l.name}\xff${l.value}`, l]));
       for (const sf of sg.families) {
         const f = sf.family;
-        for (const m of f.metrics) m.labels = m.labels.map((l) => shared.get(l.name + '\xff' + l.value) ?? internPair(l));
+        for (const m of f.metrics) m.labels = m.labels.map((l) => shared.get(`${l.name}\xff${l.value}`) ?? internPair(l));
         const gf = restoredFamily(group, f, sf.lastPushMs);
         group.families.set(f.name, gf);
         attach.push({ group, gf, rank: sf.rank });
@@ -513,7 +513,7 @@ export class MemoryStore {
           const labelProblem = checkMetricLabels(name, m, f.type, this.opts.utf8Names);
           if (labelProblem !== undefined) { problems.push(labelProblem); continue; }
           if (known !== undefined && known !== f.type) { problems.push(typeClash(name, m, f.type, known)); continue; }
-          const key = name + '\xff' + gf.series[i]!.inner;
+          const key = `${name}\xff${gf.series[i]!.inner}`;
           if (seen.has(key)) problems.push(duplicateSeries(name, m, f.type));
           seen.add(key);
         }

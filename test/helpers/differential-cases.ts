@@ -93,7 +93,7 @@ export interface ExpandedCase extends Omit<DiffCase, 'steps'> {
 // Table helpers
 
 const G = '/metrics/job/{{J}}';
-const text = (...lines: string[]): string => lines.join('\n') + '\n';
+const text = (...lines: string[]): string => `${lines.join('\n')}\n`;
 const req = (method: string) => (path: string, body?: string | Buffer, extra: Partial<Step> = {}): Step =>
   ({ method, path, ...(body === undefined ? {} : { body }), ...extra });
 const put = req('PUT');
@@ -533,12 +533,12 @@ const clients: DiffCase[] = [
   push1('openmetrics-exemplar-rejected', text('# TYPE {{M}}a counter', '{{M}}a_total 1 # {t="x"} 1')),
   c('openmetrics-content-type', [put(G, text('{{M}}a 1'),
     { headers: { 'Content-Type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' } })]),
-  c('prom-client-style-body', [post(G, [
+  c('prom-client-style-body', [post(G, `${[
     '# HELP {{M}}requests_total Requests.', '# TYPE {{M}}requests_total counter',
     '{{M}}requests_total{code="200"} 3', '', '# HELP {{M}}ratio Ratio.', '# TYPE {{M}}ratio gauge', '{{M}}ratio Nan', '',
     '# HELP {{M}}lat Latency.', '# TYPE {{M}}lat histogram', '{{M}}lat_bucket{le="0.5"} 1', '{{M}}lat_bucket{le="+Inf"} 1',
     '{{M}}lat_sum 0.25', '{{M}}lat_count 1', '',
-  ].join('\n') + '\n', { chunked: true })]),
+  ].join('\n')}\n`, { chunked: true })]),
   c('python-client-style-body', [put(`${G}/instance/py`, text(
     '# HELP {{M}}job_last_success_unixtime Last time a batch job successfully finished',
     '# TYPE {{M}}job_last_success_unixtime gauge', '{{M}}job_last_success_unixtime 1.7e+09',

@@ -131,7 +131,7 @@ export function normaliseExposition(text: string, opts: NormaliseOptions): strin
     }
     if (samples.length > 0) out.push(...meta, ...samples);
   }
-  return out.length === 0 ? '' : out.join('\n') + '\n';
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
 /** Content-Type of a scrape without the `escaping=underscores` parameter 1.11 adds and 1.5.1 lacks. */
@@ -260,7 +260,7 @@ function compareScrape(ref: ScrapeResult, ours: ScrapeResult): string[] {
  */
 export function compareTranscripts(ref: CaseTranscript, ours: CaseTranscript, unstable = false): string[] {
   const diffs: string[] = [];
-  ref.steps.forEach((r, i) => diffs.push(...compareStep(i, r, ours.steps[i]!, unstable)));
-  ref.scrapes.forEach((r, i) => diffs.push(...compareScrape(r, ours.scrapes[i]!)));
+  for (const [i, r] of ref.steps.entries()) diffs.push(...compareStep(i, r, ours.steps[i]!, unstable));
+  for (const [i, r] of ref.scrapes.entries()) diffs.push(...compareScrape(r, ours.scrapes[i]!));
   return diffs;
 }

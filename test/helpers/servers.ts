@@ -105,7 +105,7 @@ async function startProcess(cmd: string, args: string[], port: number, prefix = 
 export function ourNodeFlags(): string[] {
   const shebang = readFileSync(OUR_CLI, 'utf8').split('\n', 1)[0] ?? '';
   const shipped = shebang.startsWith('#!') ? shebang.split(/\s+/).filter((w) => w.startsWith('--')) : [];
-  return [...shipped, ...(process.env['PGTS_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '')];
+  return [...shipped, ...(process.env.PGTS_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
 }
 
 /** Starts our gateway (built into dist/) with the given extra flags on a free loopback port. */

@@ -38,7 +38,7 @@ it('wiping 10,000 groups while pushes continue: 202, all gone, concurrent pushes
     }));
     const groupsIn = async (): Promise<string[]> => {
       const data = (JSON.parse((await send(gw, 'GET', '/api/v1/metrics')).text) as { data: Array<{ labels: Record<string, string> }> }).data;
-      return data.map((g) => `${g.labels['job']}/${g.labels['instance'] ?? ''}`);
+      return data.map((g) => `${g.labels.job}/${g.labels.instance ?? ''}`);
     };
     assert.equal((await groupsIn()).length, GROUPS);
 

@@ -227,10 +227,10 @@ const CASES: Case[] = [
   // body as a second request: the reference answers twice and the smuggled PUT wipes the group. Node
   // refuses the message.
   { name: 'smuggling: Content-Length and Transfer-Encoding',
-    send: (gw) => rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', `Content-Length: ${5 + WIPE.length}`, 'Transfer-Encoding: chunked']) + '0\r\n\r\n' + WIPE),
+    send: (gw) => rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', `Content-Length: ${5 + WIPE.length}`, 'Transfer-Encoding: chunked']).concat('0\r\n\r\n', WIPE)),
     ours: ['400'], reference: ['200+200'] },
   { name: 'smuggling: Transfer-Encoding and Content-Length',
-    send: (gw) => rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', 'Transfer-Encoding: chunked', 'Content-Length: 3']) + '0\r\n\r\n' + WIPE),
+    send: (gw) => rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', 'Transfer-Encoding: chunked', 'Content-Length: 3']).concat('0\r\n\r\n', WIPE)),
     ours: ['400'], reference: ['200+200'] },
   { name: 'smuggling: two Content-Length headers with different values',
     send: (gw) => rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', 'Content-Length: 0', `Content-Length: ${WIPE.length}`]) + WIPE),
@@ -251,7 +251,7 @@ const CASES: Case[] = [
   // Go's chunked reader fails ("http chunk length too large"); the reference's text parser takes that as
   // the end of the body and stores an empty push (200). Node refuses the message.
   { name: 'smuggling: chunk size overflowing 64 bits',
-    send: (gw) => rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', 'Transfer-Encoding: chunked']) + '1000000000000000000000001\r\nx\r\n0\r\n\r\n'),
+    send: (gw) => rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', 'Transfer-Encoding: chunked']).concat('1000000000000000000000001\r\nx\r\n0\r\n\r\n')),
     ours: ['400'], reference: ['200'] },
 
   // --- request line and headers
@@ -283,7 +283,7 @@ async function seed(gw: RunningGateway): Promise<void> {
 async function seededState(gw: RunningGateway): Promise<{ scrape: string; api: string }> {
   const scrape = (await (await fetch(`${gw.url}/metrics`)).text()).split('\n').filter((l) => l.includes('job="seed_')).join('\n');
   const json = await (await fetch(`${gw.url}/api/v1/metrics`)).json() as { data: Array<{ labels: Record<string, string> }> };
-  const api = JSON.stringify(json.data.filter((g) => g.labels['job']?.startsWith('seed_')));
+  const api = JSON.stringify(json.data.filter((g) => g.labels.job?.startsWith('seed_')));
   return { scrape, api };
 }
 

@@ -71,7 +71,7 @@ describe('reading a big group or family is done in slices', () => {
     const data = (JSON.parse(big.body.toString('utf8')) as { data: Array<Record<string, { metrics?: unknown[] }>> }).data;
     const families = data.find((g) => 'fam_0' in g)!;
     assert.equal(Object.keys(families).filter((k) => k.startsWith('fam_')).length, BIG);
-    assert.equal(data.find((g) => 'one_family' in g)!['one_family']!.metrics!.length, BIG);
+    assert.equal(data.find((g) => 'one_family' in g)!.one_family!.metrics!.length, BIG);
     assertServedDuring(during, 'the JSON API was encoding');
   });
 

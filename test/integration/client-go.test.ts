@@ -89,7 +89,7 @@ describe('real Go client (client_golang push)', () => {
     const labels = (m: PbMetric) => Object.fromEntries(m.label.map((l) => [l.name, l.value]));
     const counter = fams.get('go_push_records_total')!;
     assert.equal(counter.help, 'Records processed.');
-    assert.deepEqual(counter.metric.map((m) => [labels(m)['kind'], m.counter!.value]), [['a', 3], ['b', 1.5]]);
+    assert.deepEqual(counter.metric.map((m) => [labels(m).kind, m.counter!.value]), [['a', 3], ['b', 1.5]]);
     assert.deepEqual(labels(counter.metric[0]!), { empty: '', instance: 'a+b', job: 'go batch/x', kind: 'a', path: 'x/y' });
     const summary = fams.get('go_push_duration_seconds')!.metric[0]!.summary!;
     assert.equal(summary.sampleCount, 4n);

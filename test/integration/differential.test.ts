@@ -13,7 +13,7 @@ import {
 } from '../helpers/differential-cases.js';
 import { referenceSkipReason, startOurs, startReference, type RunningGateway } from '../helpers/servers.js';
 
-const selfCheck = process.env['PGW_DIFF_OURS'] === 'reference';
+const selfCheck = process.env.PGW_DIFF_OURS === 'reference';
 const startSubject = (): Promise<RunningGateway> => (selfCheck ? startReference() : startOurs());
 
 async function runCase(ref: RunningGateway, ours: RunningGateway, dc: ExpandedCase): Promise<void> {

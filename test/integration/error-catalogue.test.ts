@@ -28,7 +28,7 @@ async function logged(gw: RunningGateway, re: RegExp): Promise<string> {
   return gw.output();
 }
 
-function expectAnswer(r: Reply, code: HttpErrorCode, text: string = CATALOGUE[code].message + '\n'): void {
+function expectAnswer(r: Reply, code: HttpErrorCode, text: string = `${CATALOGUE[code].message}\n`): void {
   assert.equal(r.status, CATALOGUE[code].httpStatus, `${code}: status`);
   assert.equal(r.text, text, `${code}: body`);
 }

@@ -154,10 +154,10 @@ describe('JSON API compared with the reference', () => {
     const [ja, jb] = [JSON.parse(a.text), JSON.parse(b.text)] as Array<{ status: string; data: Record<string, Record<string, string>> & { start_time: string } }>;
     assert.equal(ja!.status, 'success');
     assert.deepEqual(Object.keys(ja!.data), Object.keys(jb!.data));
-    assert.deepEqual(Object.keys(ja!.data['build_information']!), Object.keys(jb!.data['build_information']!));
+    assert.deepEqual(Object.keys(ja!.data.build_information!), Object.keys(jb!.data.build_information!));
     assert.match(ja!.data.start_time, RFC3339);
-    const flagsA = { ...ja!.data['flags'] };
-    const flagsB = { ...jb!.data['flags'] };
+    const flagsA = { ...ja!.data.flags };
+    const flagsB = { ...jb!.data.flags };
     // 1.5.1 has Debian's web.local-assets and lacks 1.11's push.enable-utf8-names; push.max-body-size is ours.
     delete flagsB['web.local-assets'];
     assert.equal(flagsA['push.enable-utf8-names'], 'false');

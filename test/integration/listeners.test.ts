@@ -120,8 +120,8 @@ describe('listeners', () => {
 
   it('--web.systemd-socket without sockets from systemd is a clear error at start', () => {
     const env = { ...process.env };
-    delete env['LISTEN_PID'];
-    delete env['LISTEN_FDS'];
+    delete env.LISTEN_PID;
+    delete env.LISTEN_FDS;
     const r = spawnSync(process.execPath, [OUR_CLI, '--web.systemd-socket'], { encoding: 'utf8', timeout: 10_000, env });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /no socket activation file descriptors found/);

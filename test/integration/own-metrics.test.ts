@@ -24,14 +24,14 @@ async function scrape(gw: RunningGateway): Promise<string> {
 
 /** The value of the one sample line that starts with `series ` (name plus exact label set). */
 function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 /** The sample lines of one family (its name, or its name plus a summary/histogram suffix). */
 function familyLines(text: string, name: string): string[] {
-  return text.split('\n').filter((l) => /^[^#]/.test(l) && (l.startsWith(name + '{') || l.startsWith(name + ' ') ||
-    l.startsWith(name + '_sum') || l.startsWith(name + '_count')));
+  return text.split('\n').filter((l) => /^[^#]/.test(l) && (l.startsWith(`${name}{`) || l.startsWith(`${name} `) ||
+    l.startsWith(`${name}_sum`) || l.startsWith(`${name}_count`)));
 }
 
 /** Label names of a sample line, in order. */

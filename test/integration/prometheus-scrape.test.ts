@@ -114,9 +114,9 @@ for (const [mode, features] of [['text', []], ['protobuf (native histograms)', [
       assert.equal(s!.value[1], '1234');
       const [c] = await eventually(prom!, 'backup_runs_total');
       assert.equal(c!.value[1], '7');
-      assert.equal(c!.metric['instance'], 'db1');
+      assert.equal(c!.metric.instance, 'db1');
       const times = await eventually(prom!, 'push_time_seconds{job="nightly_backup"}');
-      assert.deepEqual(times.map((t) => t.metric['instance']).sort(), ['db1', 'db2']);
+      assert.deepEqual(times.map((t) => t.metric.instance).sort(), ['db1', 'db2']);
       const [up] = await eventually(prom!, 'up{job="pushgateway"}');
       assert.equal(up!.value[1], '1');
     });
@@ -126,7 +126,7 @@ for (const [mode, features] of [['text', []], ['protobuf (native histograms)', [
       if (features.length === 0) {
         const [count] = await eventually(prom!, 'backup_latency_seconds_count');
         assert.equal(count!.value[1], '5');
-        assert.equal(count!.metric['instance'], 'db2');
+        assert.equal(count!.metric.instance, 'db2');
         const [inf] = await eventually(prom!, 'backup_latency_seconds_bucket{le="+Inf"}');
         assert.equal(inf!.value[1], '5');
       } else {

@@ -39,7 +39,7 @@ async function scrapeProtobuf(gw: RunningGateway): Promise<{ contentType: string
   async function* one() { yield new Uint8Array(raw); }
   for await (const m of sizeDelimitedDecodeStream(MetricFamilyDesc, one())) {
     const f = m as unknown as Record<string, unknown>;
-    families.set(f['name'] as string, f);
+    families.set(f.name as string, f);
   }
   return { contentType: res.headers.get('content-type'), families, raw };
 }

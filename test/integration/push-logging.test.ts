@@ -228,12 +228,12 @@ describe('push logging, json', () => {
       assert.equal(reply!.status, 400);
       assert.equal(lines.length, 1, `expected one log line, got:\n${lines.join('\n')}`);
       const record = JSON.parse(lines[0]!) as Record<string, unknown>;
-      assert.equal(record['level'], r.level);
-      assert.equal(typeof record['ts'], 'string');
-      assert.equal(typeof record['msg'], 'string');
-      assert.equal(record['source'], reply!.source);
-      assert.equal(record['code'], r.code);
-      assert.ok(String(record['err']).includes(r.reason), `err ${JSON.stringify(record['err'])} lacks ${r.reason}`);
+      assert.equal(record.level, r.level);
+      assert.equal(typeof record.ts, 'string');
+      assert.equal(typeof record.msg, 'string');
+      assert.equal(record.source, reply!.source);
+      assert.equal(record.code, r.code);
+      assert.ok(String(record.err).includes(r.reason), `err ${JSON.stringify(record.err)} lacks ${r.reason}`);
     });
   }
 

@@ -43,11 +43,11 @@ describe('start-up debug log', () => {
   it('logs JSON with the same keys', async () => {
     const records = await withGateway(() => startOurs([...FLAGS, '--log.format=json'], { prefix: '/inner' }), (gw) =>
       gw.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
-        .filter((r) => r['level'] === 'debug'));
-    const byMsg = new Map(records.map((r) => [r['msg'], r]));
-    assert.equal(byMsg.get('external URL')?.['url'], 'http://example.com:9091/pg/');
-    assert.equal(byMsg.get('path prefix used externally')?.['path'], '/pg');
-    assert.equal(byMsg.get('path prefix for internal routing')?.['path'], '/inner');
+        .filter((r) => r.level === 'debug'));
+    const byMsg = new Map(records.map((r) => [r.msg, r]));
+    assert.equal(byMsg.get('external URL')?.url, 'http://example.com:9091/pg/');
+    assert.equal(byMsg.get('path prefix used externally')?.path, '/pg');
+    assert.equal(byMsg.get('path prefix for internal routing')?.path, '/inner');
   });
 
   it('logs none of them at info', async () => {

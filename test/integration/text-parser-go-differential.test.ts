@@ -16,7 +16,7 @@ if (skip !== false) console.warn(`\n*** ${skip} ***\n`);
 describe('text parser against Go expfmt on fuzzed bodies', { skip }, () => {
   it('agrees on accept/reject and on the parsed model, up to the known differences', { timeout: 300_000 }, async () => {
     // A fixed seed, so CI is repeatable; `npm run fuzz` (random seeds) is where new differences are found.
-    const seed = process.env['FUZZ_SEED'] !== undefined ? Number(process.env['FUZZ_SEED']) >>> 0 : 20261201;
+    const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) >>> 0 : 20261201;
     const r = await runDifferential({ seed, inputs: 4000 });
     assert.ok(!('skip' in r));
     const report = formatDifferential(r);

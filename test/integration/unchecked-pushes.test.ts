@@ -31,7 +31,7 @@ async function eventually<T>(check: () => Promise<T>): Promise<T> {
 }
 
 function sampleValue(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 

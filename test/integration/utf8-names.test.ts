@@ -67,7 +67,7 @@ describe('--push.enable-utf8-names', () => {
       assert.equal(contentType, `${TEXT_TYPE}; escaping=${name}`);
       const text = body.toString('utf8');
       for (const line of want) {
-        assert.ok(text.split('\n').some((l) => l === line || (line.startsWith('push_') && l.startsWith(line + ' '))),
+        assert.ok(text.split('\n').some((l) => l === line || (line.startsWith('push_') && l.startsWith(`${line} `))),
           `missing ${line} in\n${ours(text).join('\n')}`);
       }
     });

@@ -80,13 +80,13 @@ const EXPECTED = '[{' +
 
 describe('/api/v1/metrics body', () => {
   it('matches the reference\'s layout for summaries, classic/float/native histograms and gauge histograms', () => {
-    const tz = process.env['TZ'];
-    process.env['TZ'] = 'Asia/Kolkata';
+    const tz = process.env.TZ;
+    process.env.TZ = 'Asia/Kolkata';
     try {
       assert.equal(metricsJson(newStore()), EXPECTED);
     } finally {
-      if (tz === undefined) delete process.env['TZ'];
-      else process.env['TZ'] = tz;
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
     }
   });
 
@@ -111,16 +111,16 @@ describe('Go JSON details', () => {
   });
 
   it('times are RFC 3339 with trimmed nanoseconds and the local offset', () => {
-    const tz = process.env['TZ'];
+    const tz = process.env.TZ;
     try {
-      process.env['TZ'] = 'UTC';
+      process.env.TZ = 'UTC';
       assert.equal(goJsonTime(Date.parse('2026-11-24T14:35:35.894Z') + 0.5), '"2026-11-24T14:35:35.8945Z"');
       assert.equal(goJsonTime(Date.parse('2026-11-24T14:35:35Z')), '"2026-11-24T14:35:35Z"');
-      process.env['TZ'] = 'America/St_Johns';
+      process.env.TZ = 'America/St_Johns';
       assert.equal(goJsonTime(Date.parse('2026-01-01T00:00:00.1Z')), '"2025-12-31T20:30:00.1-03:30"');
     } finally {
-      if (tz === undefined) delete process.env['TZ'];
-      else process.env['TZ'] = tz;
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
     }
   });
 

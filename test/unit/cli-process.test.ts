@@ -104,7 +104,7 @@ test('a valid command line starts the gateway, which stops cleanly on SIGTERM', 
     assert.equal(await gw.stop('SIGTERM'), 0);
   }
   const first = JSON.parse(gw.output().split('\n')[0]!) as Record<string, unknown>;
-  assert.equal(first['level'], 'info');
+  assert.equal(first.level, 'info');
 });
 
 test('the bin runs as an executable through its shebang, with the Node flags it ships with', () => {

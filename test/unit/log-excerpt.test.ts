@@ -20,7 +20,7 @@ describe('log excerpt', () => {
 
   it('never splits a multi-byte character or a surrogate pair', () => {
     for (const ch of ['é', '€', '😀']) {
-      const text = 'a' + ch.repeat(400);
+      const text = `a${ch.repeat(400)}`;
       const got = excerpt(text, 10);
       const kept = got.slice(0, got.indexOf('…'));
       assert.ok(Buffer.byteLength(kept) <= 10, `${ch}: ${kept}`);

@@ -67,16 +67,16 @@ test('json lines are one object per line with the same keys in the same order', 
   const record = JSON.parse(writes[0]!) as Record<string, unknown>;
   assert.deepEqual(Object.keys(record),
     ['ts', 'level', 'caller', 'msg', 'err', 'status', 'ok', 'nested', 'nil', 'logged_level', 'text']);
-  assert.match(record['ts'] as string, TS);
-  assert.equal(record['level'], 'error');
-  assert.match(record['caller'] as string, /^logger\.test\.js(\([^)]*\))?:\d+$/);
-  assert.equal(record['msg'], 'push failed');
-  assert.equal(record['err'], 'bad "body"');
-  assert.equal(record['status'], 400);
-  assert.equal(record['ok'], false);
-  assert.deepEqual(record['nested'], { a: [1, 2] });
-  assert.equal(record['nil'], null);
-  assert.equal(record['text'], 'a\nb');
+  assert.match(record.ts as string, TS);
+  assert.equal(record.level, 'error');
+  assert.match(record.caller as string, /^logger\.test\.js(\([^)]*\))?:\d+$/);
+  assert.equal(record.msg, 'push failed');
+  assert.equal(record.err, 'bad "body"');
+  assert.equal(record.status, 400);
+  assert.equal(record.ok, false);
+  assert.deepEqual(record.nested, { a: [1, 2] });
+  assert.equal(record.nil, null);
+  assert.equal(record.text, 'a\nb');
 });
 
 test('records below the configured level are dropped', () => {

@@ -157,8 +157,8 @@ describe('Accept-Encoding negotiation (client_golang 1.23 promhttp over gddo Neg
     // gddo's q digits accumulate in Go ints, which wrap: 19 digits give a negative q, which ends parsing;
     // from 64 digits the divisor is 0, so q is +Inf (gzip wins) or NaN (never wins)
     ['gzip;q=0.5000000000000000000', 'identity'],
-    ['identity;q=0.9, gzip;q=0.' + '0'.repeat(64) + '1', 'gzip'],
-    ['gzip;q=1.' + '0'.repeat(65), 'identity'],
+    [`identity;q=0.9, gzip;q=0.${'0'.repeat(64)}1`, 'gzip'],
+    [`gzip;q=1.${'0'.repeat(65)}`, 'identity'],
     ['gzip;q=0.9999999999999999, identity;q=0.99', 'gzip'],
   ];
   for (const [header, want] of table) {

@@ -32,19 +32,19 @@ function pbHistogram(h: Histogram): Record<string, unknown> {
       ...(b.exemplar ? { exemplar: pbEx(b.exemplar) } : {}),
     })),
   };
-  if (h.sampleCountFloat !== undefined) o['sampleCountFloat'] = h.sampleCountFloat;
-  if (h.createdTimestamp) o['createdTimestamp'] = pbTs(h.createdTimestamp);
-  if (h.schema !== undefined) o['schema'] = h.schema;
-  if (h.zeroThreshold !== undefined) o['zeroThreshold'] = h.zeroThreshold;
-  if (h.zeroCount !== undefined) o['zeroCount'] = h.zeroCountExact ?? BigInt(h.zeroCount);
-  if (h.zeroCountFloat !== undefined) o['zeroCountFloat'] = h.zeroCountFloat;
-  if (h.negativeSpans) o['negativeSpan'] = h.negativeSpans;
-  if (h.negativeDeltas) o['negativeDelta'] = h.negativeDeltas.map(BigInt);
-  if (h.negativeCounts) o['negativeCount'] = h.negativeCounts;
-  if (h.positiveSpans) o['positiveSpan'] = h.positiveSpans;
-  if (h.positiveDeltas) o['positiveDelta'] = h.positiveDeltas.map(BigInt);
-  if (h.positiveCounts) o['positiveCount'] = h.positiveCounts;
-  if (h.exemplars) o['exemplars'] = h.exemplars.map(pbEx);
+  if (h.sampleCountFloat !== undefined) o.sampleCountFloat = h.sampleCountFloat;
+  if (h.createdTimestamp) o.createdTimestamp = pbTs(h.createdTimestamp);
+  if (h.schema !== undefined) o.schema = h.schema;
+  if (h.zeroThreshold !== undefined) o.zeroThreshold = h.zeroThreshold;
+  if (h.zeroCount !== undefined) o.zeroCount = h.zeroCountExact ?? BigInt(h.zeroCount);
+  if (h.zeroCountFloat !== undefined) o.zeroCountFloat = h.zeroCountFloat;
+  if (h.negativeSpans) o.negativeSpan = h.negativeSpans;
+  if (h.negativeDeltas) o.negativeDelta = h.negativeDeltas.map(BigInt);
+  if (h.negativeCounts) o.negativeCount = h.negativeCounts;
+  if (h.positiveSpans) o.positiveSpan = h.positiveSpans;
+  if (h.positiveDeltas) o.positiveDelta = h.positiveDeltas.map(BigInt);
+  if (h.positiveCounts) o.positiveCount = h.positiveCounts;
+  if (h.exemplars) o.exemplars = h.exemplars.map(pbEx);
   return o;
 }
 
@@ -55,15 +55,15 @@ function pbFamily(desc: DescMessage, f: MetricFamily) {
     metric: f.metrics.map((m) => {
       const o: Record<string, unknown> = { label: pbLabels(m.labels) };
       if (f.type === 'COUNTER') {
-        o['counter'] = { value: m.value, ...(m.exemplar ? { exemplar: pbEx(m.exemplar) } : {}),
+        o.counter = { value: m.value, ...(m.exemplar ? { exemplar: pbEx(m.exemplar) } : {}),
           ...(m.createdTimestamp ? { createdTimestamp: pbTs(m.createdTimestamp) } : {}) };
-      } else if (f.type === 'GAUGE') o['gauge'] = { value: m.value };
-      else if (f.type === 'UNTYPED') o['untyped'] = { value: m.value };
+      } else if (f.type === 'GAUGE') o.gauge = { value: m.value };
+      else if (f.type === 'UNTYPED') o.untyped = { value: m.value };
       else if (f.type === 'SUMMARY') {
         const s = m.summary!;
-        o['summary'] = { sampleCount: s.sampleCountExact ?? BigInt(s.sampleCount), sampleSum: s.sampleSum, quantile: s.quantiles,
+        o.summary = { sampleCount: s.sampleCountExact ?? BigInt(s.sampleCount), sampleSum: s.sampleSum, quantile: s.quantiles,
           ...(s.createdTimestamp ? { createdTimestamp: pbTs(s.createdTimestamp) } : {}) };
-      } else o['histogram'] = pbHistogram(m.histogram!);
+      } else o.histogram = pbHistogram(m.histogram!);
       return o;
     }),
   } as never);

@@ -45,13 +45,13 @@ describe('snapshot round trip', () => {
     push(s, 'a', '# HELP f from a, back\nf 5\n', 5); // a comes back as the newest holder
     assert.match(s.renderText(), /^# HELP f from b again$/m);
     const ranks = (st: MemoryStore): Record<string, number> => Object.fromEntries(st.exportState()
-      .map((g) => [g.labels['job']!, g.families.find((f) => f.family.name === 'f')!.rank]));
+      .map((g) => [g.labels.job!, g.families.find((f) => f.family.name === 'f')!.rank]));
     const before = ranks(s);
-    assert.ok(before['b']! < before['c']! && before['c']! < before['a']!, JSON.stringify(before));
+    assert.ok(before.b! < before.c! && before.c! < before.a!, JSON.stringify(before));
     const r = roundTrip(s);
     assert.equal(r.renderText(), s.renderText());
     const after = ranks(r);
-    assert.ok(after['b']! < after['c']! && after['c']! < after['a']!, JSON.stringify(after));
+    assert.ok(after.b! < after.c! && after.c! < after.a!, JSON.stringify(after));
     assert.equal(r.deleteGroup({ job: 'b' }), true);
     assert.match(r.renderText(), /^# HELP f from c$/m, 'after b, c is the oldest holder');
   });
@@ -84,7 +84,7 @@ describe('snapshot round trip', () => {
     push(s, 'b', '# HELP shared HELP of b\nshared 2\n', 2);
     push(s, 'a', '# HELP shared HELP of a\nshared 3\n', 3, false);
     assert.match(s.renderText(), /^# HELP shared HELP of b$/m);
-    assert.deepEqual([...s.groups()].map((g) => g.labels['job']), ['a', 'b']);
+    assert.deepEqual([...s.groups()].map((g) => g.labels.job), ['a', 'b']);
     const r = roundTrip(s);
     assert.equal(r.renderText(), s.renderText());
     assert.deepEqual(r.exportState(), s.exportState());
@@ -136,7 +136,7 @@ describe('grouping keys', () => {
 
 /** Re-signs an edited body with a correct end line. */
 function encodeSnapshotRaw(body: string): string {
-  return body + `end ${createHashHex(body)}\n`;
+  return `${body}end ${createHashHex(body)}\n`;
 }
 
 function createHashHex(s: string): string {

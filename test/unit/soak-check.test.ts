@@ -31,7 +31,7 @@ const OWN = ['# TYPE pushgateway_build_info gauge', 'pushgateway_build_info{bran
 
 describe('soak end check', () => {
   it('passes when every group holds its last acknowledged push and deleted groups are absent', () => {
-    const scrape = [...OWN, ...groupLines(0, 7), ...groupLines(2, 3)].join('\n') + '\n';
+    const scrape = `${[...OWN, ...groupLines(0, 7), ...groupLines(2, 3)].join('\n')}\n`;
     const r = checkAgainstLedger(scrape, [{ last: pushed(7), unknown: false }, { last: { kind: 'delete' }, unknown: false },
       { last: pushed(3), unknown: false }, { unknown: false }]);
     assert.deepEqual(r, { checkedPushed: 2, checkedAbsent: 2, skipped: 0, problems: [] });

@@ -7,9 +7,10 @@ import { SERIES_PER_CHUNK } from '../../src/store/family-index.js';
 import { gzipPieces } from '../../src/format/gzip-pieces.js';
 import { gunzipSync } from 'node:zlib';
 import type { GroupingLabels } from '../../src/model/grouping-key.js';
+import type { MetricFamily } from '../../src/model/metric.js';
 import { decodePath } from '../../src/http/router.js';
 
-const T0 = 1_795_530_906_229.4362;
+const T0 = 1_795_530_906_229.4363;
 
 function newStore(checkConsistency = true): MemoryStore {
   return new MemoryStore({ checkConsistency, utf8Names: false, ownTypes: OWN_TYPES });
@@ -221,7 +222,7 @@ describe('incremental consistency check agrees with a full check', () => {
       body += `# TYPE ${name} ${type}\n`;
       const label = rnd(3) === 0 ? '' : `{x="${rnd(2)}"}`;
       if (type === 'summary') body += `${name}_sum${label} 1\n${name}_count${label} 1\n`;
-      else if (type === 'histogram') body += `${name}_bucket{le="1"${label === '' ? '' : ',' + label.slice(1, -1)}} 1\n${name}_count${label} 1\n`;
+      else if (type === 'histogram') body += `${name}_bucket{le="1"${label === '' ? '' : `,${label.slice(1, -1)}`}} 1\n${name}_count${label} 1\n`;
       else body += `${name}${label} 1\n`;
       if (rnd(6) === 0) body += `${name}${label} 2\n`;
     }
@@ -234,7 +235,7 @@ describe('incremental consistency check agrees with a full check', () => {
     for (let i = 0; i < 300; i++) {
       const labels: GroupingLabels = rnd(2) === 0 ? { job: `g${rnd(3)}` } : { job: `g${rnd(3)}`, x: `${rnd(2)}` };
       const body = randomBody();
-      let families;
+      let families: MetricFamily[];
       try { families = parseText(body); } catch { continue; }
       const push: PushRequest = { labels, families, replace: rnd(2) === 0, timeMs: T0 + i };
       const replay = newStore(false);

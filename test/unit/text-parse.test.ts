@@ -183,7 +183,7 @@ export const VALID: ValidCase[] = [
     body: '# TYPE s summary\ns_count 2.7\n# TYPE t summary\nt_count -1\n',
     want: [
       fam('s', 'SUMMARY', [sum([], { sampleCount: 2 })]),
-      fam('t', 'SUMMARY', [sum([], { sampleCount: 18446744073709551615 })]),
+      fam('t', 'SUMMARY', [sum([], { sampleCount: 2 ** 64 }) /* uint64(-1) = 2^64 - 1, as the nearest double */]),
     ],
   },
   {
@@ -219,7 +219,7 @@ export const VALID: ValidCase[] = [
     body: '# TYPE h histogram\nh_bucket{le="1"} 1e18\nh_count 1e18\n# TYPE k histogram\nk_count 18446744073709551616\n',
     want: [
       fam('h', 'HISTOGRAM', [hist([], { sampleCount: 1e18, buckets: [{ cumulativeCount: 1e18, upperBound: 1 }] })]),
-      fam('k', 'HISTOGRAM', [hist([], { sampleCountFloat: 18446744073709551616 })]),
+      fam('k', 'HISTOGRAM', [hist([], { sampleCountFloat: 2 ** 64 })]),
     ],
   },
   {

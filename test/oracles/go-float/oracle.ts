@@ -36,7 +36,7 @@ function build(): string | null {
 export function runGoFloatOracle(mode: OracleMode, inputs: string[]): string[] | undefined {
   if (binary === undefined) binary = build();
   if (binary === null) return undefined;
-  const r = spawnSync(binary, [mode], { input: inputs.join('\n') + '\n', encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(binary, [mode], { input: `${inputs.join('\n')}\n`, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`go oracle failed: ${r.stderr}`);
   const lines = r.stdout.split('\n');
   lines.pop();
@@ -53,6 +53,6 @@ export function float64Bits(v: number): string {
 /** The double with the given hex bit pattern. */
 export function float64FromBits(hex: string): number {
   const view = new DataView(new ArrayBuffer(8));
-  view.setBigUint64(0, BigInt('0x' + hex));
+  view.setBigUint64(0, BigInt(`0x${hex}`));
   return view.getFloat64(0);
 }
