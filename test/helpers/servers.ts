@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { skipUnless } from './skip.js';
 
 export const REFERENCE_BIN = '/usr/bin/prometheus-pushgateway';
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -41,10 +42,7 @@ export function referenceAvailable(): boolean {
 
 /** Why a test that needs the reference is skipped, printed loudly, or false when it is there. */
 export function referenceSkipReason(): string | false {
-  if (referenceAvailable()) return false;
-  const reason = `SKIPPED: ${REFERENCE_BIN} missing (apt-get install -y prometheus-pushgateway)`;
-  console.warn(`\n*** ${reason} ***\n`);
-  return reason;
+  return skipUnless(referenceAvailable(), REFERENCE_BIN, 'apt-get install -y prometheus-pushgateway');
 }
 
 async function waitHealthy(url: string, child: ChildProcess, out: () => string): Promise<void> {
