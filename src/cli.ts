@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env node
 /**
  * The command line: the only module that reads process.argv or sets the exit code. Parsing follows the
  * reference Pushgateway 1.11, which uses kingpin v2.4, so scripts and unit files written for it behave the

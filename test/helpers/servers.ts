@@ -12,6 +12,8 @@ import { skipUnless } from './skip.js';
 export const REFERENCE_BIN = '/usr/bin/prometheus-pushgateway';
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const OUR_CLI = path.join(PROJECT_ROOT, 'dist/src/cli.js');
+/** The command users run (a sh script that execs Node with the gateway's flags). */
+export const OUR_BIN = path.join(PROJECT_ROOT, 'bin/pushgateway');
 
 export interface RunningGateway {
   url: string;
@@ -97,12 +99,14 @@ async function startProcess(cmd: string, args: string[], port: number, prefix = 
 }
 
 /**
- * The Node.js flags our gateway runs with: those of the bin's shebang line (`#!/usr/bin/env -S node …`),
- * so tests and the bench run what ships, plus PGTS_NODE_FLAGS (space-separated) to try other tunings.
+ * The Node.js flags our gateway runs with: those bin/pushgateway (the one place they are written) puts on
+ * its `exec "$node"` line, so tests and the bench run what ships, plus PGTS_NODE_FLAGS (space-separated)
+ * to try other tunings. (The heap limit the bin computes per command line is left to Node's default.)
  */
 export function ourNodeFlags(): string[] {
-  const shebang = readFileSync(OUR_CLI, 'utf8').split('\n', 1)[0] ?? '';
-  const shipped = shebang.startsWith('#!') ? shebang.split(/\s+/).filter((w) => w.startsWith('--')) : [];
+  const exec = readFileSync(OUR_BIN, 'utf8').split('\n').find((l) => l.startsWith('exec "$node" '));
+  if (exec === undefined) throw new Error(`${OUR_BIN} has no 'exec "$node" …' line to read the Node flags from`);
+  const shipped = exec.split(/\s+/).filter((w) => /^--[a-z0-9-]+(=[^\s"'$]+)?$/.test(w));
   return [...shipped, ...(process.env['PGTS_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '')];
 }
 
