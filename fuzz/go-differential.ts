@@ -17,6 +17,7 @@ import type { MetricFamily } from '../src/model/metric.js';
 import { GatewayError } from '../src/errors.js';
 import { parseTextBody } from '../src/format/text-body.js';
 import { PROJECT_ROOT } from '../test/helpers/servers.js';
+import { skipUnless, skipUnlessProgram } from '../test/helpers/skip.js';
 import { FINDINGS_DIR } from './harness.js';
 import { Rng } from './prng.js';
 import { loadCorpus } from './seeds.js';
@@ -60,8 +61,9 @@ let built: { binary: string; version: string } | { skip: string } | undefined;
 /** Builds the harness once per process; a loud skip reason when Go or the Debian packages are missing. */
 export function goHarness(): { binary: string; version: string } | { skip: string } {
   if (built !== undefined) return built;
-  if (spawnSync('go', ['version']).error !== undefined) return (built = { skip: 'SKIPPED: go missing (apt-get install -y golang-go)' });
-  if (!existsSync(EXPFMT)) return (built = { skip: `SKIPPED: ${EXPFMT} missing (apt-get install -y golang-github-prometheus-common-dev)` });
+  const skip = skipUnlessProgram('go', 'apt-get install -y golang-go')
+    || skipUnless(existsSync(EXPFMT), EXPFMT, 'apt-get install -y golang-github-prometheus-common-dev');
+  if (skip !== false) return (built = { skip });
   const dir = mkdtempSync(join(tmpdir(), 'go-expfmt-'));
   const binary = join(dir, 'go-expfmt');
   const env = { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(tmpdir(), 'pushgateway-ts-gocache'), GOFLAGS: '' };

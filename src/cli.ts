@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env node
 /**
  * The command line: the only module that reads process.argv or sets the exit code, and the table of the
  * gateway's flags. Parsing follows the reference Pushgateway 1.11, which uses kingpin v2.4

@@ -1,29 +1,30 @@
-/** Version and build information, read once from package.json (and git, when built from a checkout). */
+/**
+ * Version and build information, stamped at build time into build-info.json next to this module
+ * (scripts/build-info.js, the last step of `npm run build`). Nothing runs git here: installed inside
+ * another repository, the gateway still reports its own build. Without the stamp (a bare `tsc`), the
+ * version comes from package.json and everything else is `unknown`.
+ */
 import { readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+interface Stamp { version?: unknown; revision?: unknown; branch?: unknown; buildDate?: unknown }
 
-function readVersion(): string {
+function readJson(url: URL): Stamp {
   try {
-    return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+    const parsed: unknown = JSON.parse(readFileSync(url, 'utf8'));
+    return typeof parsed === 'object' && parsed !== null ? parsed as Stamp : {};
   } catch {
-    return 'unknown';
+    return {};
   }
 }
 
-function git(args: string[]): string {
-  try {
-    return execFileSync('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).toString().trim();
-  } catch {
-    return '';
-  }
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-export const VERSION = readVersion();
-export const REVISION = git(['rev-parse', 'HEAD']);
-export const BRANCH = git(['rev-parse', '--abbrev-ref', 'HEAD']);
-export const BUILD_DATE = '';
+const stamp = readJson(new URL('./build-info.json', import.meta.url));
 
+export const VERSION = text(stamp.version) ?? text(readJson(new URL('../../package.json', import.meta.url)).version)
+  ?? 'unknown';
+export const REVISION = text(stamp.revision) ?? 'unknown';
+export const BRANCH = text(stamp.branch) ?? 'unknown';
+export const BUILD_DATE = text(stamp.buildDate) ?? 'unknown';

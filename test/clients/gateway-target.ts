@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { OUR_CLI, REFERENCE_BIN, startOurs, startReference, type RunningGateway } from '../helpers/servers.js';
+import { OUR_CLI, referenceSkipReason, startOurs, startReference, type RunningGateway } from '../helpers/servers.js';
+import { skipUnless } from '../helpers/skip.js';
 
 export interface GatewayTarget {
   name: 'ours' | 'reference';
@@ -17,23 +18,17 @@ export interface GatewayTarget {
   skip: string | false;
 }
 
-function loudSkip(reason: string): string {
-  console.warn(`\n*** SKIPPED: ${reason} ***\n`);
-  return `SKIPPED: ${reason}`;
-}
-
 /** The gateways selected by PGW_TARGET, each with its own skip reason. */
 export function gatewayTargets(): GatewayTarget[] {
   const wanted = process.env.PGW_TARGET ?? 'ours';
   const all: GatewayTarget[] = [];
   if (wanted === 'ours' || wanted === 'both') {
     all.push({ name: 'ours', start: () => startOurs(),
-      skip: existsSync(OUR_CLI) ? false : loudSkip(`${OUR_CLI} missing (run npx tsc -p tsconfig.json)`) });
+      skip: skipUnless(existsSync(OUR_CLI), OUR_CLI, 'run npm run build') });
   }
   if (wanted === 'reference' || wanted === 'both') {
     all.push({ name: 'reference', start: () => startReference(),
-      skip: existsSync(REFERENCE_BIN) ? false
-        : loudSkip(`${REFERENCE_BIN} missing (apt-get install -y prometheus-pushgateway)`) });
+      skip: referenceSkipReason() });
   }
   if (all.length === 0) throw new Error(`PGW_TARGET must be ours, reference or both, not ${wanted}`);
   return all;
@@ -42,8 +37,7 @@ export function gatewayTargets(): GatewayTarget[] {
 /** Skip reason when a program or Python module the test needs is absent, printed loudly, else false. */
 export async function needsProgram(check: string[], what: string, install: string): Promise<string | false> {
   const res = await run(check[0]!, check.slice(1));
-  if (res.code === 0) return false;
-  return loudSkip(`${what} missing (${install})`);
+  return skipUnless(res.code === 0, what, install);
 }
 
 export interface RunResult { code: number | null; stdout: string; stderr: string }

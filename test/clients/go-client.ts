@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PROJECT_ROOT } from '../helpers/servers.js';
+import { skipUnless, skipUnlessProgram } from '../helpers/skip.js';
 
 const GOPATH = '/usr/share/gocode';
 const NEEDED: Array<[string, string]> = [
@@ -17,9 +18,11 @@ const NEEDED: Array<[string, string]> = [
 let built: { binary: string } | { skip: string } | undefined;
 
 function build(): { binary: string } | { skip: string } {
-  if (spawnSync('go', ['version']).error !== undefined) return { skip: 'SKIPPED: go missing (apt-get install -y golang-go)' };
+  const goSkip = skipUnlessProgram('go', 'apt-get install -y golang-go');
+  if (goSkip !== false) return { skip: goSkip };
   for (const [path, pkg] of NEEDED) {
-    if (!existsSync(path)) return { skip: `SKIPPED: ${path} missing (apt-get install -y ${pkg})` };
+    const skip = skipUnless(existsSync(path), path, `apt-get install -y ${pkg}`);
+    if (skip !== false) return { skip };
   }
   const dir = mkdtempSync(join(tmpdir(), 'go-push-'));
   const binary = join(dir, 'go-push');
@@ -35,7 +38,6 @@ function build(): { binary: string } | { skip: string } {
 export function goPusher(): { binary: string } | { skip: string } {
   if (built === undefined) {
     built = build();
-    if ('skip' in built) console.warn(`\n*** ${built.skip} ***\n`);
   }
   return built;
 }

@@ -25,6 +25,15 @@ function send(gw: RunningGateway, method: string, path: string, body = ''): Prom
   });
 }
 
+/** Polls `done` until it holds, failing after 30 s. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 it('wiping 10,000 groups while pushes continue: 202, all gone, concurrent pushes unaffected', { timeout: 120_000 }, async () => {
   const gw = await startOurs(['--web.enable-admin-api']);
   try {
@@ -47,13 +56,13 @@ it('wiping 10,000 groups while pushes continue: 202, all gone, concurrent pushes
     const pushers = Array.from({ length: 4 }, async (_, w) => {
       for (let i = 0; !stop; i++) statuses.push((await send(gw, 'PUT', `/metrics/job/live/instance/w${w}`, `live ${i}\n`)).status);
     });
-    while (statuses.length < 20) await new Promise((r) => setTimeout(r, 5));
+    await until(() => statuses.length >= 20, 'the live pushers to get going');
     const wipe = await send(gw, 'PUT', '/api/v1/admin/wipe');
     assert.deepEqual(wipe, { status: 202, text: '' });
     const right = await groupsIn();
     assert.ok(right.every((g) => g.startsWith('live/')), `left after the wipe: ${right.filter((g) => !g.startsWith('live/')).slice(0, 3).join(', ')}`);
     const before = statuses.length;
-    while (statuses.length < before + 20) await new Promise((r) => setTimeout(r, 5));
+    await until(() => statuses.length >= before + 20, 'live pushes after the wipe');
     stop = true;
     await Promise.all(pushers);
     assert.ok(statuses.every((s) => s === 200), `push statuses: ${[...new Set(statuses)].join(',')}`);

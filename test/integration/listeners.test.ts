@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { listenBacklog } from '../../src/http/listen-backlog.js';
 import { createServer, type Server } from 'node:net';
 import { OUR_CLI, freePort, startOurs, startOursWith } from '../helpers/servers.js';
+import { skipUnlessProgram } from '../helpers/skip.js';
 
 async function listeningSocket(backlog?: number): Promise<{ server: Server; port: number; fd: number }> {
   const server = createServer();
@@ -32,12 +33,7 @@ function listenQueue(port: number): number | undefined {
   return Number(fields[2]);
 }
 
-const ssSkip = ((): string | false => {
-  if (spawnSync('ss', ['-V'], { timeout: 5_000 }).error === undefined) return false;
-  const reason = 'SKIPPED: `ss` missing (apt-get install -y iproute2)';
-  console.warn(`\n*** ${reason} ***\n`);
-  return reason;
-})();
+const ssSkip = skipUnlessProgram('ss', 'apt-get install -y iproute2');
 
 describe('listen backlog', () => {
   // Go listens with the kernel's somaxconn; Node would use 511.

@@ -6,8 +6,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { referenceSkipReason, startOurs, startReference, type RunningGateway } from '../helpers/servers.js';
+import { skipUnlessProgram } from '../helpers/skip.js';
 
 const PROMTOOL = '/usr/bin/promtool';
 
@@ -165,7 +165,7 @@ describe('own metrics count requests', () => {
     assert.ok(sample(text, 'pushgateway_http_push_size_bytes_sum{method="put"}')! > 40);
   });
 
-  it('passes promtool check metrics', { skip: existsSync(PROMTOOL) ? false : `SKIPPED: ${PROMTOOL} missing (apt-get install prometheus)` }, async () => {
+  it('passes promtool check metrics', { skip: skipUnlessProgram(PROMTOOL, 'apt-get install -y prometheus') }, async () => {
     const text = await scrape(gw);
     const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.status, 0, `promtool check metrics exited ${r.status}:\n${r.stdout}${r.stderr}`);

@@ -10,10 +10,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startOurs, type RunningGateway } from '../helpers/servers.js';
+import { skipUnlessProgram } from '../helpers/skip.js';
 import { encodeDelimited } from '../../src/format/protobuf.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
@@ -21,10 +22,7 @@ const PB_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.Met
 const DEADLINE_MS = 60_000;
 
 function skipReason(): string | false {
-  if (existsSync(PROMETHEUS)) return false;
-  const reason = `SKIPPED: ${PROMETHEUS} missing (apt-get install -y prometheus)`;
-  console.warn(`\n*** ${reason} ***\n`);
-  return reason;
+  return skipUnlessProgram(PROMETHEUS, 'apt-get install -y prometheus');
 }
 
 interface Prom { url: string; child: ChildProcess; dir: string; output(): string }

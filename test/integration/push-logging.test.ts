@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { referenceSkipReason, startOurs, startReference, type RunningGateway } from '../helpers/servers.js';
 
 interface Reply { status: number; body: string; source: string }
@@ -31,15 +31,58 @@ function send(gw: RunningGateway, method: string, path: string, body: string | B
   });
 }
 
-/** The log lines a request produced: waits until at least `expect` new lines arrived, then a bit more. */
+/** How long a line that must come may take to show up (a bound, not a measurement). */
+const LINE_DEADLINE_MS = 10_000;
+
+/** Polls the output from `from` on until `done` holds for its lines, for at most `ms`. */
+async function linesUntil(gw: RunningGateway, from: number, done: (lines: string[]) => boolean, ms: number): Promise<string[]> {
+  const fresh = (): string[] => gw.output().slice(from).split('\n').filter((l) => l !== '');
+  const deadline = Date.now() + ms;
+  while (!done(fresh()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return fresh();
+}
+
+/**
+ * The log lines a request produced, and nothing after them: waits (bounded) until at least `expect` new
+ * lines arrived, then sends a fence, a rejected push from an address of its own (127.0.0.99) whose
+ * error line shows at every log level. The gateway writes a rejection's line before it answers, and
+ * writes lines in order, so once the fence's line is in, every line the request could have caused is
+ * in too: the lines before the fence are all of them, without waiting for an absence.
+ */
 async function linesDuring(gw: RunningGateway, expect: number, act: () => Promise<void>): Promise<string[]> {
   const from = gw.output().length;
   await act();
-  const fresh = (): string[] => gw.output().slice(from).split('\n').filter((l) => l !== '');
-  const deadline = Date.now() + 2000;
-  while (fresh().length < expect && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 150)); // anything extra would show up now
-  return fresh();
+  await linesUntil(gw, from, (ls) => ls.length >= expect, LINE_DEADLINE_MS);
+  const fence = await send(gw, 'PUT', '/metrics/job/log_fence', 'm 1 1000\n', '127.0.0.99');
+  assert.equal(fence.status, 400);
+  const isFence = (l: string): boolean => l.includes(fence.source) && l.includes('must not have timestamps');
+  const lines = await linesUntil(gw, from, (ls) => ls.some(isFence), LINE_DEADLINE_MS);
+  const at = lines.findIndex(isFence);
+  assert.ok(at >= 0, `the fence's log line (source ${fence.source}) did not come:\n${lines.join('\n')}`);
+  return lines.slice(0, at);
+}
+
+/**
+ * Opens a connection, sends the head of a `PUT path` announcing `length` body bytes and `sent` of them,
+ * with `Expect: 100-continue`: the 100 Continue proves the gateway has taken the request and is reading
+ * its body, so the caller can end the connection mid-body without guessing how long that takes.
+ */
+function midBody(gw: RunningGateway, path: string, length: number, sent: string, localAddress?: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = connect({ host: '127.0.0.1', port: gw.port, ...(localAddress === undefined ? {} : { localAddress }) }, () => {
+      sock.write(`PUT ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n${sent}`);
+    });
+    let head = '';
+    const onData = (d: Buffer): void => {
+      head += d.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      sock.off('data', onData);
+      if (head.startsWith('HTTP/1.1 100 ')) resolve(sock);
+      else reject(new Error(`expected 100 Continue, got ${head}`));
+    };
+    sock.on('data', onData);
+    sock.on('error', reject);
+  });
 }
 
 interface Rejection {
@@ -91,15 +134,9 @@ describe('push logging, logfmt', () => {
   it('a client gone mid-body is one warn line (unexpected EOF, with its address), a counted 400 push, nothing stored', async () => {
     let source = '';
     const lines = await linesDuring(gw, 1, async () => {
-      await new Promise<void>((resolve, reject) => {
-        const sock = connect({ host: '127.0.0.1', port: gw.port }, () => {
-          source = `${sock.localAddress}:${sock.localPort}`;
-          sock.write('PUT /metrics/job/gone_mid_body HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nm 1\n', () => {
-            setTimeout(() => { sock.destroy(); resolve(); }, 100);
-          });
-        });
-        sock.on('error', reject);
-      });
+      const sock = await midBody(gw, '/metrics/job/gone_mid_body', 100, 'm 1\n');
+      source = `${sock.localAddress}:${sock.localPort}`;
+      sock.destroy();
     });
     assert.equal(lines.length, 1, `expected one log line, got:\n${lines.join('\n')}`);
     assert.match(lines[0]!, / level=warn .*source=\S+ err="unexpected EOF"$/);
@@ -121,14 +158,6 @@ describe('push logging, logfmt', () => {
     assert.deepEqual(lines, []);
   });
 });
-
-/** Polls the output from `from` on until `done` holds for its lines, for at most `ms`. */
-async function linesUntil(gw: RunningGateway, from: number, done: (lines: string[]) => boolean, ms: number): Promise<string[]> {
-  const fresh = (): string[] => gw.output().slice(from).split('\n').filter((l) => l !== '');
-  const deadline = Date.now() + ms;
-  while (!done(fresh()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  return fresh();
-}
 
 describe('push logging bounds: excerpts, per-client rate limit, reset connections', () => {
   let gw: RunningGateway;
@@ -177,16 +206,10 @@ describe('push logging bounds: excerpts, per-client rate limit, reset connection
   it('a client that resets its connection mid-body is logged with its address', async () => {
     let source = '';
     const lines = await linesDuring(gw, 1, async () => {
-      await new Promise<void>((resolve, reject) => {
-        const sock = connect({ host: '127.0.0.1', port: gw.port, localAddress: '127.0.0.4' }, () => {
-          source = `${sock.localAddress}:${sock.localPort}`;
-          sock.write('PUT /metrics/job/reset HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nm 1\n', () => {
-            // Reset (RST), not a graceful close, once the server has begun reading the body.
-            setTimeout(() => { sock.resetAndDestroy(); resolve(); }, 100);
-          });
-        });
-        sock.on('error', reject);
-      });
+      const sock = await midBody(gw, '/metrics/job/reset', 100_000, 'm 1\n', '127.0.0.4');
+      source = `${sock.localAddress}:${sock.localPort}`;
+      // Reset (RST), not a graceful close, once the server is reading the body.
+      sock.resetAndDestroy();
     });
     assert.equal(lines.length, 1, lines.join('\n'));
     assert.ok(lines[0]!.includes(`source=${source} `), lines[0]);
@@ -195,19 +218,19 @@ describe('push logging bounds: excerpts, per-client rate limit, reset connection
   it('clients that reset right after sending are logged with their address or `unknown`, never undefined', async () => {
     // A reset that reaches the kernel before the gateway accepts the connection leaves no peer to ask
     // (see src/http/peer-address.ts); which case occurs is up to the scheduler, both are checked.
-    const from = gw.output().length;
     const n = 10;
-    for (let i = 0; i < n; i++) {
-      await new Promise<void>((resolve) => {
-        const sock = connect({ host: '127.0.0.1', port: gw.port, localAddress: '127.0.0.7' }, () => {
-          sock.write('PUT /metrics/job/reset HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nm 1\n');
-          sock.resetAndDestroy();
-          resolve();
+    const lines = await linesDuring(gw, n, async () => {
+      for (let i = 0; i < n; i++) {
+        await new Promise<void>((resolve) => {
+          const sock = connect({ host: '127.0.0.1', port: gw.port, localAddress: '127.0.0.7' }, () => {
+            sock.write('PUT /metrics/job/reset HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nm 1\n');
+            sock.resetAndDestroy();
+            resolve();
+          });
+          sock.on('error', () => {});
         });
-        sock.on('error', () => {});
-      });
-    }
-    const lines = await linesUntil(gw, from, (ls) => ls.length >= n, 5_000);
+      }
+    });
     assert.equal(lines.length, n, lines.join('\n'));
     for (const l of lines) {
       assert.doesNotMatch(l, /undefined/);

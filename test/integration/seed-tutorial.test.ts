@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { PROJECT_ROOT, type RunningGateway } from '../helpers/servers.js';
+import { skipUnlessProgram } from '../helpers/skip.js';
 import {
   assertGroupSamples, assertLines, gatewayTargets, needsProgram, run, scrape,
 } from '../clients/gateway-target.js';
 
 const SEED_REQUESTS = path.join(PROJECT_ROOT, 'test/clients/seed_requests.py');
-const curlMissing = await needsProgram(['bash', '-c', 'command -v curl'], 'curl', 'apt-get install -y curl');
+const curlMissing = skipUnlessProgram('curl', 'apt-get install -y curl');
 const requestsMissing = await needsProgram(['/usr/bin/python3', '-c', 'import requests'],
   'Python module requests for /usr/bin/python3', 'apt-get install -y python3-requests');
 

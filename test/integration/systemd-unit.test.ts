@@ -11,15 +11,13 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { OUR_CLI, PROJECT_ROOT, freePort, startOursWith } from '../helpers/servers.js';
+import { skipUnlessProgram } from '../helpers/skip.js';
 
 const UNIT = path.join(PROJECT_ROOT, 'deploy/pushgateway.service');
 const BINARY = '/usr/local/bin/pushgateway';
 
 function analyzeSkipReason(): string | false {
-  if (spawnSync('systemd-analyze', ['--version']).status === 0) return false;
-  const reason = 'SKIPPED: systemd-analyze missing (apt-get install -y systemd)';
-  console.warn(`\n*** ${reason} ***\n`);
-  return reason;
+  return skipUnlessProgram('systemd-analyze', 'apt-get install -y systemd');
 }
 
 /** The ExecStart arguments (after the binary), with line continuations and quotes resolved. */

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { goFloatToUint64, isExactUint64, parseGoFloat, parseGoInt64 } from '../../src/format/float.js';
 import { float64Bits, float64FromBits, runGoFloatOracle } from '../oracles/go-float/oracle.js';
+import { skipUnless } from '../helpers/skip.js';
 
 const ACCEPTED: Array<[string, number]> = [
   ['1', 1], ['-1', -1], ['+1', 1], ['0', 0], ['-0', -0], ['+0', 0], ['3.0', 3], ['.5', 0.5], ['5.', 5],
@@ -82,8 +83,7 @@ test('parseGoFloat and parseGoInt64 agree with Go strconv on a corpus and random
   const got = runGoFloatOracle('parse', inputs.map((s) => JSON.stringify(s)));
   const gotInt = runGoFloatOracle('int64', inputs.map((s) => JSON.stringify(s)));
   if (got === undefined || gotInt === undefined) {
-    console.warn('SKIPPED: Go toolchain not found; install golang-go to compare against real strconv.ParseFloat');
-    t.skip('go not installed');
+    t.skip(skipUnless(false, 'go (to compare against strconv.ParseFloat)', 'apt-get install -y golang-go') || undefined);
     return;
   }
   for (let i = 0; i < inputs.length; i++) {
@@ -109,8 +109,7 @@ test('goFloatToUint64 agrees with Go uint64(f) on this platform', (t) => {
     1e19, 1e20, -1e19, -1e20, NaN, Infinity, -Infinity, 123456789.987, -(2 ** 63), -(2 ** 63) - 4096];
   const got = runGoFloatOracle('uint64', values.map(float64Bits));
   if (got === undefined) {
-    console.warn('SKIPPED: Go toolchain not found; cannot compare uint64 conversions');
-    t.skip('go not installed');
+    t.skip(skipUnless(false, 'go (to compare uint64 conversions)', 'apt-get install -y golang-go') || undefined);
     return;
   }
   for (let i = 0; i < values.length; i++) {
