@@ -116,10 +116,10 @@ describe('a built gateway installed inside another git repository', { skip: gitS
       const status = await (await fetch(`${gw.url}/api/v1/status`)).json() as
         { data: { build_information: Record<string, string> } };
       const info = status.data.build_information;
-      assert.equal(info['version'], stamp.version);
-      assert.equal(info['revision'], stamp.revision);
-      assert.equal(info['branch'], stamp.branch);
-      assert.equal(info['buildDate'], stamp.buildDate);
+      assert.equal(info.version, stamp.version);
+      assert.equal(info.revision, stamp.revision);
+      assert.equal(info.branch, stamp.branch);
+      assert.equal(info.buildDate, stamp.buildDate);
       const metrics = await (await fetch(`${gw.url}/metrics`)).text();
       const line = metrics.split('\n').find((l) => l.startsWith('pushgateway_build_info{'));
       assert.ok(line?.includes(`revision="${stamp.revision}"`), line);

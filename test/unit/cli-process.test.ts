@@ -119,6 +119,6 @@ test('bin/pushgateway runs as an executable and is the one place the Node flags 
   assert.equal(readFileSync(OUR_CLI, 'utf8').split('\n', 1)[0], '#!/usr/bin/env node');
   const scripts = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as
     { scripts: Record<string, string> }).scripts;
-  assert.match(scripts['start'] ?? '', /&& bin\/pushgateway$/);
-  assert.doesNotMatch(scripts['start'] ?? '', /--max-/);
+  assert.match(scripts.start ?? '', /&& bin\/pushgateway$/);
+  assert.doesNotMatch(scripts.start ?? '', /--max-/);
 });
