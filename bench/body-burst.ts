@@ -14,7 +14,8 @@ const SIZE = 60 * MiB;
 
 function upload(url: string, i: number, body: Buffer, agent: http.Agent): Promise<number | string> {
   return new Promise((resolve) => {
-    const req = http.request(`${url}/metrics/job/burst${i}`, { method: 'PUT', agent, headers: { 'Content-Length': body.length } }, (res) => {
+    const req = http.request(`${url}/metrics/job/burst${i}`,
+      { method: 'PUT', agent, headers: { 'Content-Length': body.length } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode!));
     });

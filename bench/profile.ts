@@ -29,25 +29,29 @@ const SCENARIOS: Record<string, { flags: string[]; afterIdle: boolean; run: (bas
   b: {
     flags: [], afterIdle: false,
     run: async (base) => {
-      await runLoad(base, { concurrency: 50, durationMs: 5_000, maxRequests: 1e6, expect: [200], make: (i) => pushToGroup('POST', 'hot', i) });
+      await runLoad(base, { concurrency: 50, durationMs: 5_000, maxRequests: 1e6, expect: [200],
+        make: (i) => pushToGroup('POST', 'hot', i) });
     },
   },
   c: { flags: [], afterIdle: true, run: scrapesAt10k },
 };
 
 async function pushNewGroups(base: URL, status: number): Promise<void> {
-  await runLoad(base, { concurrency: 50, durationMs: 10_000, maxRequests: 10_000, expect: [status], make: (i) => pushToGroup('PUT', `i${i}`, i) });
+  await runLoad(base, { concurrency: 50, durationMs: 10_000, maxRequests: 10_000, expect: [status],
+    make: (i) => pushToGroup('PUT', `i${i}`, i) });
 }
 
 async function scrapesAt10k(base: URL): Promise<void> {
-  await runLoad(base, { concurrency: 50, durationMs: 60_000, maxRequests: 10_000, expect: [200], make: (i) => pushToGroup('PUT', `i${i}`, i) });
+  await runLoad(base, { concurrency: 50, durationMs: 60_000, maxRequests: 10_000, expect: [200],
+    make: (i) => pushToGroup('PUT', `i${i}`, i) });
   await request(base, keepAliveAgent(1), { method: 'GET', path: '/metrics' });
   await sleep(1500); // the marker: samples after the longest idle stretch are the scrapes
   const agent = keepAliveAgent(1);
   for (const gzip of [false, true]) {
     for (let k = 0; k < 20; k++) {
       await request(base, agent, pushToGroup('PUT', 'i0', k));
-      await request(base, agent, { method: 'GET', path: '/metrics', headers: gzip ? { 'Accept-Encoding': 'gzip' } : {} });
+      await request(base, agent, { method: 'GET', path: '/metrics',
+        headers: gzip ? { 'Accept-Encoding': 'gzip' } : {} });
     }
   }
   agent.destroy();
@@ -110,7 +114,8 @@ async function main(): Promise<void> {
   const name = args[0] ?? '';
   const scenario = SCENARIOS[name];
   if (scenario === undefined) throw new Error(`usage: profile.js <${Object.keys(SCENARIOS).join('|')}> [--top N] [--out DIR]`);
-  const opt = (flag: string): string | undefined => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : undefined; };
+  const opt = (flag: string): string | undefined => { const i = args.indexOf(flag); return i >= 0 ? args[i +
+    1] : undefined; };
   const top = Number(opt('--top') ?? 20);
   const dir = path.resolve(opt('--out') ?? path.join(PROJECT_ROOT, 'bench/results'));
   mkdirSync(dir, { recursive: true });

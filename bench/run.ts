@@ -56,7 +56,9 @@ function ensureReference(): void {
   if (!referenceAvailable()) {
     spawnSync('sh', ['-c', 'apt-get install -y -qq prometheus-pushgateway >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq prometheus-pushgateway)'],
       { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    spawnSync('sh', ['-c', 'systemctl stop prometheus-pushgateway 2>/dev/null; pkill -x prometheus-pushgateway 2>/dev/null'], { stdio: 'ignore' });
+    spawnSync('sh',
+      ['-c', 'systemctl stop prometheus-pushgateway 2>/dev/null; pkill -x prometheus-pushgateway 2>/dev/null'],
+      { stdio: 'ignore' });
   }
   if (!referenceAvailable()) throw new Error(`${REFERENCE_BIN} is missing and could not be installed (apt-get install -y prometheus-pushgateway)`);
 }
@@ -67,7 +69,8 @@ function machine(): Record<string, string> {
   const ref = spawnSync(REFERENCE_BIN, ['--version'], { encoding: 'utf8' });
   const refVersion = `${ref.stdout}${ref.stderr}`.split('\n')[0]?.trim() || 'unknown';
   const git = spawnSync('git', ['-C', PROJECT_ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
-  const dirty = spawnSync('git', ['-C', PROJECT_ROOT, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).stdout.trim() !== '';
+  const dirty = spawnSync('git', ['-C', PROJECT_ROOT, 'status', '--porcelain', '--', 'src'],
+    { encoding: 'utf8' }).stdout.trim() !== '';
   const pkg = JSON.parse(readFileSync(`${PROJECT_ROOT}/package.json`, 'utf8')) as { version: string };
   return {
     cpu: model,
@@ -92,8 +95,10 @@ interface Budgets {
 
 function budgets(quick: boolean): Budgets {
   return quick
-    ? { windowMs: 2_000, rounds: 1, sizes: [1_000, 10_000], scrape: { max: 10, min: 2, capMs: 5_000 }, push: { max: 200, min: 5, capMs: 5_000 } }
-    : { windowMs: 5_000, rounds: 3, sizes: [1_000, 10_000, 100_000], scrape: { max: 20, min: 3, capMs: 20_000 }, push: { max: 200, min: 5, capMs: 20_000 } };
+    ? { windowMs: 2_000, rounds: 1, sizes: [1_000, 10_000], scrape: { max: 10, min: 2, capMs: 5_000 },
+      push: { max: 200, min: 5, capMs: 5_000 } }
+    : { windowMs: 5_000, rounds: 3, sizes: [1_000, 10_000, 100_000], scrape: { max: 20, min: 3, capMs: 20_000 },
+      push: { max: 200, min: 5, capMs: 20_000 } };
 }
 
 async function main(): Promise<void> {
@@ -122,7 +127,8 @@ async function main(): Promise<void> {
   let sized: Record<string, SideResult> | undefined;
   if (parts.size > 0) {
     const so: SizedOptions = {
-      sizes: b.sizes, parts, loadCapMs: 120_000, windowMs: b.windowMs, scrapeBudget: b.scrape, pushBudget: b.push, tmpDir: os.tmpdir(), log,
+      sizes: b.sizes, parts, loadCapMs: 120_000, windowMs: b.windowMs, scrapeBudget: b.scrape, pushBudget: b.push,
+        tmpDir: os.tmpdir(), log,
     };
     log(`scenarios ${[...parts].join(',')}: ours`);
     const ours = await runSized('ours', so);

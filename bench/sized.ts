@@ -71,7 +71,8 @@ function ok(res: Response, want: number, what: string): Response {
 }
 
 /** Pushes groups i<from> … i<to-1>; false when the cap ran out first. */
-async function loadGroups(gw: Gateway, from: number, to: number, capMs: number, expect: number): Promise<{ done: boolean; seconds: number }> {
+async function loadGroups(gw: Gateway, from: number, to: number, capMs: number,
+  expect: number): Promise<{ done: boolean; seconds: number }> {
   const r = await runLoad(new URL(gw.url), {
     concurrency: CONCURRENCY, durationMs: capMs, maxRequests: to - from, expect: [expect],
     make: (i) => pushToGroup('PUT', `i${from + i}`, from + i),
@@ -81,7 +82,8 @@ async function loadGroups(gw: Gateway, from: number, to: number, capMs: number, 
 }
 
 /** One scrape that counts the groups (one push_time_seconds series each) as the body streams by. */
-async function countingScrape(base: URL, agent: ReturnType<typeof keepAliveAgent>): Promise<{ ms: number; groups: number }> {
+async function countingScrape(base: URL,
+  agent: ReturnType<typeof keepAliveAgent>): Promise<{ ms: number; groups: number }> {
   const needle = '\npush_time_seconds{';
   let groups = 0;
   let carry = '';
@@ -127,7 +129,8 @@ async function measurePushes(gw: Gateway, r: SizeResult, o: SizedOptions): Promi
   const base = new URL(gw.url);
   const agent = keepAliveAgent(1);
   const instance = (k: number): string => `f${r.size}-${k}`;
-  r.push = await sampleLoop(o.pushBudget, async (k) => ok(await request(base, agent, pushToGroup('PUT', instance(k), k)), 200, 'push').ms);
+  r.push = await sampleLoop(o.pushBudget, async (k) => ok(await request(base, agent,
+    pushToGroup('PUT', instance(k), k)), 200, 'push').ms);
   for (let k = 0; k < r.push.length; k++) {
     ok(await request(base, agent, { method: 'DELETE', path: groupPath(instance(k)) }), 202, 'delete');
   }
@@ -143,7 +146,8 @@ async function measureHealthDuringScrape(gw: Gateway, r: SizeResult): Promise<vo
   let scrapeMs = -1;
   const scrape = request(base, scraper, GET_METRICS).then((res) => { scrapeMs = ok(res, 200, 'scrape').ms; });
   const latencies: number[] = [];
-  while (scrapeMs < 0) latencies.push(ok(await request(base, prober, { method: 'GET', path: '/-/healthy' }), 200, 'healthy').ms);
+  while (scrapeMs < 0) latencies.push(ok(await request(base, prober, { method: 'GET', path: '/-/healthy' }), 200,
+    'healthy').ms);
   await scrape;
   r.health = { latencies, scrapeMs };
   scraper.destroy();
@@ -157,7 +161,8 @@ async function measureNewGroupPushes(gw: Gateway, r: SizeResult, o: SizedOptions
     method: 'PUT', path: prefix, counter: {}, body: bodyFor(0), contentType: 'text/plain; version=0.0.4',
     connections: CONCURRENCY, durationMs: o.windowMs,
   });
-  r.newGroupPushes = { requests: w.requests, perSecond: w.perSecond, errors: w.errors, ...(w.firstError === undefined ? {} : { firstError: w.firstError }) };
+  r.newGroupPushes = { requests: w.requests, perSecond: w.perSecond, errors: w.errors,
+    ...(w.firstError === undefined ? {} : { firstError: w.firstError }) };
   // Requests still in flight when wrk stopped may have created groups too.
   const created = w.requests + CONCURRENCY;
   const del = await runLoad(new URL(gw.url), {

@@ -40,7 +40,8 @@ function expectedSeries(op: Extract<LastOp, { kind: 'push' }>): Map<string, numb
   const e = new Map<string, number>();
   e.set(key('soak_value', [['format', format]]), seq);
   for (let i = 0; i < SERIES_PER_PUSH; i++) e.set(key('soak_requests_total', [['i', String(i)]]), seq + i);
-  for (const [i, le] of BUCKETS.entries()) e.set(key('soak_latency_seconds_bucket', [['le', String(le)]]), (i + 1) * seq);
+  for (const [i, le] of BUCKETS.entries()) e.set(key('soak_latency_seconds_bucket', [['le', String(le)]]),
+    (i + 1) * seq);
   e.set(key('soak_latency_seconds_bucket', [['le', '+Inf']]), 3 * seq);
   e.set(key('soak_latency_seconds_sum', []), seq / 2);
   e.set(key('soak_latency_seconds_count', []), 3 * seq);
@@ -56,7 +57,8 @@ export interface CheckResult {
 }
 
 /** Compares a text scrape with the ledger (index = group number). */
-export function checkAgainstLedger(scrape: string, ledger: ReadonlyArray<Pick<GroupSlot, 'last' | 'unknown'>>): CheckResult {
+export function checkAgainstLedger(scrape: string,
+  ledger: ReadonlyArray<Pick<GroupSlot, 'last' | 'unknown'>>): CheckResult {
   const byGroup = new Map<string, Sample[]>();
   for (const s of parseSamples(scrape)) {
     if (s.labels.get('job') !== JOB) continue;

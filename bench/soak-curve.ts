@@ -31,8 +31,10 @@ export interface Verdict {
 }
 
 /** Flat when max(last third) ≤ max(second third) × (1 + relative) + absolute. */
-export function judgeFlat(what: string, values: number[], relative: number, absolute: number, unit: (v: number) => string): Verdict {
-  if (values.length < 6) return { flat: false, text: `${what}: only ${values.length} samples, too few to judge (run longer)` };
+export function judgeFlat(what: string, values: number[], relative: number, absolute: number,
+  unit: (v: number) => string): Verdict {
+  if (values.length < 6) return { flat: false,
+    text: `${what}: only ${values.length} samples, too few to judge (run longer)` };
   const third = Math.floor(values.length / 3);
   const second = Math.max(...values.slice(third, 2 * third));
   const last = Math.max(...values.slice(2 * third));

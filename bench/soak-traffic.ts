@@ -46,7 +46,8 @@ export function pushFamilies(format: PushFormat, seq: number): MetricFamily[] {
     { name: 'soak_value', help: 'Sequence number of the last push.', type: 'GAUGE',
       metrics: [{ labels: [{ name: 'format', value: format }], value: seq }] },
     { name: 'soak_requests_total', help: 'Series per push.', type: 'COUNTER',
-      metrics: Array.from({ length: SERIES_PER_PUSH }, (_, i) => ({ labels: [{ name: 'i', value: String(i) }], value: seq + i })) },
+      metrics: Array.from({ length: SERIES_PER_PUSH }, (_,
+        i) => ({ labels: [{ name: 'i', value: String(i) }], value: seq + i })) },
     { name: 'soak_latency_seconds', help: 'A classic histogram.', type: 'HISTOGRAM',
       metrics: [{ labels: [], histogram: {
         sampleCount: 3 * seq, sampleSum: seq / 2,
@@ -71,10 +72,12 @@ function pushText(format: PushFormat, seq: number): string {
 
 function pushRequest(format: PushFormat, seq: number): { headers: Record<string, string>; body: Buffer } {
   if (format === 'protobuf') {
-    return { headers: { 'Content-Type': PROTOBUF_DELIMITED_CONTENT_TYPE }, body: encodeDelimited(pushFamilies(format, seq)) };
+    return { headers: { 'Content-Type': PROTOBUF_DELIMITED_CONTENT_TYPE },
+      body: encodeDelimited(pushFamilies(format, seq)) };
   }
   const text = Buffer.from(pushText(format, seq));
-  if (format === 'gzip') return { headers: { 'Content-Type': 'text/plain; version=0.0.4', 'Content-Encoding': 'gzip' }, body: gzipSync(text) };
+  if (format === 'gzip') return { headers: { 'Content-Type': 'text/plain; version=0.0.4', 'Content-Encoding': 'gzip' },
+    body: gzipSync(text) };
   return { headers: { 'Content-Type': 'text/plain; version=0.0.4' }, body: text };
 }
 

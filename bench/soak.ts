@@ -69,8 +69,10 @@ async function main(): Promise<number> {
   const points: Point[] = [samplePoint(pid, started)];
   const sampler = setInterval(() => points.push(samplePoint(pid, started)), sampleS * 1000);
 
-  const probe = new Worker(new URL('./soak-probe.js', import.meta.url), { workerData: { url: gateway.url, intervalMs: 50 } });
-  const probeDone = new Promise<ProbeOutput>((resolve, reject) => { probe.once('message', resolve); probe.once('error', reject); });
+  const probe = new Worker(new URL('./soak-probe.js', import.meta.url),
+    { workerData: { url: gateway.url, intervalMs: 50 } });
+  const probeDone = new Promise<ProbeOutput>((resolve,
+    reject) => { probe.once('message', resolve); probe.once('error', reject); });
 
   const traffic = new Traffic(gateway.url, groups, pauseMs);
   const running = traffic.run();
@@ -120,7 +122,8 @@ async function main(): Promise<number> {
     ` p50 ${percentile(lat, 0.5).toFixed(1)} ms, p99 ${percentile(lat, 0.99).toFixed(1)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms`);
   console.log(`gateway nodejs_eventloop_lag_seconds (mean delay per sampling period), max seen in scrapes: ${(traffic.maxServerLagS * 1000).toFixed(1)} ms`);
 
-  const ok = c.failures === 0 && health.failures === 0 && live.problems.length === 0 && restored.problems.length === 0 &&
+  const ok = c.failures === 0 && health.failures === 0 && live.problems.length === 0 &&
+    restored.problems.length === 0 &&
     exitCode === 0 && rssVerdict.flat && fdVerdict.flat;
   console.log(`\nsoak ${ok ? 'PASSED' : 'FAILED'}`);
   return ok ? 0 : 1;

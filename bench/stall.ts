@@ -59,7 +59,8 @@ async function during(base: URL, method: string, path: string, body?: Buffer): P
   const push: number[] = [];
   await Promise.all([
     probe(() => ({ method: 'GET', path: '/-/healthy' }), health),
-    probe((i) => ({ method: 'PUT', path: `/metrics/job/stall_small/instance/i${i % 16}`, body: Buffer.from(`stall_small ${i}\n`) }), push),
+    probe((i) => ({ method: 'PUT', path: `/metrics/job/stall_small/instance/i${i % 16}`,
+      body: Buffer.from(`stall_small ${i}\n`) }), push),
     big,
   ]);
   const { status } = await big;
@@ -107,12 +108,16 @@ export function stallRows(ours: StallSide, reference: StallSide, names: number):
       reference: reference[op] === undefined ? missing(reference.note ?? 'n/a') : cell([reference[op]!.bigMs]),
     });
     rows.push({
-      id: 'h', key: `h.${op}.health`, label: `h: /-/healthy during the ${LABEL[op]} (p50 / p99)`, unit: 'ms', better: 'lower',
-      ours: latencyCell(ours[op], (o) => o.health, ours.note), reference: latencyCell(reference[op], (o) => o.health, reference.note),
+      id: 'h', key: `h.${op}.health`, label: `h: /-/healthy during the ${LABEL[op]} (p50 / p99)`, unit: 'ms',
+        better: 'lower',
+      ours: latencyCell(ours[op], (o) => o.health, ours.note),
+        reference: latencyCell(reference[op], (o) => o.health, reference.note),
     });
     rows.push({
-      id: 'h', key: `h.${op}.small_push`, label: `h: small PUT elsewhere during the ${LABEL[op]} (p50 / p99)`, unit: 'ms', better: 'lower',
-      ours: latencyCell(ours[op], (o) => o.push, ours.note), reference: latencyCell(reference[op], (o) => o.push, reference.note),
+      id: 'h', key: `h.${op}.small_push`, label: `h: small PUT elsewhere during the ${LABEL[op]} (p50 / p99)`,
+        unit: 'ms', better: 'lower',
+      ours: latencyCell(ours[op], (o) => o.push, ours.note),
+        reference: latencyCell(reference[op], (o) => o.push, reference.note),
     });
   }
   return rows;

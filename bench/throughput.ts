@@ -28,14 +28,16 @@ const TEXT = 'text/plain; version=0.0.4';
 
 export function throughputSpecs(): ThroughputSpec[] {
   const unchecked = ['--push.disable-consistency-check'];
-  const newGroups = { method: 'PUT', path: groupPath('i'), counter: { cycle: GROUPS }, body: bodyFor(0), contentType: TEXT } as const;
+  const newGroups = { method: 'PUT', path: groupPath('i'), counter: { cycle: GROUPS }, body: bodyFor(0),
+    contentType: TEXT } as const;
   return [
     {
       id: 'cal', label: `cal: GET /-/healthy, ${CONCURRENCY} conns (load-generator ceiling)`, flags: [],
       load: { method: 'GET', path: '/-/healthy' },
     },
     {
-      id: 'a', label: `a: checked PUT, ${GROUPS / 1000}k groups round robin from empty, ${CONCURRENCY} conns`, flags: [], load: newGroups,
+      id: 'a', label: `a: checked PUT, ${GROUPS / 1000}k groups round robin from empty, ${CONCURRENCY} conns`,
+        flags: [], load: newGroups,
     },
     {
       id: 'a2', label: `a2: PUT, ${GROUPS / 1000}k groups round robin from empty, --push.disable-consistency-check, ${CONCURRENCY} conns`,
@@ -62,7 +64,8 @@ function toCell(results: WrkResult[]): Cell {
 }
 
 function measure(side: Side, spec: ThroughputSpec, windowMs: number): Promise<WrkResult> {
-  return withGateway(side, spec.flags, (gw) => runWrk(gw.url, { ...spec.load, connections: CONCURRENCY, durationMs: windowMs }));
+  return withGateway(side, spec.flags, (gw) => runWrk(gw.url,
+    { ...spec.load, connections: CONCURRENCY, durationMs: windowMs }));
 }
 
 export interface ThroughputResult {

@@ -62,7 +62,8 @@ async function measure(gw: Gateway, capMs: number): Promise<WipeSide> {
   const pushers = Array.from({ length: PUSHERS }, async (_, w) => {
     for (let i = 0; !stop; i++) {
       try {
-        const res = await request(base, pushAgent, { ...pushToGroup('PUT', `p${w}-${i % 50}`, i), path: groupPath(`p${w}-${i % 50}`) });
+        const res = await request(base, pushAgent, { ...pushToGroup('PUT', `p${w}-${i % 50}`, i),
+          path: groupPath(`p${w}-${i % 50}`) });
         if (res.status === 200) pushes++;
       } catch {
         if (stop) return; // the gateway was killed under the request
@@ -130,11 +131,14 @@ export async function runWipe(side: Side, capMs: number, tmpDir: string, log: (s
 export function wipeRows(ours: WipeSide, ref: WipeSide): Row[] {
   const c = (v: number | undefined, s: WipeSide) => (v === undefined ? missing(s.note ?? 'n/a') : cell([v]));
   return [
-    { id: 'w', key: 'w.wipe.request', label: `w  wipe ${WIPE_GROUPS / 1000}k groups under push load: request`, unit: 'ms', better: 'lower',
+    { id: 'w', key: 'w.wipe.request', label: `w  wipe ${WIPE_GROUPS / 1000}k groups under push load: request`,
+      unit: 'ms', better: 'lower',
       ours: c(ours.requestMs, ours), reference: c(ref.requestMs, ref) },
-    { id: 'w', key: 'w.wipe.done', label: `w  wipe ${WIPE_GROUPS / 1000}k groups under push load: all gone`, unit: 'ms', better: 'lower',
+    { id: 'w', key: 'w.wipe.done', label: `w  wipe ${WIPE_GROUPS / 1000}k groups under push load: all gone`, unit: 'ms',
+      better: 'lower',
       ours: c(ours.doneMs, ours), reference: c(ref.doneMs, ref) },
-    { id: 'w', key: 'w.wipe.push_rate', label: 'w  checked PUTs served during the wipe (8 clients)', unit: 'req/s', better: 'higher',
+    { id: 'w', key: 'w.wipe.push_rate', label: 'w  checked PUTs served during the wipe (8 clients)', unit: 'req/s',
+      better: 'higher',
       ours: ours.pushRate === undefined ? missing(ours.note ?? 'n/a') : cell([ours.pushRate]),
       reference: ref.pushRate === undefined ? missing(ref.note ?? 'n/a') : cell([ref.pushRate]) },
   ];

@@ -36,7 +36,8 @@ export interface WrkResult {
 /** Installs wrk from Debian if it is missing (the bench runs as root on the CI machine kind). */
 export function ensureWrk(): void {
   if (spawnSync(WRK_BIN, ['--version']).error === undefined) return;
-  const apt = spawnSync('sh', ['-c', 'apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)'],
+  const apt = spawnSync('sh',
+    ['-c', 'apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)'],
     { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   if (apt.status !== 0 || spawnSync(WRK_BIN, ['--version']).error !== undefined) {
     throw new Error(`${WRK_BIN} is missing and could not be installed (apt-get install -y wrk)`);
@@ -75,8 +76,10 @@ function parse(out: string): WrkResult {
   const socketErrors = sock === null ? 0 : sock.slice(1).reduce((n, x) => n + Number(x), 0);
   const errors = non2xx + socketErrors;
   const firstError = errors === 0 ? undefined
-    : [non2xx > 0 ? `${non2xx} non-2xx responses` : '', sock !== null && socketErrors > 0 ? sock[0] : ''].filter(Boolean).join(', ');
-  return { requests, seconds, perSecond: requests / seconds, errors, ...(firstError === undefined ? {} : { firstError }) };
+    : [non2xx > 0 ? `${non2xx} non-2xx responses` : '',
+      sock !== null && socketErrors > 0 ? sock[0] : ''].filter(Boolean).join(', ');
+  return { requests, seconds, perSecond: requests / seconds, errors,
+    ...(firstError === undefined ? {} : { firstError }) };
 }
 
 /** Runs wrk against `base` with one thread; resolves with its counts. */

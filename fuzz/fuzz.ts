@@ -13,7 +13,8 @@ import { routerTarget } from './targets/router.js';
 import { bodyTarget } from './targets/body.js';
 import { negotiateTarget } from './targets/negotiate.js';
 
-export const TARGETS: readonly AnyTarget[] = [textTarget, protobufTarget, groupingKeyTarget, routerTarget, bodyTarget, negotiateTarget];
+export const TARGETS: readonly AnyTarget[] = [textTarget, protobufTarget, groupingKeyTarget, routerTarget, bodyTarget,
+  negotiateTarget];
 
 export interface FuzzOptions {
   seed: number;
@@ -51,7 +52,8 @@ export async function runFuzz(o: FuzzOptions): Promise<TargetStats[]> {
   const all: TargetStats[] = [];
   for (const t of targets) {
     const share = t.weight / weight;
-    const stats = await runTarget(t, { seed: o.seed, inputs: Math.ceil(o.inputs * share), seconds: o.seconds * share, save: o.save ?? true });
+    const stats = await runTarget(t, { seed: o.seed, inputs: Math.ceil(o.inputs * share), seconds: o.seconds * share,
+      save: o.save ?? true });
     o.log?.(`  ${t.name}: ${stats.inputs} inputs in ${stats.seconds.toFixed(1)} s, ${stats.findings.size} kinds of finding`);
     all.push(stats);
   }

@@ -99,7 +99,8 @@ function save(target: AnyTarget, input: unknown, f: Finding): string {
 }
 
 export function emptyStats(target: string): TargetStats {
-  return { target, inputs: 0, accepted: 0, rejected: 0, rejectedByCode: new Map(), slowest: [], findings: new Map(), seconds: 0 };
+  return { target, inputs: 0, accepted: 0, rejected: 0, rejectedByCode: new Map(), slowest: [], findings: new Map(),
+    seconds: 0 };
 }
 
 function record(stats: TargetStats, target: AnyTarget, input: unknown, f: Finding, doSave: boolean): void {
@@ -122,7 +123,8 @@ function keepSlowest(stats: TargetStats, s: SlowInput): void {
 }
 
 /** Runs input `index` of `target` for `seed` and records what happened into `stats`. */
-export async function runOne(target: AnyTarget, seed: number, index: number, stats: TargetStats, doSave = true): Promise<void> {
+export async function runOne(target: AnyTarget, seed: number, index: number, stats: TargetStats,
+  doSave = true): Promise<void> {
   const input: unknown = target.generate(new Rng(seed, target.name, index));
   const size = target.size(input);
   let [outcome, ms] = await execOnce(target, input);
@@ -134,7 +136,8 @@ export async function runOne(target: AnyTarget, seed: number, index: number, sta
   keepSlowest(stats, { index, ms, size });
   const base = { target: target.name, seed, index, size, ms };
   if (ms > SLOW_LIMIT_MS) {
-    record(stats, target, input, { ...base, kind: 'slow', message: `took ${ms.toFixed(1)} ms (limit ${SLOW_LIMIT_MS} ms) for ${size} bytes`, stack: '' }, doSave);
+    record(stats, target, input, { ...base, kind: 'slow',
+      message: `took ${ms.toFixed(1)} ms (limit ${SLOW_LIMIT_MS} ms) for ${size} bytes`, stack: '' }, doSave);
   }
   if ('crash' in outcome) {
     record(stats, target, input, { ...base, kind: 'crash', ...describeError(outcome.crash) }, doSave);

@@ -17,7 +17,8 @@ export const TEXT_DICTIONARY: readonly string[] = [
 ];
 
 /** Interesting single bytes: separators, quotes, escapes, the top of ASCII, invalid UTF-8 leads. */
-const INTERESTING_BYTES = [0, 9, 10, 13, 32, 34, 35, 44, 47, 61, 92, 123, 125, 0x7f, 0x80, 0xc0, 0xc3, 0xed, 0xf0, 0xff];
+const INTERESTING_BYTES = [0, 9, 10, 13, 32, 34, 35, 44, 47, 61, 92, 123, 125, 0x7f, 0x80, 0xc0, 0xc3, 0xed, 0xf0,
+  0xff];
 
 export interface MutateOptions {
   /** Format tokens to insert (as UTF-8). */
@@ -113,7 +114,8 @@ const replaceNumber: Mutation = (rng, b) => {
   const runs = [...s.matchAll(/[0-9.eE+-]+/g)];
   if (runs.length === 0) return b;
   const m = rng.pick(runs);
-  const repl = rng.pick(['NaN', '+Inf', '-Inf', '0', '-0', '1e308', '1e-400', '18446744073709551615', '0x10', '1.5', '-1', '', '1e', '.5', '+.5e+5']);
+  const repl = rng.pick(['NaN', '+Inf', '-Inf', '0', '-0', '1e308', '1e-400', '18446744073709551615', '0x10', '1.5',
+    '-1', '', '1e', '.5', '+.5e+5']);
   return Buffer.from(s.slice(0, m.index) + repl + s.slice(m.index! + m[0].length), 'latin1');
 };
 

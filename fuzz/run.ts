@@ -62,7 +62,8 @@ async function main(): Promise<number> {
   const goInputs = args.has('go-inputs') ? Number(args.get('go-inputs'))
     : Number.isFinite(seconds) ? Math.min(FULL_GO_INPUTS, Math.round(seconds * 200)) : FULL_GO_INPUTS;
   console.log(`fuzz: seed ${seed}, ${Number.isFinite(seconds) ? `${seconds} s` : `${inputs} inputs`} over ${targets?.join(', ') ?? 'every target'}`);
-  const stats = await runFuzz({ seed, inputs, seconds, ...(targets === undefined ? {} : { targets }), log: (l) => console.log(l) });
+  const stats = await runFuzz({ seed, inputs, seconds, ...(targets === undefined ? {} : { targets }),
+    log: (l) => console.log(l) });
   console.log(`\n${formatReport(stats, seed)}`);
   let failed = findingCount(stats) > 0;
   if (goInputs > 0 && (targets === undefined || targets.includes('text'))) {

@@ -97,7 +97,8 @@ export function loadCorpus(): Corpus {
     }
     for (const v of Object.values(dc.scrapeHeaders ?? {})) corpus.accept.push(v);
   }
-  for (const [name, body] of files.snappy) corpus.encoded.push({ encoding: 'snappy', body, protobuf: name.includes('.pb') });
+  for (const [name, body] of files.snappy) corpus.encoded.push({ encoding: 'snappy', body,
+    protobuf: name.includes('.pb') });
   // Real encoders over the seed payloads; the decoded form is known, so the decoder's output is checked.
   for (const [payloads, protobuf] of [[corpus.text, false], [corpus.protobuf, true]] as const) {
     for (const p of payloads.slice(0, 40)) {

@@ -88,7 +88,8 @@ export async function startGateway(config: Config, opts: { handleSignals?: boole
   // One listener per systemd socket, or per --web.listen-address; a failure closes those already open.
   const targets = config.systemdSocket
     ? systemdListenFds().map((fd) => ({
-      open: () => listenOnFd(listener, fd), at: { fd }, ok: 'listening on a systemd socket', failed: 'error listening on a systemd socket',
+      open: () => listenOnFd(listener, fd), at: { fd }, ok: 'listening on a systemd socket',
+        failed: 'error listening on a systemd socket',
     }))
     : config.listenAddresses.map((address) => ({
       open: () => listen(listener, address), at: { address }, ok: 'listening on', failed: 'error listening',
@@ -125,11 +126,13 @@ function memoryBudget(config: Config, logger: Logger): MemoryBudget {
   const configured = config.memoryLimitBytes;
   const budget = effectiveBudget(configured);
   const heapLimit = v8.getHeapStatistics().heap_size_limit;
-  const fields = { limit: formatByteSize(budget), heap_limit: formatByteSize(heapLimit), body_memory_limit: formatByteSize(config.bodyMemoryLimitBytes) };
+  const fields = { limit: formatByteSize(budget), heap_limit: formatByteSize(heapLimit),
+    body_memory_limit: formatByteSize(config.bodyMemoryLimitBytes) };
   // The derived default quietly fits the heap we got; an explicit limit that does not fit is worth a warning.
   if (configured > 0 && budget < configured && configured !== defaultMemoryLimit()) {
     logger.warn('V8 heap limit too small for --store.memory-limit; using a smaller memory budget', {
-      ...fields, configured: formatByteSize(configured), hint: `start through the bin, or with node --max-old-space-size=${heapLimitMiB(configured)}`,
+      ...fields, configured: formatByteSize(configured),
+        hint: `start through the bin, or with node --max-old-space-size=${heapLimitMiB(configured)}`,
     });
   } else {
     logger.info('memory budget', fields);

@@ -72,7 +72,8 @@ export const bodyTarget: Target<BodyInput, Buffer> = {
   },
   check(i, decoded) {
     if (i.decoded !== undefined) expect(decoded.equals(i.decoded), 'an unmutated stream decoded to other bytes');
-    expect(i.limit === 0 || decoded.length <= i.limit || !['gzip', 'snappy'].includes(i.encoding.toLowerCase()), 'decoded past the limit');
+    expect(i.limit === 0 || decoded.length <= i.limit || !['gzip', 'snappy'].includes(i.encoding.toLowerCase()),
+      'decoded past the limit');
   },
   size: (i) => i.body.length,
   save: (i) => ({ bytes: i.body, note: `Content-Encoding ${JSON.stringify(i.encoding)}, limit ${i.limit}, ${i.protobuf ? 'protobuf' : 'text'} payload` }),

@@ -51,7 +51,8 @@ export const groupingKeyTarget: Target<GroupingKeyInput, GroupingLabels> = {
   check(i, labels) {
     expect(typeof labels.job === 'string' && labels.job !== '', 'accepted key without a job');
     for (const name of Object.keys(labels)) {
-      expect(i.utf8Names ? isValidUtf8Name(name) : isValidLegacyLabelName(name), `accepted label name ${JSON.stringify(name)}`);
+      expect(i.utf8Names ? isValidUtf8Name(name) : isValidLegacyLabelName(name),
+        `accepted label name ${JSON.stringify(name)}`);
     }
     groupIdFor(labels);
   },

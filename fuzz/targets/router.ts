@@ -19,7 +19,8 @@ export interface RouterInput {
 
 type Handler = { push: boolean; base64: boolean };
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'CONNECT'];
-const DICTIONARY = ['/', '//', '/./', '/../', '..', '%', '%2F', '%2f', '%FF', '%C3%A9', '%00', '%zz', '%4', '?', '#', '@base64',
+const DICTIONARY = ['/', '//', '/./', '/../', '..', '%', '%2F', '%2f', '%FF', '%C3%A9', '%00', '%zz', '%4', '?', '#',
+  '@base64',
   '/metrics/job/', '/api/v1/', '/-/healthy', 'METRICS', '+', ' ', 'ü', '=', '*'];
 let opts: MutateOptions;
 let routers: Router<Handler>[];
@@ -60,20 +61,24 @@ export const routerTarget: Target<RouterInput, RouteResult<Handler>> = {
     const router = i.url.startsWith('/pg') ? routers[1]! : routers[0]!;
     const result = router.route(i.method, i.url);
     if (result.kind === 'match' && result.handler.push) {
-      parseGroupingKey(result.params.job!, result.handler.base64, result.params.labels ?? '', { utf8Names: i.utf8Names });
+      parseGroupingKey(result.params.job!, result.handler.base64, result.params.labels ?? '',
+        { utf8Names: i.utf8Names });
     }
     return result;
   },
   check(i, result) {
-    expect(['match', 'redirect', 'options', 'method-not-allowed', 'not-found', 'bad-request'].includes(result.kind), `kind ${result.kind}`);
+    expect(['match', 'redirect', 'options', 'method-not-allowed', 'not-found', 'bad-request'].includes(result.kind),
+      `kind ${result.kind}`);
     const path = decodePath(i.url.split('?')[0]!);
     if (path !== undefined) {
       const cleaned = cleanPath(path);
-      expect(decodePath(escapePath(cleaned)) === cleaned, `escapePath(${JSON.stringify(cleaned)}) does not decode back`);
+      expect(decodePath(escapePath(cleaned)) === cleaned,
+        `escapePath(${JSON.stringify(cleaned)}) does not decode back`);
       expect(cleanPath(cleaned) === cleaned, `cleanPath is not idempotent on ${JSON.stringify(path)}`);
     }
     if (result.kind === 'redirect') expect(result.location !== i.url, `redirect to itself: ${i.url}`);
   },
   size: (i) => i.url.length,
-  save: (i) => ({ bytes: Buffer.from(JSON.stringify(i), 'utf8'), note: 'JSON of {method, url, utf8Names} (url as latin1 bytes)' }),
+  save: (i) => ({ bytes: Buffer.from(JSON.stringify(i), 'utf8'),
+    note: 'JSON of {method, url, utf8Names} (url as latin1 bytes)' }),
 };

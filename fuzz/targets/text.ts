@@ -44,7 +44,8 @@ export function generateTextInput(rng: Rng, o: MutateOptions, legacyOnly = false
  */
 function suffixCollision(families: MetricFamily[]): boolean {
   const names = new Set(families.map((f) => f.name));
-  return families.some((f) => ['_bucket', '_sum', '_count'].some((s) => f.name.endsWith(s) && names.has(f.name.slice(0, -s.length))));
+  return families.some((f) => ['_bucket', '_sum', '_count'].some((s) => f.name.endsWith(s) &&
+    names.has(f.name.slice(0, -s.length))));
 }
 
 /**

@@ -78,7 +78,8 @@ function contentLength(req: IncomingMessage): number | undefined {
  * Undoes the request's Content-Encoding (gzip or snappy); other encodings are passed through untouched.
  * With a hold, the decoded bytes count against the in-flight budget too (beside the received ones).
  */
-export async function decodeBody(contentEncoding: string | undefined, raw: Buffer, limit: number, hold?: BodyHold): Promise<Buffer> {
+export async function decodeBody(contentEncoding: string | undefined, raw: Buffer, limit: number,
+  hold?: BodyHold): Promise<Buffer> {
   const encoding = (contentEncoding ?? '').toLowerCase();
   if (encoding === 'gzip') return gunzipBody(raw, limit, hold);
   if (encoding === 'snappy') return unsnappyFramed(raw, limit, hold);
@@ -127,7 +128,8 @@ async function gunzipBody(raw: Buffer, limit: number, hold: BodyHold | undefined
  * ` before offset N`, which zlib does not tell).
  */
 export function goGzipMessage(zlibMessage: string): string {
-  if (zlibMessage === 'incorrect data check' || zlibMessage === 'incorrect length check') return 'gzip: invalid checksum';
+  if (zlibMessage === 'incorrect data check' ||
+    zlibMessage === 'incorrect length check') return 'gzip: invalid checksum';
   if (/header|unknown compression method/.test(zlibMessage)) return 'gzip: invalid header';
   return 'flate: corrupt input';
 }

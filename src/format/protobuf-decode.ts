@@ -51,7 +51,8 @@ export function parseProtobufBody(body: Buffer, opts: ProtobufParseOptions): Met
 }
 
 /** parseProtobufBody with the event loop served every slice (big bodies). */
-export function parseProtobufBodySliced(body: Buffer, opts: ProtobufParseOptions, slicer: Slicer): Promise<MetricFamily[]> {
+export function parseProtobufBodySliced(body: Buffer, opts: ProtobufParseOptions,
+  slicer: Slicer): Promise<MetricFamily[]> {
   return runSliced(protobufBodySteps(body, opts), slicer);
 }
 
@@ -203,7 +204,8 @@ function decodeCounter(r: Reader, into: NonNullable<RawMetric['counter']>): NonN
     const wt = r.wireType;
     if (field === 1 && wt === WT_FIXED64) into.value = r.double();
     else if (field === 2 && wt === WT_BYTES) into.exemplar = decodeExemplar(r.sub('Exemplar'), into.exemplar);
-    else if (field === 3 && wt === WT_BYTES) into.createdTimestamp = decodeTimestamp(r.sub('Timestamp'), into.createdTimestamp);
+    else if (field === 3 && wt === WT_BYTES) into.createdTimestamp = decodeTimestamp(r.sub('Timestamp'),
+      into.createdTimestamp);
     else r.skip(wt, field);
   }
   return into;
@@ -231,7 +233,8 @@ function decodeExemplar(r: Reader, into: Exemplar = { labels: [], value: 0 }): E
   return into;
 }
 
-function setCount<T extends object>(into: T, key: keyof T & string, exactKey: keyof T & string, v: number | bigint): void {
+function setCount<T extends object>(into: T, key: keyof T & string, exactKey: keyof T & string,
+  v: number | bigint): void {
   const rec = into as Record<string, unknown>;
   if (typeof v === 'bigint') {
     rec[key] = Number(v); // the nearest double, as Go's float64(uint64) conversion gives for text output
@@ -249,7 +252,8 @@ function decodeSummary(r: Reader, into: Summary = { sampleCount: 0, sampleSum: 0
     if (field === 1 && wt === WT_VARINT) setCount(into, 'sampleCount', 'sampleCountExact', r.uint64());
     else if (field === 2 && wt === WT_FIXED64) into.sampleSum = r.double();
     else if (field === 3 && wt === WT_BYTES) into.quantiles.push(decodeQuantile(r.sub('Quantile')));
-    else if (field === 4 && wt === WT_BYTES) into.createdTimestamp = decodeTimestamp(r.sub('Timestamp'), into.createdTimestamp);
+    else if (field === 4 && wt === WT_BYTES) into.createdTimestamp = decodeTimestamp(r.sub('Timestamp'),
+      into.createdTimestamp);
     else r.skip(wt, field);
   }
   return into;
@@ -286,7 +290,8 @@ function decodeHistogram(r: Reader, into: Histogram = { sampleCount: 0, sampleSu
       case 12: if (wt === WT_BYTES) { (h.positiveSpans ??= []).push(decodeSpan(r.sub('BucketSpan'))); continue; } break;
       case 13: if (r.repeated(WT_VARINT, h.positiveDeltas ??= [], () => r.sint64('positive_delta'))) continue; break;
       case 14: if (r.repeated(WT_FIXED64, h.positiveCounts ??= [], () => r.double())) continue; break;
-      case 15: if (wt === WT_BYTES) { h.createdTimestamp = decodeTimestamp(r.sub('Timestamp'), h.createdTimestamp); continue; } break;
+      case 15: if (wt === WT_BYTES) { h.createdTimestamp = decodeTimestamp(r.sub('Timestamp'),
+        h.createdTimestamp); continue; } break;
       case 16: if (wt === WT_BYTES) { (h.exemplars ??= []).push(decodeExemplar(r.sub('Exemplar'))); continue; } break;
     }
     r.skip(wt, field);

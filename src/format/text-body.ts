@@ -35,7 +35,8 @@ function* textBodySteps(body: Buffer, opts: TextParseOptions): Steps<MetricFamil
     for (const m of f.metrics) {
       for (const l of m.labels) {
         if (hasInvalidUtf8(l.value)) {
-          throw new TextParseError(lineOf(body, encodeBytesKeepingInvalid(l.value)), `invalid label value ${goQuote(l.value)}`);
+          throw new TextParseError(lineOf(body, encodeBytesKeepingInvalid(l.value)),
+            `invalid label value ${goQuote(l.value)}`);
         }
         l.name = replaceInvalidUtf8(l.name);
       }

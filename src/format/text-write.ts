@@ -100,7 +100,8 @@ export function escapeFamily(f: MetricFamily, scheme: EscapingScheme): MetricFam
   const name = escapeName(f.name, scheme);
   let metrics = f.metrics;
   if (f.metrics.some((m) => m.labels.some((l) => !isValidLegacyMetricName(l.name)))) {
-    metrics = f.metrics.map((m) => ({ ...m, labels: m.labels.map((l) => ({ name: escapeName(l.name, scheme), value: l.value })) }));
+    metrics = f.metrics.map((m) => ({ ...m, labels: m.labels.map((l) => ({ name: escapeName(l.name, scheme),
+      value: l.value })) }));
   }
   return name === f.name && metrics === f.metrics ? f : { ...f, name, metrics };
 }
@@ -146,7 +147,8 @@ export function renderSeriesQuoted(f: MetricFamily, m: Metric): string {
   if (m.summary !== undefined && f.type === 'SUMMARY') {
     const s = m.summary;
     for (const q of s.quantiles) out += quotedSample(n, m.labels, `quantile="${formatFloat(q.quantile)}"`, q.value);
-    out += quotedSample(`${n}_sum`, m.labels, '', s.sampleSum) + quotedSample(`${n}_count`, m.labels, '', s.sampleCount);
+    out += quotedSample(`${n}_sum`, m.labels, '', s.sampleSum) + quotedSample(`${n}_count`, m.labels, '',
+      s.sampleCount);
   } else if (m.histogram !== undefined && (f.type === 'HISTOGRAM' || f.type === 'GAUGE_HISTOGRAM')) {
     const h = m.histogram;
     const count = h.sampleCountFloat !== undefined && h.sampleCountFloat > 0 ? h.sampleCountFloat : h.sampleCount;

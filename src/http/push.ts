@@ -135,7 +135,8 @@ function parseMediaTypeParams(header: string, mediaType: string): Map<string, st
 }
 
 /** The parser's map of family names, with the protobuf families that came without metrics. */
-function pushNames(parsed: ReadonlyMap<string, unknown> | undefined, empty: ReadonlyMap<string, unknown> | undefined): NameSet | undefined {
+function pushNames(parsed: ReadonlyMap<string, unknown> | undefined,
+  empty: ReadonlyMap<string, unknown> | undefined): NameSet | undefined {
   if (parsed === undefined || empty === undefined || empty.size === 0) return parsed;
   return {
     has: (name) => parsed.has(name) || empty.has(name),
@@ -179,7 +180,8 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
     let parsedNames: ReadonlyMap<string, unknown> | undefined;
     const onNames = (names: ReadonlyMap<string, unknown>): void => { parsedNames = names; };
     const families = isProtobuf(req.headers['content-type'])
-      ? await parseProtobufBodySliced(body, { utf8Names: ctx.utf8Names, emptyFamilies: emptyFamilies = new Map(), onNames }, slicer)
+      ? await parseProtobufBodySliced(body, { utf8Names: ctx.utf8Names, emptyFamilies: emptyFamilies = new Map(),
+        onNames }, slicer)
       : await parseTextBodySliced(body, { utf8Names: ctx.utf8Names, onNames }, slicer);
     ctx.guards?.afterParse(families, labels, ctx.store.getGroup(labels));
     const failure = await ctx.store.pushSliced({

@@ -175,7 +175,8 @@ export class Router<H> {
   private routerRedirect(path: string, status: number, location: string): RouteResult<H> {
     for (const root of this.subtrees) {
       const base = root.slice(0, -1);
-      if (path.startsWith(root) && location.startsWith(base)) return { kind: 'redirect', status, location: location.slice(base.length) };
+      if (path.startsWith(root) && location.startsWith(base)) return { kind: 'redirect', status,
+        location: location.slice(base.length) };
     }
     return { kind: 'redirect', status, location };
   }
@@ -223,10 +224,12 @@ export class Router<H> {
     return (this.byMethod.get(method) ?? []).filter((r) => r.subtree === subtree);
   }
 
-  private lookup(method: string, path: string, subtree: string | undefined): { route: Route<H>; params: Params } | undefined {
+  private lookup(method: string, path: string,
+    subtree: string | undefined): { route: Route<H>; params: Params } | undefined {
     for (const route of this.routes(method, subtree)) {
       const params = matchPattern(route.pattern, path);
-      if (params !== undefined && (!route.pattern.includes('*') || params[route.pattern.slice(route.pattern.indexOf('*') + 1)]!.startsWith('/'))) {
+      if (params !== undefined && (!route.pattern.includes('*') ||
+        params[route.pattern.slice(route.pattern.indexOf('*') + 1)]!.startsWith('/'))) {
         return { route, params };
       }
     }

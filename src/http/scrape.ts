@@ -110,7 +110,8 @@ export class ScrapeHandler {
   }
 
   /** Protobuf, or text with UTF-8 names under an escaping scheme, built from the model. */
-  private async variantPayload(key: string, variant: string, neg: Negotiated, now: number, gzipped: boolean): Promise<Buffer[]> {
+  private async variantPayload(key: string, variant: string, neg: Negotiated, now: number,
+    gzipped: boolean): Promise<Buffer[]> {
     if (key !== this.cacheKey) {
       this.variants.clear();
       this.cacheKey = key;
@@ -120,7 +121,8 @@ export class ScrapeHandler {
       body = { body: await this.renderVariant(neg, now) };
       // A write during the yields of renderVariant changed the state: the body is still a consistent
       // snapshot of the newer state, but must not be cached under the old key.
-      if (key === `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`) this.variants.set(variant, body);
+      if (key === `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`) this.variants.set(variant,
+        body);
     }
     if (!gzipped) return body.body;
     body.gzip ??= await gzipAsync(body.body.length === 1 ? body.body[0]! : Buffer.concat(body.body), { level: 6 });
@@ -154,7 +156,8 @@ export class ScrapeHandler {
     for (let attempt = 0; attempt < 3; attempt++) {
       await this.store.settledNow();
       const version = this.store.version;
-      const families = await runSliced(this.gatherSteps(now, () => this.store.version !== version || this.store.committing), slicer);
+      const families = await runSliced(this.gatherSteps(now, () => this.store.version !== version ||
+        this.store.committing), slicer);
       if (families !== undefined && this.store.version === version && !this.store.committing) return families;
     }
     await this.store.settledNow();

@@ -220,7 +220,8 @@ let backlog: number | undefined;
  * Node issues listen() on an inherited systemd socket as well (it cannot adopt one as is), so those
  * get this backlog too instead of the unit's Backlog=; Go leaves them as systemd opened them.
  */
-function serve(listener: Listener, target: { port: number; host: string | undefined } | { fd: number }): Promise<Server> {
+function serve(listener: Listener,
+  target: { port: number; host: string | undefined } | { fd: number }): Promise<Server> {
   const server = createServer({
     keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 300_000,
     // net/http reads up to DefaultMaxHeaderBytes (1 MiB) plus 4 KiB of request line and headers; Node's

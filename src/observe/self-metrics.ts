@@ -145,7 +145,8 @@ export class SelfMetrics {
       help: 'Constant 1, labelled with the version, revision and branch this gateway was built from and the runtime it runs on.',
       type: 'GAUGE',
       metrics: [{ labels: [
-        { name: 'branch', value: BRANCH }, { name: 'goarch', value: goArch() }, { name: 'goos', value: process.platform },
+        { name: 'branch', value: BRANCH }, { name: 'goarch', value: goArch() },
+          { name: 'goos', value: process.platform },
         { name: 'goversion', value: `node${process.versions.node}` }, { name: 'revision', value: REVISION },
         { name: 'tags', value: 'nodejs' }, { name: 'version', value: VERSION },
       ], value: 1 }],
@@ -159,7 +160,8 @@ export class SelfMetrics {
         metrics: [...this.requests.values()]
           .sort((a, b) => compareTuples([a.code, a.handler, a.method], [b.code, b.handler, b.method]))
           .map((r) => ({
-            labels: [{ name: 'code', value: r.code }, { name: 'handler', value: r.handler }, { name: 'method', value: r.method }],
+            labels: [{ name: 'code', value: r.code }, { name: 'handler', value: r.handler },
+              { name: 'method', value: r.method }],
             value: r.n,
           })),
       });
@@ -191,7 +193,8 @@ export class SelfMetrics {
     const families: MetricFamily[] = [
       gauge('nodejs_eventloop_lag_seconds', 'Mean event loop delay in seconds over the last sampling period.',
         Number.isFinite(this.lag.mean) ? this.lag.mean / 1e9 : 0),
-      gauge('nodejs_external_memory_bytes', 'Memory used by C++ objects bound to JavaScript objects, in bytes.', mem.external),
+      gauge('nodejs_external_memory_bytes', 'Memory used by C++ objects bound to JavaScript objects, in bytes.',
+        mem.external),
       gauge('nodejs_heap_size_total_bytes', 'Total size of the V8 heap in bytes.', mem.heapTotal),
       gauge('nodejs_heap_size_used_bytes', 'Used size of the V8 heap in bytes.', mem.heapUsed),
       { name: 'nodejs_version_info', help: 'Node.js version info.', type: 'GAUGE', metrics: [{ labels: [
@@ -203,19 +206,25 @@ export class SelfMetrics {
       { name: 'process_cpu_seconds_total', help: 'Total user and system CPU time spent in seconds.', type: 'COUNTER',
         metrics: [{ labels: [], value: (cpu.user + cpu.system) / 1e6 }] },
     ];
-    if (this.maxFds !== undefined) families.push(gauge('process_max_fds', 'Maximum number of open file descriptors.', this.maxFds));
+    if (this.maxFds !== undefined) families.push(gauge('process_max_fds', 'Maximum number of open file descriptors.',
+      this.maxFds));
     const net = readNetOctets();
     if (net !== undefined) {
       const counter = (name: string, help: string, value: number): MetricFamily =>
         ({ name, help, type: 'COUNTER', metrics: [{ labels: [], value }] });
-      families.push(counter('process_network_receive_bytes_total', 'Number of bytes received by the process over the network.', net.in));
-      families.push(counter('process_network_transmit_bytes_total', 'Number of bytes sent by the process over the network.', net.out));
+      families.push(counter('process_network_receive_bytes_total',
+        'Number of bytes received by the process over the network.', net.in));
+      families.push(counter('process_network_transmit_bytes_total',
+        'Number of bytes sent by the process over the network.', net.out));
     }
     if (openFds !== undefined) families.push(gauge('process_open_fds', 'Number of open file descriptors.', openFds));
     families.push(gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', mem.rss));
-    families.push(gauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', Math.floor(this.startTime)));
-    if (vsize !== undefined) families.push(gauge('process_virtual_memory_bytes', 'Virtual memory size in bytes.', vsize));
-    families.push(gauge('process_virtual_memory_max_bytes', 'Maximum amount of virtual memory available in bytes.', -1));
+    families.push(gauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.',
+      Math.floor(this.startTime)));
+    if (vsize !== undefined) families.push(gauge('process_virtual_memory_bytes', 'Virtual memory size in bytes.',
+      vsize));
+    families.push(gauge('process_virtual_memory_max_bytes', 'Maximum amount of virtual memory available in bytes.',
+      -1));
     this.lag.reset();
     this.processSample = { at: now, families };
     return families;

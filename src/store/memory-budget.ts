@@ -174,7 +174,8 @@ export class MemoryBudget {
     if (this.limitBytes <= 0) return;
     let estimate = body.length * HEAP_BYTES_PER_BODY_BYTE[format];
     // Short lines cost the parser the most per byte: count them when the body is big enough to matter.
-    if (format === 'text' && estimate > this.limitBytes / 64) estimate = Math.max(estimate, countLines(body) * HEAP_BYTES_PER_TEXT_LINE);
+    if (format === 'text' && estimate > this.limitBytes / 64) estimate = Math.max(estimate,
+      countLines(body) * HEAP_BYTES_PER_TEXT_LINE);
     this.assertHeadroom(estimate - estimateGroupBytes(group));
   }
 

@@ -59,7 +59,8 @@ export class Persistence {
     }
     if (!st.isDirectory()) throw new PersistenceSetupError(`persistence directory ${this.dir} is not a directory`);
     const fst = await stat(this.file).catch(() => undefined);
-    if (fst !== undefined && !fst.isFile()) throw new PersistenceSetupError(`persistence file ${this.file} is not a regular file`);
+    if (fst !== undefined &&
+      !fst.isFile()) throw new PersistenceSetupError(`persistence file ${this.file} is not a regular file`);
     const probe = path.join(this.dir, `${this.tmpPrefix}probe-${process.pid}`);
     try {
       const fh = await open(probe, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
@@ -93,7 +94,8 @@ export class Persistence {
       return this.moveAside(err);
     }
     this.store.restore(decoded.groups);
-    this.logger.info('loaded persisted metrics', { file: this.file, groups: decoded.groups.length, written: decoded.header.written });
+    this.logger.info('loaded persisted metrics', { file: this.file, groups: decoded.groups.length,
+      written: decoded.header.written });
     return { groups: decoded.groups.length };
   }
 
@@ -185,7 +187,8 @@ export class Persistence {
         hasher.update(s);
         await fh!.write(s);
       };
-      await put(encodeFirstLines({ written: new Date().toISOString(), groups: groups.length, writer: `pushgateway-ts ${VERSION}` }));
+      await put(encodeFirstLines({ written: new Date().toISOString(), groups: groups.length,
+        writer: `pushgateway-ts ${VERSION}` }));
       for (let i = 0; i < groups.length; i += GROUPS_PER_CHUNK) {
         let chunk = '';
         for (const g of groups.slice(i, i + GROUPS_PER_CHUNK)) chunk += `${encodeGroup(g)}\n`;

@@ -140,6 +140,7 @@ function compactMetric(m: Metric, labels: LabelPair[]): Metric {
 
 function compactFamily(f: MetricFamily, metrics: Metric[]): MetricFamily {
   if (f.unit !== undefined) return { ...f, metrics };
-  return f.help === undefined ? { name: f.name, type: f.type, metrics } : { name: f.name, help: f.help, type: f.type, metrics };
+  return f.help === undefined ? { name: f.name, type: f.type, metrics } : { name: f.name, help: f.help, type: f.type,
+    metrics };
 }
 

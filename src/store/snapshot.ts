@@ -189,7 +189,8 @@ function exact(v: unknown, path: string): bigint {
   return n;
 }
 
-function opt<T>(o: Record<string, unknown>, key: string, path: string, read: (v: unknown, p: string) => T): T | undefined {
+function opt<T>(o: Record<string, unknown>, key: string, path: string,
+  read: (v: unknown, p: string) => T): T | undefined {
   return o[key] === undefined ? undefined : read(o[key], `${path}.${key}`);
 }
 
@@ -355,7 +356,8 @@ export function decodeSnapshot(data: Buffer): { header: SnapshotHeader; groups: 
     throw new SnapshotError(version > SNAPSHOT_VERSION ? 'future-version' : 'invalid',
       `persistence format version ${version}, but this build reads version ${SNAPSHOT_VERSION} only`);
   }
-  if (data.length === 0 || data[data.length - 1] !== 0x0a) throw new SnapshotError('truncated', 'the file does not end with a newline');
+  if (data.length === 0 || data[data.length - 1] !== 0x0a) throw new SnapshotError('truncated',
+    'the file does not end with a newline');
   const lastNl = data.lastIndexOf(0x0a, data.length - 2);
   const endLine = data.subarray(lastNl + 1, data.length - 1).toString('latin1');
   const em = /^end ([0-9a-f]{64})$/.exec(endLine);
@@ -366,7 +368,8 @@ export function decodeSnapshot(data: Buffer): { header: SnapshotHeader; groups: 
   let header: SnapshotHeader;
   try {
     const h = obj(JSON.parse(lines[0] ?? ''), 'header');
-    header = { written: str(h.written, 'header.written'), groups: int(h.groups, 'header.groups'), writer: str(h.writer, 'header.writer') };
+    header = { written: str(h.written, 'header.written'), groups: int(h.groups, 'header.groups'),
+      writer: str(h.writer, 'header.writer') };
   } catch (err) {
     if (err instanceof SnapshotError) throw err;
     throw new SnapshotError('invalid', `header: not JSON (${(err as Error).message})`);

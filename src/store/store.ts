@@ -16,7 +16,8 @@ import { WriteOrder, type NameSet } from './write-order.js';
 import { FamilyNames } from './family-names.js';
 import { Slicer, runSliced, runSync, sortSteps, type Steps } from '../slicer.js';
 import { withoutOverriddenTimestamps } from './overridden-timestamps.js';
-import { Group, type GroupView, type SnapshotLog, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP } from './group.js';
+import { Group, type GroupView, type SnapshotLog, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME,
+  PUSH_TIME_HELP } from './group.js';
 import {
   checkMetricLabels, duplicateSeries, invalidUtf8LabelValue, ownHelpClash, ownTypeClash, payloadMatches,
   suffixCollision, typeClash,
@@ -146,7 +147,8 @@ export class MemoryStore {
     // stored: the capture is a copy of references, cheap enough to take in one go at 100k groups.
     const out: StoredGroup[] = new Array<StoredGroup>(this.groupsById.size);
     let i = 0;
-    for (const group of this.groupsById.values()) out[i++] = { labels: group.labels, families: [...group.families.values()] };
+    for (const group of this.groupsById.values()) out[i++] = { labels: group.labels,
+      families: [...group.families.values()] };
     return out;
   }
 
@@ -162,7 +164,8 @@ export class MemoryStore {
       const shared = new Map(group.timestampLabels.map((l) => [`${l.name}\xff${l.value}`, l]));
       for (const sf of sg.families) {
         const f = sf.family;
-        for (const m of f.metrics) m.labels = m.labels.map((l) => shared.get(`${l.name}\xff${l.value}`) ?? internPair(l));
+        for (const m of f.metrics) m.labels = m.labels.map((l) => shared.get(`${l.name}\xff${l.value}`) ??
+          internPair(l));
         const gf = restoredFamily(group, f, sf.lastPushMs);
         group.families.set(f.name, gf);
         attach.push({ group, gf, rank: sf.rank });
@@ -231,7 +234,8 @@ export class MemoryStore {
    */
   async pushSliced(req: PushRequest, slicer = new Slicer()): Promise<ConsistencyError | undefined> {
     const id = groupIdFor(req.labels);
-    if (pushWork(req) <= SLICED_PUSH_SERIES) return this.order.small(id, req.names ?? pushedNames(req), () => this.push(req));
+    if (pushWork(req) <= SLICED_PUSH_SERIES) return this.order.small(id, req.names ?? pushedNames(req),
+      () => this.push(req));
     // Held from the call on, so the writes called after it wait for it where they touch the same things.
     return this.order.exclusive(id, req.names ?? pushedNames(req), () => runSliced(this.pushSteps(req), slicer));
   }
@@ -299,7 +303,8 @@ export class MemoryStore {
     }
     if (!req.replace && req.emptyFamilies !== undefined) {
       for (const { name } of req.emptyFamilies) {
-        if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME && group.families.has(name)) this.removeFamily(group, name);
+        if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME && group.families.has(name)) this.removeFamily(group,
+          name);
       }
     }
     for (const f of families) {
@@ -492,7 +497,8 @@ export class MemoryStore {
       for (const [name, gf] of group.families) {
         const f = gf.family;
         const ownHelp = this.opts.ownStrictHelp?.get(name);
-        if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) { problems.push(ownHelpClash(name, f.help ?? '', ownHelp)); continue; }
+        if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) { problems.push(ownHelpClash(name, f.help ?? '',
+          ownHelp)); continue; }
         const known = types.get(name);
         if (known === undefined) {
           const collision = suffixCollision(name, f.type, (n) => types.get(n));
@@ -527,7 +533,8 @@ export class MemoryStore {
     const problems: string[] = [];
     for (const f of empty) {
       const ownHelp = this.opts.ownStrictHelp?.get(f.name);
-      if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) { problems.push(ownHelpClash(f.name, f.help ?? '', ownHelp)); continue; }
+      if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) { problems.push(ownHelpClash(f.name, f.help ?? '',
+        ownHelp)); continue; }
       const own = this.opts.ownTypes.get(f.name);
       if (own !== undefined && own !== f.type) problems.push(ownTypeClash(f.name, f.type, own));
     }
@@ -535,7 +542,8 @@ export class MemoryStore {
   }
 
   /** The incremental check of one push against the rest of the store. */
-  private *check(group: Group | undefined, families: SanitizedFamily[], replace: boolean, fresh: Group): Steps<string[]> {
+  private *check(group: Group | undefined, families: SanitizedFamily[], replace: boolean,
+    fresh: Group): Steps<string[]> {
     const problems: string[] = [];
     const pushed = new Map<string, MetricFamily>();
     for (let i = 0; i < families.length; i++) {
@@ -547,7 +555,8 @@ export class MemoryStore {
       toCheck.push(timestampFamily(fresh, PUSH_TIME, 0));
       if (!pushed.has(PUSH_FAILURE_TIME)) toCheck.push(timestampFamily(fresh, PUSH_FAILURE_TIME, 0));
     }
-    if (toCheck.length > 1) yield* sortSteps(toCheck, (a, b) => (a.family.name < b.family.name ? -1 : a.family.name > b.family.name ? 1 : 0));
+    if (toCheck.length > 1) yield* sortSteps(toCheck, (a,
+      b) => (a.family.name < b.family.name ? -1 : a.family.name > b.family.name ? 1 : 0));
     const checkedNames = new Set<string>();
     const outsideType = (n: string): MetricType | undefined => {
       const own = this.opts.ownTypes.get(n);
@@ -565,7 +574,8 @@ export class MemoryStore {
       const name = f.name;
       const type = name === PUSH_TIME ? 'GAUGE' : f.type;
       const ownHelp = this.opts.ownStrictHelp?.get(name);
-      if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) { problems.push(ownHelpClash(name, f.help ?? '', ownHelp)); continue; }
+      if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) { problems.push(ownHelpClash(name, f.help ?? '',
+        ownHelp)); continue; }
       const own = this.opts.ownTypes.get(name);
       if (own !== undefined && own !== type) { problems.push(ownTypeClash(name, type, own)); continue; }
       const idx = this.families.get(name);
@@ -599,7 +609,8 @@ export class MemoryStore {
   private fail(id: string, req: PushRequest, problems: string[]): ConsistencyError {
     const group = this.groupsById.get(id) ?? this.createGroup(id, req.labels);
     runSync(this.setFamily(group, timestampFamily(group, PUSH_FAILURE_TIME, req.timeMs / 1000), req.timeMs));
-    if (!group.families.has(PUSH_TIME)) runSync(this.setFamily(group, timestampFamily(group, PUSH_TIME, 0), req.timeMs));
+    if (!group.families.has(PUSH_TIME)) runSync(this.setFamily(group, timestampFamily(group, PUSH_TIME, 0),
+      req.timeMs));
     this.changed();
     return new ConsistencyError(problems);
   }
@@ -634,7 +645,8 @@ export class MemoryStore {
   }
 
   /** `sameSeriesKnown`: sameShape() has already found the stored series equal to the pushed ones. */
-  private *setFamily(group: Group, sanitized: SanitizedFamily, lastPushMs: number, sameSeriesKnown = false): Steps<void> {
+  private *setFamily(group: Group, sanitized: SanitizedFamily, lastPushMs: number,
+    sameSeriesKnown = false): Steps<void> {
     const family = sanitized.family;
     // Share the name and HELP strings of the family index: the parsed ones are slices of the request
     // body and would keep every body alive.
@@ -700,7 +712,8 @@ function restoredFamily(group: Group, family: MetricFamily, lastPushMs: number):
  * label set, so it cannot make it inconsistent (removing a PUT's other families cannot either); only
  * each metric's payload has to match its type. The common case of a job pushing again skips the check.
  */
-function* sameShape(group: Group, families: SanitizedFamily[], ownStrictHelp: ReadonlyMap<string, string> | undefined): Steps<boolean> {
+function* sameShape(group: Group, families: SanitizedFamily[],
+  ownStrictHelp: ReadonlyMap<string, string> | undefined): Steps<boolean> {
   for (const { family } of families) {
     yield;
     if (family.name === PUSH_TIME || family.name === PUSH_FAILURE_TIME) return false;

@@ -28,7 +28,8 @@ function build(): { binary: string } | { skip: string } {
   const binary = join(dir, 'go-push');
   const src = join(PROJECT_ROOT, 'test/clients/go-push');
   // One build cache in the temp dir for every test process (Go's cache is safe for concurrent use).
-  const env = { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(tmpdir(), 'pushgateway-ts-gocache'), GOFLAGS: '' };
+  const env = { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(tmpdir(), 'pushgateway-ts-gocache'),
+    GOFLAGS: '' };
   const r = spawnSync('go', ['build', '-o', binary, '.'], { cwd: src, env, encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) throw new Error(`building ${src} failed:\n${r.stderr}${r.error ?? ''}`);
   return { binary };
@@ -43,7 +44,8 @@ export function goPusher(): { binary: string } | { skip: string } {
 }
 
 /** Runs the pusher (asynchronously: the gateway under test may be a child of this process too). */
-export function runGoPusher(binary: string, args: string[], input?: Buffer): Promise<{ status: number | null; stdout: Buffer; stderr: string }> {
+export function runGoPusher(binary: string, args: string[],
+  input?: Buffer): Promise<{ status: number | null; stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { cwd: dirname(binary), stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

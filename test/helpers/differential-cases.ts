@@ -289,7 +289,8 @@ const textFormat: DiffCase[] = [
   push1('text-hex-float-value', text('{{M}}a 0x1p3')),
   push1('text-underscore-value', text('{{M}}a 1_000')),
   push1('text-garbage-value', text('{{M}}a abc')),
-  push1('text-special-and-float-values', text(...floats.map((v, i) => `{{M}}v{i="${String(i).padStart(2, '0')}",src="${v}"} ${v}`))),
+  push1('text-special-and-float-values', text(...floats.map((v,
+    i) => `{{M}}v{i="${String(i).padStart(2, '0')}",src="${v}"} ${v}`))),
   push1('text-timestamp-int', text('{{M}}a 1 1700000000000')),
   push1('text-timestamp-float', text('{{M}}a 1 1.5')),
   push1('text-spurious-after-timestamp', text('{{M}}a 1 1700000000000 x')),
@@ -298,7 +299,8 @@ const textFormat: DiffCase[] = [
   push1('text-second-type', text('# TYPE {{M}}a gauge', '# TYPE {{M}}a gauge', '{{M}}a 1')),
   push1('text-unknown-type', text('# TYPE {{M}}a foo', '{{M}}a 1')),
   push1('text-lowercase-type-is-comment', text('# type {{M}}a gauge', '{{M}}a 1')),
-  push1('text-type-keyword-case-insensitive', text('# TYPE {{M}}a GAUGE', '{{M}}a 1', '# TYPE {{M}}b Counter', '{{M}}b 2')),
+  push1('text-type-keyword-case-insensitive', text('# TYPE {{M}}a GAUGE', '{{M}}a 1', '# TYPE {{M}}b Counter',
+    '{{M}}b 2')),
   push1('text-help-escapes', text('# HELP {{M}}a back\\\\slash and new\\nline, tab\there', '{{M}}a 1')),
   push1('text-help-escaped-quote', text('# HELP {{M}}a say \\"hi\\"', '{{M}}a 1')),
   push1('text-help-invalid-escape', text('# HELP {{M}}a bad \\t escape', '{{M}}a 1')),
@@ -311,7 +313,8 @@ const textFormat: DiffCase[] = [
   push1('text-empty-braces', text('{{M}}a{} 1')),
   push1('text-whitespace-variants', text('  {{M}}a 1', '{{M}}b\t\t2', '{{M}}c { x = "1" , y="2" } 3', '\t{{M}}d  4')),
   push1('text-trailing-blank-after-value', text('{{M}}a 4   ')),
-  push1('text-comments-and-blank-lines', text('', '#', '# just a comment', '   ', '#HELP {{M}}a no space', '{{M}}a 1', '')),
+  push1('text-comments-and-blank-lines', text('', '#', '# just a comment', '   ', '#HELP {{M}}a no space', '{{M}}a 1',
+    '')),
   push1('text-name-label-reserved', text('{{M}}a{__name__="x"} 1')),
   push1('text-dunder-label', text('{{M}}a{__foo="1"} 1')),
   push1('text-duplicate-label-names', text('{{M}}a{x="1",x="2"} 1')),
@@ -384,13 +387,15 @@ const summariesAndHistograms: DiffCase[] = [
   push1('histogram-negative-counts', text(
     '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1"} -1', '{{M}}h_sum 0', '{{M}}h_count 0')),
   push1('histogram-float-counts', text(
-    '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1"} 1.5', '{{M}}h_bucket{le="+Inf"} 2.5', '{{M}}h_sum 3', '{{M}}h_count 2.5',
+    '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1"} 1.5', '{{M}}h_bucket{le="+Inf"} 2.5', '{{M}}h_sum 3',
+      '{{M}}h_count 2.5',
   )),
   push1('histogram-bucket-without-le', text('# TYPE {{M}}h histogram', '{{M}}h_bucket 1', '{{M}}h_count 1')),
   push1('histogram-bad-le', text('# TYPE {{M}}h histogram', '{{M}}h_bucket{le="x"} 1')),
   push1('histogram-count-only', text('# TYPE {{M}}h histogram', '{{M}}h_count 7')),
   push1('histogram-le-formatting', text(
-    '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1.0"} 1', '{{M}}h_bucket{le="1e3"} 2', '{{M}}h_bucket{le="0.000001"} 0',
+    '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1.0"} 1', '{{M}}h_bucket{le="1e3"} 2',
+      '{{M}}h_bucket{le="0.000001"} 0',
     '{{M}}h_bucket{le="+inf"} 3', '{{M}}h_sum 1', '{{M}}h_count 3',
   )),
   push1('histogram-with-labels', text(
@@ -398,16 +403,19 @@ const summariesAndHistograms: DiffCase[] = [
     '{{M}}h_count{p="/b"} 1', '{{M}}h_count{p="/a"} 2', '{{M}}h_sum{p="/a"} 0.5',
   )),
   push1('histogram-buckets-unsorted', text(
-    '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="+Inf"} 3', '{{M}}h_bucket{le="1"} 1', '{{M}}h_sum 2', '{{M}}h_count 3',
+    '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="+Inf"} 3', '{{M}}h_bucket{le="1"} 1', '{{M}}h_sum 2',
+      '{{M}}h_count 3',
   )),
   push1('histogram-duplicate-le', text(
     '# TYPE {{M}}h histogram', '{{M}}h_bucket{le="1"} 1', '{{M}}h_bucket{le="1"} 2', '{{M}}h_count 2',
   )),
   push1('summary-quantiles-unsorted', text(
-    '# TYPE {{M}}s summary', '{{M}}s{quantile="0.9"} 3', '{{M}}s{quantile="0.1"} 1', '{{M}}s{quantile="0.5"} 2', '{{M}}s_count 3',
+    '# TYPE {{M}}s summary', '{{M}}s{quantile="0.9"} 3', '{{M}}s{quantile="0.1"} 1', '{{M}}s{quantile="0.5"} 2',
+      '{{M}}s_count 3',
   )),
   push1('gauge-histogram-type', text(
-    '# TYPE {{M}}gh gauge_histogram', '{{M}}gh_bucket{le="1"} 1', '{{M}}gh_bucket{le="+Inf"} 2', '{{M}}gh_count 2', '{{M}}gh_sum 1',
+    '# TYPE {{M}}gh gauge_histogram', '{{M}}gh_bucket{le="1"} 1', '{{M}}gh_bucket{le="+Inf"} 2', '{{M}}gh_count 2',
+      '{{M}}gh_sum 1',
   )),
 ];
 
@@ -436,7 +444,8 @@ const consistency: DiffCase[] = [
   c('type-change-within-group-post', [
     put(G, text('# TYPE {{M}}t counter', '{{M}}t 1', '{{M}}u 1')), post(G, text('# TYPE {{M}}t gauge', '{{M}}t 2')),
   ]),
-  c('own-metric-type-clash', [put(G, text('# TYPE process_resident_memory_bytes counter', 'process_resident_memory_bytes 1'))],
+  c('own-metric-type-clash', [put(G, text('# TYPE process_resident_memory_bytes counter',
+    'process_resident_memory_bytes 1'))],
     { sharedFamilies: ['process_resident_memory_bytes'] }),
   c('own-metric-same-type-help-replaced', [
     put(G, text('# HELP process_resident_memory_bytes Mine.', '# TYPE process_resident_memory_bytes gauge',
@@ -448,14 +457,17 @@ const consistency: DiffCase[] = [
     put(G, text('{{M}}w 1')),
     put(`${G}/k/1`, text('# TYPE pushgateway_http_push_size_bytes summary',
       'pushgateway_http_push_size_bytes{method="put",quantile="0.5"} 1')),
-    put(`${G}/k/2`, text('# HELP pushgateway_http_requests_total mine', '# TYPE pushgateway_http_requests_total counter',
+    put(`${G}/k/2`, text('# HELP pushgateway_http_requests_total mine',
+      '# TYPE pushgateway_http_requests_total counter',
       'pushgateway_http_requests_total{code="200",handler="push",method="put"} 1')),
     put(`${G}/k/3`, text('# HELP pushgateway_http_requests_total Total HTTP requests processed by the Pushgateway, excluding scrapes.',
       '# TYPE pushgateway_http_requests_total counter', 'pushgateway_http_requests_total{code="x"} 1')),
-    put(`${G}/k/4`, text('# HELP pushgateway_http_push_duration_seconds HTTP request duration for pushes to the Pushgateway.',
+    put(`${G}/k/4`,
+      text('# HELP pushgateway_http_push_duration_seconds HTTP request duration for pushes to the Pushgateway.',
       '# TYPE pushgateway_http_push_duration_seconds summary',
       'pushgateway_http_push_duration_seconds{method="put",quantile="0.5"} 1')),
-  ], { sharedFamilies: ['pushgateway_http_requests_total', 'pushgateway_http_push_duration_seconds', 'pushgateway_http_push_size_bytes'] }),
+  ], { sharedFamilies: ['pushgateway_http_requests_total', 'pushgateway_http_push_duration_seconds',
+    'pushgateway_http_push_size_bytes'] }),
   c('own-go-metric-counter', [
     put(G, text('# TYPE go_goroutines counter', 'go_goroutines 1'), { scrape: true }),
     // A gateway that accepts the counter must not let it clash with the gauge case below.
@@ -467,7 +479,8 @@ const consistency: DiffCase[] = [
     put(G, text('{{M}}a{instance="i"} 1')), put(`${G}/instance/i`, text('{{M}}a 2')),
   ]),
   c('suffix-collision-summary-count', [
-    put(`${G}-1`, text('# TYPE {{M}}s summary', '{{M}}s_sum 1', '{{M}}s_count 1')), put(`${G}-2`, text('{{M}}s_count 2')),
+    put(`${G}-1`, text('# TYPE {{M}}s summary', '{{M}}s_sum 1', '{{M}}s_count 1')), put(`${G}-2`,
+      text('{{M}}s_count 2')),
   ]),
   c('suffix-collision-reverse-order', [
     put(`${G}-1`, text('# TYPE {{M}}s_count gauge', '{{M}}s_count 2')),
@@ -478,7 +491,8 @@ const consistency: DiffCase[] = [
     put(`${G}-2`, text('{{M}}h_bucket 1')),
   ]),
   c('suffix-collision-histogram-sum', [
-    put(`${G}-1`, text('# TYPE {{M}}h histogram', '{{M}}h_count 1')), put(`${G}-2`, text('# TYPE {{M}}h_sum gauge', '{{M}}h_sum 2')),
+    put(`${G}-1`, text('# TYPE {{M}}h histogram', '{{M}}h_count 1')), put(`${G}-2`,
+      text('# TYPE {{M}}h_sum gauge', '{{M}}h_sum 2')),
   ]),
   c('summary-and-bucket-gauge-coexist', [
     put(`${G}-1`, text('# TYPE {{M}}s summary', '{{M}}s_count 1')), put(`${G}-2`, text('{{M}}s_bucket 2')),
@@ -487,9 +501,11 @@ const consistency: DiffCase[] = [
     put(`${G}-1`, text('# TYPE {{M}}t counter', '{{M}}t 1')), put(`${G}-2`, text('{{M}}t 2'), { scrape: true }),
     del(`${G}-2`),
   ]),
-  push1('suffix-collision-within-push', text('{{M}}s_count 1', '# TYPE {{M}}s summary', '{{M}}s{quantile="0.5"} 1', '{{M}}s_sum 2')),
+  push1('suffix-collision-within-push', text('{{M}}s_count 1', '# TYPE {{M}}s summary', '{{M}}s{quantile="0.5"} 1',
+    '{{M}}s_sum 2')),
   c('failed-push-creates-group', [
-    put(`${G}-1`, text('# TYPE {{M}}t counter', '{{M}}t 1')), put(`${G}-2/instance/i`, text('# TYPE {{M}}t gauge', '{{M}}t 2')),
+    put(`${G}-1`, text('# TYPE {{M}}t counter', '{{M}}t 1')), put(`${G}-2/instance/i`,
+      text('# TYPE {{M}}t gauge', '{{M}}t 2')),
   ]),
   c('failed-push-keeps-metrics', [
     put(`${G}-1`, text('# TYPE {{M}}t counter', '{{M}}t 1')), put(`${G}-2`, text('{{M}}keep 1')),
@@ -497,7 +513,8 @@ const consistency: DiffCase[] = [
   ]),
   c('failed-timestamp-push-sets-failure', [put(G, text('{{M}}a 1')), post(G, text('{{M}}b 1 1000'))]),
   c('parse-error-sets-no-failure', [put(G, text('{{M}}a 1')), post(G, text('{{M}}b x'))]),
-  c('pushed-push-time-gauge-overridden', [put(G, text('# TYPE push_time_seconds gauge', 'push_time_seconds 42', '{{M}}a 1'))]),
+  c('pushed-push-time-gauge-overridden', [put(G, text('# TYPE push_time_seconds gauge', 'push_time_seconds 42',
+    '{{M}}a 1'))]),
   c('pushed-push-time-untyped', [put(G, text('push_time_seconds 42', '{{M}}a 1'))]),
   c('pushed-push-failure-time-gauge', [
     put(G, text('{{M}}a 1')),
@@ -535,8 +552,10 @@ const clients: DiffCase[] = [
     { headers: { 'Content-Type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' } })]),
   c('prom-client-style-body', [post(G, `${[
     '# HELP {{M}}requests_total Requests.', '# TYPE {{M}}requests_total counter',
-    '{{M}}requests_total{code="200"} 3', '', '# HELP {{M}}ratio Ratio.', '# TYPE {{M}}ratio gauge', '{{M}}ratio Nan', '',
-    '# HELP {{M}}lat Latency.', '# TYPE {{M}}lat histogram', '{{M}}lat_bucket{le="0.5"} 1', '{{M}}lat_bucket{le="+Inf"} 1',
+    '{{M}}requests_total{code="200"} 3', '', '# HELP {{M}}ratio Ratio.', '# TYPE {{M}}ratio gauge', '{{M}}ratio Nan',
+      '',
+    '# HELP {{M}}lat Latency.', '# TYPE {{M}}lat histogram', '{{M}}lat_bucket{le="0.5"} 1',
+      '{{M}}lat_bucket{le="+Inf"} 1',
     '{{M}}lat_sum 0.25', '{{M}}lat_count 1', '',
   ].join('\n')}\n`, { chunked: true })]),
   c('python-client-style-body', [put(`${G}/instance/py`, text(
@@ -549,13 +568,15 @@ const clients: DiffCase[] = [
   c('gzip-header-short-plain-body', [put(G, text('{{M}}a 1'), { headers: { 'Content-Encoding': 'gzip' } })]),
   c('gzip-header-plain-body', [put(G, text('{{M}}a 1', '{{M}}b 2'), { headers: { 'Content-Encoding': 'gzip' } })]),
   c('gzip-header-empty-body', [put(G, '', { headers: { 'Content-Encoding': 'gzip' } })]),
-  c('gzip-header-on-delete', [put(G, text('{{M}}a 1')), del(G, undefined, { headers: { 'Content-Encoding': 'gzip' } })]),
+  c('gzip-header-on-delete', [put(G, text('{{M}}a 1')),
+    del(G, undefined, { headers: { 'Content-Encoding': 'gzip' } })]),
   c('gzip-post-delete-sequence', [
     post(G, text('{{M}}a 1'), { gzip: true, headers: { 'Content-Encoding': 'gzip' } }),
     post(G, text('{{M}}b 2'), { gzip: true, headers: { 'Content-Encoding': 'gzip' }, scrape: true }),
     del(G),
   ]),
-  c('gzip-uppercase-content-encoding', [put(G, text('{{M}}a 1'), { gzip: true, headers: { 'Content-Encoding': 'GZIP' } })]),
+  c('gzip-uppercase-content-encoding', [put(G, text('{{M}}a 1'),
+    { gzip: true, headers: { 'Content-Encoding': 'GZIP' } })]),
   c('content-encoding-unknown-ignored', [put(G, text('{{M}}a 1'), { headers: { 'Content-Encoding': 'br' } })]),
   c('content-type-text-plain', [put(G, text('{{M}}a 1'), { headers: { 'Content-Type': 'text/plain' } })]),
   c('content-type-form-urlencoded', [put(G, text('{{M}}a 1'),
@@ -584,11 +605,13 @@ const protobuf: DiffCase[] = [
     { name: '{{M}}u', type: 'UNTYPED', metrics: [{ value: -1e-7 }] },
   ])]),
   c('pb-summary-and-histogram', [pbPush('PUT', G, [
-    { name: '{{M}}s', type: 'SUMMARY', metrics: [{ summary: { count: 3, sum: 1.5, quantiles: [[0.5, 0.4], [0.9, 1]] } }] },
+    { name: '{{M}}s', type: 'SUMMARY', metrics: [{ summary: { count: 3, sum: 1.5,
+      quantiles: [[0.5, 0.4], [0.9, 1]] } }] },
     { name: '{{M}}h', type: 'HISTOGRAM', metrics: [{ histogram: { count: 4, sum: 2, buckets: [[0.1, 1], [1, 3]] } }] },
   ])]),
   c('pb-duplicate-family-last-wins', [pbPush('PUT', G, [
-    { name: '{{M}}d', type: 'GAUGE', metrics: [{ value: 1 }] }, { name: '{{M}}d', type: 'GAUGE', metrics: [{ value: 2 }] },
+    { name: '{{M}}d', type: 'GAUGE', metrics: [{ value: 1 }] },
+      { name: '{{M}}d', type: 'GAUGE', metrics: [{ value: 2 }] },
   ])]),
   c('pb-labels-overwritten-by-url', [pbPush('PUT', `${G}/instance/i`, [
     { name: '{{M}}g', type: 'GAUGE', metrics: [{ labels: [['job', 'x'], ['instance', 'y'], ['z', '1']], value: 1 }] },
@@ -599,11 +622,14 @@ const protobuf: DiffCase[] = [
   ]),
   // A family without metrics is stored by the reference: a POST replaces the stored family with nothing.
   c('pb-family-without-metrics', [
-    pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }, { name: '{{M}}b', type: 'GAUGE', metrics: [{ value: 2 }] }],
+    pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] },
+      { name: '{{M}}b', type: 'GAUGE', metrics: [{ value: 2 }] }],
       { scrape: true }),
-    pbPush('POST', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [] }, { name: '{{M}}c', type: 'GAUGE', metrics: [{ value: 3 }] }],
+    pbPush('POST', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [] },
+      { name: '{{M}}c', type: 'GAUGE', metrics: [{ value: 3 }] }],
       { scrape: true }),
-    pbPush('POST', G, [{ name: '{{M}}b', type: 'GAUGE', metrics: [{ value: 4 }] }, { name: '{{M}}b', type: 'GAUGE', metrics: [] }],
+    pbPush('POST', G, [{ name: '{{M}}b', type: 'GAUGE', metrics: [{ value: 4 }] },
+      { name: '{{M}}b', type: 'GAUGE', metrics: [] }],
       { scrape: true }),
     pbPush('POST', `${G}/other/x`, [{ name: '{{M}}d', type: 'COUNTER', metrics: [] }]),
   ]),
@@ -614,7 +640,8 @@ const protobuf: DiffCase[] = [
   c('pb-empty-body', [pbPush('PUT', G, [])]),
   c('pb-truncated-stream', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
     { pbTruncate: 3 })]),
-  c('pb-timestamp-rejected', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1, timestampMs: 1000 }] }])]),
+  c('pb-timestamp-rejected', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE',
+    metrics: [{ value: 1, timestampMs: 1000 }] }])]),
   c('pb-type-clash-with-text-group', [
     put(`${G}-t`, text('# TYPE {{M}}t counter', '{{M}}t 1')),
     pbPush('PUT', `${G}-p`, [{ name: '{{M}}t', type: 'GAUGE', metrics: [{ value: 1 }] }]),
@@ -624,26 +651,35 @@ const protobuf: DiffCase[] = [
   // Content-Types mime.ParseMediaType refuses (or accepts) although they carry the protobuf parameters.
   c('pb-content-type-mime-syntax', [
     ...[
-      `${PB_TYPE}; a=b/c`, `${PB_TYPE}; foo`, `application/vnd.google.protobuf;; proto=io.prometheus.client.MetricFamily; encoding=delimited`,
+      `${PB_TYPE}; a=b/c`, `${PB_TYPE}; foo`,
+        `application/vnd.google.protobuf;; proto=io.prometheus.client.MetricFamily; encoding=delimited`,
       `${PB_TYPE}; a="b`, `${PB_TYPE}; a=\u00e9`, `${PB_TYPE}; proto=x`,
-    ].map((ct) => pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }], { headers: { 'Content-Type': ct } })),
+    ].map((ct) => pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
+      { headers: { 'Content-Type': ct } })),
     ...[
       `${PB_TYPE};`, `${PB_TYPE}; a="b\\"c"`, `${PB_TYPE}; a=""`,
       'Application/Vnd.Google.Protobuf ; Proto = "io.prometheus.client.MetricFamily" ; Encoding = delimited',
-    ].map((ct) => pbPush('PUT', G, [{ name: '{{M}}b', type: 'GAUGE', metrics: [{ value: 2 }] }], { headers: { 'Content-Type': ct } })),
+    ].map((ct) => pbPush('PUT', G, [{ name: '{{M}}b', type: 'GAUGE', metrics: [{ value: 2 }] }],
+      { headers: { 'Content-Type': ct } })),
   ]),
-  c('pb-content-type-identical-duplicate', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
+  c('pb-content-type-identical-duplicate', [pbPush('PUT', G,
+    [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
     { headers: { 'Content-Type': `${PB_TYPE}; encoding=delimited` } })]),
   c('pb-gzip-compressed', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
     { gzip: true, headers: { 'Content-Type': PB_TYPE, 'Content-Encoding': 'gzip' } })]),
-  c('pb-native-histogram', [pbPush('PUT', G, [{ name: '{{M}}nh', help: 'native', type: 'HISTOGRAM', metrics: [{ histogram: {
-    count: 4, sum: 3.5, buckets: [], native: { schema: 3, zeroThreshold: 0.001, zeroCount: 1, spans: [[0, 2], [2, 1]], deltas: [1, 0, 1] },
+  c('pb-native-histogram', [pbPush('PUT', G, [{ name: '{{M}}nh', help: 'native', type: 'HISTOGRAM',
+    metrics: [{ histogram: {
+    count: 4, sum: 3.5, buckets: [], native: { schema: 3, zeroThreshold: 0.001, zeroCount: 1, spans: [[0, 2], [2, 1]],
+      deltas: [1, 0, 1] },
   } }] }])]),
-  c('pb-native-histogram-protobuf-scrape', [pbPush('PUT', G, [{ name: '{{M}}nh', type: 'HISTOGRAM', metrics: [{ labels: [['x', 'y']], histogram: {
-    count: 6, sum: -1, buckets: [[0.5, 2], [1, 3]], native: { schema: -2, zeroThreshold: 0, zeroCount: 0, spans: [[-1, 3]], deltas: [2, -1, 2] },
+  c('pb-native-histogram-protobuf-scrape', [pbPush('PUT', G,
+    [{ name: '{{M}}nh', type: 'HISTOGRAM', metrics: [{ labels: [['x', 'y']], histogram: {
+    count: 6, sum: -1, buckets: [[0.5, 2], [1, 3]], native: { schema: -2, zeroThreshold: 0, zeroCount: 0,
+      spans: [[-1, 3]], deltas: [2, -1, 2] },
   } }] }])], { scrapeHeaders: { Accept: PB_ACCEPT } }),
   c('pb-every-type-protobuf-scrape', [pbPush('PUT', G, [
-    { name: '{{M}}c', help: 'a counter', type: 'COUNTER', metrics: [{ labels: [['k', 'v']], value: 2 }, { labels: [['k', 'w']], value: 3 }] },
+    { name: '{{M}}c', help: 'a counter', type: 'COUNTER',
+      metrics: [{ labels: [['k', 'v']], value: 2 }, { labels: [['k', 'w']], value: 3 }] },
     { name: '{{M}}g', type: 'GAUGE', metrics: [{ value: -1.5 }] },
     { name: '{{M}}u', help: '', type: 'UNTYPED', metrics: [{ value: 0 }] },
     { name: '{{M}}s', type: 'SUMMARY', metrics: [{ summary: { count: 3, sum: 6, quantiles: [[0.5, 2], [0.9, 3]] } }] },
@@ -652,8 +688,10 @@ const protobuf: DiffCase[] = [
   c('pb-gzip-summary-and-histogram', [
     pbPush('PUT', G, [{ name: '{{M}}keep', type: 'GAUGE', metrics: [{ value: 1 }] }]),
     pbPush('POST', G, [
-      { name: '{{M}}s', type: 'SUMMARY', metrics: [{ labels: [['q', 'x']], summary: { count: 10, sum: 1.5, quantiles: [[0.99, 0.3]] } }] },
-      { name: '{{M}}h', type: 'HISTOGRAM', metrics: [{ histogram: { count: 2, sum: 0.5, buckets: [[0.1, 1], [1, 2]] } }] },
+      { name: '{{M}}s', type: 'SUMMARY', metrics: [{ labels: [['q', 'x']],
+        summary: { count: 10, sum: 1.5, quantiles: [[0.99, 0.3]] } }] },
+      { name: '{{M}}h', type: 'HISTOGRAM', metrics: [{ histogram: { count: 2, sum: 0.5,
+        buckets: [[0.1, 1], [1, 2]] } }] },
     ], { gzip: true, headers: { 'Content-Type': PB_TYPE, 'Content-Encoding': 'gzip' } }),
   ]),
   c('pb-gzip-truncated-stream', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
@@ -669,7 +707,8 @@ const protobuf: DiffCase[] = [
   c('pb-snappy-compressed', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
     { snappy: true, headers: { 'Content-Type': PB_TYPE, 'Content-Encoding': 'snappy' } })]),
   c('text-snappy-compressed', [put(G, text('{{M}}a 1'), { snappy: true, headers: { 'Content-Encoding': 'snappy' } })]),
-  c('pb-body-without-protobuf-content-type', [pbPush('PUT', G, [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
+  c('pb-body-without-protobuf-content-type', [pbPush('PUT', G,
+    [{ name: '{{M}}a', type: 'GAUGE', metrics: [{ value: 1 }] }],
     { headers: { 'Content-Type': 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=text' } })]),
 ];
 
@@ -683,14 +722,16 @@ const scrapes: DiffCase[] = [
   c('scrape-accept-protobuf-by-q', [put(G, text('# TYPE {{M}}a gauge', '{{M}}a 1'))], {
     scrapeHeaders: { Accept: `text/plain;version=0.0.4;q=0.3,${PB_ACCEPT};q=0.7,*/*;q=0.1` },
   }),
-  c('scrape-accept-text-by-q', [put(G, text('{{M}}a 1'))], { scrapeHeaders: { Accept: `${PB_ACCEPT};q=0.2,text/plain;q=0.5` } }),
+  c('scrape-accept-text-by-q', [put(G, text('{{M}}a 1'))],
+    { scrapeHeaders: { Accept: `${PB_ACCEPT};q=0.2,text/plain;q=0.5` } }),
   c('scrape-accept-protobuf-text-encoding', [put(G, text('{{M}}a 1'))], {
     scrapeHeaders: { Accept: 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text' },
   }),
   c('scrape-accept-escaping-allow-utf-8', [put(G, text('{{M}}a 1'))], {
     scrapeHeaders: { Accept: 'text/plain;version=0.0.4;escaping=allow-utf-8' },
   }),
-  c('scrape-accept-text-wildcard', [put(G, text('{{M}}a 1'))], { scrapeHeaders: { Accept: 'text/*;q=0.9, */*;q=0.1' } }),
+  c('scrape-accept-text-wildcard', [put(G, text('{{M}}a 1'))],
+    { scrapeHeaders: { Accept: 'text/*;q=0.9, */*;q=0.1' } }),
 ];
 
 /** Every case, in the order the suite runs them. */
@@ -745,7 +786,8 @@ function encodeMetric(m: PbMetric, type: PbFamily['type']): Buffer {
       ...nh.spans.map(([o, l]) => pbBytes(12, Buffer.concat([pbVarint(1, zz(o)), pbVarint(2, l)]))),
       ...nh.deltas.map((d) => pbVarint(13, zz(d))),
     ];
-    parts.push(pbBytes(7, Buffer.concat([pbVarint(1, m.histogram.count), pbDouble(2, m.histogram.sum), ...bk, ...native])));
+    parts.push(pbBytes(7, Buffer.concat([pbVarint(1, m.histogram.count), pbDouble(2, m.histogram.sum), ...bk,
+      ...native])));
   }
   if (m.timestampMs !== undefined) parts.push(pbVarint(6, m.timestampMs));
   return Buffer.concat(parts);
@@ -853,7 +895,8 @@ export function sendRaw(baseUrl: string, step: ExpandedCase['steps'][number]): P
  * A checked push waits for every earlier write in the reference's FIFO queue, so a DELETE (answered
  * 202 before it is applied) is visible to the scrape that follows. The job is outside every case.
  */
-const BARRIER: ExpandedCase['steps'][number] = { method: 'POST', path: '/metrics/job/zz_barrier', body: Buffer.alloc(0) };
+const BARRIER: ExpandedCase['steps'][number] = { method: 'POST', path: '/metrics/job/zz_barrier',
+  body: Buffer.alloc(0) };
 
 async function scrape(baseUrl: string, dc: ExpandedCase, afterStep: number): Promise<ScrapeResult> {
   await sendRaw(baseUrl, BARRIER);
@@ -861,7 +904,8 @@ async function scrape(baseUrl: string, dc: ExpandedCase, afterStep: number): Pro
   const contentType = normaliseContentType(res.contentType);
   // A delimited protobuf exposition is decoded and compared as text plus its native-histogram fields;
   // other non-text formats by Content-Type only.
-  const isProtobuf = contentType.startsWith('application/vnd.google.protobuf') && contentType.includes('encoding=delimited');
+  const isProtobuf = contentType.startsWith('application/vnd.google.protobuf') &&
+    contentType.includes('encoding=delimited');
   const asText = isProtobuf ? protobufAsText(Buffer.from(res.body, 'latin1')) : res.body;
   const exposition = !contentType.startsWith('text/plain') && !isProtobuf ? `<${contentType} body>` : normaliseExposition(asText, {
     ownsFamily: (name) => name.startsWith(dc.metricPrefix),
@@ -903,7 +947,8 @@ function protobufAsText(body: Buffer): string {
       if (h === undefined || !isNativeHistogram(h)) continue;
       const native = {
         schema: h.schema, zeroThreshold: h.zeroThreshold, zeroCount: h.zeroCount,
-        positiveSpans: h.positiveSpans, positiveDeltas: h.positiveDeltas, negativeSpans: h.negativeSpans, negativeDeltas: h.negativeDeltas,
+        positiveSpans: h.positiveSpans, positiveDeltas: h.positiveDeltas, negativeSpans: h.negativeSpans,
+          negativeDeltas: h.negativeDeltas,
       };
       out += `${f.name}_native{${renderLabelInner(m.labels)}} ${JSON.stringify(native)}\n`;
     }
@@ -988,7 +1033,8 @@ export const KNOWN_DIFFERENCES: Readonly<Record<string, KnownDifference>> = {
       + '0.69) refuses negative counts while parsing',
     checkOurs: (ours, dc) => [
       ...expectStatuses(ours, [400]),
-      ...expectBody(ours, 0, `text format parsing error in line 2: negative bucket population for histogram "${dc.metricPrefix}h"\n`),
+      ...expectBody(ours, 0,
+        `text format parsing error in line 2: negative bucket population for histogram "${dc.metricPrefix}h"\n`),
       ...expectFamilies(ours, dc, []),
     ],
   },
@@ -1031,19 +1077,22 @@ export const KNOWN_DIFFERENCES: Readonly<Record<string, KnownDifference>> = {
     reason: 'our model holds strings, not bytes: an invalid UTF-8 byte in HELP is exposed as U+FFFD, the reference passes the byte through',
     checkOurs: (ours, dc) => [
       ...expectStatuses(ours, [200]),
-      ...expectFamilies(ours, dc, ['# HELP {{M}}a bad \u00ef\u00bf\u00bd', '# TYPE {{M}}a untyped', `{{M}}a${SERIES} 1`]),
+      ...expectFamilies(ours, dc, ['# HELP {{M}}a bad \u00ef\u00bf\u00bd', '# TYPE {{M}}a untyped',
+        `{{M}}a${SERIES} 1`]),
     ],
   },
   'pb-malformed-wire-type': {
     reason: 'both answer 400; the wording of protobuf wire errors is Go protobuf\'s (`proto: can\'t skip unknown wire type 7`) '
       + 'there and names the message and field here',
-    checkOurs: (ours) => [...expectStatuses(ours, [400]), ...expectBody(ours, 0, 'invalid MetricFamily #1: invalid wire type 7 in field 1\n')],
+    checkOurs: (ours) => [...expectStatuses(ours, [400]),
+      ...expectBody(ours, 0, 'invalid MetricFamily #1: invalid wire type 7 in field 1\n')],
   },
   'pb-label-value-invalid-utf8': {
     reason: 'both answer 400; the reference fails the consistency check ("whose value is not utf8"), which also creates the '
       + 'group with a failure timestamp; ours refuses the body while decoding it, so nothing is stored',
     checkOurs: (ours, dc) => [
-      ...expectStatuses(ours, [400]), ...expectBody(ours, 0, 'invalid LabelPair: value of label "l" is not valid UTF-8\n'),
+      ...expectStatuses(ours, [400]), ...expectBody(ours, 0,
+        'invalid LabelPair: value of label "l" is not valid UTF-8\n'),
       ...(ours.scrapes[0]!.exposition.includes(`job="${dc.jobPrefix}"`) ? ['the rejected push left a group behind'] : []),
     ],
   },

@@ -3,7 +3,8 @@
  * They turn a text exposition into the part a test case owns (its own families and grouping jobs),
  * mask push timestamps, and reduce consistency-error bodies to what is stable across Go versions:
  * the reference renders metrics inside those errors with protobuf text whose spacing changed between
- * 1.5.1 and 1.11 (client_golang's Gatherers.Gather consistency errors), so only the prefix up to the first `{` of each problem counts.
+ * 1.5.1 and 1.11 (client_golang's Gatherers.Gather consistency errors), so only the prefix up to the first `{` of each
+ * problem counts.
  */
 
 /** One family of a text exposition: its name and every line (HELP, TYPE, samples) in output order. */

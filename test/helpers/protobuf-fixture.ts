@@ -9,7 +9,8 @@ const ex = (value: number, timestamp?: Timestamp): Exemplar =>
 /** Families covering every MetricFamily field the model carries. */
 export const FIXTURE: MetricFamily[] = [
   { name: 'c_total', help: 'counter help', type: 'COUNTER', unit: 'seconds', metrics: [
-    { labels: [{ name: 'a', value: '1' }], value: 42.5, createdTimestamp: ts(1700000000, 123), exemplar: ex(1, ts(1700000001, 5)) },
+    { labels: [{ name: 'a', value: '1' }], value: 42.5, createdTimestamp: ts(1700000000, 123),
+      exemplar: ex(1, ts(1700000001, 5)) },
     { labels: [{ name: 'a', value: '2' }], value: 0 },
   ] },
   { name: 'g', type: 'GAUGE', metrics: [
@@ -41,9 +42,11 @@ export const FIXTURE: MetricFamily[] = [
     positiveSpans: [{ offset: -1, length: 2 }], positiveCounts: [1.5, 2],
   } }] },
   { name: 'h_big', type: 'HISTOGRAM', metrics: [{ labels: [], histogram: {
-    sampleCount: Number(BIG), sampleCountExact: BIG, sampleSum: 1, schema: 0, zeroCount: Number(BIG), zeroCountExact: BIG,
+    sampleCount: Number(BIG), sampleCountExact: BIG, sampleSum: 1, schema: 0, zeroCount: Number(BIG),
+      zeroCountExact: BIG,
     buckets: [{ cumulativeCount: Number(BIG), cumulativeCountExact: BIG, upperBound: Infinity }],
   } }] },
-  { name: 's_big', type: 'SUMMARY', metrics: [{ labels: [], summary: { sampleCount: Number(BIG), sampleCountExact: BIG, sampleSum: 0, quantiles: [] } }] },
+  { name: 's_big', type: 'SUMMARY', metrics: [{ labels: [],
+    summary: { sampleCount: Number(BIG), sampleCountExact: BIG, sampleSum: 0, quantiles: [] } }] },
 ];
 

@@ -14,7 +14,8 @@ export interface RawReply {
  * Sends `bytes` and collects what comes back until the server closes the connection or `quietMs` pass
  * without data after the first byte arrived (or `maxMs` in all).
  */
-export function rawExchange(port: number, bytes: Buffer | string, opts: { quietMs?: number; maxMs?: number } = {}): Promise<RawReply> {
+export function rawExchange(port: number, bytes: Buffer | string,
+  opts: { quietMs?: number; maxMs?: number } = {}): Promise<RawReply> {
   const quietMs = opts.quietMs ?? 300;
   const maxMs = opts.maxMs ?? 10_000;
   return new Promise((resolve, reject) => {

@@ -140,7 +140,8 @@ export type ExtraSpawnOptions = Pick<SpawnOptions, 'uid' | 'gid' | 'env'> & {
   afterSpawn?: () => void;
 };
 
-async function startProcess(cmd: string, args: string[], port: number, prefix = '', extra: ExtraSpawnOptions = {}): Promise<RunningGateway> {
+async function startProcess(cmd: string, args: string[], port: number, prefix = '',
+  extra: ExtraSpawnOptions = {}): Promise<RunningGateway> {
   const { extraFds = [], afterSpawn, ...spawnOpts } = extra;
   const child = spawn(cmd, args, { ...spawnOpts, stdio: ['ignore', 'pipe', 'pipe', ...extraFds] });
   afterSpawn?.();
@@ -184,16 +185,19 @@ export function ourNodeFlags(): string[] {
 export async function startOurs(extraArgs: string[] = [],
   opts: { prefix?: string; port?: number; spawn?: ExtraSpawnOptions } = {}): Promise<RunningGateway> {
   const port = opts.port ?? await freePort();
-  return startProcess(process.execPath, [...ourNodeFlags(), OUR_CLI, `--web.listen-address=127.0.0.1:${port}`, ...extraArgs], port, opts.prefix, opts.spawn);
+  return startProcess(process.execPath, [...ourNodeFlags(), OUR_CLI, `--web.listen-address=127.0.0.1:${port}`,
+    ...extraArgs], port, opts.prefix, opts.spawn);
 }
 
 /** Starts our gateway with exactly these arguments (no listen address added), serving on `port`. */
-export async function startOursWith(cmd: string, args: string[], port: number, spawnOpts: ExtraSpawnOptions = {}): Promise<RunningGateway> {
+export async function startOursWith(cmd: string, args: string[], port: number,
+  spawnOpts: ExtraSpawnOptions = {}): Promise<RunningGateway> {
   return startProcess(cmd, args, port, '', spawnOpts);
 }
 
 /** Starts the Debian reference 1.5.1 with persistence off, on a free loopback port. */
-export async function startReference(extraArgs: string[] = [], opts: { prefix?: string } = {}): Promise<RunningGateway> {
+export async function startReference(extraArgs: string[] = [],
+  opts: { prefix?: string } = {}): Promise<RunningGateway> {
   const port = await freePort();
   return startProcess(REFERENCE_BIN,
     [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', ...extraArgs], port, opts.prefix);

@@ -14,7 +14,8 @@ const agent = new Agent({ keepAlive: true, maxSockets: 32 });
 
 function send(gw: RunningGateway, method: string, path: string, body = ''): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${gw.url}${path}`, { method, agent, headers: { 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+    const req = request(`${gw.url}${path}`, { method, agent, headers: { 'Content-Length': Buffer.byteLength(body) } },
+      (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => { text += c; });
@@ -34,7 +35,8 @@ async function until(done: () => boolean, what: string): Promise<void> {
   }
 }
 
-it('wiping 10,000 groups while pushes continue: 202, all gone, concurrent pushes unaffected', { timeout: 120_000 }, async () => {
+it('wiping 10,000 groups while pushes continue: 202, all gone, concurrent pushes unaffected', { timeout: 120_000 },
+  async () => {
   const gw = await startOurs(['--web.enable-admin-api']);
   try {
     let next = 0;
@@ -46,7 +48,8 @@ it('wiping 10,000 groups while pushes continue: 202, all gone, concurrent pushes
       }
     }));
     const groupsIn = async (): Promise<string[]> => {
-      const data = (JSON.parse((await send(gw, 'GET', '/api/v1/metrics')).text) as { data: Array<{ labels: Record<string, string> }> }).data;
+      const data = (JSON.parse((await send(gw, 'GET',
+        '/api/v1/metrics')).text) as { data: Array<{ labels: Record<string, string> }> }).data;
       return data.map((g) => `${g.labels.job}/${g.labels.instance ?? ''}`);
     };
     assert.equal((await groupsIn()).length, GROUPS);
@@ -54,13 +57,15 @@ it('wiping 10,000 groups while pushes continue: 202, all gone, concurrent pushes
     let stop = false;
     const statuses: number[] = [];
     const pushers = Array.from({ length: 4 }, async (_, w) => {
-      for (let i = 0; !stop; i++) statuses.push((await send(gw, 'PUT', `/metrics/job/live/instance/w${w}`, `live ${i}\n`)).status);
+      for (let i = 0; !stop; i++) statuses.push((await send(gw, 'PUT', `/metrics/job/live/instance/w${w}`,
+        `live ${i}\n`)).status);
     });
     await until(() => statuses.length >= 20, 'the live pushers to get going');
     const wipe = await send(gw, 'PUT', '/api/v1/admin/wipe');
     assert.deepEqual(wipe, { status: 202, text: '' });
     const right = await groupsIn();
-    assert.ok(right.every((g) => g.startsWith('live/')), `left after the wipe: ${right.filter((g) => !g.startsWith('live/')).slice(0, 3).join(', ')}`);
+    assert.ok(right.every((g) => g.startsWith('live/')),
+      `left after the wipe: ${right.filter((g) => !g.startsWith('live/')).slice(0, 3).join(', ')}`);
     const before = statuses.length;
     await until(() => statuses.length >= before + 20, 'live pushes after the wipe');
     stop = true;

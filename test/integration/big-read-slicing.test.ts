@@ -19,7 +19,8 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 interface Answer { status: number; body: Buffer }
 
 /** A request; `sent` resolves when the whole request has been handed to the socket. */
-function request(method: string, path: string, body?: string, headers: Record<string, string> = {}): { sent: Promise<void>; answer: Promise<Answer> } {
+function request(method: string, path: string, body?: string,
+  headers: Record<string, string> = {}): { sent: Promise<void>; answer: Promise<Answer> } {
   let markSent!: () => void;
   const sent = new Promise<void>((r) => { markSent = r; });
   const answer = new Promise<Answer>((resolve, reject) => {
@@ -68,7 +69,8 @@ describe('reading a big group or family is done in slices', () => {
   it('health checks are answered while /api/v1/metrics encodes a group of 200k families', async () => {
     const { big, during } = await healthWhileProcessing(request('GET', '/api/v1/metrics'));
     assert.equal(big.status, 200);
-    const data = (JSON.parse(big.body.toString('utf8')) as { data: Array<Record<string, { metrics?: unknown[] }>> }).data;
+    const data = (JSON.parse(big.body.toString('utf8')) as { data: Array<Record<string,
+      { metrics?: unknown[] }>> }).data;
     const families = data.find((g) => 'fam_0' in g)!;
     assert.equal(Object.keys(families).filter((k) => k.startsWith('fam_')).length, BIG);
     assert.equal(data.find((g) => 'one_family' in g)!.one_family!.metrics!.length, BIG);
@@ -82,9 +84,11 @@ describe('reading a big group or family is done in slices', () => {
     assertServedDuring(during, 'the status page was rendered');
   });
 
-  it('health checks are answered while a protobuf scrape encodes 200k families and a family of 200k series', async () => {
+  it('health checks are answered while a protobuf scrape encodes 200k families and a family of 200k series',
+    async () => {
     // A push first, so that the scrape sorts the big family and gathers everything anew.
-    assert.equal((await request('PUT', '/metrics/job/series/instance/late', 'one_family{i=""} 1\n').answer).status, 200);
+    assert.equal((await request('PUT', '/metrics/job/series/instance/late', 'one_family{i=""} 1\n').answer).status,
+      200);
     const { big, during } = await healthWhileProcessing(request('GET', '/metrics', undefined, { Accept: PROTOBUF }));
     assert.equal(big.status, 200);
     const families = parseProtobufBody(big.body, { utf8Names: false });

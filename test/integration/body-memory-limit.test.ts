@@ -19,7 +19,8 @@ interface Upload {
 
 /** A PUT whose headers are sent now (Content-Length `size`) and whose body waits for finish(). */
 function startUpload(gw: RunningGateway, job: string, size: number, agent: http.Agent): Upload {
-  const req = http.request(`${gw.url}/metrics/job/${job}`, { method: 'PUT', agent, headers: { 'Content-Length': size } });
+  const req = http.request(`${gw.url}/metrics/job/${job}`,
+    { method: 'PUT', agent, headers: { 'Content-Length': size } });
   const upload: Upload = {
     req, answered: false,
     response: new Promise((resolve, reject) => {
@@ -92,7 +93,8 @@ describe('--push.body-memory-limit', () => {
       assert.match(text, /^before_m\{instance="",job="before"\} 1$/m);
       assert.match(text, new RegExp(`^${job}_bytes\\{instance="",job="${job}"\\} 4\\.194304e\\+06$`, 'm'));
       assert.match(text, /^next_bytes\{instance="",job="next"\} 4\.194304e\+06$/m);
-      for (let i = 0; i < 5; i++) assert.match(text, new RegExp(`^small_m\\{instance="",job="small${i}"\\} ${i}$`, 'm'));
+      for (let i = 0; i < 5; i++) assert.match(text, new RegExp(`^small_m\\{instance="",job="small${i}"\\} ${i}$`,
+        'm'));
       assert.doesNotMatch(text, /refused_bytes/);
       assert.match(text, /^pushgateway_push_rejections_total\{reason="body_memory_limit"\} 5$/m);
     } finally {
@@ -110,7 +112,8 @@ describe('--push.body-memory-limit', () => {
     assert.equal(res.status, 503, await res.text());
     const { gzipSync } = await import('node:zlib');
     const bomb = gzipSync(bodyOf('bomb', 7 * MiB)); // 7 KiB that decode to 7 MiB
-    const r = await fetch(`${gw.url}/metrics/job/bomb`, { method: 'PUT', body: new Uint8Array(bomb), headers: { 'Content-Encoding': 'gzip' } });
+    const r = await fetch(`${gw.url}/metrics/job/bomb`,
+      { method: 'PUT', body: new Uint8Array(bomb), headers: { 'Content-Encoding': 'gzip' } });
     assert.equal(r.status, 503, await r.text());
     assert.equal(r.headers.get('retry-after'), '1');
     assert.equal((await fetch(`${gw.url}/-/healthy`)).status, 200);

@@ -16,7 +16,8 @@ import { skipUnlessProgram } from '../helpers/skip.js';
 
 const STAMPER = path.join(PROJECT_ROOT, 'scripts/build-info.js');
 const OUR_STAMP = path.join(PROJECT_ROOT, 'dist/src/build-info.json');
-const VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'),
+  'utf8')) as { version: string }).version;
 const gitSkip = skipUnlessProgram('git', 'apt-get install -y git');
 
 interface Stamp { version: string; revision: string; branch: string; buildDate: string }
@@ -62,7 +63,8 @@ describe('stamping the build information', () => {
     assert.match(stamp.buildDate, /^\d{8}-\d{2}:\d{2}:\d{2}$/);
   });
 
-  it('a tree inside another git repository is stamped unknown, not with that repository\'s revision', { skip: gitSkip }, () => {
+  it('a tree inside another git repository is stamped unknown, not with that repository\'s revision', { skip: gitSkip },
+    () => {
     const other = path.join(scratch, 'other-repo');
     const head = otherRepository(other);
     const stamp = stampCopy(path.join(other, 'vendor/pushgateway-ts'));
@@ -80,7 +82,8 @@ describe('stamping the build information', () => {
   });
 
   it('SOURCE_DATE_EPOCH sets the build date (reproducible builds)', () => {
-    assert.equal(stampCopy(path.join(scratch, 'dated'), { SOURCE_DATE_EPOCH: '1681035272' }).buildDate, '20230409-10:14:32');
+    assert.equal(stampCopy(path.join(scratch, 'dated'), { SOURCE_DATE_EPOCH: '1681035272' }).buildDate,
+      '20230409-10:14:32');
   });
 });
 
@@ -104,7 +107,8 @@ describe('a built gateway installed inside another git repository', { skip: gitS
     return r.stdout;
   }
 
-  it('reports its own stamp in --version, /api/v1/status and pushgateway_build_info; without one, unknown', async () => {
+  it('reports its own stamp in --version, /api/v1/status and pushgateway_build_info; without one, unknown',
+    async () => {
     const stamp = install();
     assert.match(version(), new RegExp(`^pushgateway, version ${stamp.version} \\(branch: ${stamp.branch}, ` +
       `revision: ${stamp.revision}\\)\\n  build user: +unknown\\n  build date: +${stamp.buildDate}\\n`));

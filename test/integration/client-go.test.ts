@@ -39,7 +39,8 @@ async function scrapeText(gw: RunningGateway): Promise<string[]> {
 async function scrapeProtobuf(gw: RunningGateway): Promise<Map<string, PbFamily>> {
   const res = await fetch(`${gw.url}/metrics`, { headers: { Accept: PB_ACCEPT } });
   assert.equal(res.status, 200);
-  assert.match(res.headers.get('content-type') ?? '', /^application\/vnd\.google\.protobuf; proto=io\.prometheus\.client\.MetricFamily; encoding=delimited/);
+  assert.match(res.headers.get('content-type') ?? '',
+    /^application\/vnd\.google\.protobuf; proto=io\.prometheus\.client\.MetricFamily; encoding=delimited/);
   const raw = new Uint8Array(await res.arrayBuffer());
   async function* one() { yield raw; }
   const out = new Map<string, PbFamily>();
@@ -90,7 +91,8 @@ describe('real Go client (client_golang push)', () => {
     const counter = fams.get('go_push_records_total')!;
     assert.equal(counter.help, 'Records processed.');
     assert.deepEqual(counter.metric.map((m) => [labels(m).kind, m.counter!.value]), [['a', 3], ['b', 1.5]]);
-    assert.deepEqual(labels(counter.metric[0]!), { empty: '', instance: 'a+b', job: 'go batch/x', kind: 'a', path: 'x/y' });
+    assert.deepEqual(labels(counter.metric[0]!), { empty: '', instance: 'a+b', job: 'go batch/x', kind: 'a',
+      path: 'x/y' });
     const summary = fams.get('go_push_duration_seconds')!.metric[0]!.summary!;
     assert.equal(summary.sampleCount, 4n);
     assert.deepEqual(summary.quantile.map((q) => q.quantile), [0.5, 0.9]);
@@ -99,7 +101,8 @@ describe('real Go client (client_golang push)', () => {
     const native = fams.get('go_push_latency_seconds')!.metric[0]!.histogram!;
     assert.equal(native.sampleCount, 4n);
     assert.equal(native.schema, 3, 'bucket factor 1.1 is schema 3');
-    assert.ok(native.positiveSpan.length > 0 && native.positiveDelta.length > 0, JSON.stringify(native, (_k, v) => typeof v === 'bigint' ? String(v) : v));
+    assert.ok(native.positiveSpan.length > 0 && native.positiveDelta.length > 0,
+      JSON.stringify(native, (_k, v) => typeof v === 'bigint' ? String(v) : v));
     const buckets = native.positiveSpan.reduce((n, s) => n + s.length, 0);
     assert.equal(buckets, native.positiveDelta.length);
     // Deltas add up to each bucket's count; the four observations (all > 0) are in the positive buckets.
@@ -131,7 +134,8 @@ describe('real Go client against the reference', () => {
   const go = goPusher();
   const skip = 'skip' in go ? go.skip : referenceSkipReason();
 
-  it('Push, Add, Push and Delete leave the same go_push_* text exposition on the reference and on ours', { skip }, async () => {
+  it('Push, Add, Push and Delete leave the same go_push_* text exposition on the reference and on ours', { skip },
+    async () => {
     const [ours, ref] = await Promise.all([startOurs(), startReference()]);
     try {
       for (const mode of ['push', 'add', 'other', 'delete']) {

@@ -15,7 +15,8 @@ interface Reply { status: number; text: string; type: string | null; allow: stri
 
 async function send(gw: RunningGateway, method: string, path: string, body?: string): Promise<Reply> {
   const res = await fetch(gw.url + path, { method, body: body ?? null, redirect: 'manual' });
-  return { status: res.status, text: await res.text(), type: res.headers.get('content-type'), allow: res.headers.get('allow') };
+  return { status: res.status, text: await res.text(), type: res.headers.get('content-type'),
+    allow: res.headers.get('allow') };
 }
 
 /** The part of the page from the group's job label to the next group's (or the end). */

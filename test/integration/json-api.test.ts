@@ -54,7 +54,8 @@ no_inf_bucket{le="1"} 2
 no_inf_sum 1
 no_inf_count 2
 `],
-  ['PUT', `/metrics/job@base64/${b64('Björn/x')}/instance@base64/${b64('inst\'a"n\\ce1')}/empty@base64/=`, 'requests_total{code="201"} 5\n'],
+  ['PUT', `/metrics/job@base64/${b64('Björn/x')}/instance@base64/${b64('inst\'a"n\\ce1')}/empty@base64/=`,
+    'requests_total{code="201"} 5\n'],
   ['POST', '/metrics/job/batch/instance/i1', 'late_family 42\n'],
   ['PUT', '/metrics/job/failing', 'm 1 1000\n'],
   ['PUT', '/metrics/job/clash', 'clash_metric 1\n'],
@@ -151,7 +152,8 @@ describe('JSON API compared with the reference', () => {
 
   it('GET /api/v1/status: same layout, flags and build keys', { skip }, async () => {
     const [a, b] = [await send(ours, 'GET', '/api/v1/status'), await send(ref, 'GET', '/api/v1/status')];
-    const [ja, jb] = [JSON.parse(a.text), JSON.parse(b.text)] as Array<{ status: string; data: Record<string, Record<string, string>> & { start_time: string } }>;
+    const [ja, jb] = [JSON.parse(a.text), JSON.parse(b.text)] as Array<{ status: string; data: Record<string,
+      Record<string, string>> & { start_time: string } }>;
     assert.equal(ja!.status, 'success');
     assert.deepEqual(Object.keys(ja!.data), Object.keys(jb!.data));
     assert.deepEqual(Object.keys(ja!.data.build_information!), Object.keys(jb!.data.build_information!));
@@ -167,7 +169,8 @@ describe('JSON API compared with the reference', () => {
     // The memory and per-push limits are ours too (0 = off for the per-push ones).
     assert.match(flagsA['store.memory-limit']!, /^\d+(KiB|MiB|GiB)$/);
     assert.match(flagsA['push.body-memory-limit']!, /^\d+(KiB|MiB|GiB)$/);
-    for (const f of ['push.sample-limit', 'push.label-limit', 'push.label-name-length-limit', 'push.label-value-length-limit']) {
+    for (const f of ['push.sample-limit', 'push.label-limit', 'push.label-name-length-limit',
+      'push.label-value-length-limit']) {
       assert.equal(flagsA[f], '0', f);
       delete flagsA[f];
     }
@@ -182,7 +185,8 @@ describe('JSON API compared with the reference', () => {
     assert.deepEqual(keys, [...keys].sort());
   });
 
-  it('headers and routing around /api/v1 match: CORS, Content-Type, OPTIONS, redirects, 404/405', { skip }, async () => {
+  it('headers and routing around /api/v1 match: CORS, Content-Type, OPTIONS, redirects, 404/405', { skip },
+    async () => {
     const cors = ['access-control-allow-headers', 'access-control-allow-methods', 'access-control-allow-origin',
       'access-control-expose-headers', 'cache-control'];
     for (const [method, path] of [['GET', '/api/v1/metrics'], ['GET', '/api/v1/status'], ['OPTIONS', '/api/v1/metrics'],

@@ -2,8 +2,8 @@
  * Long responses over a big store give the event loop back while they are built: a health check sent
  * while the JSON API body is being built is answered before it ends. (An ordering, not a timing: the
  * health check is sent once the gateway has begun the build, which its 100 Continue proves; one that
- * had to wait for the build would end after it.) The status page is built in the same slices; over this store it is too quick to show the
- * interleaving, so its test checks that the sliced page is whole.
+ * had to wait for the build would end after it.) The status page is built in the same slices; over this store it is too
+ * quick to show the interleaving, so its test checks that the sliced page is whole.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

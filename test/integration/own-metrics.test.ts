@@ -11,7 +11,8 @@ import { skipUnlessProgram } from '../helpers/skip.js';
 
 const PROMTOOL = '/usr/bin/promtool';
 
-async function send(gw: RunningGateway, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+async function send(gw: RunningGateway, method: string, path: string,
+  body?: string): Promise<{ status: number; text: string }> {
   const res = await fetch(gw.url + path, { method, body: body ?? null, redirect: 'manual' });
   return { status: res.status, text: await res.text() };
 }
@@ -38,7 +39,8 @@ function familyLines(text: string, name: string): string[] {
 function labelNames(line: string): string[] {
   const open = line.indexOf('{');
   if (open < 0) return [];
-  return [...line.slice(open + 1, line.lastIndexOf('}')).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="(?:[^"\\]|\\.)*"/g)].map((m) => m[1]!);
+  return [...line.slice(open + 1,
+    line.lastIndexOf('}')).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="(?:[^"\\]|\\.)*"/g)].map((m) => m[1]!);
 }
 
 /** name → type from the TYPE lines, for the families whose names start with one of the prefixes. */
@@ -53,8 +55,10 @@ function familyTypes(text: string, prefixes: readonly string[]): Map<string, str
 
 /** The reference's sequence for the counter checks: PUT ok, POST ok, POST rejected, DELETE, health. */
 async function exercise(gw: RunningGateway): Promise<void> {
-  assert.equal((await send(gw, 'PUT', '/metrics/job/own', '# HELP m A test gauge.\n# TYPE m gauge\nm 1\n')).status, 200);
-  assert.equal((await send(gw, 'POST', '/metrics/job/own', '# HELP n A test gauge.\n# TYPE n gauge\nn 2\n')).status, 200);
+  assert.equal((await send(gw, 'PUT', '/metrics/job/own', '# HELP m A test gauge.\n# TYPE m gauge\nm 1\n')).status,
+    200);
+  assert.equal((await send(gw, 'POST', '/metrics/job/own', '# HELP n A test gauge.\n# TYPE n gauge\nn 2\n')).status,
+    200);
   assert.equal((await send(gw, 'POST', '/metrics/job/own', 'x{ 1\n')).status, 400);
   assert.equal((await send(gw, 'DELETE', '/metrics/job/gone')).status, 202);
   assert.equal((await send(gw, 'GET', '/-/healthy')).status, 200);
@@ -121,7 +125,8 @@ describe('own metrics count requests', () => {
   before(async () => {
     gw = await startOurs();
     // startOurs polls /-/healthy until it answers; those polls are real, counted requests.
-    healthyAtStart = sample(await scrape(gw), 'pushgateway_http_requests_total{code="200",handler="healthy",method="get"}') ?? 0;
+    healthyAtStart = sample(await scrape(gw),
+      'pushgateway_http_requests_total{code="200",handler="healthy",method="get"}') ?? 0;
     await exercise(gw);
   });
   after(async () => { await gw.stop(); });
@@ -143,7 +148,8 @@ describe('own metrics count requests', () => {
   });
 
   it('lists counter series sorted by label values, as client_golang does', async () => {
-    const lines = familyLines(await scrape(gw), 'pushgateway_http_requests_total').map((l) => l.slice(0, l.lastIndexOf(' ')));
+    const lines = familyLines(await scrape(gw), 'pushgateway_http_requests_total').map((l) => l.slice(0,
+      l.lastIndexOf(' ')));
     assert.deepEqual(lines, [...lines].sort());
   });
 
@@ -165,7 +171,8 @@ describe('own metrics count requests', () => {
     assert.ok(sample(text, 'pushgateway_http_push_size_bytes_sum{method="put"}')! > 40);
   });
 
-  it('passes promtool check metrics', { skip: skipUnlessProgram(PROMTOOL, 'apt-get install -y prometheus') }, async () => {
+  it('passes promtool check metrics', { skip: skipUnlessProgram(PROMTOOL, 'apt-get install -y prometheus') },
+    async () => {
     const text = await scrape(gw);
     const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.status, 0, `promtool check metrics exited ${r.status}:\n${r.stdout}${r.stderr}`);
@@ -209,7 +216,8 @@ describe('own metric families match the reference', () => {
     const counted = (t: string): string[] => familyLines(t, 'pushgateway_http_requests_total')
       .filter((l) => !l.includes('handler="healthy"')).sort();
     assert.deepEqual(counted(a), counted(b));
-    const observed = (t: string): string[] => ['pushgateway_http_push_duration_seconds', 'pushgateway_http_push_size_bytes']
+    const observed = (t: string): string[] => ['pushgateway_http_push_duration_seconds',
+      'pushgateway_http_push_size_bytes']
       .flatMap((name) => familyLines(t, name).filter((l) => l.startsWith(`${name}_count{`))).sort();
     assert.deepEqual(observed(a), observed(b));
   });

@@ -51,7 +51,8 @@ function expectedAfter(k: number): Map<string, number> {
   return want;
 }
 
-it('SIGKILL at random moments while persisting under load: every restart loads a complete earlier snapshot', { timeout: 180_000 }, async (t) => {
+it('SIGKILL at random moments while persisting under load: every restart loads a complete earlier snapshot',
+  { timeout: 180_000 }, async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgw-crash-'));
   const file = path.join(dir, 'metrics.store');
   const flags = [`--persistence.file=${file}`, '--persistence.interval=0s'];
@@ -65,7 +66,8 @@ it('SIGKILL at random moments while persisting under load: every restart loads a
     try {
       const out = gw.output();
       assert.doesNotMatch(out, /could not load|level=error/, `round ${rounds}: ${out}`);
-      assert.deepEqual(readdirSync(dir).filter((n) => n !== 'metrics.store'), [], `round ${rounds}: leftovers after start`);
+      assert.deepEqual(readdirSync(dir).filter((n) => n !== 'metrics.store'), [],
+        `round ${rounds}: leftovers after start`);
       // The loaded state is exactly the state after one push.
       const state = await loadedState(gw);
       let max = -1;

@@ -8,7 +8,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync,
+  writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +28,8 @@ function tempDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'pgw-persist-'));
 }
 
-async function send(gw: RunningGateway, method: string, p: string, body?: string): Promise<{ status: number; text: string }> {
+async function send(gw: RunningGateway, method: string, p: string,
+  body?: string): Promise<{ status: number; text: string }> {
   const res = await fetch(gw.url + p, { method, body: body ?? null });
   return { status: res.status, text: await res.text() };
 }
@@ -127,7 +129,8 @@ async function pushRichMix(gw: RunningGateway): Promise<void> {
   assert.equal(pb.status, 200, await pb.text());
   // Same family from another group with another HELP: the older group's HELP is exposed.
   const odd = Buffer.from('jöb/with slash').toString('base64url');
-  await ok('PUT', `/metrics/job@base64/${odd}/zone@base64/=`, '# HELP requests_total Other help.\n# TYPE requests_total counter\nrequests_total{code="200"} 5\n');
+  await ok('PUT', `/metrics/job@base64/${odd}/zone@base64/=`,
+    '# HELP requests_total Other help.\n# TYPE requests_total counter\nrequests_total{code="200"} 5\n');
   // A later POST gives this family a later last-push time than the rest of the group.
   await ok('POST', '/metrics/job/batch/instance/i1', 'late_family 42\n');
   // Only a failed push: push_time_seconds 0 and a failure time.
@@ -154,7 +157,8 @@ describe('persistence across restarts', () => {
       beforeText = await pushedExposition(first);
       beforeJson = (await send(first, 'GET', '/api/v1/metrics')).text;
       beforeProtobuf = await pushedProtobuf(first);
-      assert.ok(beforeProtobuf.length >= FIXTURE.length, `${beforeProtobuf.length} pushed families in the protobuf scrape`);
+      assert.ok(beforeProtobuf.length >= FIXTURE.length,
+        `${beforeProtobuf.length} pushed families in the protobuf scrape`);
       assert.match(beforeText, /# HELP requests_total Requests "served" \\\\ with a backslash\\nand a newline\./);
       assert.match(beforeJson, /"last_push_successful":false/);
     } finally {
@@ -166,7 +170,8 @@ describe('persistence across restarts', () => {
     try {
       assert.match(second.output(), /msg="loaded persisted metrics".* groups=5/);
       // Loaded before any listener opened: a client never sees a half-restored gateway.
-      assert.ok(second.output().indexOf('loaded persisted metrics') < second.output().indexOf('listening on'), second.output());
+      assert.ok(second.output().indexOf('loaded persisted metrics') < second.output().indexOf('listening on'),
+        second.output());
       assert.equal(await pushedExposition(second), beforeText);
       assert.equal((await send(second, 'GET', '/api/v1/metrics')).text, beforeJson);
       assert.deepEqual(await pushedProtobuf(second), beforeProtobuf);
@@ -192,7 +197,8 @@ describe('persistence across restarts', () => {
     assert.equal((gw.output().match(/msg="metrics persisted"/g) ?? []).length, 1);
   });
 
-  it('with a short interval, a steady stream of pushes is written periodically, at most once per interval', async () => {
+  it('with a short interval, a steady stream of pushes is written periodically, at most once per interval',
+    async () => {
     const dir = tempDir();
     const file = path.join(dir, 'p');
     const intervalMs = 300;
@@ -205,7 +211,8 @@ describe('persistence across restarts', () => {
       // Push without pause until three writes happened (never before the first interval ends).
       const deadline = Date.now() + 30_000;
       while (writes() < 3 && Date.now() < deadline) {
-        assert.equal((await send(gw, 'PUT', `/metrics/job/steady/instance/i${pushes % 50}`, `m ${pushes}\n`)).status, 200);
+        assert.equal((await send(gw, 'PUT', `/metrics/job/steady/instance/i${pushes % 50}`, `m ${pushes}\n`)).status,
+          200);
         pushes++;
       }
       const elapsed = Date.now() - began;
@@ -213,7 +220,8 @@ describe('persistence across restarts', () => {
       assert.ok(n >= 3, `only ${n} writes in ${elapsed} ms of pushes, interval ${intervalMs} ms`);
       // Each write begins at least one interval after the previous one began (the first one interval after
       // the start), so no more than elapsed / interval writes can have been logged; the pushes rode along.
-      assert.ok(n <= Math.floor(elapsed / intervalMs), `${n} writes for ${pushes} pushes in ${elapsed} ms, interval ${intervalMs} ms`);
+      assert.ok(n <= Math.floor(elapsed / intervalMs),
+        `${n} writes for ${pushes} pushes in ${elapsed} ms, interval ${intervalMs} ms`);
       assert.match(readFileSync(file, 'utf8'), /"job":"steady"/);
     } finally {
       assert.equal(await gw.stop(), 0);
@@ -272,24 +280,31 @@ function protobufOnlyFamilies(): MetricFamily[] {
   return [
     { name: 'native_seconds', type: 'HISTOGRAM', help: 'native', metrics: [
       { labels: [{ name: 'kind', value: 'int' }], histogram: { sampleCount: 7, sampleSum: 3.5, buckets: [], schema: 3,
-        zeroThreshold: 1e-128, zeroCount: 2, positiveSpans: [{ offset: -2, length: 2 }, { offset: 3, length: 1 }], positiveDeltas: [1, 1, -1],
-        negativeSpans: [{ offset: 0, length: 1 }], negativeDeltas: [2], createdTimestamp: { seconds: 1_700_000_000, nanos: 123 },
-        exemplars: [{ labels: [{ name: 'trace_id', value: 'abc' }], value: 0.3, timestamp: { seconds: 1_700_000_001, nanos: 0 } }] } },
-      { labels: [{ name: 'kind', value: 'float' }], histogram: { sampleCount: 0, sampleCountFloat: 6.5, sampleSum: -1, buckets: [],
-        schema: -1, zeroThreshold: 0, zeroCountFloat: 0.5, positiveSpans: [{ offset: 1, length: 2 }], positiveCounts: [1.5, 4.5] } },
+        zeroThreshold: 1e-128, zeroCount: 2, positiveSpans: [{ offset: -2, length: 2 }, { offset: 3, length: 1 }],
+          positiveDeltas: [1, 1, -1],
+        negativeSpans: [{ offset: 0, length: 1 }], negativeDeltas: [2],
+          createdTimestamp: { seconds: 1_700_000_000, nanos: 123 },
+        exemplars: [{ labels: [{ name: 'trace_id', value: 'abc' }], value: 0.3,
+          timestamp: { seconds: 1_700_000_001, nanos: 0 } }] } },
+      { labels: [{ name: 'kind', value: 'float' }], histogram: { sampleCount: 0, sampleCountFloat: 6.5, sampleSum: -1,
+        buckets: [],
+        schema: -1, zeroThreshold: 0, zeroCountFloat: 0.5, positiveSpans: [{ offset: 1, length: 2 }],
+          positiveCounts: [1.5, 4.5] } },
     ] },
     { name: 'created_total', type: 'COUNTER', unit: 'seconds', metrics: [
       { labels: [], value: 12, createdTimestamp: { seconds: 1_600_000_000, nanos: 5 },
         exemplar: { labels: [{ name: 'trace_id', value: 'x' }], value: 1 } }] },
     { name: 'rpc', type: 'SUMMARY', metrics: [
-      { labels: [], summary: { sampleCount: 3, sampleSum: 1, quantiles: [{ quantile: 0.5, value: -0 }], createdTimestamp: { seconds: 1, nanos: 1 } } }] },
+      { labels: [], summary: { sampleCount: 3, sampleSum: 1, quantiles: [{ quantile: 0.5, value: -0 }],
+        createdTimestamp: { seconds: 1, nanos: 1 } } }] },
   ];
 }
 
 describe('persistence of what only protobuf pushes carry', () => {
   it('a file with native histograms, created timestamps and exemplars is served and rewritten unchanged', async () => {
     const store = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES });
-    assert.equal(store.push({ labels: { job: 'pb', instance: 'x' }, families: protobufOnlyFamilies(), replace: true, timeMs: 1_795_000_000_123.25 }), undefined);
+    assert.equal(store.push({ labels: { job: 'pb', instance: 'x' }, families: protobufOnlyFamilies(), replace: true,
+      timeMs: 1_795_000_000_123.25 }), undefined);
     const dir = tempDir();
     const file = path.join(dir, 'p');
     writeFileSync(file, encodeSnapshot(store.exportState(), { written: 'test', writer: 'test' }));
@@ -297,14 +312,16 @@ describe('persistence of what only protobuf pushes carry', () => {
     for (let round = 0; round < 2; round++) {
       const gw = await startOurs([`--persistence.file=${file}`]);
       try {
-        assert.equal((await send(gw, 'GET', '/api/v1/metrics')).text, `{"status":"success","data":${metricsJson(store)}}`);
+        assert.equal((await send(gw, 'GET', '/api/v1/metrics')).text,
+          `{"status":"success","data":${metricsJson(store)}}`);
         assert.ok((await pushedExposition(gw)).includes(exposition), await pushedExposition(gw));
       } finally {
         assert.equal(await gw.stop(), 0);
       }
       // The gateway rewrote the file at shutdown: the same content, read back by the next round.
       const lines = readFileSync(file, 'utf8').split('\n');
-      assert.deepEqual(lines.slice(2, -2), encodeSnapshot(store.exportState(), { written: '', writer: '' }).split('\n').slice(2, -2));
+      assert.deepEqual(lines.slice(2, -2), encodeSnapshot(store.exportState(),
+        { written: '', writer: '' }).split('\n').slice(2, -2));
     }
   });
 });
@@ -320,15 +337,18 @@ describe('bad persistence files', () => {
     return readFileSync(file);
   }
 
-  it('corrupt, truncated, altered, future-version and Go gob files are moved aside; the gateway starts empty', async () => {
+  it('corrupt, truncated, altered, future-version and Go gob files are moved aside; the gateway starts empty',
+    async () => {
     const valid = await validFile();
     const text = valid.toString('utf8');
     const cases: Array<[string, Buffer, RegExp]> = [
       ['garbage', Buffer.from('\x00\x01hello world'), /not a pushgateway-ts persistence file/],
-      ['Go gob', Buffer.from([0x3c, 0xff, 0x81, 0x03, 0x01, 0x01, 0x0b, 0x6d, 0x65, 0x74, 0x72, 0x69, 0x63]), /Go Pushgateway cannot be read/],
+      ['Go gob', Buffer.from([0x3c, 0xff, 0x81, 0x03, 0x01, 0x01, 0x0b, 0x6d, 0x65, 0x74, 0x72, 0x69, 0x63]),
+        /Go Pushgateway cannot be read/],
       ['truncated', valid.subarray(0, Math.floor(valid.length * 0.6)), /incomplete|does not end with a newline/],
       ['altered', Buffer.from(text.replace('"m"', '"n"')), /checksum mismatch/],
-      ['future version', Buffer.from(text.replace('persistence 1\n', 'persistence 7\n')), /format version 7, but this build reads version 1/],
+      ['future version', Buffer.from(text.replace('persistence 1\n', 'persistence 7\n')),
+        /format version 7, but this build reads version 1/],
       ['empty', Buffer.alloc(0), /the file is empty/],
     ];
     for (const [what, bytes, reason] of cases) {
@@ -338,7 +358,8 @@ describe('bad persistence files', () => {
       const gw = await startOurs([`--persistence.file=${file}`]);
       try {
         const out = gw.output();
-        assert.match(out, /level=error .*msg="could not load persisted metrics; the file was moved aside/, `${what}: ${out}`);
+        assert.match(out, /level=error .*msg="could not load persisted metrics; the file was moved aside/,
+          `${what}: ${out}`);
         assert.match(out, reason, `${what}: ${out}`);
         assert.equal((await send(gw, 'GET', '/api/v1/metrics')).text, '{"status":"success","data":[]}', what);
         const aside = readdirSync(dir).filter((n) => n.startsWith('metrics.store.bad-'));
@@ -400,7 +421,8 @@ describe('bad persistence files', () => {
 });
 
 describe('unusable persistence directory', () => {
-  function startFails(args: string[], opts: { uid?: number; gid?: number } = {}): { status: number | null; stderr: string } {
+  function startFails(args: string[],
+    opts: { uid?: number; gid?: number } = {}): { status: number | null; stderr: string } {
     const r = spawnSync(process.execPath, [OUR_CLI, '--web.listen-address=127.0.0.1:0', ...args],
       { encoding: 'utf8', timeout: 10_000, ...opts });
     return { status: r.status, stderr: r.stderr };
@@ -449,7 +471,8 @@ describe('unusable persistence directory', () => {
     const asRoot = process.getuid?.() === 0;
     chmodSync(dir, asRoot ? 0o755 : 0o555);
     const port = await freePort();
-    const r = spawnSync(process.execPath, [OUR_CLI, `--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${path.join(dir, 'p')}`],
+    const r = spawnSync(process.execPath, [OUR_CLI, `--web.listen-address=127.0.0.1:${port}`,
+      `--persistence.file=${path.join(dir, 'p')}`],
       { encoding: 'utf8', timeout: 10_000, ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /cannot write the persistence file in .*: EACCES/);

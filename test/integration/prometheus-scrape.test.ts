@@ -91,14 +91,17 @@ for (const [mode, features] of [['text', []], ['protobuf (native histograms)', [
       if (skip !== false) return;
       gw = await startOurs();
       const put = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
-        fetch(`${gw.url}${path}`, { method: 'PUT', body: typeof body === 'string' ? body : new Uint8Array(body), headers });
+        fetch(`${gw.url}${path}`, { method: 'PUT', body: typeof body === 'string' ? body : new Uint8Array(body),
+          headers });
       assert.equal((await put('/metrics/job/nightly_backup/instance/db1',
         '# TYPE backup_bytes gauge\nbackup_bytes{kind="full"} 1234\n# TYPE backup_runs_total counter\nbackup_runs_total 7\n')).status, 200);
-      const native = encodeDelimited([{ name: 'backup_latency_seconds', type: 'HISTOGRAM', metrics: [{ labels: [], histogram: {
+      const native = encodeDelimited([{ name: 'backup_latency_seconds', type: 'HISTOGRAM',
+        metrics: [{ labels: [], histogram: {
         sampleCount: 5, sampleSum: 2.5, buckets: [], schema: 0, zeroThreshold: 0.001, zeroCount: 1,
         positiveSpans: [{ offset: 0, length: 2 }], positiveDeltas: [2, 0],
       } }] }]);
-      assert.equal((await put('/metrics/job/nightly_backup/instance/db2', native, { 'Content-Type': PB_TYPE })).status, 200);
+      assert.equal((await put('/metrics/job/nightly_backup/instance/db2', native, { 'Content-Type': PB_TYPE })).status,
+        200);
       prom = await startPrometheus(`127.0.0.1:${gw.port}`, [...features]);
     });
     after(async () => {

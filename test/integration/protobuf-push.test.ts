@@ -19,8 +19,10 @@ const PB_ACCEPT = 'application/vnd.google.protobuf;proto=io.prometheus.client.Me
 
 interface Reply { status: number; text: string; contentType: string | null }
 
-async function push(gw: RunningGateway, method: string, path: string, body: Buffer, contentType = PB_TYPE): Promise<Reply> {
-  const res = await fetch(`${gw.url}${path}`, { method, body: new Uint8Array(body), headers: { 'Content-Type': contentType } });
+async function push(gw: RunningGateway, method: string, path: string, body: Buffer,
+  contentType = PB_TYPE): Promise<Reply> {
+  const res = await fetch(`${gw.url}${path}`, { method, body: new Uint8Array(body),
+    headers: { 'Content-Type': contentType } });
   return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') };
 }
 
@@ -31,7 +33,8 @@ async function scrapeText(gw: RunningGateway): Promise<string> {
 }
 
 /** A protobuf scrape decoded by bufbuild, as plain JSON-able objects keyed by family name. */
-async function scrapeProtobuf(gw: RunningGateway): Promise<{ contentType: string | null; families: Map<string, Record<string, unknown>>; raw: Buffer }> {
+async function scrapeProtobuf(gw: RunningGateway): Promise<{ contentType: string | null; families: Map<string,
+  Record<string, unknown>>; raw: Buffer }> {
   const res = await fetch(`${gw.url}/metrics`, { headers: { Accept: PB_ACCEPT } });
   assert.equal(res.status, 200);
   const raw = Buffer.from(await res.arrayBuffer());
@@ -72,8 +75,10 @@ describe('protobuf push and exposition', () => {
     for (const expected of parseProtobufBody(want, { utf8Names: false })) {
       const got = families.get(expected.name);
       assert.ok(got !== undefined, `family ${expected.name} missing from the protobuf scrape`);
-      const wantMsg = fromBinary(MetricFamilyDesc, encodeDelimited([expected]).subarray(varintLength(encodeDelimited([expected]))));
-      assert.deepEqual(Buffer.from(toBinary(MetricFamilyDesc, got as never)), Buffer.from(toBinary(MetricFamilyDesc, wantMsg)),
+      const wantMsg = fromBinary(MetricFamilyDesc,
+        encodeDelimited([expected]).subarray(varintLength(encodeDelimited([expected]))));
+      assert.deepEqual(Buffer.from(toBinary(MetricFamilyDesc, got as never)),
+        Buffer.from(toBinary(MetricFamilyDesc, wantMsg)),
         `family ${expected.name}`);
     }
     // Our own decoder reads the same scrape back to the model, 64-bit counts exact.
@@ -148,7 +153,8 @@ describe('protobuf push and exposition', () => {
     assert.equal(await scrapeText(gw).then(stripTimes), stripTimes(before));
   });
 
-  it('unknown groups nested 10,000 deep are skipped (200, as the reference), a deep unterminated one is 400', async () => {
+  it('unknown groups nested 10,000 deep are skipped (200, as the reference), a deep unterminated one is 400',
+    async () => {
     // Before the skip became iterative, 10,000 levels (40 KB) overflowed the stack and answered 500.
     const deep = (depth: number, closed: number) => {
       const tag = (wt: number) => { const t = (100 << 3) | wt; return [(t & 0x7f) | 0x80, t >> 7]; };
@@ -168,7 +174,8 @@ describe('protobuf push and exposition', () => {
   });
 
   it('a label name invalid under legacy rules fails the consistency check with 400', async () => {
-    const fam: MetricFamily = { name: 'lbl', type: 'GAUGE', metrics: [{ labels: [{ name: 'a-b', value: 'x' }], value: 1 }] };
+    const fam: MetricFamily = { name: 'lbl', type: 'GAUGE',
+      metrics: [{ labels: [{ name: 'a-b', value: 'x' }], value: 1 }] };
     const r = await push(gw, 'PUT', '/metrics/job/lbl', encodeDelimited([fam]));
     assert.equal(r.status, 400);
     assert.match(r.text, /^pushed metrics are invalid or inconsistent with existing metrics: collected metric "lbl" .* has a label with an invalid name: a-b/);
@@ -176,7 +183,8 @@ describe('protobuf push and exposition', () => {
 
   it('a protobuf metric without the payload of its type fails the check (is not a GAUGE)', async () => {
     // MetricFamily{name:"np", type:GAUGE, metric:[{counter:{value:1}}]}
-    const msg = Buffer.from([0x0a, 0x02, 0x6e, 0x70, 0x18, 0x01, 0x22, 0x0b, 0x1a, 0x09, 0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f]);
+    const msg = Buffer.from([0x0a, 0x02, 0x6e, 0x70, 0x18, 0x01, 0x22, 0x0b, 0x1a, 0x09, 0x09, 0, 0, 0, 0, 0, 0, 0xf0,
+      0x3f]);
     const r = await push(gw, 'PUT', '/metrics/job/np', Buffer.concat([Buffer.from([msg.length]), msg]));
     assert.equal(r.status, 400);
     assert.match(r.text, /collected metric "np" \{ .*\} is not a GAUGE/);
@@ -190,5 +198,6 @@ function varintLength(b: Buffer): number {
 }
 
 function stripTimes(text: string): string {
-  return text.split('\n').filter((l) => !/^(push_|process_|nodejs_|pushgateway_)/.test(l) && !/^# (HELP|TYPE) (process_|nodejs_|pushgateway_)/.test(l)).join('\n');
+  return text.split('\n').filter((l) => !/^(push_|process_|nodejs_|pushgateway_)/.test(l) &&
+    !/^# (HELP|TYPE) (process_|nodejs_|pushgateway_)/.test(l)).join('\n');
 }

@@ -26,9 +26,14 @@ describe('per-push limits', () => {
     assert.equal((await put(gw, 'ok', samples(100))).status, 200);
     const cases: Array<[string, string, RegExp, string]> = [
       ['s', samples(101), /^sample_limit exceeded \(number of samples: 101, limit: 100\)\n$/, 'sample_limit'],
-      ['l', 'm{a="1",b="2",c="3",d="4"} 1\n', /^label_limit exceeded \(metric: m, number of labels: 6, limit: 5\)\n$/, 'label_limit'],
-      ['n', `m{${'n'.repeat(21)}="v"} 1\n`, /^label_name_length_limit exceeded \(metric: m, label name: n{21}, length: 21, limit: 20\)\n$/, 'label_name_length_limit'],
-      ['v', `m{l="${'v'.repeat(31)}"} 1\n`, /^label_value_length_limit exceeded \(metric: m, label name: l, value: "v{31}", length: 31, limit: 30\)\n$/, 'label_value_length_limit'],
+      ['l', 'm{a="1",b="2",c="3",d="4"} 1\n', /^label_limit exceeded \(metric: m, number of labels: 6, limit: 5\)\n$/,
+        'label_limit'],
+      ['n', `m{${'n'.repeat(21)}="v"} 1\n`,
+        /^label_name_length_limit exceeded \(metric: m, label name: n{21}, length: 21, limit: 20\)\n$/,
+        'label_name_length_limit'],
+      ['v', `m{l="${'v'.repeat(31)}"} 1\n`,
+        /^label_value_length_limit exceeded \(metric: m, label name: l, value: "v{31}", length: 31, limit: 30\)\n$/,
+        'label_value_length_limit'],
     ];
     for (const [job, body, message] of cases) {
       const r = await put(gw, job, body);

@@ -28,7 +28,8 @@ async function scrape(gw: RunningGateway): Promise<string> {
   return res.text();
 }
 
-const textBody = (job: string, n = 1) => Buffer.from(Array.from({ length: n }, (_v, i) => `${job}_m{i="${i}"} ${i}\n`).join(''));
+const textBody = (job: string, n = 1) => Buffer.from(Array.from({ length: n },
+  (_v, i) => `${job}_m{i="${i}"} ${i}\n`).join(''));
 
 describe('request compression', () => {
   let gw: RunningGateway;
@@ -37,12 +38,15 @@ describe('request compression', () => {
 
   it('gzip, in any letter case, for text and protobuf bodies', async () => {
     for (const [job, enc] of [['gz1', 'gzip'], ['gz2', 'GZIP'], ['gz3', 'GZip']] as const) {
-      assert.deepEqual(await push(gw, job, gzipSync(textBody(job)), { 'Content-Encoding': enc }), { status: 200, text: '' });
+      assert.deepEqual(await push(gw, job, gzipSync(textBody(job)), { 'Content-Encoding': enc }),
+        { status: 200, text: '' });
     }
     const pb = encodeDelimited([{ name: 'gzpb', type: 'GAUGE', metrics: [{ labels: [], value: 4 }] }]);
-    assert.equal((await push(gw, 'gzpb', gzipSync(pb), { 'Content-Encoding': 'gzip', 'Content-Type': PB_TYPE })).status, 200);
+    assert.equal((await push(gw, 'gzpb', gzipSync(pb), { 'Content-Encoding': 'gzip', 'Content-Type': PB_TYPE })).status,
+      200);
     const text = await scrape(gw);
-    for (const job of ['gz1', 'gz2', 'gz3']) assert.match(text, new RegExp(`^${job}_m\\{i="0",instance="",job="${job}"\\} 0$`, 'm'));
+    for (const job of ['gz1', 'gz2', 'gz3']) assert.match(text,
+      new RegExp(`^${job}_m\\{i="0",instance="",job="${job}"\\} 0$`, 'm'));
     assert.match(text, /^gzpb\{instance="",job="gzpb"\} 4$/m);
   });
 
@@ -56,7 +60,8 @@ describe('request compression', () => {
     assert.equal((await push(gw, 'sn1', framed.stdout, { 'Content-Encoding': 'Snappy' })).status, 200);
     const pb = encodeDelimited([{ name: 'snpb', type: 'COUNTER', metrics: [{ labels: [], value: 9 }] }]);
     const framedPb = await runGoPusher(go.binary, ['snappy'], pb);
-    assert.equal((await push(gw, 'snpb', framedPb.stdout, { 'Content-Encoding': 'snappy', 'Content-Type': PB_TYPE })).status, 200);
+    assert.equal((await push(gw, 'snpb', framedPb.stdout,
+      { 'Content-Encoding': 'snappy', 'Content-Type': PB_TYPE })).status, 200);
     const text = await scrape(gw);
     assert.match(text, /^sn1_m\{i="4999",instance="",job="sn1"\} 4999$/m);
     assert.match(text, /^snpb\{instance="",job="snpb"\} 9$/m);
@@ -91,15 +96,22 @@ describe('request compression', () => {
       ['gzip bad header', Buffer.from('this is not gzip at all'), 'gzip', /^gzip: invalid header$/],
       ['gzip truncated', gz.subarray(0, gz.length - 8), 'gzip', /^unexpected EOF$/],
       ['gzip corrupt data', flipped, 'gzip', /^(flate: corrupt input|gzip: invalid checksum|unexpected EOF)$/],
-      ['gzip bad CRC', Buffer.concat([gz.subarray(0, gz.length - 8), Buffer.alloc(4), gz.subarray(gz.length - 4)]), 'gzip', /^gzip: invalid checksum$/],
-      ['gzip bad length', Buffer.concat([gz.subarray(0, gz.length - 4), Buffer.from([1, 2, 3, 4])]), 'gzip', /^gzip: invalid checksum$/],
-      ['gzip bad block type', Buffer.concat([gz.subarray(0, 10), Buffer.from([0xff, 0xff]), gz.subarray(12)]), 'gzip', /^flate: corrupt input$/],
-      ['gzip garbage after the member', Buffer.concat([gz, Buffer.from('garbage garbage')]), 'gzip', /^gzip: invalid header$/],
+      ['gzip bad CRC', Buffer.concat([gz.subarray(0, gz.length - 8), Buffer.alloc(4), gz.subarray(gz.length - 4)]),
+        'gzip', /^gzip: invalid checksum$/],
+      ['gzip bad length', Buffer.concat([gz.subarray(0, gz.length - 4), Buffer.from([1, 2, 3, 4])]), 'gzip',
+        /^gzip: invalid checksum$/],
+      ['gzip bad block type', Buffer.concat([gz.subarray(0, 10), Buffer.from([0xff, 0xff]), gz.subarray(12)]), 'gzip',
+        /^flate: corrupt input$/],
+      ['gzip garbage after the member', Buffer.concat([gz, Buffer.from('garbage garbage')]), 'gzip',
+        /^gzip: invalid header$/],
       ['snappy checksum', badCrc, 'snappy', /^snappy: corrupt input \(checksum mismatch\)$/],
-      ['snappy no stream identifier', sn.subarray(10), 'snappy', /^snappy: corrupt input \(missing stream identifier\)$/],
+      ['snappy no stream identifier', sn.subarray(10), 'snappy',
+        /^snappy: corrupt input \(missing stream identifier\)$/],
       ['snappy truncated', sn.subarray(0, sn.length - 3), 'snappy', /^unexpected EOF$/],
-      ['snappy reserved chunk', Buffer.concat([sn.subarray(0, 10), Buffer.from([0x02, 0, 0, 0])]), 'snappy', /^snappy: unsupported input/],
-      ['snappy raw block (not framed)', Buffer.from([5, 0x10, 0x61, 0x20, 0x31, 0x0a]), 'snappy', /^snappy: corrupt input/],
+      ['snappy reserved chunk', Buffer.concat([sn.subarray(0, 10), Buffer.from([0x02, 0, 0, 0])]), 'snappy',
+        /^snappy: unsupported input/],
+      ['snappy raw block (not framed)', Buffer.from([5, 0x10, 0x61, 0x20, 0x31, 0x0a]), 'snappy',
+        /^snappy: corrupt input/],
     ];
     for (const [what, body, enc, message] of cases) {
       const r = await push(gw, 'bad', body, { 'Content-Encoding': enc });
@@ -124,7 +136,8 @@ describe('decompressed size limit (--push.max-body-size)', () => {
     for (const [body, enc] of [[gz, 'gzip'], [sn, 'snappy']] as const) {
       const r = await push(gw, 'bomb', body, { 'Content-Encoding': enc });
       assert.equal(r.status, 413, enc);
-      assert.match(r.text, /^decompressed request body exceeds the limit of 1048576 bytes \(--push\.max-body-size\)\n$/);
+      assert.match(r.text,
+        /^decompressed request body exceeds the limit of 1048576 bytes \(--push\.max-body-size\)\n$/);
     }
     assert.doesNotMatch(await scrape(gw), /job="bomb"/);
     // Just under the limit is fine.

@@ -51,13 +51,15 @@ describe('start-up debug log', () => {
   });
 
   it('logs none of them at info', async () => {
-    const lines = await withGateway(() => startOurs(FLAGS.slice(1), { prefix: '/inner' }), (gw) => startDebugLines(gw.output()));
+    const lines = await withGateway(() => startOurs(FLAGS.slice(1), { prefix: '/inner' }),
+      (gw) => startDebugLines(gw.output()));
     assert.equal(lines.size, 0);
   });
 
   const skip = referenceSkipReason();
   it('the reference logs the same three lines', { skip }, async () => {
-    const lines = await withGateway(() => startReference(FLAGS, { prefix: '/inner' }), (gw) => startDebugLines(gw.output()));
+    const lines = await withGateway(() => startReference(FLAGS, { prefix: '/inner' }),
+      (gw) => startDebugLines(gw.output()));
     assert.deepEqual(lines, WANT);
   });
 });

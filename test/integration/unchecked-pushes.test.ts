@@ -12,7 +12,8 @@ import { referenceSkipReason, startOurs, startReference, type RunningGateway } f
 const FLAG = '--push.disable-consistency-check';
 const SCRAPE_ERROR_PREFIX = 'An error has occurred while serving metrics:\n\n';
 
-async function send(gw: RunningGateway, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+async function send(gw: RunningGateway, method: string, path: string,
+  body?: string): Promise<{ status: number; text: string }> {
   const res = await fetch(gw.url + path, { method, body: body ?? null, redirect: 'manual' });
   return { status: res.status, text: await res.text() };
 }
@@ -71,14 +72,16 @@ function scenario(start: () => Promise<RunningGateway>, settle: <T>(check: () =>
     });
   });
 
-  it('accepts a type clash across groups, then fails scrapes with 500 until the culprit is deleted', { skip }, async () => {
+  it('accepts a type clash across groups, then fails scrapes with 500 until the culprit is deleted', { skip },
+    async () => {
     assert.equal((await send(gw, 'PUT', '/metrics/job/g1', '# TYPE clash counter\nclash 1\n')).status, 202);
     assert.equal((await send(gw, 'PUT', '/metrics/job/g2', '# TYPE clash gauge\nclash 2\n')).status, 202);
     await settle(async () => {
       const scrape = await send(gw, 'GET', '/metrics');
       assert.equal(scrape.status, 500);
       assert.ok(scrape.text.startsWith(SCRAPE_ERROR_PREFIX), JSON.stringify(scrape.text));
-      assert.match(scrape.text.slice(SCRAPE_ERROR_PREFIX.length), /^collected metric "clash" \{.*\} is not a (COUNTER|GAUGE)\n$/);
+      assert.match(scrape.text.slice(SCRAPE_ERROR_PREFIX.length),
+        /^collected metric "clash" \{.*\} is not a (COUNTER|GAUGE)\n$/);
     });
     // The health endpoints keep answering: only the exposition is broken.
     assert.equal((await send(gw, 'GET', '/-/healthy')).status, 200);

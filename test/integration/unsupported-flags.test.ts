@@ -15,7 +15,8 @@ interface Reply { status: number; text: string; allow: string | null; location: 
 
 async function send(gw: RunningGateway, method: string, path: string, body?: string): Promise<Reply> {
   const res = await fetch(`http://127.0.0.1:${gw.port}${path}`, { method, body: body ?? null, redirect: 'manual' });
-  return { status: res.status, text: await res.text(), allow: res.headers.get('allow'), location: res.headers.get('location') };
+  return { status: res.status, text: await res.text(), allow: res.headers.get('allow'),
+    location: res.headers.get('location') };
 }
 
 function exited(gw: RunningGateway): Promise<number | null> {
@@ -97,7 +98,8 @@ describe('admin API (/api/v1/admin/wipe)', () => {
     assert.equal((await send(admin, 'PUT', '/metrics/job/w1', 'a 1\n')).status, 200);
     assert.equal((await send(admin, 'PUT', '/metrics/job/w2/instance/i', 'b 2\n')).status, 200);
     assert.match((await send(admin, 'GET', '/metrics')).text, /job="w2"/);
-    assert.deepEqual(await send(admin, 'PUT', '/api/v1/admin/wipe'), { status: 202, text: '', allow: null, location: null });
+    assert.deepEqual(await send(admin, 'PUT', '/api/v1/admin/wipe'),
+      { status: 202, text: '', allow: null, location: null });
     const after = await send(admin, 'GET', '/metrics');
     assert.equal(after.status, 200);
     assert.doesNotMatch(after.text, /job="/);
@@ -130,7 +132,8 @@ function prefixRequests(p: string): Array<[string, string, string?]> {
   ];
 }
 
-for (const [flag, prefix] of [['--web.route-prefix=/pg', '/pg'], ['--web.external-url=http://example.com/ext/', '/ext']] as const) {
+for (const [flag, prefix] of [['--web.route-prefix=/pg', '/pg'],
+  ['--web.external-url=http://example.com/ext/', '/ext']] as const) {
   describe(`${flag} routes like the reference`, () => {
     const skip = referenceSkipReason();
     let ours: RunningGateway;
@@ -148,7 +151,8 @@ for (const [flag, prefix] of [['--web.route-prefix=/pg', '/pg'], ['--web.externa
       assert.match(scrape.text, /^m\{instance="",job="x"\} 1$/m);
       assert.equal((await send(ours, 'GET', '/metrics')).status, 404);
       assert.equal((await send(ours, 'PUT', '/metrics/job/x', 'm 1\n')).status, 404);
-      assert.deepEqual(await send(ours, 'GET', `${prefix}/-/healthy`), { status: 200, text: 'OK', allow: null, location: null });
+      assert.deepEqual(await send(ours, 'GET', `${prefix}/-/healthy`),
+        { status: 200, text: 'OK', allow: null, location: null });
       assert.equal((await send(ours, 'GET', '/-/healthy')).status, 404);
       assert.equal((await send(ours, 'GET', '/-/quit')).status, 405);
       assert.equal((await send(ours, 'GET', prefix)).location, `${prefix}/`);

@@ -12,7 +12,8 @@ import { encodeDelimited, parseProtobufBody } from '../../src/format/protobuf.js
 const PB_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
 const TEXT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-async function push(gw: RunningGateway, path: string, body: Buffer | string, contentType?: string): Promise<{ status: number; text: string }> {
+async function push(gw: RunningGateway, path: string, body: Buffer | string,
+  contentType?: string): Promise<{ status: number; text: string }> {
   const res = await fetch(`${gw.url}${path}`, {
     method: 'PUT', body: typeof body === 'string' ? body : new Uint8Array(body),
     headers: contentType === undefined ? {} : { 'Content-Type': contentType },
@@ -26,32 +27,38 @@ async function scrape(gw: RunningGateway, accept?: string): Promise<{ contentTyp
   return { contentType: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()) };
 }
 
-const ours = (text: string) => text.split('\n').filter((l) => /my|pb|foo|U__/.test(l) && !l.startsWith('push_') && !/^# (HELP|TYPE) push_/.test(l));
+const ours = (text: string) => text.split('\n').filter((l) => /my|pb|foo|U__/.test(l) && !l.startsWith('push_') &&
+  !/^# (HELP|TYPE) push_/.test(l));
 
 describe('--push.enable-utf8-names', () => {
   let gw: RunningGateway;
   before(async () => {
     gw = await startOurs(['--push.enable-utf8-names']);
     assert.deepEqual(await push(gw, '/metrics/job/u8/U__foo_2e_bar/baz',
-      '# HELP "my.metric" A dotted name.\n# TYPE "my.metric" gauge\n{"my.metric","label.name"="v"} 1\n'), { status: 200, text: '' });
-    const pb = encodeDelimited([{ name: 'pb.name', type: 'COUNTER', metrics: [{ labels: [{ name: 'a-b', value: 'x' }], value: 2 }] }]);
+      '# HELP "my.metric" A dotted name.\n# TYPE "my.metric" gauge\n{"my.metric","label.name"="v"} 1\n'),
+        { status: 200, text: '' });
+    const pb = encodeDelimited([{ name: 'pb.name', type: 'COUNTER',
+      metrics: [{ labels: [{ name: 'a-b', value: 'x' }], value: 2 }] }]);
     assert.deepEqual(await push(gw, '/metrics/job/u8pb', pb, PB_TYPE), { status: 200, text: '' });
   });
   after(async () => { await gw.stop(); });
 
   const table: Array<[string, string | undefined, string[]]> = [
     ['underscores (no Accept)', undefined, [
-      '# HELP my_metric A dotted name.', '# TYPE my_metric gauge', 'my_metric{foo_bar="baz",instance="",job="u8",label_name="v"} 1',
+      '# HELP my_metric A dotted name.', '# TYPE my_metric gauge',
+        'my_metric{foo_bar="baz",instance="",job="u8",label_name="v"} 1',
       '# TYPE pb_name counter', 'pb_name{a_b="x",instance="",job="u8pb"} 2',
       'push_time_seconds{foo_bar="baz",instance="",job="u8"}',
     ]],
     ['allow-utf-8', 'text/plain;version=0.0.4;escaping=allow-utf-8', [
-      '# HELP "my.metric" A dotted name.', '# TYPE "my.metric" gauge', '{"my.metric","foo.bar"="baz",instance="",job="u8","label.name"="v"} 1',
+      '# HELP "my.metric" A dotted name.', '# TYPE "my.metric" gauge',
+        '{"my.metric","foo.bar"="baz",instance="",job="u8","label.name"="v"} 1',
       '# TYPE "pb.name" counter', '{"pb.name","a-b"="x",instance="",job="u8pb"} 2',
       'push_time_seconds{"foo.bar"="baz",instance="",job="u8"}',
     ]],
     ['dots', 'text/plain;escaping=dots', [
-      '# HELP my_dot_metric A dotted name.', '# TYPE my_dot_metric gauge', 'my_dot_metric{foo_dot_bar="baz",instance="",job="u8",label_dot_name="v"} 1',
+      '# HELP my_dot_metric A dotted name.', '# TYPE my_dot_metric gauge',
+        'my_dot_metric{foo_dot_bar="baz",instance="",job="u8",label_dot_name="v"} 1',
       '# TYPE pb_dot_name counter', 'pb_dot_name{a__b="x",instance="",job="u8pb"} 2',
     ]],
     ['values', '*/*;escaping=values', [
@@ -96,6 +103,7 @@ describe('without --push.enable-utf8-names', () => {
     assert.deepEqual(await push(gw, '/metrics/job/l2', '{"my.metric"} 1\n'),
       { status: 400, text: 'text format parsing error in line 1: invalid metric name "my.metric"\n' });
     const pb = encodeDelimited([{ name: 'pb.name', type: 'GAUGE', metrics: [{ labels: [], value: 1 }] }]);
-    assert.deepEqual(await push(gw, '/metrics/job/l3', pb, PB_TYPE), { status: 400, text: 'invalid metric name "pb.name"\n' });
+    assert.deepEqual(await push(gw, '/metrics/job/l3', pb, PB_TYPE),
+      { status: 400, text: 'invalid metric name "pb.name"\n' });
   });
 });

@@ -22,22 +22,27 @@ const GROUPING = { job: 'Björn', instance: 'inst\'a"n\\ce1' };
 
 function families(): MetricFamily[] {
   return [
-    { name: 'mf1', type: 'SUMMARY', metrics: [{ labels: [], summary: { sampleCount: 0, sampleSum: 0, quantiles: [] } }] },
+    { name: 'mf1', type: 'SUMMARY', metrics: [{ labels: [],
+      summary: { sampleCount: 0, sampleSum: 0, quantiles: [] } }] },
     {
       name: 'mfh', type: 'HISTOGRAM', metrics: [
         { labels: [{ name: 'testing', value: 'int classic histogram' }],
-          histogram: { sampleCount: 20, sampleSum: 99.23, buckets: [{ upperBound: 250000, cumulativeCount: 3 }, { upperBound: 500000, cumulativeCount: 17 }] } },
+          histogram: { sampleCount: 20, sampleSum: 99.23, buckets: [{ upperBound: 250000, cumulativeCount: 3 },
+            { upperBound: 500000, cumulativeCount: 17 }] } },
         { labels: [{ name: 'testing', value: 'float classic histogram' }],
           histogram: { sampleCount: 0, sampleCountFloat: 20, sampleSum: 99.23, buckets: [
-            { upperBound: 250000, cumulativeCount: 0, cumulativeCountFloat: 3 }, { upperBound: 500000, cumulativeCount: 0, cumulativeCountFloat: 17 }] } },
+            { upperBound: 250000, cumulativeCount: 0, cumulativeCountFloat: 3 },
+              { upperBound: 500000, cumulativeCount: 0, cumulativeCountFloat: 17 }] } },
         { labels: [{ name: 'testing', value: 'int native histogram' }],
           histogram: { sampleCount: 20, sampleSum: 99.23, buckets: [], schema: 1,
             negativeDeltas: [0, 2, -2, 0], positiveDeltas: [0, 2, -2, 0],
-            positiveSpans: [{ offset: 0, length: 2 }, { offset: 0, length: 2 }], negativeSpans: [{ offset: 0, length: 2 }, { offset: 0, length: 2 }] } },
+            positiveSpans: [{ offset: 0, length: 2 }, { offset: 0, length: 2 }],
+              negativeSpans: [{ offset: 0, length: 2 }, { offset: 0, length: 2 }] } },
         { labels: [{ name: 'testing', value: 'float native histogram' }],
           histogram: { sampleCount: 0, sampleCountFloat: 20, sampleSum: 99.23, buckets: [], schema: 1,
             negativeCounts: [2, 2, -2, 0], positiveCounts: [2, 2, -2, 0],
-            positiveSpans: [{ offset: 0, length: 2 }, { offset: 0, length: 2 }], negativeSpans: [{ offset: 0, length: 2 }, { offset: 0, length: 2 }] } },
+            positiveSpans: [{ offset: 0, length: 2 }, { offset: 0, length: 2 }],
+              negativeSpans: [{ offset: 0, length: 2 }, { offset: 0, length: 2 }] } },
         { labels: [{ name: 'testing', value: 'schema 0 with zero bucket' }],
           histogram: { sampleCount: 7, sampleSum: 3, buckets: [], schema: 0, zeroThreshold: 0.001, zeroCount: 3,
             positiveSpans: [{ offset: -1, length: 3 }], positiveDeltas: [1, 0, 1],
@@ -45,8 +50,10 @@ function families(): MetricFamily[] {
       ],
     },
     { name: 'gh', type: 'GAUGE_HISTOGRAM', help: 'gauge histogram',
-      metrics: [{ labels: [], histogram: { sampleCount: 2, sampleSum: 1, buckets: [{ upperBound: 1, cumulativeCount: 1 }] } }] },
-    { name: 'c', type: 'COUNTER', help: '', metrics: [{ labels: [], value: -0, createdTimestamp: { seconds: 1, nanos: 2 } }] },
+      metrics: [{ labels: [], histogram: { sampleCount: 2, sampleSum: 1,
+        buckets: [{ upperBound: 1, cumulativeCount: 1 }] } }] },
+    { name: 'c', type: 'COUNTER', help: '', metrics: [{ labels: [], value: -0,
+      createdTimestamp: { seconds: 1, nanos: 2 } }] },
   ];
 }
 
@@ -107,7 +114,8 @@ describe('/api/v1/metrics body', () => {
 
 describe('Go JSON details', () => {
   it('strings escape <, >, &, U+2028 and U+2029 like encoding/json', () => {
-    assert.equal(goJsonString('a<b>&c\u2028\u2029"\\\n\t\u0001é'), '"a\\u003cb\\u003e\\u0026c\\u2028\\u2029\\"\\\\\\n\\t\\u0001é"');
+    assert.equal(goJsonString('a<b>&c\u2028\u2029"\\\n\t\u0001é'),
+      '"a\\u003cb\\u003e\\u0026c\\u2028\\u2029\\"\\\\\\n\\t\\u0001é"');
   });
 
   it('times are RFC 3339 with trimmed nanoseconds and the local offset', () => {
@@ -125,7 +133,8 @@ describe('Go JSON details', () => {
   });
 
   it('status lists build information, flags and start time with sorted keys', () => {
-    const body = statusJson({ flags: { 'web.b': '2', 'log.a': '1' }, buildInfo: { version: 'v', branch: 'b' }, startedAt: new Date(0) });
+    const body = statusJson({ flags: { 'web.b': '2', 'log.a': '1' }, buildInfo: { version: 'v', branch: 'b' },
+      startedAt: new Date(0) });
     assert.match(body, /^\{"build_information":\{"branch":"b","version":"v"\},"flags":\{"log\.a":"1","web\.b":"2"\},"start_time":"1970-01-01T\d\d:\d\d:00(Z|[+-]\d\d:\d\d)"\}$/);
   });
 });
@@ -143,7 +152,8 @@ describe('native histogram bucket bounds', () => {
 
   it('lists negative buckets most negative first, then the zero bucket, then positive, skipping empty ones', () => {
     const b = nativeBuckets({ sampleCount: 5, sampleSum: 0, buckets: [], schema: 0, zeroThreshold: 0, zeroCount: 1,
-      negativeSpans: [{ offset: 1, length: 2 }], negativeDeltas: [1, 1], positiveSpans: [{ offset: 0, length: 2 }], positiveDeltas: [0, 0] });
+      negativeSpans: [{ offset: 1, length: 2 }], negativeDeltas: [1, 1], positiveSpans: [{ offset: 0, length: 2 }],
+        positiveDeltas: [0, 0] });
     assert.deepEqual(b.map((x) => [x.boundaries, x.lower, x.upper, x.count]),
       [[1, -4, -2, 2], [1, -2, -1, 1], [3, -0, 0, 1]]);
   });
@@ -157,7 +167,8 @@ describe('/api/v1/metrics counts above 2^53', () => {
       { name: 'h', type: 'HISTOGRAM', metrics: [{ labels: [], histogram: {
         sampleCount: Number(big), sampleCountExact: big, sampleSum: 1,
         buckets: [{ upperBound: 1, cumulativeCount: Number(big - 1n), cumulativeCountExact: big - 1n }] } }] },
-      { name: 's', type: 'SUMMARY', metrics: [{ labels: [], summary: { sampleCount: Number(big + 2n), sampleCountExact: big + 2n, sampleSum: 1, quantiles: [] } }] },
+      { name: 's', type: 'SUMMARY', metrics: [{ labels: [],
+        summary: { sampleCount: Number(big + 2n), sampleCountExact: big + 2n, sampleSum: 1, quantiles: [] } }] },
     ];
     assert.equal(store.push({ labels: { job: 'x' }, families: fams, replace: true, timeMs: T }), undefined);
     const json = metricsJson(store);
@@ -182,7 +193,8 @@ describe('bodies built in slices', () => {
     const empty = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES });
     assert.equal(Buffer.concat(await metricsJsonPieces(empty, new Slicer(0))).toString('utf8'), '[]');
     const page = async (sliceMs: number): Promise<string> =>
-      Buffer.concat(await renderStatusPage(store, new Date(T), { 'web.listen-address': ':9091' }, new Slicer(sliceMs))).toString('utf8');
+      Buffer.concat(await renderStatusPage(store, new Date(T), { 'web.listen-address': ':9091' },
+        new Slicer(sliceMs))).toString('utf8');
     assert.equal(await page(0), await page(Infinity));
     assert.equal((await page(0)).match(/<section class="group">/g)?.length, 3);
   });

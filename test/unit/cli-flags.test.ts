@@ -60,7 +60,8 @@ test('the default flag map matches the reference /api/v1/status map, plus our bo
     formatByteSize(Math.max(Math.floor(defaultMemoryLimit() / 8 / 2 ** 20) * 2 ** 20, 2 * 64 * 1024 * 1024)));
   assert.deepEqual(flags, {
     'store.memory-limit': flags['store.memory-limit'], 'push.body-memory-limit': flags['push.body-memory-limit'],
-    'push.sample-limit': '0', 'push.label-limit': '0', 'push.label-name-length-limit': '0', 'push.label-value-length-limit': '0',
+    'push.sample-limit': '0', 'push.label-limit': '0', 'push.label-name-length-limit': '0',
+      'push.label-value-length-limit': '0',
     'log.format': 'logfmt', 'log.level': 'info', 'persistence.file': '', 'persistence.interval': '5m0s',
     'push.disable-consistency-check': 'false', 'push.enable-utf8-names': 'false', 'web.config.file': '',
     'web.enable-admin-api': 'false', 'web.enable-lifecycle': 'false', 'web.external-url': '',
@@ -270,14 +271,18 @@ test('--store.memory-limit, --push.body-memory-limit and the per-push limits', (
   // Derived from the memory limit unless given: an eighth, at least two bodies of the largest size.
   assert.equal(c.bodyMemoryLimitBytes, 128 * 1024 * 1024);
   assert.equal(run('--store.memory-limit=4GiB').bodyMemoryLimitBytes, 512 * 1024 * 1024);
-  assert.equal(run('--store.memory-limit=4GiB', '--push.body-memory-limit=10MiB').bodyMemoryLimitBytes, 10 * 1024 * 1024);
+  assert.equal(run('--store.memory-limit=4GiB', '--push.body-memory-limit=10MiB').bodyMemoryLimitBytes,
+    10 * 1024 * 1024);
   assert.equal(run('--store.memory-limit=0').memoryLimitBytes, 0);
-  assert.deepEqual(c.pushLimits, { sampleLimit: 1000, labelLimit: 30, labelNameLengthLimit: 200, labelValueLengthLimit: 2048 });
+  assert.deepEqual(c.pushLimits, { sampleLimit: 1000, labelLimit: 30, labelNameLengthLimit: 200,
+    labelValueLengthLimit: 2048 });
   assert.equal(c.flags['store.memory-limit'], '512MiB');
   assert.equal(c.flags['push.sample-limit'], '1000');
-  assert.deepEqual(run().pushLimits, { sampleLimit: 0, labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0 });
+  assert.deepEqual(run().pushLimits, { sampleLimit: 0, labelLimit: 0, labelNameLengthLimit: 0,
+    labelValueLengthLimit: 0 });
   assert.throws(() => parseCommandLine(['--push.sample-limit=-1']),
-    (e: unknown) => e instanceof ConfigError && /invalid value "-1" for --push\.sample-limit: expected a whole number/.test(e.message));
+    (e: unknown) => e instanceof ConfigError &&
+      /invalid value "-1" for --push\.sample-limit: expected a whole number/.test(e.message));
   assert.throws(() => parseCommandLine(['--store.memory-limit=lots']), ConfigError);
 });
 
@@ -294,16 +299,19 @@ test('the flag map shows every flag in its string form', () => {
   assert.equal(Object.keys(c.flags).length, 21);
 });
 
-test('a telemetry path that is another GET endpoint\'s, or below a catch-all, is refused (the reference panics)', () => {
+test('a telemetry path that is another GET endpoint\'s, or below a catch-all, is refused (the reference panics)',
+  () => {
   for (const argv of [['--web.telemetry-path=/'], ['--web.telemetry-path=/status'], ['--web.telemetry-path=/-/healthy'],
     ['--web.telemetry-path=/-/ready'], ['--web.telemetry-path=/-/quit'], ['--web.telemetry-path=/static/x'],
     ['--web.telemetry-path=/debug/pprof/x'], ['--web.route-prefix=/x', '--web.telemetry-path=/status'],
     ['--web.external-url=http://h/x/', '--web.telemetry-path=/static/a/b']]) {
     assert.throws(() => parseCommandLine(argv), (err: unknown) => err instanceof ConfigError &&
-      /^--web\.telemetry-path ".*": the scrape path \S+ is already taken by another endpoint$/.test(err.message), argv.join(' '));
+      /^--web\.telemetry-path ".*": the scrape path \S+ is already taken by another endpoint$/.test(err.message),
+        argv.join(' '));
   }
   // Accepted by the reference too (observed with 1.5.1).
-  for (const argv of [['--web.telemetry-path=/static'], ['--web.telemetry-path=/debug/pprof'], ['--web.telemetry-path=/-/ready/x'],
+  for (const argv of [['--web.telemetry-path=/static'], ['--web.telemetry-path=/debug/pprof'],
+    ['--web.telemetry-path=/-/ready/x'],
     ['--web.route-prefix=/x', '--web.telemetry-path=/'], ['--web.route-prefix=/x', '--web.telemetry-path=/-/quit'],
     ['--web.telemetry-path=/metrics/job/x'], ['--web.telemetry-path=/api/v1/metrics']]) {
     assert.doesNotThrow(() => parseCommandLine(argv), argv.join(' '));

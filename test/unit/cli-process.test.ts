@@ -36,18 +36,21 @@ test('--help prints usage to stdout and exits 0', () => {
 });
 
 test('--help wraps to $COLUMNS like kingpin', () => {
-  const r = spawnSync(process.execPath, [OUR_CLI, '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '60' } });
+  const r = spawnSync(process.execPath, [OUR_CLI, '--help'],
+    { encoding: 'utf8', env: { ...process.env, COLUMNS: '60' } });
   assert.equal(r.status, 0);
   for (const line of r.stdout.split('\n')) assert.ok(line.trimEnd().length <= 60, line);
 });
 
 test('--version prints build information with the package version to stdout and exits 0', () => {
-  const version = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'),
+    'utf8')) as { version: string }).version;
   const r = runCli('--version');
   assert.equal(r.status, 0);
   assert.equal(r.stderr, '');
   const lines = r.stdout.split('\n');
-  assert.match(lines[0]!, new RegExp(`^pushgateway, version ${version.replaceAll('.', '\\.')} \\(branch: .+, revision: .+\\)$`));
+  assert.match(lines[0]!,
+    new RegExp(`^pushgateway, version ${version.replaceAll('.', '\\.')} \\(branch: .+, revision: .+\\)$`));
   assert.match(lines[1]!, /^ {2}build user: {7}\S/);
   assert.match(lines[2]!, /^ {2}build date: {7}\S/);
   assert.equal(lines[3], `  node version:     ${process.version}`);

@@ -8,8 +8,8 @@ import { formatFloat, formatGoFloat } from '../../src/format/float.js';
 import { float64Bits, float64FromBits, runGoFloatOracle } from '../oracles/go-float/oracle.js';
 import { skipUnless } from '../helpers/skip.js';
 
-// [value, Go FormatFloat 'g' -1] — rows checked against Go's strconv.FormatFloat (the go-float oracle below) plus the boundaries around
-// Go's plain-notation window [1e-4, 1e6).
+// [value, Go FormatFloat 'g' -1] — rows checked against Go's strconv.FormatFloat (the go-float oracle below) plus the
+// boundaries around Go's plain-notation window [1e-4, 1e6).
 const TABLE: Array<[number, string]> = [
   [1000000, '1e+06'],
   [123456, '123456'],
@@ -93,7 +93,8 @@ test('formatGoFloat agrees with Go strconv on random and edge values', (t) => {
   }
   const got = runGoFloatOracle('format', values.map(float64Bits));
   if (got === undefined) {
-    t.skip(skipUnless(false, 'go (to compare against strconv.FormatFloat)', 'apt-get install -y golang-go') || undefined);
+    t.skip(skipUnless(false, 'go (to compare against strconv.FormatFloat)', 'apt-get install -y golang-go') ||
+      undefined);
     return;
   }
   for (let i = 0; i < values.length; i++) {

@@ -83,7 +83,8 @@ test('parseGoFloat and parseGoInt64 agree with Go strconv on a corpus and random
   const got = runGoFloatOracle('parse', inputs.map((s) => JSON.stringify(s)));
   const gotInt = runGoFloatOracle('int64', inputs.map((s) => JSON.stringify(s)));
   if (got === undefined || gotInt === undefined) {
-    t.skip(skipUnless(false, 'go (to compare against strconv.ParseFloat)', 'apt-get install -y golang-go') || undefined);
+    t.skip(skipUnless(false, 'go (to compare against strconv.ParseFloat)', 'apt-get install -y golang-go') ||
+      undefined);
     return;
   }
   for (let i = 0; i < inputs.length; i++) {

@@ -21,7 +21,8 @@ import { ProtobufParseError } from '../../src/errors.js';
 const TYPE_NUMBERS = { COUNTER: 0, GAUGE: 1, SUMMARY: 2, UNTYPED: 3, HISTOGRAM: 4, GAUGE_HISTOGRAM: 5 } as const;
 const pbTs = (t: Timestamp) => ({ seconds: BigInt(t.seconds), nanos: t.nanos });
 const pbLabels = (ls: LabelPair[]) => ls.map((l) => ({ name: l.name, value: l.value }));
-const pbEx = (e: Exemplar) => ({ label: pbLabels(e.labels), value: e.value, ...(e.timestamp ? { timestamp: pbTs(e.timestamp) } : {}) });
+const pbEx = (e: Exemplar) => ({ label: pbLabels(e.labels), value: e.value,
+  ...(e.timestamp ? { timestamp: pbTs(e.timestamp) } : {}) });
 
 function pbHistogram(h: Histogram): Record<string, unknown> {
   const o: Record<string, unknown> = {
@@ -61,7 +62,8 @@ function pbFamily(desc: DescMessage, f: MetricFamily) {
       else if (f.type === 'UNTYPED') o.untyped = { value: m.value };
       else if (f.type === 'SUMMARY') {
         const s = m.summary!;
-        o.summary = { sampleCount: s.sampleCountExact ?? BigInt(s.sampleCount), sampleSum: s.sampleSum, quantile: s.quantiles,
+        o.summary = { sampleCount: s.sampleCountExact ?? BigInt(s.sampleCount), sampleSum: s.sampleSum,
+          quantile: s.quantiles,
           ...(s.createdTimestamp ? { createdTimestamp: pbTs(s.createdTimestamp) } : {}) };
       } else o.histogram = pbHistogram(m.histogram!);
       return o;
@@ -89,7 +91,8 @@ describe('protobuf codec against @bufbuild/protobuf', () => {
 
   it('decodes packed repeated scalars to the same model', () => {
     const packed = bufbuildDelimited(MetricFamilyPackedDesc, FIXTURE);
-    assert.notDeepEqual(packed, bufbuildDelimited(MetricFamilyDesc, FIXTURE), 'the packed variant must differ on the wire');
+    assert.notDeepEqual(packed, bufbuildDelimited(MetricFamilyDesc, FIXTURE),
+      'the packed variant must differ on the wire');
     assert.deepEqual(parseProtobufBody(packed, opts), FIXTURE);
   });
 
@@ -99,7 +102,8 @@ describe('protobuf codec against @bufbuild/protobuf', () => {
     for (const [i, f] of FIXTURE.entries()) {
       const want = pbFamily(MetricFamilyDesc, f);
       // Compared as bufbuild's own re-encoding (deterministic), because equals() treats NaN as unequal.
-      assert.deepEqual(Buffer.from(toBinary(MetricFamilyDesc, decoded[i]!)), Buffer.from(toBinary(MetricFamilyDesc, want)),
+      assert.deepEqual(Buffer.from(toBinary(MetricFamilyDesc, decoded[i]!)),
+        Buffer.from(toBinary(MetricFamilyDesc, want)),
         `family ${f.name} differs`);
     }
     const big = decoded.find((m) => (m as unknown as { name: string }).name === 'h_big') as unknown as
@@ -112,14 +116,17 @@ describe('protobuf codec against @bufbuild/protobuf', () => {
   });
 
   it('keeps the payload the family type calls for; a missing one leaves the value unset (the check rejects it)', () => {
-    const body = bufbuildDelimited(MetricFamilyDesc, [{ name: 'x', type: 'COUNTER', metrics: [{ labels: [], value: 1 }] }]);
+    const body = bufbuildDelimited(MetricFamilyDesc, [{ name: 'x', type: 'COUNTER',
+      metrics: [{ labels: [], value: 1 }] }]);
     const asGauge = create(MetricFamilyDesc, { name: 'x', type: 1, metric: [{ counter: { value: 1 } }] } as never);
     assert.deepEqual(parseProtobufBody(body, opts)[0]!.metrics[0], { labels: [], value: 1 });
-    assert.deepEqual(parseProtobufBody(Buffer.from(sizeDelimitedEncode(MetricFamilyDesc, asGauge)), opts)[0]!.metrics[0], { labels: [] });
+    assert.deepEqual(parseProtobufBody(Buffer.from(sizeDelimitedEncode(MetricFamilyDesc, asGauge)),
+      opts)[0]!.metrics[0], { labels: [] });
   });
 
   it('an absent type is COUNTER, an absent HELP stays absent, an empty HELP stays empty', () => {
-    const m = (init: object) => Buffer.from(sizeDelimitedEncode(MetricFamilyDesc, create(MetricFamilyDesc, init as never)));
+    const m = (init: object) => Buffer.from(sizeDelimitedEncode(MetricFamilyDesc,
+      create(MetricFamilyDesc, init as never)));
     const [a] = parseProtobufBody(m({ name: 'a', metric: [{ counter: { value: 2 } }] }), opts);
     assert.equal(a!.type, 'COUNTER');
     assert.equal('help' in a!, false);
@@ -139,7 +146,8 @@ describe('protobuf codec against @bufbuild/protobuf', () => {
     ]);
     const whole = Buffer.concat([unknown, msg]);
     const body = Buffer.concat([Buffer.from([whole.length]), whole]);
-    assert.deepEqual(parseProtobufBody(body, opts), [{ name: 'k', type: 'GAUGE', metrics: [{ labels: [], value: 3 }] }]);
+    assert.deepEqual(parseProtobufBody(body, opts), [{ name: 'k', type: 'GAUGE',
+      metrics: [{ labels: [], value: 3 }] }]);
   });
 });
 
@@ -148,7 +156,8 @@ function deeplyNestedGroups(depth: number, end = depth): Buffer {
   const f = create(MetricFamilyDesc, { name: 'k', type: 1, metric: [{ gauge: { value: 3 } }] } as never);
   // Tag of field 100: (100 << 3) | wire type, as a two-byte varint.
   const tag = (wt: number) => { const t = (100 << 3) | wt; return [(t & 0x7f) | 0x80, t >> 7]; };
-  const groups = Buffer.from([...Array<number[]>(depth).fill(tag(3)).flat(), ...Array<number[]>(end).fill(tag(4)).flat()]);
+  const groups = Buffer.from([...Array<number[]>(depth).fill(tag(3)).flat(),
+    ...Array<number[]>(end).fill(tag(4)).flat()]);
   const msg = Buffer.concat([Buffer.from(toBinary(MetricFamilyDesc, f)), groups]);
   const len: number[] = [];
   for (let n = msg.length; ; n = Math.floor(n / 128)) { if (n < 128) { len.push(n); break; } len.push((n & 0x7f) | 0x80); }
@@ -167,12 +176,14 @@ describe('protobuf groups nested without bound', () => {
 
   it('a deep group left open is a ProtobufParseError naming it', () => {
     assert.throws(() => parseProtobufBody(deeplyNestedGroups(100_000, 99_999), opts),
-      (err: unknown) => err instanceof ProtobufParseError && err.message === 'invalid MetricFamily #1: unterminated group in field 100');
+      (err: unknown) => err instanceof ProtobufParseError &&
+        err.message === 'invalid MetricFamily #1: unterminated group in field 100');
   });
 });
 
 describe('protobuf push body rules', () => {
-  const fam = (name: string, value: number): MetricFamily => ({ name, type: 'GAUGE', metrics: [{ labels: [], value }] });
+  const fam = (name: string, value: number): MetricFamily => ({ name, type: 'GAUGE',
+    metrics: [{ labels: [], value }] });
 
   it('a later family with the same name replaces the earlier one', () => {
     const got = parseProtobufBody(encodeDelimited([fam('a', 1), fam('b', 2), fam('a', 3)]), opts);
@@ -184,7 +195,8 @@ describe('protobuf push body rules', () => {
   });
 
   it('an empty metric name is refused', () => {
-    assert.throws(() => parseProtobufBody(encodeDelimited([fam('', 1)]), opts), { name: 'ProtobufParseError', message: /no name/ });
+    assert.throws(() => parseProtobufBody(encodeDelimited([fam('', 1)]), opts),
+      { name: 'ProtobufParseError', message: /no name/ });
   });
 
   it('a metric name invalid under legacy rules is refused, and accepted with UTF-8 names on', () => {
@@ -194,13 +206,15 @@ describe('protobuf push body rules', () => {
   });
 
   it('a native histogram delta beyond 2^53 is refused instead of rounded', () => {
-    const big = create(MetricFamilyDesc, { name: 'h', type: 4, metric: [{ histogram: { schema: 0, positiveDelta: [2n ** 60n] } }] } as never);
+    const big = create(MetricFamilyDesc, { name: 'h', type: 4,
+      metric: [{ histogram: { schema: 0, positiveDelta: [2n ** 60n] } }] } as never);
     assert.throws(() => parseProtobufBody(Buffer.from(sizeDelimitedEncode(MetricFamilyDesc, big)), opts),
       { name: 'ProtobufParseError', message: /positive_delta 1152921504606846976 is outside the range/ });
   });
 
   it('invalid UTF-8 in a label value is refused', () => {
-    const body = encodeDelimited([{ name: 'u', type: 'GAUGE', metrics: [{ labels: [{ name: 'l', value: 'AB' }], value: 1 }] }]);
+    const body = encodeDelimited([{ name: 'u', type: 'GAUGE',
+      metrics: [{ labels: [{ name: 'l', value: 'AB' }], value: 1 }] }]);
     body[body.indexOf('AB')] = 0xff;
     assert.throws(() => parseProtobufBody(body, opts), { message: /value of label "l" is not valid UTF-8/ });
   });

@@ -49,13 +49,17 @@ test('label_limit counts the name, the grouping labels and quantile / le, not em
 test('label_name_length_limit and label_value_length_limit, in bytes, the metric name a value', () => {
   const name = 'n'.repeat(60);
   assert.throws(() => checkPushLimits(parse(`m{${name}="v"} 1\n`), { job: 'j' }, limits({ labelNameLengthLimit: 59 })),
-    refusal('label_name_length_limit', `label_name_length_limit exceeded (metric: m, label name: ${'n'.repeat(50)}, length: 60, limit: 59)`));
+    refusal('label_name_length_limit',
+      `label_name_length_limit exceeded (metric: m, label name: ${'n'.repeat(50)}, length: 60, limit: 59)`));
   assert.throws(() => checkPushLimits(parse('m{l="ééé"} 1\n'), { job: 'j' }, limits({ labelValueLengthLimit: 5 })),
-    refusal('label_value_length_limit', 'label_value_length_limit exceeded (metric: m, label name: l, value: "ééé", length: 6, limit: 5)'));
-  assert.throws(() => checkPushLimits(parse(`${'x'.repeat(20)} 1\n`), { job: 'j' }, limits({ labelValueLengthLimit: 10 })),
+    refusal('label_value_length_limit',
+      'label_value_length_limit exceeded (metric: m, label name: l, value: "ééé", length: 6, limit: 5)'));
+  assert.throws(() => checkPushLimits(parse(`${'x'.repeat(20)} 1\n`), { job: 'j' },
+    limits({ labelValueLengthLimit: 10 })),
     refusal('label_value_length_limit', `label_value_length_limit exceeded (metric: ${'x'.repeat(20)}, label name: __name__, value: "${'x'.repeat(20)}", length: 20, limit: 10)`));
   // Grouping label values from the URL count too.
   assert.throws(() => checkPushLimits(parse('m 1\n'), { job: 'j'.repeat(11) }, limits({ labelValueLengthLimit: 10 })),
     refusal('label_value_length_limit', `label_value_length_limit exceeded (metric: m, label name: job, value: "${'j'.repeat(11)}", length: 11, limit: 10)`));
-  assert.doesNotThrow(() => checkPushLimits(parse('m{l="ééé"} 1\n'), { job: 'j' }, limits({ labelValueLengthLimit: 6, labelNameLengthLimit: 8 })));
+  assert.doesNotThrow(() => checkPushLimits(parse('m{l="ééé"} 1\n'), { job: 'j' },
+    limits({ labelValueLengthLimit: 6, labelNameLengthLimit: 8 })));
 });

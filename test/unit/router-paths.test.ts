@@ -21,8 +21,10 @@ describe('Go path handling', () => {
     const key = parseGroupingKey('x', false, decodePath('/l/%FF')!, { utf8Names: false });
     assert.equal(groupingKeyHasInvalidUtf8(key), true);
     assert.equal(groupingKeyHasInvalidUtf8(parseGroupingKey('Y-8', true, '', { utf8Names: false })), true);
-    assert.equal(groupingKeyHasInvalidUtf8(parseGroupingKey('x', false, decodePath('/l/%EF%BF%BD')!, { utf8Names: false })), false);
-    assert.throws(() => parseGroupingKey('x', false, decodePath('/%FF/v')!, { utf8Names: true }), /improper label name "\\xff"/);
+    assert.equal(groupingKeyHasInvalidUtf8(parseGroupingKey('x', false, decodePath('/l/%EF%BF%BD')!,
+      { utf8Names: false })), false);
+    assert.throws(() => parseGroupingKey('x', false, decodePath('/%FF/v')!, { utf8Names: true }),
+      /improper label name "\\xff"/);
   });
   it('cleans like ServeMux, keeping one trailing slash', () => {
     const table: [string, string][] = [
@@ -51,7 +53,8 @@ describe('httprouter semantics', () => {
   r.addSubtree('/api/v1/');
 
   it('matches params and the catch-all with its leading slash', () => {
-    assert.deepEqual(r.route('PUT', '/metrics/job/x'), { kind: 'match', handler: 'push', params: { job: 'x' }, path: '/metrics/job/x' });
+    assert.deepEqual(r.route('PUT', '/metrics/job/x'),
+      { kind: 'match', handler: 'push', params: { job: 'x' }, path: '/metrics/job/x' });
     const m = r.route('PUT', '/metrics/job/x/a/b');
     assert.equal(m.kind, 'match');
     assert.deepEqual(m.kind === 'match' && m.params, { job: 'x', labels: '/a/b' });
@@ -59,7 +62,8 @@ describe('httprouter semantics', () => {
     assert.deepEqual(slash.kind === 'match' && slash.params, { job: 'x', labels: '/' });
   });
   it('redirects cleaned paths with 301 for every method, keeping the query', () => {
-    assert.deepEqual(r.route('PUT', '/metrics/job/x/a//b?z=1'), { kind: 'redirect', status: 301, location: '/metrics/job/x/a/b?z=1' });
+    assert.deepEqual(r.route('PUT', '/metrics/job/x/a//b?z=1'),
+      { kind: 'redirect', status: 301, location: '/metrics/job/x/a/b?z=1' });
   });
   it('redirects a toggled trailing slash: 301 for GET, 307 otherwise', () => {
     assert.deepEqual(r.route('GET', '/metrics/'), { kind: 'redirect', status: 301, location: '/metrics' });
@@ -81,7 +85,8 @@ describe('httprouter semantics', () => {
     t.add('GET', '/status', 'page');
     t.addSubtree('/api/v1/');
     t.add('GET', '/api/v1/status', 'api-status', '/api/v1/');
-    assert.deepEqual(t.route('GET', '/api/v1/status'), { kind: 'match', handler: 'api-status', params: {}, path: '/api/v1/status' });
+    assert.deepEqual(t.route('GET', '/api/v1/status'),
+      { kind: 'match', handler: 'api-status', params: {}, path: '/api/v1/status' });
     // A main route below the subtree root is never reached.
     assert.deepEqual(t.route('GET', '/api/v1/scrape-here'), { kind: 'not-found' });
     // No case fix or trailing-slash redirect from outside the subtree into it, nor out of it.
@@ -107,7 +112,8 @@ describe('the route table', () => {
     assert.equal(router.heldOver('GET', '/static'), undefined);
     assert.equal(router.heldOver('PUT', '/status'), undefined);
     assert.throws(() => router.add('GET', '/static/a/b', 'scrape'),
-      (err: unknown) => err instanceof RouteConflict && err.pattern === '/static/a/b' && err.held === '/static/*filepath');
+      (err: unknown) => err instanceof RouteConflict && err.pattern === '/static/a/b' &&
+        err.held === '/static/*filepath');
   });
   it('holds pprof\'s paths as the reference does, so they route (and collide) the same', () => {
     const config = defaultConfig();

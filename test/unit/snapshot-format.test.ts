@@ -16,7 +16,8 @@ function newStore(): MemoryStore {
 
 function roundTrip(store: MemoryStore): MemoryStore {
   const restored = newStore();
-  restored.restore(decodeSnapshot(Buffer.from(encodeSnapshot(store.exportState(), { written: 'w', writer: 't' }))).groups);
+  restored.restore(decodeSnapshot(Buffer.from(encodeSnapshot(store.exportState(),
+    { written: 'w', writer: 't' }))).groups);
   return restored;
 }
 
@@ -101,7 +102,8 @@ describe('bad files are named precisely', () => {
     ['foreign', 'hello\n', 'foreign', /not a pushgateway-ts persistence file/],
     ['gob', Buffer.from([0x0e, 0xff, 0x83, 0x04, 0x01]), 'foreign', /Go Pushgateway/],
     ['cut in the magic', 'pushgateway-ts pers', 'truncated', /first line/],
-    ['future', good.replace('persistence 1', 'persistence 2'), 'future-version', /version 2, but this build reads version 1/],
+    ['future', good.replace('persistence 1', 'persistence 2'), 'future-version',
+      /version 2, but this build reads version 1/],
     ['no end line', good.slice(0, good.lastIndexOf('end ')), 'truncated', /no end line/],
     ['no final newline', good.slice(0, -1), 'truncated', /does not end with a newline/],
     ['altered', good.replace('"m"', '"x"'), 'checksum', /checksum mismatch/],

@@ -47,7 +47,8 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
     assert.equal(s.deleteGroup({ job: 'nope' }), false);
   });
 
-  it('pushed push_time_seconds / push_failure_time_seconds of any type are overridden on a group the push creates', () => {
+  it('pushed push_time_seconds / push_failure_time_seconds of any type are overridden on a group the push creates',
+    () => {
     const s = newStore();
     assert.equal(s.push(req({ job: 'other' }, 'a 1\n', true)), undefined);
     const body = '# TYPE push_time_seconds counter\npush_time_seconds 1\n# TYPE push_failure_time_seconds counter\npush_failure_time_seconds 1\nb 2\n';
@@ -56,7 +57,8 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
     assert.equal(g.gaugeValue('push_time_seconds'), (T0 + 1000) / 1000);
     assert.equal(g.gaugeValue('push_failure_time_seconds'), 0);
     assert.match(s.renderText(), /# TYPE push_failure_time_seconds gauge\n/);
-    assert.equal(s.push(req({ job: 'new2' }, '# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 7\n', true)), undefined);
+    assert.equal(s.push(req({ job: 'new2' }, '# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 7\n',
+      true)), undefined);
     assert.equal(s.getGroup({ job: 'new2' })!.gaugeValue('push_failure_time_seconds'), 0);
   });
 
@@ -64,9 +66,11 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
     const s = newStore();
     s.push(req({ job: 'other' }, 'a 1\n', true));
     s.push(req({ job: 'j' }, 'a 1\n', true));
-    assert.equal(s.push(req({ job: 'j' }, '# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 7\n', false)), undefined);
+    assert.equal(s.push(req({ job: 'j' }, '# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 7\n',
+      false)), undefined);
     assert.equal(s.getGroup({ job: 'j' })!.gaugeValue('push_failure_time_seconds'), 7);
-    const err = s.push(req({ job: 'j' }, '# TYPE push_failure_time_seconds counter\npush_failure_time_seconds 1\n', false));
+    const err = s.push(req({ job: 'j' }, '# TYPE push_failure_time_seconds counter\npush_failure_time_seconds 1\n',
+      false));
     assert.match(err?.message ?? '', /collected metric "push_failure_time_seconds" .* is not a GAUGE/);
   });
 
@@ -90,13 +94,17 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
   });
 
   it('a push into an own HTTP vector must repeat its HELP; other own families get their HELP replaced', () => {
-    const s = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES, ownStrictHelp: OWN_STRICT_HELP });
-    const err = s.push(req({ job: 'j' }, '# TYPE pushgateway_http_requests_total counter\npushgateway_http_requests_total 1\n', true));
-    assert.equal(err?.message, 'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family '
+    const s = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES,
+      ownStrictHelp: OWN_STRICT_HELP });
+    const err = s.push(req({ job: 'j' },
+      '# TYPE pushgateway_http_requests_total counter\npushgateway_http_requests_total 1\n', true));
+    assert.equal(err?.message,
+      'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family '
       + 'pushgateway_http_requests_total has help "" but should have "Total HTTP requests processed by the Pushgateway, excluding scrapes."');
     const help = OWN_STRICT_HELP.get('pushgateway_http_requests_total')!;
     assert.equal(s.push(req({ job: 'j' }, `# HELP pushgateway_http_requests_total ${help}\n# TYPE pushgateway_http_requests_total counter\npushgateway_http_requests_total 1\n`, true)), undefined);
-    assert.equal(s.push(req({ job: 'k' }, '# HELP process_open_fds mine\n# TYPE process_open_fds gauge\nprocess_open_fds 1\n', true)), undefined);
+    assert.equal(s.push(req({ job: 'k' },
+      '# HELP process_open_fds mine\n# TYPE process_open_fds gauge\nprocess_open_fds 1\n', true)), undefined);
   });
 
   it('a grouping value that is not UTF-8 fails every metric of the group, and nothing is stored', () => {
@@ -105,11 +113,14 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
       const labels = { job: 'j', l: decodePath('/%FF')!.slice(1) };
       const err = s.push(req(labels, 'a 1\nb{x="1"} 2\n', true));
       assert.ok(err);
-      assert.match(err.message, /^pushed metrics are invalid or inconsistent with existing metrics: 4 error\(s\) occurred:\n/);
-      assert.match(err.message, /\* collected metric "a" \{ .*\} has a label named "l" whose value is not utf8: "\\xff"\n/);
+      assert.match(err.message,
+        /^pushed metrics are invalid or inconsistent with existing metrics: 4 error\(s\) occurred:\n/);
+      assert.match(err.message,
+        /\* collected metric "a" \{ .*\} has a label named "l" whose value is not utf8: "\\xff"\n/);
       assert.match(err.message, /\* collected metric "push_failure_time_seconds" \{ .*\} has a label named "l" whose value is not utf8: "\\xff"$/m);
       const ts = s.push(req(labels, 'a 1 5\n', true));
-      assert.equal(ts?.message, 'pushed metrics are invalid or inconsistent with existing metrics: pushed metrics must not have timestamps');
+      assert.equal(ts?.message,
+        'pushed metrics are invalid or inconsistent with existing metrics: pushed metrics must not have timestamps');
       assert.equal(s.groupCount, 0);
       assert.equal(s.renderText(), '');
     }
@@ -123,7 +134,8 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
       ['d{x="1"} 1\nd{x="1"} 2\n', /was collected before with the same name and label values/],
       ['e{__x="1"} 1\n', /has a label with an invalid name: __x/],
       ['s_count 1\n', /collected metric named "s_count" collides with previously collected summary named "s"/],
-      ['# TYPE process_open_fds counter\nprocess_open_fds 1\n', /gathered metric family process_open_fds has type COUNTER but should have GAUGE/],
+      ['# TYPE process_open_fds counter\nprocess_open_fds 1\n',
+        /gathered metric family process_open_fds has type COUNTER but should have GAUGE/],
     ];
     for (const [body, re] of cases) {
       const err = s.push(req({ job: 'b' }, body, true));
@@ -160,7 +172,8 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
     assert.equal(s.push(req({ job: 'g' }, '# TYPE m gauge\nm{x="1"} 1\n', true)), undefined);
     assert.equal(s.push(req({ job: 'h' }, '# TYPE m gauge\nm{x="2"} 2\n', true)), undefined);
     assert.equal(s.push(req({ job: 'g' }, '# TYPE m gauge\nm{x="1"} 5\n', false)), undefined);
-    assert.deepEqual(series(s).filter((l) => l.startsWith('m{')), ['m{instance="",job="g",x="1"} 5', 'm{instance="",job="h",x="2"} 2']);
+    assert.deepEqual(series(s).filter((l) => l.startsWith('m{')),
+      ['m{instance="",job="g",x="1"} 5', 'm{instance="",job="h",x="2"} 2']);
     const err = s.push(req({ job: 'g' }, '# TYPE m counter\nm{x="1"} 6\n', false));
     assert.match(err?.message ?? '', /is not a GAUGE/);
     const dup = s.push(req({ job: 'g' }, '# TYPE m gauge\nm{x="1",job="h",instance=""} 7\n', false));
@@ -184,7 +197,8 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
     assert.equal(after.pieces[m]![1], before.pieces[m]![1], 'first chunk reused');
     assert.notEqual(after.pieces[m]![2], before.pieces[m]![2], 'second chunk rendered again');
     assert.equal(after.pieces[m]![3], before.pieces[m]![3], 'third chunk reused');
-    assert.match(after.pieces[m]![2]!.text.toString(), new RegExp(`m\\{instance="${pad(SERIES_PER_CHUNK + 5)}",job="j"\\} 42\n`));
+    assert.match(after.pieces[m]![2]!.text.toString(),
+      new RegExp(`m\\{instance="${pad(SERIES_PER_CHUNK + 5)}",job="j"\\} 42\n`));
     assert.equal(series(s).filter((l) => l.startsWith('m{')).length, n);
     s.push(req({ job: 'j', instance: '0000a' }, 'm 7\n', true));
     const relaid = s.exposition();
@@ -196,7 +210,8 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
 
   it('gzip built from cached pieces is one gzip member of the whole text', async () => {
     const s = newStore();
-    for (let i = 0; i < SERIES_PER_CHUNK * 2 + 3; i++) s.push(req({ job: 'j', instance: `i${i}` }, `# HELP m help\nm ${i}\nn{x="y"} ${i}\n`, true));
+    for (let i = 0; i < SERIES_PER_CHUNK * 2 + 3; i++) s.push(req({ job: 'j', instance: `i${i}` },
+      `# HELP m help\nm ${i}\nn{x="y"} ${i}\n`, true));
     const pieces = s.exposition().pieces.flat();
     const zipped = Buffer.concat(await gzipPieces(pieces));
     assert.equal(gunzipSync(zipped).toString('utf8'), s.renderText());
@@ -239,7 +254,8 @@ describe('incremental consistency check agrees with a full check', () => {
       try { families = parseText(body); } catch { continue; }
       const push: PushRequest = { labels, families, replace: rnd(2) === 0, timeMs: T0 + i };
       const replay = newStore(false);
-      for (const p of [...accepted, push]) replay.push({ ...p, families: parseText(p.families === families ? body : bodies.get(p)!) });
+      for (const p of [...accepted, push]) replay.push({ ...p,
+        families: parseText(p.families === families ? body : bodies.get(p)!) });
       const consistentAfter = replay.problems().length === 0;
       const err = checked.push(push);
       assert.equal(err === undefined, consistentAfter, `push ${i} to ${JSON.stringify(labels)}:\n${body}\nfull check: ${replay.problems().join('; ')}\nincremental: ${err?.message}`);

@@ -15,7 +15,8 @@ import type { GroupingLabels } from '../../src/model/grouping-key.js';
 const BIG = SLICED_PUSH_SERIES * 3;
 
 function newStore(): MemoryStore {
-  return new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES, ownStrictHelp: OWN_STRICT_HELP });
+  return new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES,
+    ownStrictHelp: OWN_STRICT_HELP });
 }
 
 function req(labels: GroupingLabels, body: string, replace = true): PushRequest {
@@ -112,7 +113,8 @@ describe('sliced writes keep their order', () => {
       views.push([names.filter((n) => n.startsWith('old_')).length, names.filter((n) => n.startsWith('new_')).length]);
     }
     assert.equal(await pushing, undefined);
-    for (const [olds, news] of views) assert.ok((olds === BIG && news === 0) || (olds === 0 && news === BIG), `${olds} old, ${news} new`);
+    for (const [olds, news] of views) assert.ok((olds === BIG && news === 0) || (olds === 0 && news === BIG),
+      `${olds} old, ${news} new`);
   });
 
   it('a big push that fails its check changes nothing but the failure time', async () => {
@@ -120,7 +122,8 @@ describe('sliced writes keep their order', () => {
     assert.equal(s.push(req({ job: 'seed' }, '# TYPE clash gauge\nclash 1\n')), undefined);
     const pushed = (): string[] => s.renderText().split('\n').filter((l) => !/^(# [A-Z]+ )?push_/.test(l));
     const before = pushed();
-    const failure = await s.pushSliced(req({ job: 'other' }, bigBody('big', '# TYPE clash counter\nclash 2\n')), fine());
+    const failure = await s.pushSliced(req({ job: 'other' }, bigBody('big', '# TYPE clash counter\nclash 2\n')),
+      fine());
     assert.ok(failure !== undefined);
     assert.match(failure.message, /clash/);
     assert.deepEqual(pushed(), before);

@@ -10,14 +10,16 @@ import { create, createFileRegistry, type DescMessage } from '@bufbuild/protobuf
 import { FileDescriptorProtoSchema, file_google_protobuf_timestamp } from '@bufbuild/protobuf/wkt';
 
 // google.protobuf.FieldDescriptorProto.Type / .Label numbers
-const T = { double: 1, int64: 3, uint64: 4, int32: 5, string: 9, message: 11, uint32: 13, enum: 14, sint32: 17, sint64: 18 } as const;
+const T = { double: 1, int64: 3, uint64: 4, int32: 5, string: 9, message: 11, uint32: 13, enum: 14, sint32: 17,
+  sint64: 18 } as const;
 type FieldType = keyof typeof T | `.${string}`;
 type Field = [name: string, number: number, type: FieldType, repeated?: 'repeated'];
 
 const MESSAGES: Record<string, Field[]> = {
   LabelPair: [['name', 1, 'string'], ['value', 2, 'string']],
   Gauge: [['value', 1, 'double']],
-  Counter: [['value', 1, 'double'], ['exemplar', 2, '.Exemplar'], ['created_timestamp', 3, '.google.protobuf.Timestamp']],
+  Counter: [['value', 1, 'double'], ['exemplar', 2, '.Exemplar'],
+    ['created_timestamp', 3, '.google.protobuf.Timestamp']],
   Quantile: [['quantile', 1, 'double'], ['value', 2, 'double']],
   Summary: [
     ['sample_count', 1, 'uint64'], ['sample_sum', 2, 'double'], ['quantile', 3, '.Quantile', 'repeated'],
@@ -27,7 +29,8 @@ const MESSAGES: Record<string, Field[]> = {
   Histogram: [
     ['sample_count', 1, 'uint64'], ['sample_count_float', 4, 'double'], ['sample_sum', 2, 'double'],
     ['bucket', 3, '.Bucket', 'repeated'], ['created_timestamp', 15, '.google.protobuf.Timestamp'],
-    ['schema', 5, 'sint32'], ['zero_threshold', 6, 'double'], ['zero_count', 7, 'uint64'], ['zero_count_float', 8, 'double'],
+    ['schema', 5, 'sint32'], ['zero_threshold', 6, 'double'], ['zero_count', 7, 'uint64'],
+      ['zero_count_float', 8, 'double'],
     ['negative_span', 9, '.BucketSpan', 'repeated'], ['negative_delta', 10, 'sint64', 'repeated'],
     ['negative_count', 11, 'double', 'repeated'], ['positive_span', 12, '.BucketSpan', 'repeated'],
     ['positive_delta', 13, 'sint64', 'repeated'], ['positive_count', 14, 'double', 'repeated'],
@@ -38,9 +41,11 @@ const MESSAGES: Record<string, Field[]> = {
     ['exemplar', 3, '.Exemplar'],
   ],
   BucketSpan: [['offset', 1, 'sint32'], ['length', 2, 'uint32']],
-  Exemplar: [['label', 1, '.LabelPair', 'repeated'], ['value', 2, 'double'], ['timestamp', 3, '.google.protobuf.Timestamp']],
+  Exemplar: [['label', 1, '.LabelPair', 'repeated'], ['value', 2, 'double'],
+    ['timestamp', 3, '.google.protobuf.Timestamp']],
   Metric: [
-    ['label', 1, '.LabelPair', 'repeated'], ['gauge', 2, '.Gauge'], ['counter', 3, '.Counter'], ['summary', 4, '.Summary'],
+    ['label', 1, '.LabelPair', 'repeated'], ['gauge', 2, '.Gauge'], ['counter', 3, '.Counter'],
+      ['summary', 4, '.Summary'],
     ['untyped', 5, '.Untyped'], ['histogram', 7, '.Histogram'], ['timestamp_ms', 6, 'int64'],
   ],
   MetricFamily: [
@@ -73,9 +78,11 @@ function buildRegistry(packed: boolean) {
     syntax: 'proto2',
     dependency: ['google/protobuf/timestamp.proto'],
     enumType: [{ name: 'MetricType', value: METRIC_TYPES.map((name, number) => ({ name, number })) }],
-    messageType: Object.entries(MESSAGES).map(([name, fields]) => ({ name, field: fields.map((f) => field(f, packed)) })),
+    messageType: Object.entries(MESSAGES).map(([name, fields]) => ({ name,
+      field: fields.map((f) => field(f, packed)) })),
   } as never);
-  return createFileRegistry(file, (dep) => (dep === 'google/protobuf/timestamp.proto' ? file_google_protobuf_timestamp : undefined));
+  return createFileRegistry(file,
+    (dep) => (dep === 'google/protobuf/timestamp.proto' ? file_google_protobuf_timestamp : undefined));
 }
 
 function messageDesc(packed: boolean, name: string): DescMessage {
