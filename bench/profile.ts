@@ -98,7 +98,10 @@ function summarize(p: CpuProfile, fromSample: number, top: number): string {
     files.set(file, (files.get(file) ?? 0) + us);
   }
   const table = (m: Map<string, number>, n: number): string => [...m].sort((a, b) => b[1] - a[1]).slice(0, n)
-    .map(([k, us]) => `  ${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${k}`).join('\n');
+    .map(([k, us]) => {
+      const ms = (us / 1000).toFixed(0).padStart(7);
+      return `  ${ms} ms ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${k}`;
+    }).join('\n');
   return `busy ${(busy / 1000).toFixed(0)} ms (idle excluded)\n\nTop self time by function:\n${table(fn, top)}\n\nBy file:\n${table(files, 12)}`;
 }
 

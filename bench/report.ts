@@ -56,7 +56,8 @@ function showRatio(row: Row): string {
     return (row.better === 'higher') === (x > 1) ? 'better' : 'worse';
   };
   const vs = rs.map(verdict);
-  const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.01 ? x.toFixed(2) : x.toPrecision(2));
+  const fmt = (x: number): string =>
+    x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.01 ? x.toFixed(2) : x.toPrecision(2);
   const words = vs.every((v) => v === vs[0]) ? vs[0]! : vs.join(' / ');
   return `${rs.map(fmt).join(' / ')}× ${words}`;
 }

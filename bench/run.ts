@@ -107,7 +107,9 @@ async function main(): Promise<void> {
   ensureWrk();
   installExitHooks();
   const started = Date.now();
-  const log = (s: string): void => { console.error(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${s}`); };
+  const log = (s: string): void => {
+    console.error(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${s}`);
+  };
   const m = machine();
   console.log('Machine:');
   for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(10)} ${v}`);

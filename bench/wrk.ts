@@ -45,7 +45,8 @@ export function ensureWrk(): void {
 }
 
 function lua(load: WrkLoad, bodyFile: string | undefined): string {
-  const q = (s: string): string => JSON.stringify(s); // a JSON string literal is a valid Lua string literal here (ASCII)
+  // A JSON string literal is a valid Lua string literal here (ASCII).
+  const q = (s: string): string => JSON.stringify(s);
   const lines = [
     bodyFile === undefined ? 'local body = nil'
       : `local f = assert(io.open(${q(bodyFile)}, "rb")); local body = f:read("*a"); f:close()`,

@@ -58,7 +58,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const seconds = args.has('seconds') ? Number(args.get('seconds')) : Infinity;
-  const inputs = args.has('inputs') ? Number(args.get('inputs')) : (Number.isFinite(seconds) ? Number.MAX_SAFE_INTEGER : FULL_INPUTS);
+  const inputs = args.has('inputs') ? Number(args.get('inputs'))
+    : (Number.isFinite(seconds) ? Number.MAX_SAFE_INTEGER : FULL_INPUTS);
   const goInputs = args.has('go-inputs') ? Number(args.get('go-inputs'))
     : Number.isFinite(seconds) ? Math.min(FULL_GO_INPUTS, Math.round(seconds * 200)) : FULL_GO_INPUTS;
   console.log(`fuzz: seed ${seed}, ${Number.isFinite(seconds) ? `${seconds} s` : `${inputs} inputs`} over ${targets?.join(', ') ?? 'every target'}`);

@@ -73,7 +73,8 @@ export function renderSeries(name: string, type: MetricType, m: Metric, inner = 
     let out = '';
     let sawInf = false;
     for (const b of h.buckets) {
-      const c = b.cumulativeCountFloat !== undefined && b.cumulativeCountFloat > 0 ? b.cumulativeCountFloat : b.cumulativeCount;
+      const float = b.cumulativeCountFloat;
+      const c = float !== undefined && float > 0 ? float : b.cumulativeCount;
       out += sample(`${name}_bucket`, inner, `le="${formatFloat(b.upperBound)}"`, c);
       if (b.upperBound === Infinity) sawInf = true;
     }
@@ -154,7 +155,8 @@ export function renderSeriesQuoted(f: MetricFamily, m: Metric): string {
     const count = h.sampleCountFloat !== undefined && h.sampleCountFloat > 0 ? h.sampleCountFloat : h.sampleCount;
     let sawInf = false;
     for (const b of h.buckets) {
-      const c = b.cumulativeCountFloat !== undefined && b.cumulativeCountFloat > 0 ? b.cumulativeCountFloat : b.cumulativeCount;
+      const float = b.cumulativeCountFloat;
+      const c = float !== undefined && float > 0 ? float : b.cumulativeCount;
       out += quotedSample(`${n}_bucket`, m.labels, `le="${formatFloat(b.upperBound)}"`, c);
       if (b.upperBound === Infinity) sawInf = true;
     }

@@ -34,8 +34,8 @@ export const OWN_TYPES: ReadonlyMap<string, MetricType> = new Map<string, Metric
 const REQUESTS_HELP = 'Total HTTP requests processed by the Pushgateway, excluding scrapes.';
 const DURATION_HELP = 'HTTP request duration for pushes to the Pushgateway.';
 const SIZE_HELP = 'HTTP request size for pushes to the Pushgateway.';
-const REJECTIONS_HELP = 'Pushes refused by a limit of this gateway (not in the reference), by the limit: memory_limit ' +
-  '(--store.memory-limit, 507), body_memory_limit (--push.body-memory-limit, 503), sample_limit, label_limit, ' +
+const REJECTIONS_HELP = 'Pushes refused by a limit of this gateway (not in the reference), by the limit: ' +
+  'memory_limit (--store.memory-limit, 507), body_memory_limit (--push.body-memory-limit, 503), sample_limit, label_limit, ' +
   'label_name_length_limit, label_value_length_limit (the --push.*-limit flags, 400).';
 
 /**

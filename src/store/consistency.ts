@@ -37,7 +37,8 @@ export function metricProtoText(m: Metric, type: MetricType): string {
     const bs = h.buckets.map((b) => ` bucket:{cumulative_count:${b.cumulativeCountExact ?? b.cumulativeCount} upper_bound:${formatGoFloat(b.upperBound)}}`).join('');
     parts.push(`histogram:{sample_count:${h.sampleCountExact ?? h.sampleCount} sample_sum:${formatGoFloat(h.sampleSum)}${bs}}`);
   } else {
-    const field = type === 'SUMMARY' || type === 'HISTOGRAM' || type === 'GAUGE_HISTOGRAM' ? 'untyped' : TYPE_FIELD[type];
+    const composite = type === 'SUMMARY' || type === 'HISTOGRAM' || type === 'GAUGE_HISTOGRAM';
+    const field = composite ? 'untyped' : TYPE_FIELD[type];
     parts.push(`${field}:{value:${formatGoFloat(m.value ?? 0)}}`);
   }
   return parts.join(' ');

@@ -161,8 +161,8 @@ export class MemoryBudget {
       if (used + extraBytes <= this.limitBytes) return;
     }
     this.refused++;
-    throw new MemoryLimitError(`push refused: it would take the store past its memory limit of ${mib(this.limitBytes)} ` +
-      `(${this.flagText}): ${mib(used)} of heap in use, the push needs about ${mib(extraBytes)} more; ` +
+    throw new MemoryLimitError('push refused: it would take the store past its memory limit of ' +
+      `${mib(this.limitBytes)} (${this.flagText}): ${mib(used)} of heap in use, the push needs about ${mib(extraBytes)} more; ` +
       'delete groups or raise the limit');
   }
 

@@ -562,7 +562,9 @@ export class MemoryStore {
       const own = this.opts.ownTypes.get(n);
       if (own !== undefined) return own;
       const idx = this.families.get(n);
-      if (idx !== undefined && idx.members.size > (group !== undefined && idx.members.has(group) ? 1 : 0)) return idx.type;
+      // Members other than the pushed group itself.
+      const pushedGroup = group !== undefined && idx?.members.has(group) === true ? 1 : 0;
+      if (idx !== undefined && idx.members.size > pushedGroup) return idx.type;
       if (group !== undefined && !replace && !pushed.has(n)) return group.families.get(n)?.family.type;
       return undefined;
     };

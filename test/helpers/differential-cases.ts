@@ -907,7 +907,8 @@ async function scrape(baseUrl: string, dc: ExpandedCase, afterStep: number): Pro
   const isProtobuf = contentType.startsWith('application/vnd.google.protobuf') &&
     contentType.includes('encoding=delimited');
   const asText = isProtobuf ? protobufAsText(Buffer.from(res.body, 'latin1')) : res.body;
-  const exposition = !contentType.startsWith('text/plain') && !isProtobuf ? `<${contentType} body>` : normaliseExposition(asText, {
+  const opaque = !contentType.startsWith('text/plain') && !isProtobuf;
+  const exposition = opaque ? `<${contentType} body>` : normaliseExposition(asText, {
     ownsFamily: (name) => name.startsWith(dc.metricPrefix),
     ownsJob: (job) => job.startsWith(dc.jobPrefix),
     ...(dc.sharedFamilies === undefined ? {} : { sharedFamilies: dc.sharedFamilies }),
@@ -1093,7 +1094,8 @@ export const KNOWN_DIFFERENCES: Readonly<Record<string, KnownDifference>> = {
     checkOurs: (ours, dc) => [
       ...expectStatuses(ours, [400]), ...expectBody(ours, 0,
         'invalid LabelPair: value of label "l" is not valid UTF-8\n'),
-      ...(ours.scrapes[0]!.exposition.includes(`job="${dc.jobPrefix}"`) ? ['the rejected push left a group behind'] : []),
+      ...(ours.scrapes[0]!.exposition.includes(`job="${dc.jobPrefix}"`)
+        ? ['the rejected push left a group behind'] : []),
     ],
   },
   'pb-empty-metric-name': {
@@ -1141,7 +1143,8 @@ export const KNOWN_DIFFERENCES: Readonly<Record<string, KnownDifference>> = {
   },
   'gzip-header-on-delete': {
     reason: 'the reference runs every request body through its gzip reader, so a DELETE (or even a GET) carrying '
-      + '`Content-Encoding: gzip` without a gzip body is 400 `EOF`; ours only decodes push bodies and deletes the group',
+      + '`Content-Encoding: gzip` without a gzip body is 400 `EOF`; ours only decodes push bodies and deletes the '
+      + 'group',
     checkOurs: (ours, dc) => [...expectStatuses(ours, [200, 202]), ...expectFamilies(ours, dc, [])],
   },
   'own-go-metric-gauge': {

@@ -314,7 +314,8 @@ async function seed(gw: RunningGateway): Promise<void> {
 
 /** The seeded groups as /metrics and /api/v1/metrics show them. */
 async function seededState(gw: RunningGateway): Promise<{ scrape: string; api: string }> {
-  const scrape = (await (await fetch(`${gw.url}/metrics`)).text()).split('\n').filter((l) => l.includes('job="seed_')).join('\n');
+  const scrape = (await (await fetch(`${gw.url}/metrics`)).text()).split('\n')
+    .filter((l) => l.includes('job="seed_')).join('\n');
   const json = await (await fetch(`${gw.url}/api/v1/metrics`)).json() as { data: Array<{ labels: Record<string,
     string> }> };
   const api = JSON.stringify(json.data.filter((g) => g.labels.job?.startsWith('seed_')));

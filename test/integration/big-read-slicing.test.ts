@@ -37,7 +37,9 @@ function request(method: string, path: string, body?: string,
 }
 
 /** Health checks, one after the other, from when `big.sent` resolves until `big.answer` does. */
-async function healthWhileProcessing(big: { sent: Promise<void>; answer: Promise<Answer> }): Promise<{ big: Answer; during: number[] }> {
+async function healthWhileProcessing(
+  big: { sent: Promise<void>; answer: Promise<Answer> },
+): Promise<{ big: Answer; during: number[] }> {
   let done = false;
   const bigAnswer = big.answer.then((a) => { done = true; return a; });
   await big.sent;

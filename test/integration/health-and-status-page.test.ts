@@ -29,7 +29,8 @@ function groupBlock(page: string, job: string, otherJobs: readonly string[]): st
 
 /** Every RFC 3339 time on a piece of the page, in ms. */
 function timesIn(text: string): number[] {
-  return [...text.matchAll(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)/g)].map((m) => Date.parse(m[0]));
+  const times = text.matchAll(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)/g);
+  return [...times].map((m) => Date.parse(m[0]));
 }
 
 /** Pushes a good group (with a script-laden label value) and a group whose only push failed. */

@@ -94,7 +94,8 @@ describe('listeners', () => {
       assert.match(await (await fetch(`${gw.url}/metrics`)).text(), /job="activated"/);
       assert.match(gw.output(), /listening on a systemd socket" fd=3/);
       await assert.rejects(fetch(`http://127.0.0.1:${unused}/-/healthy`));
-      const status = JSON.parse(await (await fetch(`${gw.url}/api/v1/status`)).text()) as { data: { flags: Record<string, string> } };
+      const status = JSON.parse(await (await fetch(`${gw.url}/api/v1/status`)).text()) as
+        { data: { flags: Record<string, string> } };
       assert.equal(status.data.flags['web.systemd-socket'], 'true');
     } finally {
       await gw.stop();

@@ -36,7 +36,9 @@ after(async () => { await gw.stop(); });
  * answer is written only once the whole body is built (it carries its Content-Length): `built`
  * resolves when it arrives, `done` with the whole answer.
  */
-function longGet(path: string): { continued: Promise<void>; built: Promise<void>; done: Promise<{ status: number; body: string }> } {
+function longGet(path: string): {
+  continued: Promise<void>; built: Promise<void>; done: Promise<{ status: number; body: string }>;
+} {
   const sock = connect(gw.port, '127.0.0.1');
   sock.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
   const chunks: Buffer[] = [];

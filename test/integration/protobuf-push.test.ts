@@ -91,7 +91,8 @@ describe('protobuf push and exposition', () => {
 
   it('the text scrape collapses native histograms to +Inf bucket, _sum and _count', async () => {
     const text = await scrapeText(gw);
-    const lines = (name: string) => text.split('\n').filter((l) => new RegExp(`^${name}_(bucket|sum|count)\\{`).test(l));
+    const lines = (name: string) =>
+      text.split('\n').filter((l) => new RegExp(`^${name}_(bucket|sum|count)\\{`).test(l));
     assert.deepEqual(lines('h_native'), [
       'h_native_bucket{instance="",job="all",le_not="x",le="+Inf"} 7',
       'h_native_sum{instance="",job="all",le_not="x"} 12.25',
@@ -162,7 +163,10 @@ describe('protobuf push and exposition', () => {
       const msg = Buffer.concat([head.subarray(varintLength(head)),
         Buffer.from([...Array<number[]>(depth).fill(tag(3)).flat(), ...Array<number[]>(closed).fill(tag(4)).flat()])]);
       const len: number[] = [];
-      for (let n = msg.length; ; n = Math.floor(n / 128)) { if (n < 128) { len.push(n); break; } len.push((n & 0x7f) | 0x80); }
+      for (let n = msg.length; ; n = Math.floor(n / 128)) {
+        if (n < 128) { len.push(n); break; }
+        len.push((n & 0x7f) | 0x80);
+      }
       return Buffer.concat([Buffer.from(len), msg]);
     };
     const ok = await push(gw, 'PUT', '/metrics/job/deep', deep(10_000, 10_000));

@@ -22,7 +22,8 @@ test('logfmt lines carry ts, level, caller and msg first, then the fields', () =
   const { logger, writes } = capture('info', 'logfmt');
   logger.info('starting pushgateway', { version: '0.1.0', port: 9091 });
   assert.equal(writes.length, 1);
-  const m = /^ts=(\S+) level=info caller=(\S+) msg="starting pushgateway" version=0\.1\.0 port=9091\n$/.exec(writes[0]!);
+  const m = /^ts=(\S+) level=info caller=(\S+) msg="starting pushgateway" version=0\.1\.0 port=9091\n$/
+    .exec(writes[0]!);
   assert.ok(m, writes[0]);
   assert.match(m[1]!, TS);
   assert.match(m[2]!, /^logger\.test\.js:\d+$/);

@@ -160,7 +160,10 @@ function deeplyNestedGroups(depth: number, end = depth): Buffer {
     ...Array<number[]>(end).fill(tag(4)).flat()]);
   const msg = Buffer.concat([Buffer.from(toBinary(MetricFamilyDesc, f)), groups]);
   const len: number[] = [];
-  for (let n = msg.length; ; n = Math.floor(n / 128)) { if (n < 128) { len.push(n); break; } len.push((n & 0x7f) | 0x80); }
+  for (let n = msg.length; ; n = Math.floor(n / 128)) {
+    if (n < 128) { len.push(n); break; }
+    len.push((n & 0x7f) | 0x80);
+  }
   return Buffer.concat([Buffer.from(len), msg]);
 }
 
