@@ -234,8 +234,9 @@ function walkShortList(clauses: AcceptClause[]): Walked {
   let escaping = DEFAULT_ESCAPING;
   for (const c of clauses) {
     if (c.escaping !== undefined) escaping = c.escaping;
-    if (c.decides !== Decides.Nothing) return { format: c.decides === Decides.Protobuf ? 'protobuf' : 'text',
-      escaping };
+    if (c.decides !== Decides.Nothing) {
+      return { format: c.decides === Decides.Protobuf ? 'protobuf' : 'text', escaping };
+    }
   }
   return { format: 'text', escaping };
 }

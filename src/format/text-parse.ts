@@ -717,8 +717,9 @@ function goByteChar(s: string, p: number): string {
   return String.fromCharCode(goByte(s, p));
 }
 
-const NAMED_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f',
-  13: '\\r' };
+const NAMED_ESCAPES: Record<number, string> = {
+  7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r',
+};
 
 function hex(c: number, width: number): string {
   return c.toString(16).padStart(width, '0');

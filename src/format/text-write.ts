@@ -148,8 +148,8 @@ export function renderSeriesQuoted(f: MetricFamily, m: Metric): string {
   if (m.summary !== undefined && f.type === 'SUMMARY') {
     const s = m.summary;
     for (const q of s.quantiles) out += quotedSample(n, m.labels, `quantile="${formatFloat(q.quantile)}"`, q.value);
-    out += quotedSample(`${n}_sum`, m.labels, '', s.sampleSum) + quotedSample(`${n}_count`, m.labels, '',
-      s.sampleCount);
+    out += quotedSample(`${n}_sum`, m.labels, '', s.sampleSum);
+    out += quotedSample(`${n}_count`, m.labels, '', s.sampleCount);
   } else if (m.histogram !== undefined && (f.type === 'HISTOGRAM' || f.type === 'GAUGE_HISTOGRAM')) {
     const h = m.histogram;
     const count = h.sampleCountFloat !== undefined && h.sampleCountFloat > 0 ? h.sampleCountFloat : h.sampleCount;

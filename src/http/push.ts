@@ -180,8 +180,8 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
     let parsedNames: ReadonlyMap<string, unknown> | undefined;
     const onNames = (names: ReadonlyMap<string, unknown>): void => { parsedNames = names; };
     const families = isProtobuf(req.headers['content-type'])
-      ? await parseProtobufBodySliced(body, { utf8Names: ctx.utf8Names, emptyFamilies: emptyFamilies = new Map(),
-        onNames }, slicer)
+      ? await parseProtobufBodySliced(body,
+        { utf8Names: ctx.utf8Names, emptyFamilies: emptyFamilies = new Map(), onNames }, slicer)
       : await parseTextBodySliced(body, { utf8Names: ctx.utf8Names, onNames }, slicer);
     ctx.guards?.afterParse(families, labels, ctx.store.getGroup(labels));
     const failure = await ctx.store.pushSliced({

@@ -121,8 +121,8 @@ export class ScrapeHandler {
       body = { body: await this.renderVariant(neg, now) };
       // A write during the yields of renderVariant changed the state: the body is still a consistent
       // snapshot of the newer state, but must not be cached under the old key.
-      if (key === `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`) this.variants.set(variant,
-        body);
+      const current = `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`;
+      if (key === current) this.variants.set(variant, body);
     }
     if (!gzipped) return body.body;
     body.gzip ??= await gzipAsync(body.body.length === 1 ? body.body[0]! : Buffer.concat(body.body), { level: 6 });

@@ -103,8 +103,8 @@ export function nativeBuckets(h: Histogram): NativeBucket[] {
   const out: NativeBucket[] = [];
   const neg: NativeBucket[] = [];
   for (const [idx, count] of bucketsOf(h.negativeSpans, float ? h.negativeCounts : h.negativeDeltas, !float)) {
-    if (count !== 0) neg.push({ boundaries: 1, lower: -bucketBound(idx, schema), upper: -bucketBound(idx - 1, schema),
-      count });
+    if (count === 0) continue;
+    neg.push({ boundaries: 1, lower: -bucketBound(idx, schema), upper: -bucketBound(idx - 1, schema), count });
   }
   out.push(...neg.reverse());
   const zero = float ? (h.zeroCountFloat ?? 0) : (h.zeroCount ?? 0);
@@ -113,8 +113,8 @@ export function nativeBuckets(h: Histogram): NativeBucket[] {
     out.push({ boundaries: 3, lower: -t, upper: t, count: zero });
   }
   for (const [idx, count] of bucketsOf(h.positiveSpans, float ? h.positiveCounts : h.positiveDeltas, !float)) {
-    if (count !== 0) out.push({ boundaries: 0, lower: bucketBound(idx - 1, schema), upper: bucketBound(idx, schema),
-      count });
+    if (count === 0) continue;
+    out.push({ boundaries: 0, lower: bucketBound(idx - 1, schema), upper: bucketBound(idx, schema), count });
   }
   return out;
 }

@@ -193,8 +193,8 @@ export class SelfMetrics {
     const families: MetricFamily[] = [
       gauge('nodejs_eventloop_lag_seconds', 'Mean event loop delay in seconds over the last sampling period.',
         Number.isFinite(this.lag.mean) ? this.lag.mean / 1e9 : 0),
-      gauge('nodejs_external_memory_bytes', 'Memory used by C++ objects bound to JavaScript objects, in bytes.',
-        mem.external),
+      gauge('nodejs_external_memory_bytes',
+        'Memory used by C++ objects bound to JavaScript objects, in bytes.', mem.external),
       gauge('nodejs_heap_size_total_bytes', 'Total size of the V8 heap in bytes.', mem.heapTotal),
       gauge('nodejs_heap_size_used_bytes', 'Used size of the V8 heap in bytes.', mem.heapUsed),
       { name: 'nodejs_version_info', help: 'Node.js version info.', type: 'GAUGE', metrics: [{ labels: [
@@ -206,8 +206,9 @@ export class SelfMetrics {
       { name: 'process_cpu_seconds_total', help: 'Total user and system CPU time spent in seconds.', type: 'COUNTER',
         metrics: [{ labels: [], value: (cpu.user + cpu.system) / 1e6 }] },
     ];
-    if (this.maxFds !== undefined) families.push(gauge('process_max_fds', 'Maximum number of open file descriptors.',
-      this.maxFds));
+    if (this.maxFds !== undefined) {
+      families.push(gauge('process_max_fds', 'Maximum number of open file descriptors.', this.maxFds));
+    }
     const net = readNetOctets();
     if (net !== undefined) {
       const counter = (name: string, help: string, value: number): MetricFamily =>

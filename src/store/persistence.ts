@@ -59,8 +59,9 @@ export class Persistence {
     }
     if (!st.isDirectory()) throw new PersistenceSetupError(`persistence directory ${this.dir} is not a directory`);
     const fst = await stat(this.file).catch(() => undefined);
-    if (fst !== undefined &&
-      !fst.isFile()) throw new PersistenceSetupError(`persistence file ${this.file} is not a regular file`);
+    if (fst !== undefined && !fst.isFile()) {
+      throw new PersistenceSetupError(`persistence file ${this.file} is not a regular file`);
+    }
     const probe = path.join(this.dir, `${this.tmpPrefix}probe-${process.pid}`);
     try {
       const fh = await open(probe, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
