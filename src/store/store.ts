@@ -108,6 +108,18 @@ function pushedNames(req: PushRequest): Set<string> {
 const CHECKED_PER_STEP = 1024;
 
 /** Chunks rendered between two yields of a big scrape: 2 × 512 series, about a millisecond. */
+const WALK_ROUNDS = 8;
+/** In a walker's set of changed families: the store was wiped or replaced, everything changed. */
+const WIPED = '\u0000wiped';
+
+function* piecesOf(names: readonly string[], taken: ReadonlyMap<string, Piece[]>): Steps<Piece[][]> {
+  const pieces = new Array<Piece[]>(names.length);
+  for (let i = 0; i < names.length; i++) {
+    pieces[i] = taken.get(names[i]!)!;
+    if (i % 4096 === 4095) yield;
+  }
+  return pieces;
+}
 const CHUNKS_PER_SLICE = 2;
 
 export class MemoryStore {
@@ -119,6 +131,8 @@ export class MemoryStore {
   private checked: { version: number; problems: string[] } | null = null;
   private readonly listeners: Array<() => void> = [];
   private readonly order = new WriteOrder();
+  /** For each reader walking the store in slices: the families changed since it began (WIPED: all). */
+  private readonly walkers = new Set<Set<string>>();
   /** Increases with every change; caches of rendered output are keyed by it. */
   version = 0;
 
@@ -156,6 +170,7 @@ export class MemoryStore {
   restore(groups: StoredGroup[]): void {
     this.groupsById.clear();
     this.families.clear();
+    for (const touched of this.walkers) touched.add(WIPED);
     this.names.reset();
     const attach: Array<{ group: Group; gf: GroupFamily; rank: number }> = [];
     for (const sg of groups) {
@@ -374,6 +389,7 @@ export class MemoryStore {
     const n = this.groupsById.size;
     this.groupsById.clear();
     this.families.clear();
+    for (const touched of this.walkers) touched.add(WIPED);
     this.names.reset();
     this.changed();
     return n;
@@ -397,46 +413,67 @@ export class MemoryStore {
   /**
    * exposition() without blocking the event loop for the whole store: names are sorted and chunks
    * rendered a slice at a time with the event loop served in between, so health checks and pushes are
-   * answered during a big scrape. If a write lands meanwhile, the chunks still valid stay cached and the
-   * walk starts again, so the result is always one consistent version; after three tries the rest is
-   * done in one go (once no big write is half-way through its commit).
+   * answered during a big scrape. Writes may land meanwhile: the families they change are noted, and
+   * once the walk is done those are taken again, until a round ends with nothing changed, so the result
+   * is one state of the store (the one at its end) without starting over on every small push. After a
+   * few rounds the remaining few families are taken in one go (once no big write is committing).
    */
   async expositionAsync(slicer = new Slicer()): Promise<Exposition> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      await this.settled();
-      if (this.rendered?.version === this.version) return this.rendered.exposition;
-      const version = this.version;
-      const exposition = await runSliced(this.expositionSteps(version), slicer);
-      if (exposition !== undefined && this.version === version && !this.committing) {
-        this.rendered = { version, exposition };
+    await this.settled();
+    if (this.rendered?.version === this.version) return this.rendered.exposition;
+    const touched = new Set<string>();
+    this.walkers.add(touched);
+    try {
+      const taken = new Map<string, Piece[]>();
+      let todo: Iterable<string> = await runSliced(this.familyNamesSteps(), slicer);
+      for (let round = 0; ; round++) {
+        const last = round >= WALK_ROUNDS;
+        if (last) await this.settled();
+        const steps = this.takePieces(todo, taken);
+        if (last) runSync(steps);
+        else await runSliced(steps, slicer);
+        if (!last && (this.committing || touched.size > 0)) {
+          await this.settled();
+          if (touched.has(WIPED)) {
+            taken.clear();
+            todo = this.familyNames();
+          } else {
+            todo = [...touched];
+          }
+          touched.clear();
+          continue;
+        }
+        if (!last && touched.size === 0) {
+          const version = this.version;
+          const names = await runSliced(this.familyNamesSteps(), slicer);
+          const pieces = await runSliced(piecesOf(names, taken), slicer);
+          if (touched.size > 0 || this.committing) { todo = [...touched]; touched.clear(); continue; }
+          const exposition = { names, pieces };
+          this.rendered = { version, exposition };
+          return exposition;
+        }
+        // The last round, in one go: what changed during the previous one, then the assembly.
+        if (touched.size > 0) { runSync(this.takePieces(touched.has(WIPED) ? this.familyNames() : [...touched], taken)); }
+        const names = this.familyNames();
+        const exposition = { names, pieces: runSync(piecesOf(names, taken)) };
+        this.rendered = { version: this.version, exposition };
         return exposition;
       }
+    } finally {
+      this.walkers.delete(touched);
     }
-    await this.settled();
-    return this.exposition();
   }
 
-  /** The exposition of `version`, or undefined as soon as a write has changed the store. */
-  private *expositionSteps(version: number): Steps<Exposition | undefined> {
-    const stale = (): boolean => this.version !== version || this.committing;
-    const names = yield* this.familyNamesSteps();
-    if (stale()) return undefined;
-    const pieces = new Array<Piece[]>(names.length);
-    for (let i = 0; i < names.length; i++) {
-      const idx = this.families.get(names[i]!)!;
-      if (!idx.laidOut) {
-        yield* idx.layoutSteps();
-        if (stale()) return undefined;
-      }
-      while (idx.renderSome(CHUNKS_PER_SLICE) === CHUNKS_PER_SLICE) {
-        yield;
-        if (stale()) return undefined;
-      }
-      pieces[i] = idx.pieces();
+  /** Renders what is not cached yet of the named families (those still there) and takes their pieces. */
+  private *takePieces(names: Iterable<string>, taken: Map<string, Piece[]>): Steps<void> {
+    for (const name of names) {
+      const idx = this.families.get(name);
+      if (idx === undefined) { taken.delete(name); continue; }
+      if (!idx.laidOut) yield* idx.layoutSteps();
+      while (idx.renderSome(CHUNKS_PER_SLICE) === CHUNKS_PER_SLICE) yield;
+      taken.set(name, idx.pieces());
       yield;
-      if (stale()) return undefined;
     }
-    return { names, pieces };
   }
 
   /** The stored series of one family in exposition order (for merging with own series). */
@@ -631,6 +668,11 @@ export class MemoryStore {
     this.groupsById.delete(group.id);
   }
 
+  /** Tells the readers walking the store (expositionAsync) that a family changed. */
+  private touch(name: string): void {
+    for (const touched of this.walkers) touched.add(name);
+  }
+
   private removeFamily(group: Group, name: string): void {
     this.detach(group, name);
     group.families.delete(name);
@@ -639,6 +681,7 @@ export class MemoryStore {
   private detach(group: Group, name: string): void {
     const idx = this.families.get(name);
     if (idx === undefined) return;
+    this.touch(name);
     idx.remove(group);
     if (idx.empty) {
       this.families.delete(name);
@@ -663,6 +706,7 @@ export class MemoryStore {
     const old = group.families.get(family.name);
     group.families.set(family.name, gf);
     let idx = known;
+    this.touch(family.name);
     if (old !== undefined && idx !== undefined && (sameSeriesKnown || sameSeries(old.series, metrics))) {
       idx.replaceInPlace(group, gf);
       return;

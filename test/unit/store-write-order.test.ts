@@ -117,6 +117,26 @@ describe('sliced writes keep their order', () => {
       `${olds} old, ${news} new`);
   });
 
+  it('a scrape walked in slices while small pushes keep coming ends, and shows the store as it is then', async () => {
+    const s = newStore();
+    assert.equal(s.push(req({ job: 'a' }, bigBody('big'))), undefined);
+    let finished = false;
+    const walking = s.expositionAsync(fine()).then((e) => { finished = true; return e; });
+    let pushes = 0;
+    while (!finished) {
+      assert.equal(s.push(req({ job: 'small', instance: `i${pushes % 7}` }, `small_${pushes % 5} ${pushes}\n`)), undefined);
+      pushes++;
+      await new Promise((r) => setImmediate(r));
+    }
+    const exposition = await walking;
+    assert.ok(pushes > 1, 'no push landed while the scrape was walked');
+    assert.deepEqual(exposition.names, s.familyNames());
+    const text = (pieces: readonly { text: Buffer }[]): string => Buffer.concat(pieces.map((p) => p.text)).toString('utf8');
+    for (let i = 0; i < exposition.names.length; i++) {
+      assert.equal(text(exposition.pieces[i]!), text(s.familyIndex(exposition.names[i]!)!.pieces()), exposition.names[i]);
+    }
+  });
+
   it('a big push that fails its check changes nothing but the failure time', async () => {
     const s = newStore();
     assert.equal(s.push(req({ job: 'seed' }, '# TYPE clash gauge\nclash 1\n')), undefined);
