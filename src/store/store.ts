@@ -453,7 +453,9 @@ export class MemoryStore {
           return exposition;
         }
         // The last round, in one go: what changed during the previous one, then the assembly.
-        if (touched.size > 0) { runSync(this.takePieces(touched.has(WIPED) ? this.familyNames() : [...touched], taken)); }
+        if (touched.size > 0) {
+          runSync(this.takePieces(touched.has(WIPED) ? this.familyNames() : [...touched], taken));
+        }
         const names = this.familyNames();
         const exposition = { names, pieces: runSync(piecesOf(names, taken)) };
         this.rendered = { version: this.version, exposition };

@@ -124,7 +124,8 @@ describe('sliced writes keep their order', () => {
     const walking = s.expositionAsync(fine()).then((e) => { finished = true; return e; });
     let pushes = 0;
     while (!finished) {
-      assert.equal(s.push(req({ job: 'small', instance: `i${pushes % 7}` }, `small_${pushes % 5} ${pushes}\n`)), undefined);
+      const small = req({ job: 'small', instance: `i${pushes % 7}` }, `small_${pushes % 5} ${pushes}\n`);
+      assert.equal(s.push(small), undefined);
       pushes++;
       await new Promise((r) => setImmediate(r));
     }
@@ -133,7 +134,8 @@ describe('sliced writes keep their order', () => {
     assert.deepEqual(exposition.names, s.familyNames());
     const text = (pieces: readonly { text: Buffer }[]): string => Buffer.concat(pieces.map((p) => p.text)).toString('utf8');
     for (let i = 0; i < exposition.names.length; i++) {
-      assert.equal(text(exposition.pieces[i]!), text(s.familyIndex(exposition.names[i]!)!.pieces()), exposition.names[i]);
+      const name = exposition.names[i]!;
+      assert.equal(text(exposition.pieces[i]!), text(s.familyIndex(name)!.pieces()), name);
     }
   });
 
