@@ -117,8 +117,10 @@ async function main(): Promise<void> {
   const name = args[0] ?? '';
   const scenario = SCENARIOS[name];
   if (scenario === undefined) throw new Error(`usage: profile.js <${Object.keys(SCENARIOS).join('|')}> [--top N] [--out DIR]`);
-  const opt = (flag: string): string | undefined => { const i = args.indexOf(flag); return i >= 0 ? args[i +
-    1] : undefined; };
+  const opt = (flag: string): string | undefined => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
   const top = Number(opt('--top') ?? 20);
   const dir = path.resolve(opt('--out') ?? path.join(PROJECT_ROOT, 'bench/results'));
   mkdirSync(dir, { recursive: true });
