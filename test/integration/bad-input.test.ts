@@ -36,14 +36,27 @@ const SCRATCH = '/metrics/job/scratch';
 type Body = Buffer | (() => Readable);
 
 /** One request with node:http (exact headers, streamed bodies); the status answered. */
+/**
+ * The status of a request, or RESET when the server reset the connection before its answer could be read
+ * (Go answers a bad compressed body after its first block and closes without reading the rest: the reset
+ * can lose the answer, so the reference's side of those cases accepts `reset`; ours reads the rest).
+ */
+const RESET = -1;
+
 function send(gw: RunningGateway, method: string, path: string, headers: Record<string, string>,
   body?: Body): Promise<number> {
   return new Promise((resolve, reject) => {
+    let status: number | undefined;
     const req = request(`http://127.0.0.1:${gw.port}${path}`, { method, headers, agent: false }, (res) => {
+      status = res.statusCode ?? 0;
       res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('end', () => resolve(status!));
+      res.on('error', () => resolve(status!));
     });
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') resolve(status ?? RESET);
+      else reject(err);
+    });
     if (body === undefined) req.end();
     else if (Buffer.isBuffer(body)) req.end(body);
     // A server that answers early (413) still reads the rest, so the upload finishes; errors surface above.
@@ -52,7 +65,10 @@ function send(gw: RunningGateway, method: string, path: string, headers: Record<
 }
 
 const put = (path: string, headers: Record<string, string>, body: Body) =>
-  async (gw: RunningGateway) => String(await send(gw, 'PUT', path, headers, body));
+  async (gw: RunningGateway) => {
+    const status = await send(gw, 'PUT', path, headers, body);
+    return status === RESET ? 'reset' : String(status);
+  };
 
 /**
  * The statuses of every response to raw bytes, joined with `+`: `200+200` means a second (smuggled)
@@ -237,10 +253,11 @@ const CASES: Case[] = [
 
   // --- compression bombs
   { name: 'gzip bomb: 1 GiB of zeros in about 1 MiB → 413',
-    send: async (gw) => String(await send(gw, 'PUT', VICTIM, { ...TEXT, 'Content-Encoding': 'gzip' }, bomb)),
-    ours: ['413'], reference: ['400'] },
+    // The bomb is made in before(): read it when the case runs.
+    send: (gw) => put(VICTIM, { ...TEXT, 'Content-Encoding': 'gzip' }, bomb)(gw),
+    ours: ['413'], reference: ['400', 'reset'] },
   { name: 'snappy framed bomb: 72 MiB of zeros in 3 MiB → 413',
-    send: put(VICTIM, { ...TEXT, 'Content-Encoding': 'snappy' }, snappyBomb(1152)), ours: ['413'], reference: ['400'] },
+    send: put(VICTIM, { ...TEXT, 'Content-Encoding': 'snappy' }, snappyBomb(1152)), ours: ['413'], reference: ['400', 'reset'] },
   { name: 'gzip: valid header, truncated deflate data',
     send: put(VICTIM, { ...TEXT, 'Content-Encoding': 'gzip' }, gzipSync(Buffer.from('m 1\n')).subarray(0, 14)),
     ours: ['400'], reference: ['400'] },
