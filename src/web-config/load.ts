@@ -10,7 +10,7 @@ import path from 'node:path';
 import { LineCounter, type Node, parseDocument } from 'yaml';
 import { WebConfigError } from '../errors.js';
 import { StrictReader, YamlFieldError } from './strict-yaml.js';
-import { readTlsMaterial, TlsMaterialError } from './tls-material.js';
+import { readFailure, readTlsMaterial, TlsMaterialError } from './tls-material.js';
 import {
   CIPHER_SUITES, CLIENT_AUTH_TYPES, CURVES, HTTP2_REQUIRED_CIPHER_SUITES, TLS_VERSION_ORDER, TLS_VERSIONS,
 } from './tls-names.js';
@@ -54,8 +54,7 @@ export function loadWebConfig(file: string): WebConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new WebConfigError(file, undefined, `cannot read the file: ${e.code ?? e.message}`, { cause: err });
+    throw new WebConfigError(file, undefined, `cannot read the file: ${readFailure(err)}`, { cause: err });
   }
   try {
     return checked(file, text);

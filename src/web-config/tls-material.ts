@@ -24,12 +24,22 @@ export class TlsMaterialError extends Error {
   }
 }
 
+const ERRNO_WORDS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'not a directory',
+};
+
+/** Why a file could not be read, short: `no such file (ENOENT)`. */
+export function readFailure(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === undefined) return e.message;
+  return ERRNO_WORDS[e.code] === undefined ? e.code : `${ERRNO_WORDS[e.code]} (${e.code})`;
+}
+
 function readPem(path: string, key: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new TlsMaterialError(key, `cannot read ${path}: ${e.code ?? e.message}`, { cause: err });
+    throw new TlsMaterialError(key, `cannot read ${path}: ${readFailure(err)}`, { cause: err });
   }
 }
 
