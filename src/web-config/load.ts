@@ -70,7 +70,12 @@ function checked(file: string, text: string): WebConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, lineCounter: lines, prettyErrors: false });
   const syntax = doc.errors[0];
-  if (syntax !== undefined) throw new YamlFieldError('', `not valid YAML: ${syntax.message.split('\n', 1)[0]}`);
+  if (syntax !== undefined) {
+    // yaml.v2 would read the first of several documents; we refuse rather than ignore the rest silently.
+    const reason = syntax.code === 'MULTIPLE_DOCS' ? 'several YAML documents in one file; give one'
+      : syntax.message.split('\n', 1)[0];
+    throw new YamlFieldError('', `not valid YAML (line ${lines.linePos(syntax.pos[0]).line}): ${reason}`);
+  }
   const r = new StrictReader(doc, lines);
   const top = r.map(doc.contents, '', TOP_KEYS);
   const tls = readTls(r, r.map(top.get('tls_server_config'), 'tls_server_config', TLS_KEYS));

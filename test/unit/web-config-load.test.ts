@@ -249,7 +249,9 @@ describe('strict reading, beyond the toolkit files', () => {
     refused('tls_server_config: yes\n', 'tls_server_config', /expected a map of keys/);
   });
   it('refuses a file that is not YAML, cannot be read, or is a directory', () => {
-    refused('tls_server_config: [\n', undefined, /not valid YAML: /);
+    refused('tls_server_config: [\n', undefined, /not valid YAML \(line 2\): /);
+    refused('basic_auth_users: {}\n---\nbasic_auth_users: {}\n', undefined,
+      /not valid YAML \(line 2\): several YAML documents in one file; give one/);
     assert.throws(() => loadWebConfig(path.join(certs.dir, 'absent.yml')),
       (e: unknown) => e instanceof WebConfigError && e.key === undefined && /cannot read the file: no such file \(ENOENT\)/.test(e.message));
     assert.throws(() => loadWebConfig(path.join(certs.dir, 'a-directory')),
