@@ -56,6 +56,7 @@ export const CATALOGUE = {
   PGW_ERR_PERSISTENCE: { exitStatus: 1, message: '<why the persistence file cannot be used>' },
   PGW_ERR_LISTEN: { exitStatus: 1, message: '<why the address cannot be listened on>' },
   PGW_ERR_SYSTEMD_SOCKET: { exitStatus: 1, message: '--web.systemd-socket: <why no socket was inherited>' },
+  PGW_ERR_WEB_CONFIG: { exitStatus: 1, message: '--web.config.file <path>: [<key>: ]<reason>' },
   PGW_ERR_PERSIST_WRITE: { exitStatus: 1, message: '<why the persistence file could not be written>' },
   PGW_ERR_UNEXPECTED: { exitStatus: 1, message: '<the exception and its stack>' },
   // Logged; the gateway carries on.
@@ -298,6 +299,19 @@ export class ListenError extends ExitError {
 export class SystemdSocketError extends ExitError {
   constructor(message: string) {
     super('PGW_ERR_SYSTEMD_SOCKET', message);
+  }
+}
+
+/**
+ * The --web.config.file cannot be used: it is unreadable, not the toolkit's YAML, or a key holds a value
+ * the toolkit refuses (or a certificate, key or CA it names cannot be read). `key` is the dotted path of
+ * the key at fault (`tls_server_config.cert_file`), absent for a fault of the whole file.
+ */
+export class WebConfigError extends ExitError {
+  readonly key: string | undefined;
+  constructor(file: string, key: string | undefined, reason: string, options?: ErrorOptions) {
+    super('PGW_ERR_WEB_CONFIG', `--web.config.file ${file}: ${key === undefined ? '' : `${key}: `}${reason}`, options);
+    this.key = key;
   }
 }
 
