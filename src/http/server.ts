@@ -212,8 +212,13 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
     if (admitted === true) serve(req, res, method);
     else if (admitted !== false) {
       admitted.then((ok) => { if (ok) serve(req, res, method); }, (err: unknown) => {
-        deps.logger.error('request failed', { method, url: excerpt(req.url ?? ''), err: excerpt(String(err)) });
-        if (!res.headersSent) sendHttpError(res, new InternalError());
+        // The bcrypt worker died: logged, answered 500; the next check starts a new one.
+        const internal = new InternalError();
+        deps.logger.error('request failed', {
+          code: internal.code, method, url: excerpt(req.url ?? ''), source: peerAddress(req.socket),
+          err: excerpt(String(err)),
+        });
+        if (!res.headersSent) sendHttpError(res, internal);
       });
     }
   };
