@@ -50,6 +50,8 @@ export const CATALOGUE = {
   PGW_ERR_ASTERISK_TARGET: { httpStatus: 400, message: '' },
   PGW_ERR_GATHER: { httpStatus: 500, message: 'An error has occurred while serving metrics:\n\n<problems>' },
   PGW_ERR_INTERNAL: { httpStatus: 500, message: 'Internal Server Error' },
+  // Answered over HTTP: the --web.config.file gate, in front of every route.
+  PGW_ERR_UNAUTHORIZED: { httpStatus: 401, message: 'Unauthorized' },
   // The process exits.
   PGW_ERR_CONFIG: { exitStatus: 1, message: '<what is wrong with the flag or its value>[, try --help]' },
   PGW_ERR_UNSUPPORTED: { exitStatus: 1, message: '<feature> is not supported yet' },
@@ -261,6 +263,19 @@ export class GatherError extends HttpError {
 export class InternalError extends HttpError {
   constructor() {
     super('PGW_ERR_INTERNAL', CATALOGUE.PGW_ERR_INTERNAL.message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The --web.config.file gate
+
+/**
+ * Basic auth is configured and the request has no credentials, credentials Go's BasicAuth would not
+ * read, an unknown user or a wrong password: exporter-toolkit's http.Error(401) with `WWW-Authenticate`.
+ */
+export class UnauthorizedError extends HttpError {
+  constructor() {
+    super('PGW_ERR_UNAUTHORIZED', CATALOGUE.PGW_ERR_UNAUTHORIZED.message, { 'WWW-Authenticate': 'Basic' });
   }
 }
 

@@ -20,6 +20,8 @@ import { PerClientLogLimit } from '../observe/per-client-log-limit.js';
 import { excerpt } from '../observe/log-excerpt.js';
 import { peerAddress, rememberPeer } from './peer-address.js';
 import { listenBacklog } from './listen-backlog.js';
+import { WebGate } from './web-gate.js';
+import type { WebConfig } from '../web-config/web-config.js';
 import {
   AsteriskTargetError, BadPathError, InternalError, LifecycleDisabledError, ListenError, MethodNotAllowedError,
   QuitMethodError,
@@ -51,6 +53,8 @@ export interface HttpDeps {
   requestShutdown: () => void;
   /** True once a graceful stop began: responses then close their connection. */
   isStopping?: () => boolean;
+  /** --web.config.file's headers and basic auth in front of every route; without it nothing is gated. */
+  webConfig?: WebConfig;
 }
 
 export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
@@ -144,13 +148,10 @@ const ABSOLUTE_FORM = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/;
 
 export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const router = buildRouter(deps);
-  return (req, res) => {
-    if (deps.isStopping?.() === true) res.setHeader('Connection', 'close');
-    const method = req.method ?? 'GET';
+  const gate = deps.webConfig !== undefined ? new WebGate(deps.webConfig) : undefined;
+  const serve = (req: IncomingMessage, res: ServerResponse, method: string): void => {
     if (req.url === '*') {
-      // net/http answers the asterisk form itself: OPTIONS * is 200 with an empty body, anything else 400.
-      if (method === 'OPTIONS') sendEmpty(res, 200);
-      else sendHttpError(res, new AsteriskTargetError());
+      sendHttpError(res, new AsteriskTargetError());
       return;
     }
     let target = req.url ?? '/';
@@ -192,6 +193,33 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
         return;
       case 'not-found':
         sendNotFound(res);
+    }
+  };
+  return (req, res) => {
+    if (deps.isStopping?.() === true) res.setHeader('Connection', 'close');
+    const method = req.method ?? 'GET';
+    // net/http answers OPTIONS * itself (200, empty), before any handler: the web config gate included.
+    // Every other asterisk-form request goes through the gate to net/http's 400.
+    if (req.url === '*' && method === 'OPTIONS') {
+      sendEmpty(res, 200);
+      return;
+    }
+    if (gate === undefined) {
+      serve(req, res, method);
+      return;
+    }
+    const admitted = gate.admit(req, res);
+    if (admitted === true) serve(req, res, method);
+    else if (admitted !== false) {
+      admitted.then((ok) => { if (ok) serve(req, res, method); }, (err: unknown) => {
+        // The bcrypt worker died: logged, answered 500; the next check starts a new one.
+        const internal = new InternalError();
+        deps.logger.error('request failed', {
+          code: internal.code, method, url: excerpt(req.url ?? ''), source: peerAddress(req.socket),
+          err: excerpt(String(err)),
+        });
+        if (!res.headersSent) sendHttpError(res, internal);
+      });
     }
   };
 }

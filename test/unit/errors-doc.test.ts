@@ -13,7 +13,8 @@ import {
   ConsistencyError, GatherError, GroupingKeyError, InternalError, LifecycleDisabledError, ListenError,
   MemoryLimitError, MethodNotAllowedError, NotFoundError, PersistenceSetupError, PersistWriteError,
   ProtobufParseError, PushLimitError, QuitMethodError, SnapshotError, SystemdSocketError, TextParseError,
-  UnexpectedError, UnsupportedFeatureError, WebConfigError, type CatalogueEntry, type GatewayError,
+  UnauthorizedError, UnexpectedError, UnsupportedFeatureError, WebConfigError, type CatalogueEntry,
+  type GatewayError,
 } from '../../src/errors.js';
 
 interface DocEntry { code: string; httpStatus?: number; exitStatus?: number; message?: string }
@@ -73,8 +74,8 @@ test('every error class carries its catalogue entry\'s code and status', () => {
     new TextParseError(1, 'x'), new ProtobufParseError('x'), new PushLimitError('sample_limit', 'x'),
     new MemoryLimitError('x'), new ConsistencyError(['x']), new NotFoundError(), new MethodNotAllowedError('GET'),
     new QuitMethodError(), new LifecycleDisabledError(), new BadPathError(), new AsteriskTargetError(),
-    new GatherError(['x']), new InternalError(), new ConfigError('x'), new UnsupportedFeatureError('x'),
-    new PersistenceSetupError('x'), new ListenError('x'), new SystemdSocketError('x'),
+    new GatherError(['x']), new InternalError(), new UnauthorizedError(), new ConfigError('x'),
+    new UnsupportedFeatureError('x'), new PersistenceSetupError('x'), new ListenError('x'), new SystemdSocketError('x'),
     new WebConfigError('f', 'k', 'x'), new PersistWriteError('x'), new UnexpectedError(new Error('x')),
     new SnapshotError('invalid', 'x'),
   ];
@@ -87,7 +88,8 @@ test('every error class carries its catalogue entry\'s code and status', () => {
   }
   // Fixed texts are the catalogue's, word for word.
   for (const err of [new NotFoundError(), new MethodNotAllowedError('GET'), new QuitMethodError(),
-    new LifecycleDisabledError(), new BadPathError(), new AsteriskTargetError(), new InternalError()]) {
+    new LifecycleDisabledError(), new BadPathError(), new AsteriskTargetError(), new InternalError(),
+    new UnauthorizedError()]) {
     assert.equal(err.message, CATALOGUE[err.code].message, err.code);
   }
 });

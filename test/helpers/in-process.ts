@@ -1,0 +1,42 @@
+/**
+ * Starts the gateway's request listener inside the test process on a loopback port (port 0), for tests
+ * that hand it dependencies the command line cannot (a WebConfig before --web.config.file is wired).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { defaultConfig } from '../../src/cli.js';
+import { createLogger } from '../../src/observe/logger.js';
+import { OWN_STRICT_HELP, OWN_TYPES, SelfMetrics } from '../../src/observe/self-metrics.js';
+import { MemoryStore } from '../../src/store/store.js';
+import { createRequestListener } from '../../src/http/server.js';
+import type { WebConfig } from '../../src/web-config/web-config.js';
+
+export interface InProcessGateway {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startInProcess(opts: { webConfig?: WebConfig } = {}): Promise<InProcessGateway> {
+  const config = defaultConfig();
+  const store = new MemoryStore({
+    checkConsistency: !config.disableConsistencyCheck, utf8Names: config.enableUtf8Names,
+    ownTypes: OWN_TYPES, ownStrictHelp: OWN_STRICT_HELP,
+  });
+  const listener = createRequestListener({
+    config, store, logger: createLogger({ level: 'error', format: 'logfmt' }), self: new SelfMetrics(),
+    startedAt: new Date(), requestShutdown: () => {},
+    ...(opts.webConfig !== undefined ? { webConfig: opts.webConfig } : {}),
+  });
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
