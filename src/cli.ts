@@ -11,7 +11,9 @@ import {
   blankConfig, computeRoutePrefix, defaultBodyMemoryLimit, formatByteSize, formatDuration, parseByteSize, parseCount,
   parseDurationNs, parseGoUrl, type Config,
 } from './config.js';
-import { ConfigError, ExitError, UnexpectedError, UnsupportedFeatureError } from './errors.js';
+import { ConfigError, ExitError, UnexpectedError, UnsupportedFeatureError, WebConfigError } from './errors.js';
+import { loadWebConfig } from './web-config/load.js';
+import type { WebConfig } from './web-config/web-config.js';
 import { KingpinApp, type Flag } from './flags/kingpin.js';
 import { RouteConflict } from './http/router.js';
 import { routeTable } from './http/routes.js';
@@ -46,7 +48,6 @@ interface UnsupportedFeature {
 }
 
 export const UNSUPPORTED_FEATURES: readonly UnsupportedFeature[] = [
-  { inUse: (c) => c.webConfigFile !== '', message: '--web.config.file is not supported yet' },
   {
     inUse: (c) => c.listenAddresses.some((a) => a.startsWith('vsock://')),
     message: '--web.listen-address with a vsock:// address is not supported yet',
@@ -283,20 +284,33 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     process.stdout.write(result.text);
     return;
   }
-  const problems = unsupportedFeatures(result.config).map((p) => new UnsupportedFeatureError(p));
+  const problems: ExitError[] = unsupportedFeatures(result.config).map((p) => new UnsupportedFeatureError(p));
+  let webConfig: WebConfig | undefined;
+  if (problems.length === 0 && result.config.webConfigFile !== '') {
+    try {
+      webConfig = loadWebConfig(result.config.webConfigFile);
+      // Basic auth and headers are served; TLS is the next step of its issue, refused until it is built.
+      if (webConfig.tlsServerConfig !== undefined) {
+        problems.push(new UnsupportedFeatureError('--web.config.file: tls_server_config (TLS) is not supported yet'));
+      }
+    } catch (err) {
+      if (!(err instanceof WebConfigError)) throw err;
+      problems.push(err);
+    }
+  }
   if (problems.length > 0) {
     for (const p of problems) process.stderr.write(`${APP_NAME}: error: ${p.message}\n`);
     process.exitCode = problems[0]!.exitStatus;
     return;
   }
-  await run(result.config);
+  await run(result.config, webConfig);
 }
 
 /** Starts the gateway; it installs its own SIGINT/SIGTERM handling and keeps the process alive. */
-async function run(config: Config): Promise<void> {
+async function run(config: Config, webConfig: WebConfig | undefined): Promise<void> {
   const { startGateway } = await import('./gateway.js');
   try {
-    await startGateway(config);
+    await startGateway(config, webConfig === undefined ? {} : { webConfig });
   } catch (err) {
     // Catalogued start-up failures (persistence, listen addresses, systemd sockets) keep their own code.
     const failure = err instanceof ExitError ? err : new UnexpectedError(err);

@@ -13,6 +13,7 @@ import { OWN_STRICT_HELP, OWN_TYPES, SelfMetrics } from './observe/self-metrics.
 import { MemoryStore } from './store/store.js';
 import { Persistence } from './store/persistence.js';
 import { createRequestListener, listen, listenOnFd } from './http/server.js';
+import type { WebConfig } from './web-config/web-config.js';
 import { systemdListenFds } from './http/systemd.js';
 import { VERSION, REVISION, BRANCH } from './version.js';
 import { MemoryBudget, defaultMemoryLimit, effectiveBudget, heapLimitMiB } from './store/memory-budget.js';
@@ -33,7 +34,8 @@ export interface RunningGateway {
 /** Requests still running this long after the stop began are cut off, so a stuck client cannot hold the exit. */
 const SHUTDOWN_GRACE_MS = 30_000;
 
-export async function startGateway(config: Config, opts: { handleSignals?: boolean } = {}): Promise<RunningGateway> {
+export async function startGateway(config: Config,
+  opts: { handleSignals?: boolean; webConfig?: WebConfig } = {}): Promise<RunningGateway> {
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   logger.info('starting pushgateway', { version: `(version=${VERSION}, branch=${BRANCH}, revision=${REVISION})` });
   logger.info('build context', { node: process.version, platform: `${process.platform}/${process.arch}` });
@@ -80,6 +82,7 @@ export async function startGateway(config: Config, opts: { handleSignals?: boole
   };
   const listener = createRequestListener({
     config, store, logger, self, guards, startedAt: new Date(),
+    ...(opts.webConfig !== undefined ? { webConfig: opts.webConfig } : {}),
     isStopping: () => stopping !== null,
     requestShutdown: () => { void stop().then((code) => process.exit(code)); },
   });

@@ -7,6 +7,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { makeTestCertificates } from '../helpers/certificates.js';
 import {
   OUR_CLI, freePort, referenceSkipReason, startOurs, startReference, type RunningGateway,
 } from '../helpers/servers.js';
@@ -32,8 +35,13 @@ function exitWithin(gw: RunningGateway, ms: number): Promise<number | null> {
 }
 
 describe('flags whose feature is not built yet refuse to start', () => {
+  const certs = makeTestCertificates();
+  const tlsFile = path.join(certs.dir, 'web-tls.yml');
+  writeFileSync(tlsFile, `tls_server_config:\n  cert_file: ${certs.serverCert}\n  key_file: ${certs.serverKey}\n`);
+  after(() => rmSync(certs.dir, { recursive: true, force: true }));
   for (const [flag, name] of [
-    ['--web.config.file=/tmp/y', '--web.config.file'],
+    // Basic auth and headers are served (web-config-basic-auth.test.ts); TLS is not built yet.
+    [`--web.config.file=${tlsFile}`, 'tls_server_config'],
   ] as const) {
     it(`${flag} exits non-zero naming the flag`, async () => {
       const port = await freePort();
