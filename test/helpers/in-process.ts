@@ -1,6 +1,6 @@
 /**
  * Starts the gateway's request listener inside the test process on a loopback port (port 0), for tests
- * that hand it dependencies the command line cannot (a WebConfig before --web.config.file is wired).
+ * that hand it dependencies the command line cannot (a WebConfig object instead of a file).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -117,8 +117,11 @@ describe('start-up failures exit with the catalogue\'s status and log their code
     assert.equal(bad.status, CATALOGUE.PGW_ERR_CONFIG.exitStatus);
     assert.equal(bad.stderr, "pushgateway: error: unknown long flag '--no-such-flag', try --help\n");
     const dir = mkdtempSync(path.join(tmpdir(), 'pgw-errors-'));
-    const unsupported = start([`--web.config.file=${path.join(dir, 'web.yml')}`]);
+    const unsupported = start(['--web.listen-address=vsock://:9091']);
     assert.equal(unsupported.status, CATALOGUE.PGW_ERR_UNSUPPORTED.exitStatus);
-    assert.equal(unsupported.stderr, 'pushgateway: error: --web.config.file is not supported yet\n');
+    assert.equal(unsupported.stderr, 'pushgateway: error: --web.listen-address with a vsock:// address is not supported yet\n');
+    const webConfig = start([`--web.config.file=${path.join(dir, 'web.yml')}`]);
+    assert.equal(webConfig.status, CATALOGUE.PGW_ERR_WEB_CONFIG.exitStatus);
+    assert.match(webConfig.stderr, /^pushgateway: error: --web\.config\.file .*web\.yml: /);
   });
 });
