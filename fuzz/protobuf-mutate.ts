@@ -8,6 +8,7 @@
  */
 import type { Rng } from './prng.js';
 import { mutate, type MutateOptions } from './mutate.js';
+import { ProtobufWriter } from '../src/format/protobuf-wire.js';
 
 interface Field {
   tag: number;
@@ -62,16 +63,11 @@ function parseMessage(b: Buffer, depth: number): Field[] | undefined {
   return out;
 }
 
+/** The gateway's own varint writer (it takes the value modulo 2^64, as the wire does). */
 function varint(v: bigint): Buffer {
-  const out: number[] = [];
-  let x = BigInt.asUintN(64, v);
-  do {
-    let byte = Number(x & 0x7fn);
-    x >>= 7n;
-    if (x > 0n) byte |= 0x80;
-    out.push(byte);
-  } while (x > 0n);
-  return Buffer.from(out);
+  const w = new ProtobufWriter();
+  w.varint(v);
+  return w.finish();
 }
 
 function writeMessage(fields: Field[]): Buffer {

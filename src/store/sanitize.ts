@@ -7,7 +7,7 @@
 import type { LabelPair, Metric, MetricFamily } from '../model/metric.js';
 import { flat, renderLabelInner } from '../format/text-write.js';
 import type { Group } from './group.js';
-import { runSync, type Steps } from '../slicer.js';
+import type { Steps } from '../slicer.js';
 
 /** Metrics handled between two points where sliced work on one family may pause. */
 const METRICS_PER_YIELD = 512;
@@ -19,12 +19,7 @@ export interface SanitizedFamily {
   inners?: string[];
 }
 
-/** The rendered label text (series key) of each metric of a sanitised family. */
-export function innersOf(sf: SanitizedFamily): string[] {
-  return runSync(innersSteps(sf));
-}
-
-/** innersOf as steps, for families of many series. */
+/** The rendered label text (series key) of each metric of a sanitised family, as steps (many series). */
 export function* innersSteps(sf: SanitizedFamily): Steps<string[]> {
   if (sf.inners !== undefined) return sf.inners;
   const metrics = sf.family.metrics;
@@ -67,7 +62,7 @@ function sortByName(labels: LabelPair[]): void {
  * The reference's sanitizeLabels: grouping labels overwrite body labels of the same name, missing ones
  * are added, `instance=""` is added when there is no instance label, and labels are sorted by name.
  * The group's label pair objects are shared by every series of the group. Metrics are updated in place
- * (the parser's objects are ours); series keys are rendered later, only where a push needs them (innersOf).
+ * (the parser's objects are ours); series keys are rendered later, only where a push needs them (innersSteps).
  */
 export function* sanitizeFamily(f: MetricFamily, group: Group): Steps<SanitizedFamily> {
   const grouping = group.groupingPairs;

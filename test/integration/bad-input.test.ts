@@ -21,6 +21,7 @@ import { referenceSkipReason, startOurs, startReference, type RunningGateway } f
 import { openPartial, rawExchange } from '../helpers/raw-http.js';
 import { PROTOBUF_DELIMITED_CONTENT_TYPE, encodeDelimited } from '../../src/format/protobuf.js';
 import { maskedCrc32c } from '../../src/format/body.js';
+import { ProtobufWriter } from '../../src/format/protobuf-wire.js';
 
 const MiB = 1 << 20;
 const TEXT = { 'Content-Type': 'text/plain; version=0.0.4' };
@@ -94,14 +95,9 @@ function garbage(n: number, seed = 0x9e3779b9): Buffer {
 }
 
 function varint(v: bigint): Buffer {
-  const out: number[] = [];
-  do {
-    let byte = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v > 0n) byte |= 0x80;
-    out.push(byte);
-  } while (v > 0n);
-  return Buffer.from(out);
+  const w = new ProtobufWriter();
+  w.varint(v);
+  return w.finish();
 }
 
 /** A delimited stream of one message. */
