@@ -12,8 +12,14 @@ import { percentile, sleep } from './stats.js';
 
 function get(url: string, auth: string, agent: http.Agent): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent, headers: { Authorization: `Basic ${Buffer.from(auth).toString('base64')}` } },
-      (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+    const req = http.get(
+      url,
+      { agent, headers: { Authorization: `Basic ${Buffer.from(auth).toString('base64')}` } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
   });
 }
@@ -33,8 +39,12 @@ async function main(): Promise<void> {
   }
   let done = false;
   const t0 = performance.now();
-  const burst = Promise.all(Array.from({ length: 50 },
-    (_, i) => get(`${gw.url}/metrics`, `alice:wrong${i}`, burstAgent))).then((codes) => { done = true; return codes; });
+  const burst = Promise.all(
+    Array.from({ length: 50 }, (_, i) => get(`${gw.url}/metrics`, `alice:wrong${i}`, burstAgent)),
+  ).then((codes) => {
+    done = true;
+    return codes;
+  });
   const during: number[] = [];
   while (!done) {
     const t = performance.now();
@@ -51,8 +61,10 @@ async function main(): Promise<void> {
   const fmt = (xs: number[]): string =>
     `n=${xs.length} p50=${percentile(xs, 0.5).toFixed(1)} p99=${percentile(xs, 0.99).toFixed(1)} ` +
     `max=${Math.max(...xs).toFixed(1)} ms`;
-  console.log(`cost ${cost}: burst of 50 new credentials took ${burstMs.toFixed(0)} ms ` +
-    `(${(burstMs / 50).toFixed(1)} ms per bcrypt), all 401: ${codes.every((c) => c === 401)}`);
+  console.log(
+    `cost ${cost}: burst of 50 new credentials took ${burstMs.toFixed(0)} ms ` +
+      `(${(burstMs / 50).toFixed(1)} ms per bcrypt), all 401: ${codes.every((c) => c === 401)}`,
+  );
   console.log(`/-/healthy idle:        ${fmt(idle)}`);
   console.log(`/-/healthy during burst: ${fmt(during)}`);
 }

@@ -14,11 +14,14 @@ const SIZE = 60 * MiB;
 
 function upload(url: string, i: number, body: Buffer, agent: http.Agent): Promise<number | string> {
   return new Promise((resolve) => {
-    const req = http.request(`${url}/metrics/job/burst${i}`,
-      { method: 'PUT', agent, headers: { 'Content-Length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode!));
-    });
+    const req = http.request(
+      `${url}/metrics/job/burst${i}`,
+      { method: 'PUT', agent, headers: { 'Content-Length': body.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      },
+    );
     req.on('error', (e) => resolve((e as NodeJS.ErrnoException).code ?? 'error'));
     req.end(body);
   });
@@ -35,7 +38,9 @@ async function run(side: Side, flags: string[]): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
     const before = rssBytes(pid);
     let peak = before;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssBytes(pid)); }, 20);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssBytes(pid));
+    }, 20);
     const agent = new http.Agent({ maxSockets: UPLOADS });
     const t0 = performance.now();
     const results = await Promise.all(Array.from({ length: UPLOADS }, (_v, i) => upload(gw.url, i, body, agent)));
@@ -48,10 +53,15 @@ async function run(side: Side, flags: string[]): Promise<void> {
     const after5 = rssBytes(pid);
     const answers = new Map<string, number>();
     for (const r of results) answers.set(String(r), (answers.get(String(r)) ?? 0) + 1);
-    const health = await fetch(`${gw.url}/-/healthy`).then((r) => r.status, () => 'down');
+    const health = await fetch(`${gw.url}/-/healthy`).then(
+      (r) => r.status,
+      () => 'down',
+    );
     const mb = (n: number): string => `${(n / MiB).toFixed(0)} MiB`;
-    console.log(`${side}: ${UPLOADS} × ${SIZE / MiB} MiB in ${seconds.toFixed(1)} s; answers ${[...answers].map(([k, v]) => `${k}×${v}`).join(', ')}; ` +
-      `RSS before ${mb(before)}, peak ${mb(peak)}, 1 s after ${mb(after1)}, 5 s after ${mb(after5)}; /-/healthy ${health}`);
+    console.log(
+      `${side}: ${UPLOADS} × ${SIZE / MiB} MiB in ${seconds.toFixed(1)} s; answers ${[...answers].map(([k, v]) => `${k}×${v}`).join(', ')}; ` +
+        `RSS before ${mb(before)}, peak ${mb(peak)}, 1 s after ${mb(after1)}, 5 s after ${mb(after5)}; /-/healthy ${health}`,
+    );
   } finally {
     await gw.kill();
   }

@@ -36,11 +36,16 @@ async function growth(side: Side, body: Buffer, n: number): Promise<number> {
   return withGateway(side, [], async (gw) => {
     await sleep(500);
     const idle = rssBytes(gw.process.pid!);
-    const res = await fetch(`${gw.url}/metrics/job/cost`,
-      { method: 'PUT', body: new Uint8Array(body), signal: AbortSignal.timeout(600_000) });
+    const res = await fetch(`${gw.url}/metrics/job/cost`, {
+      method: 'PUT',
+      body: new Uint8Array(body),
+      signal: AbortSignal.timeout(600_000),
+    });
     if (res.status !== 200) throw new Error(`push: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
-    const scrape = await fetch(`${gw.url}/metrics`, { headers: { 'Accept-Encoding': 'identity' },
-      signal: AbortSignal.timeout(600_000) });
+    const scrape = await fetch(`${gw.url}/metrics`, {
+      headers: { 'Accept-Encoding': 'identity' },
+      signal: AbortSignal.timeout(600_000),
+    });
     await scrape.arrayBuffer();
     await sleep(2000);
     return (rssBytes(gw.process.pid!) - idle) / n;
@@ -64,10 +69,23 @@ export function familyCostRows(ours: FamilyCostSide, ref: FamilyCostSide, n: num
   const k = n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`;
   const c = (v: number | undefined, s: FamilyCostSide) => (v === undefined ? missing(s.note ?? 'n/a') : cell([v]));
   return [
-    { id: 'm', key: `m.rss_per_series.${n}`,
-      label: `m: RSS growth per series, ${k} series in 1,000 families of one group`, unit: 'B',
-      better: 'lower', ours: c(ours.perSeries, ours), reference: c(ref.perSeries, ref) },
-    { id: 'm', key: `m.rss_per_family.${n}`, label: `m: RSS growth per family, ${k} families of one series`, unit: 'B',
-      better: 'lower', ours: c(ours.perFamily, ours), reference: c(ref.perFamily, ref) },
+    {
+      id: 'm',
+      key: `m.rss_per_series.${n}`,
+      label: `m: RSS growth per series, ${k} series in 1,000 families of one group`,
+      unit: 'B',
+      better: 'lower',
+      ours: c(ours.perSeries, ours),
+      reference: c(ref.perSeries, ref),
+    },
+    {
+      id: 'm',
+      key: `m.rss_per_family.${n}`,
+      label: `m: RSS growth per family, ${k} families of one series`,
+      unit: 'B',
+      better: 'lower',
+      ours: c(ours.perFamily, ours),
+      reference: c(ref.perFamily, ref),
+    },
   ];
 }

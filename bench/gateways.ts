@@ -7,7 +7,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import {
-  OUR_CLI, REFERENCE_BIN, freePort, ourNodeFlags, startOurs, startReference, type RunningGateway,
+  OUR_CLI,
+  REFERENCE_BIN,
+  freePort,
+  ourNodeFlags,
+  startOurs,
+  startReference,
+  type RunningGateway,
 } from '../test/helpers/servers.js';
 
 export type Side = 'ours' | 'reference';
@@ -50,7 +56,9 @@ export async function startGateway(side: Side, flags: string[]): Promise<Gateway
 async function spawnReady(cmd: string, args: string[], port: number, readyMs: number): Promise<Gateway> {
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let tail = '';
-  child.stderr!.on('data', (d: Buffer) => { tail = (tail + d.toString()).slice(-4000); });
+  child.stderr!.on('data', (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-4000);
+  });
   const gw = wrap(`http://127.0.0.1:${port}`, child);
   const deadline = Date.now() + readyMs;
   while (Date.now() < deadline) {
@@ -71,21 +79,40 @@ async function spawnReady(cmd: string, args: string[], port: number, readyMs: nu
 /** The reference on a persistence file (read at start, written at SIGTERM), waiting up to `readyMs`. */
 export async function startReferenceOnFile(file: string, flags: string[], readyMs: number): Promise<Gateway> {
   const port = await freePort();
-  return spawnReady(REFERENCE_BIN, [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${file}`,
-    '--persistence.interval=24h', ...flags], port, readyMs);
+  return spawnReady(
+    REFERENCE_BIN,
+    [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${file}`, '--persistence.interval=24h', ...flags],
+    port,
+    readyMs,
+  );
 }
 
 /** Ours under `node --cpu-prof`; the profile is written to `dir` when it exits on SIGTERM. */
 export async function startOursProfiled(flags: string[], dir: string): Promise<Gateway> {
   const port = await freePort();
-  return spawnReady(process.execPath, [...ourNodeFlags(), '--cpu-prof', `--cpu-prof-dir=${dir}`, OUR_CLI,
-    `--web.listen-address=127.0.0.1:${port}`, ...flags], port, 15_000);
+  return spawnReady(
+    process.execPath,
+    [
+      ...ourNodeFlags(),
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+      OUR_CLI,
+      `--web.listen-address=127.0.0.1:${port}`,
+      ...flags,
+    ],
+    port,
+    15_000,
+  );
 }
 
 /** Kills every gateway still running; synchronous so it can run in an 'exit' handler. */
 export function killAll(): void {
   for (const child of running) {
-    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
   running.clear();
 }

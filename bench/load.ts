@@ -45,17 +45,25 @@ export function request(base: URL, agent: http.Agent, req: BenchRequest, opts: R
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.body !== undefined) headers['Content-Length'] = req.body.length;
-    const r = http.request({
-      host: base.hostname, port: base.port, method: req.method, path: req.path, agent, headers,
-    }, (res) => {
-      let bytes = 0;
-      res.on('data', (c: Buffer) => {
-        bytes += c.length;
-        if (onChunk !== undefined) onChunk(c);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - started }));
-      res.on('error', reject);
-    });
+    const r = http.request(
+      {
+        host: base.hostname,
+        port: base.port,
+        method: req.method,
+        path: req.path,
+        agent,
+        headers,
+      },
+      (res) => {
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+          if (onChunk !== undefined) onChunk(c);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - started }));
+        res.on('error', reject);
+      },
+    );
     r.setTimeout(timeoutMs, () => r.destroy(new Error(`timeout after ${timeoutMs} ms: ${req.method} ${req.path}`)));
     r.on('error', reject);
     r.end(req.body);

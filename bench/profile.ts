@@ -27,31 +27,50 @@ const SCENARIOS: Record<string, { flags: string[]; afterIdle: boolean; run: (bas
   a: { flags: [], afterIdle: false, run: (base) => pushNewGroups(base, 200) },
   a2: { flags: ['--push.disable-consistency-check'], afterIdle: false, run: (base) => pushNewGroups(base, 202) },
   b: {
-    flags: [], afterIdle: false,
+    flags: [],
+    afterIdle: false,
     run: async (base) => {
-      await runLoad(base, { concurrency: 50, durationMs: 5_000, maxRequests: 1e6, expect: [200],
-        make: (i) => pushToGroup('POST', 'hot', i) });
+      await runLoad(base, {
+        concurrency: 50,
+        durationMs: 5_000,
+        maxRequests: 1e6,
+        expect: [200],
+        make: (i) => pushToGroup('POST', 'hot', i),
+      });
     },
   },
   c: { flags: [], afterIdle: true, run: scrapesAt10k },
 };
 
 async function pushNewGroups(base: URL, status: number): Promise<void> {
-  await runLoad(base, { concurrency: 50, durationMs: 10_000, maxRequests: 10_000, expect: [status],
-    make: (i) => pushToGroup('PUT', `i${i}`, i) });
+  await runLoad(base, {
+    concurrency: 50,
+    durationMs: 10_000,
+    maxRequests: 10_000,
+    expect: [status],
+    make: (i) => pushToGroup('PUT', `i${i}`, i),
+  });
 }
 
 async function scrapesAt10k(base: URL): Promise<void> {
-  await runLoad(base, { concurrency: 50, durationMs: 60_000, maxRequests: 10_000, expect: [200],
-    make: (i) => pushToGroup('PUT', `i${i}`, i) });
+  await runLoad(base, {
+    concurrency: 50,
+    durationMs: 60_000,
+    maxRequests: 10_000,
+    expect: [200],
+    make: (i) => pushToGroup('PUT', `i${i}`, i),
+  });
   await request(base, keepAliveAgent(1), { method: 'GET', path: '/metrics' });
   await sleep(1500); // the marker: samples after the longest idle stretch are the scrapes
   const agent = keepAliveAgent(1);
   for (const gzip of [false, true]) {
     for (let k = 0; k < 20; k++) {
       await request(base, agent, pushToGroup('PUT', 'i0', k));
-      await request(base, agent, { method: 'GET', path: '/metrics',
-        headers: gzip ? { 'Accept-Encoding': 'gzip' } : {} });
+      await request(base, agent, {
+        method: 'GET',
+        path: '/metrics',
+        headers: gzip ? { 'Accept-Encoding': 'gzip' } : {},
+      });
     }
   }
   agent.destroy();
@@ -65,9 +84,15 @@ function afterLongestIdle(p: CpuProfile, idleId: number | undefined): number {
   let runLen = 0;
   for (let i = 0; i < p.samples.length; i++) {
     if (p.samples[i] === idleId) {
-      if (runStart < 0) { runStart = i; runLen = 0; }
+      if (runStart < 0) {
+        runStart = i;
+        runLen = 0;
+      }
       runLen += p.timeDeltas[i + 1] ?? 0;
-      if (runLen > bestLen) { bestLen = runLen; best = i + 1; }
+      if (runLen > bestLen) {
+        bestLen = runLen;
+        best = i + 1;
+      }
     } else {
       runStart = -1;
     }
@@ -97,17 +122,24 @@ function summarize(p: CpuProfile, fromSample: number, top: number): string {
     const file = where(n).replace(/:\d+$/, '') || n.callFrame.functionName;
     files.set(file, (files.get(file) ?? 0) + us);
   }
-  const table = (m: Map<string, number>, n: number): string => [...m].sort((a, b) => b[1] - a[1]).slice(0, n)
-    .map(([k, us]) => {
-      const ms = (us / 1000).toFixed(0).padStart(7);
-      return `  ${ms} ms ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${k}`;
-    }).join('\n');
+  const table = (m: Map<string, number>, n: number): string =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, us]) => {
+        const ms = (us / 1000).toFixed(0).padStart(7);
+        return `  ${ms} ms ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${k}`;
+      })
+      .join('\n');
   return `busy ${(busy / 1000).toFixed(0)} ms (idle excluded)\n\nTop self time by function:\n${table(fn, top)}\n\nBy file:\n${table(files, 12)}`;
 }
 
 function newestProfile(dir: string, since: number): string {
-  const found = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f))
-    .filter((f) => statSync(f).mtimeMs >= since).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  const found = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(dir, f))
+    .filter((f) => statSync(f).mtimeMs >= since)
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   if (found.length === 0) throw new Error(`no .cpuprofile written to ${dir}`);
   return found[0]!;
 }
@@ -116,7 +148,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const name = args[0] ?? '';
   const scenario = SCENARIOS[name];
-  if (scenario === undefined) throw new Error(`usage: profile.js <${Object.keys(SCENARIOS).join('|')}> [--top N] [--out DIR]`);
+  if (scenario === undefined)
+    throw new Error(`usage: profile.js <${Object.keys(SCENARIOS).join('|')}> [--top N] [--out DIR]`);
   const opt = (flag: string): string | undefined => {
     const i = args.indexOf(flag);
     return i >= 0 ? args[i + 1] : undefined;
@@ -136,7 +169,10 @@ async function main(): Promise<void> {
   console.log(summarize(profile, scenario.afterIdle ? afterLongestIdle(profile, idle) : 0, top));
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

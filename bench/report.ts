@@ -53,7 +53,7 @@ function showRatio(row: Row): string {
   if (rs === undefined) return '–';
   const verdict = (x: number): string => {
     if (Math.abs(x - 1) < 0.005) return 'same';
-    return (row.better === 'higher') === (x > 1) ? 'better' : 'worse';
+    return (row.better === 'higher') === x > 1 ? 'better' : 'worse';
   };
   const vs = rs.map(verdict);
   const fmt = (x: number): string =>
@@ -79,8 +79,10 @@ export interface TargetCheck {
 }
 
 export function renderTargets(checks: readonly TargetCheck[]): string {
-  return checks.map((c) => {
-    const mark = c.met === undefined ? 'not measured' : c.met ? 'MET' : 'MISSED';
-    return `- ${c.target}: ${c.measured} → ${mark}`;
-  }).join('\n');
+  return checks
+    .map((c) => {
+      const mark = c.met === undefined ? 'not measured' : c.met ? 'MET' : 'MISSED';
+      return `- ${c.target}: ${c.measured} → ${mark}`;
+    })
+    .join('\n');
 }

@@ -43,8 +43,14 @@ function parseArgs(argv: string[]): Options {
     };
     if (a === '--quick') o.quick = true;
     else if (a === '--only' || a.startsWith('--only=')) {
-      o.only = new Set(value().split(',').map((s) => s.trim()).filter((s) => s !== ''));
-      for (const s of o.only) if (!(ALL as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}; known: ${ALL.join(',')}`);
+      o.only = new Set(
+        value()
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      );
+      for (const s of o.only)
+        if (!(ALL as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}; known: ${ALL.join(',')}`);
     } else if (a === '--json' || a.startsWith('--json=')) o.json = value();
     else throw new Error(`unknown argument ${a}; usage: run.js [--quick] [--only a,b,c] [--json FILE]`);
   }
@@ -54,13 +60,24 @@ function parseArgs(argv: string[]): Options {
 /** Installs the reference from Debian when it is missing, and stops the service Debian starts with it. */
 function ensureReference(): void {
   if (!referenceAvailable()) {
-    spawnSync('sh', ['-c', 'apt-get install -y -qq prometheus-pushgateway >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq prometheus-pushgateway)'],
-      { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    spawnSync('sh',
+    spawnSync(
+      'sh',
+      [
+        '-c',
+        'apt-get install -y -qq prometheus-pushgateway >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq prometheus-pushgateway)',
+      ],
+      { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
+    );
+    spawnSync(
+      'sh',
       ['-c', 'systemctl stop prometheus-pushgateway 2>/dev/null; pkill -x prometheus-pushgateway 2>/dev/null'],
-      { stdio: 'ignore' });
+      { stdio: 'ignore' },
+    );
   }
-  if (!referenceAvailable()) throw new Error(`${REFERENCE_BIN} is missing and could not be installed (apt-get install -y prometheus-pushgateway)`);
+  if (!referenceAvailable())
+    throw new Error(
+      `${REFERENCE_BIN} is missing and could not be installed (apt-get install -y prometheus-pushgateway)`,
+    );
 }
 
 function machine(): Record<string, string> {
@@ -69,8 +86,9 @@ function machine(): Record<string, string> {
   const ref = spawnSync(REFERENCE_BIN, ['--version'], { encoding: 'utf8' });
   const refVersion = `${ref.stdout}${ref.stderr}`.split('\n')[0]?.trim() || 'unknown';
   const git = spawnSync('git', ['-C', PROJECT_ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
-  const dirty = spawnSync('git', ['-C', PROJECT_ROOT, 'status', '--porcelain', '--', 'src'],
-    { encoding: 'utf8' }).stdout.trim() !== '';
+  const dirty =
+    spawnSync('git', ['-C', PROJECT_ROOT, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).stdout.trim() !==
+    '';
   const pkg = JSON.parse(readFileSync(`${PROJECT_ROOT}/package.json`, 'utf8')) as { version: string };
   return {
     cpu: model,
@@ -80,7 +98,10 @@ function machine(): Record<string, string> {
     node: process.version,
     ours: `pushgateway-ts ${pkg.version} (${git.stdout.trim() || 'no git'}${dirty ? ', src/ has uncommitted changes' : ''})`,
     reference: refVersion,
-    'load avg': `${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min, at start; other work on the machine skews results)`,
+    'load avg': `${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} (1/5/15 min, at start; other work on the machine skews results)`,
   };
 }
 
@@ -95,10 +116,20 @@ interface Budgets {
 
 function budgets(quick: boolean): Budgets {
   return quick
-    ? { windowMs: 2_000, rounds: 1, sizes: [1_000, 10_000], scrape: { max: 10, min: 2, capMs: 5_000 },
-      push: { max: 200, min: 5, capMs: 5_000 } }
-    : { windowMs: 5_000, rounds: 3, sizes: [1_000, 10_000, 100_000], scrape: { max: 20, min: 3, capMs: 20_000 },
-      push: { max: 200, min: 5, capMs: 20_000 } };
+    ? {
+        windowMs: 2_000,
+        rounds: 1,
+        sizes: [1_000, 10_000],
+        scrape: { max: 10, min: 2, capMs: 5_000 },
+        push: { max: 200, min: 5, capMs: 5_000 },
+      }
+    : {
+        windowMs: 5_000,
+        rounds: 3,
+        sizes: [1_000, 10_000, 100_000],
+        scrape: { max: 20, min: 3, capMs: 20_000 },
+        push: { max: 200, min: 5, capMs: 20_000 },
+      };
 }
 
 async function main(): Promise<void> {
@@ -114,7 +145,9 @@ async function main(): Promise<void> {
   console.log('Machine:');
   for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(10)} ${v}`);
   const b = budgets(opts.quick);
-  console.log(`Mode: ${opts.quick ? 'quick' : 'full'}; scenarios ${[...opts.only].join(',')}; loopback; load generator: wrk (throughput rows a, a2, b, cal, e), node:http keep-alive (latency rows)\n`);
+  console.log(
+    `Mode: ${opts.quick ? 'quick' : 'full'}; scenarios ${[...opts.only].join(',')}; loopback; load generator: wrk (throughput rows a, a2, b, cal, e), node:http keep-alive (latency rows)\n`,
+  );
 
   const rows: Row[] = [];
   const throughput: Record<string, ThroughputResult['runs']> = {};
@@ -129,8 +162,14 @@ async function main(): Promise<void> {
   let sized: Record<string, SideResult> | undefined;
   if (parts.size > 0) {
     const so: SizedOptions = {
-      sizes: b.sizes, parts, loadCapMs: 120_000, windowMs: b.windowMs, scrapeBudget: b.scrape, pushBudget: b.push,
-        tmpDir: os.tmpdir(), log,
+      sizes: b.sizes,
+      parts,
+      loadCapMs: 120_000,
+      windowMs: b.windowMs,
+      scrapeBudget: b.scrape,
+      pushBudget: b.push,
+      tmpDir: os.tmpdir(),
+      log,
     };
     log(`scenarios ${[...parts].join(',')}: ours`);
     const ours = await runSized('ours', so);
@@ -174,16 +213,25 @@ async function main(): Promise<void> {
   console.log(`\nTotal time ${seconds.toFixed(0)} s.`);
   if (opts.json !== undefined) {
     const out = {
-      machine: m, mode: opts.quick ? 'quick' : 'full', scenarios: [...opts.only], budgets: b,
-      startedAt: new Date(started).toISOString(), seconds,
-      rows: rows.map((r) => ({ ...r, ratio: ratios(r) ?? null })), targets, raw: { throughput, sized, wipe, stall },
+      machine: m,
+      mode: opts.quick ? 'quick' : 'full',
+      scenarios: [...opts.only],
+      budgets: b,
+      startedAt: new Date(started).toISOString(),
+      seconds,
+      rows: rows.map((r) => ({ ...r, ratio: ratios(r) ?? null })),
+      targets,
+      raw: { throughput, sized, wipe, stall },
     };
     writeFileSync(opts.json, `${JSON.stringify(out, null, 2)}\n`);
     console.log(`Wrote ${opts.json}`);
   }
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

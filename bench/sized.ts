@@ -71,10 +71,18 @@ function ok(res: Response, want: number, what: string): Response {
 }
 
 /** Pushes groups i<from> … i<to-1>; false when the cap ran out first. */
-async function loadGroups(gw: Gateway, from: number, to: number, capMs: number,
-  expect: number): Promise<{ done: boolean; seconds: number }> {
+async function loadGroups(
+  gw: Gateway,
+  from: number,
+  to: number,
+  capMs: number,
+  expect: number,
+): Promise<{ done: boolean; seconds: number }> {
   const r = await runLoad(new URL(gw.url), {
-    concurrency: CONCURRENCY, durationMs: capMs, maxRequests: to - from, expect: [expect],
+    concurrency: CONCURRENCY,
+    durationMs: capMs,
+    maxRequests: to - from,
+    expect: [expect],
     make: (i) => pushToGroup('PUT', `i${from + i}`, from + i),
   });
   if (r.errors > 0) throw new Error(`loading: ${r.errors} failed pushes, first: ${r.firstError}`);
@@ -82,8 +90,10 @@ async function loadGroups(gw: Gateway, from: number, to: number, capMs: number,
 }
 
 /** One scrape that counts the groups (one push_time_seconds series each) as the body streams by. */
-async function countingScrape(base: URL,
-  agent: ReturnType<typeof keepAliveAgent>): Promise<{ ms: number; groups: number }> {
+async function countingScrape(
+  base: URL,
+  agent: ReturnType<typeof keepAliveAgent>,
+): Promise<{ ms: number; groups: number }> {
   const needle = '\npush_time_seconds{';
   let groups = 0;
   let carry = '';
@@ -114,8 +124,14 @@ async function measureScrapes(gw: Gateway, r: SizeResult, o: SizedOptions): Prom
     ok(await request(base, writer, pushToGroup('PUT', 'i0', ++seq)), 200, 're-push');
   };
   const scrape = async (req: BenchRequest): Promise<number> => ok(await request(base, scraper, req), 200, 'scrape').ms;
-  r.scrapeAfterWrite = await sampleLoop(o.scrapeBudget, async () => { await rePush(); return scrape(GET_METRICS); });
-  r.gzipAfterWrite = await sampleLoop(o.scrapeBudget, async () => { await rePush(); return scrape(GET_METRICS_GZIP); });
+  r.scrapeAfterWrite = await sampleLoop(o.scrapeBudget, async () => {
+    await rePush();
+    return scrape(GET_METRICS);
+  });
+  r.gzipAfterWrite = await sampleLoop(o.scrapeBudget, async () => {
+    await rePush();
+    return scrape(GET_METRICS_GZIP);
+  });
   await scrape(GET_METRICS);
   r.repeated = await sampleLoop(o.scrapeBudget, () => scrape(GET_METRICS));
   await scrape(GET_METRICS_GZIP);
@@ -129,8 +145,10 @@ async function measurePushes(gw: Gateway, r: SizeResult, o: SizedOptions): Promi
   const base = new URL(gw.url);
   const agent = keepAliveAgent(1);
   const instance = (k: number): string => `f${r.size}-${k}`;
-  r.push = await sampleLoop(o.pushBudget, async (k) => ok(await request(base, agent,
-    pushToGroup('PUT', instance(k), k)), 200, 'push').ms);
+  r.push = await sampleLoop(
+    o.pushBudget,
+    async (k) => ok(await request(base, agent, pushToGroup('PUT', instance(k), k)), 200, 'push').ms,
+  );
   for (let k = 0; k < r.push.length; k++) {
     ok(await request(base, agent, { method: 'DELETE', path: groupPath(instance(k)) }), 202, 'delete');
   }
@@ -144,10 +162,12 @@ async function measureHealthDuringScrape(gw: Gateway, r: SizeResult): Promise<vo
   const prober = keepAliveAgent(1);
   ok(await request(base, prober, pushToGroup('PUT', 'i0', 7)), 200, 're-push');
   let scrapeMs = -1;
-  const scrape = request(base, scraper, GET_METRICS).then((res) => { scrapeMs = ok(res, 200, 'scrape').ms; });
+  const scrape = request(base, scraper, GET_METRICS).then((res) => {
+    scrapeMs = ok(res, 200, 'scrape').ms;
+  });
   const latencies: number[] = [];
-  while (scrapeMs < 0) latencies.push(ok(await request(base, prober, { method: 'GET', path: '/-/healthy' }), 200,
-    'healthy').ms);
+  while (scrapeMs < 0)
+    latencies.push(ok(await request(base, prober, { method: 'GET', path: '/-/healthy' }), 200, 'healthy').ms);
   await scrape;
   r.health = { latencies, scrapeMs };
   scraper.destroy();
@@ -158,15 +178,27 @@ async function measureHealthDuringScrape(gw: Gateway, r: SizeResult): Promise<vo
 async function measureNewGroupPushes(gw: Gateway, r: SizeResult, o: SizedOptions): Promise<void> {
   const prefix = groupPath(`e${r.size}-`);
   const w = await runWrk(gw.url, {
-    method: 'PUT', path: prefix, counter: {}, body: bodyFor(0), contentType: 'text/plain; version=0.0.4',
-    connections: CONCURRENCY, durationMs: o.windowMs,
+    method: 'PUT',
+    path: prefix,
+    counter: {},
+    body: bodyFor(0),
+    contentType: 'text/plain; version=0.0.4',
+    connections: CONCURRENCY,
+    durationMs: o.windowMs,
   });
-  r.newGroupPushes = { requests: w.requests, perSecond: w.perSecond, errors: w.errors,
-    ...(w.firstError === undefined ? {} : { firstError: w.firstError }) };
+  r.newGroupPushes = {
+    requests: w.requests,
+    perSecond: w.perSecond,
+    errors: w.errors,
+    ...(w.firstError === undefined ? {} : { firstError: w.firstError }),
+  };
   // Requests still in flight when wrk stopped may have created groups too.
   const created = w.requests + CONCURRENCY;
   const del = await runLoad(new URL(gw.url), {
-    concurrency: 10, durationMs: 600_000, maxRequests: created, expect: [202],
+    concurrency: 10,
+    durationMs: 600_000,
+    maxRequests: created,
+    expect: [202],
     make: (i) => ({ method: 'DELETE', path: `${prefix}${i + 1}` }),
   });
   if (del.errors > 0) throw new Error(`deleting the groups of scenario e: ${del.firstError}`);
@@ -187,7 +219,10 @@ async function measureAt(gw: Gateway, r: SizeResult, o: SizedOptions, largest: b
 }
 
 async function idleRss(side: Side): Promise<number> {
-  return withGateway(side, [], async (gw) => { await sleep(1000); return rssBytes(gw.process.pid!); });
+  return withGateway(side, [], async (gw) => {
+    await sleep(1000);
+    return rssBytes(gw.process.pid!);
+  });
 }
 
 /** Marks size `from` (already in the list, or not) and every larger size as not reached. */
@@ -213,11 +248,12 @@ async function runOurs(o: SizedOptions, out: SideResult): Promise<void> {
       await sleep(1000);
       r.rssAfterLoad = rssBytes(gw.process.pid!);
       await measureAt(gw, r, o, i === o.sizes.length - 1);
-      if (o.parts.has('e')) await newGroupPushesOnFresh(r, o, async () => {
-        const fresh = await startGateway('ours', []);
-        await loadGroups(fresh, 0, size, o.loadCapMs, 200);
-        return fresh;
-      });
+      if (o.parts.has('e'))
+        await newGroupPushesOnFresh(r, o, async () => {
+          const fresh = await startGateway('ours', []);
+          await loadGroups(fresh, 0, size, o.loadCapMs, 200);
+          return fresh;
+        });
     }
   } finally {
     await gw.kill();
@@ -232,7 +268,9 @@ async function newGroupPushesOnFresh(r: SizeResult, o: SizedOptions, start: () =
   const gw = await start();
   try {
     await measureNewGroupPushes(gw, r, o);
-    o.log(`    ${r.size} groups: ${r.newGroupPushes!.requests} checked PUTs of new groups in the window (${r.newGroupPushes!.perSecond.toFixed(0)}/s)`);
+    o.log(
+      `    ${r.size} groups: ${r.newGroupPushes!.requests} checked PUTs of new groups in the window (${r.newGroupPushes!.perSecond.toFixed(0)}/s)`,
+    );
   } finally {
     await gw.kill();
   }
@@ -263,7 +301,7 @@ async function runReference(o: SizedOptions, out: SideResult): Promise<void> {
     for (let i = 0; i < o.sizes.length; i++) {
       const r: SizeResult = { size: o.sizes[i]! };
       out.sizes.push(r);
-      if (!await growReferenceFile(file, current, r, o)) {
+      if (!(await growReferenceFile(file, current, r, o))) {
         return failRest(out.sizes, o.sizes, i, `n/a (load took > ${o.loadCapMs / 1000} s)`);
       }
       current = r.size;

@@ -31,10 +31,15 @@ export interface Verdict {
 }
 
 /** Flat when max(last third) ≤ max(second third) × (1 + relative) + absolute. */
-export function judgeFlat(what: string, values: number[], relative: number, absolute: number,
-  unit: (v: number) => string): Verdict {
-  if (values.length < 6) return { flat: false,
-    text: `${what}: only ${values.length} samples, too few to judge (run longer)` };
+export function judgeFlat(
+  what: string,
+  values: number[],
+  relative: number,
+  absolute: number,
+  unit: (v: number) => string,
+): Verdict {
+  if (values.length < 6)
+    return { flat: false, text: `${what}: only ${values.length} samples, too few to judge (run longer)` };
   const third = Math.floor(values.length / 3);
   const second = Math.max(...values.slice(third, 2 * third));
   const last = Math.max(...values.slice(2 * third));
@@ -42,7 +47,8 @@ export function judgeFlat(what: string, values: number[], relative: number, abso
   const flat = last <= bound;
   return {
     flat,
-    text: `${what}: max of the second third ${unit(second)}, of the last third ${unit(last)}, bound ${unit(bound)}` +
+    text:
+      `${what}: max of the second third ${unit(second)}, of the last third ${unit(last)}, bound ${unit(bound)}` +
       ` (+${(relative * 100).toFixed(0)}% +${unit(absolute)}) → ${flat ? 'FLAT' : 'GROWING'}`,
   };
 }
@@ -60,9 +66,14 @@ export function renderCurve(points: Point[], rows = 12): string {
   const step = Math.max(1, Math.ceil(points.length / rows));
   for (let i = 0; i < points.length; i += step) {
     const p = points[i]!;
-    out.push(`${p.atS.toFixed(0).padStart(10)} ${(p.rss / 1048576).toFixed(1).padStart(12)} ${String(p.fds).padStart(10)}`);
+    out.push(
+      `${p.atS.toFixed(0).padStart(10)} ${(p.rss / 1048576).toFixed(1).padStart(12)} ${String(p.fds).padStart(10)}`,
+    );
   }
   const lastP = points[points.length - 1]!;
-  if ((points.length - 1) % step !== 0) out.push(`${lastP.atS.toFixed(0).padStart(10)} ${(lastP.rss / 1048576).toFixed(1).padStart(12)} ${String(lastP.fds).padStart(10)}`);
+  if ((points.length - 1) % step !== 0)
+    out.push(
+      `${lastP.atS.toFixed(0).padStart(10)} ${(lastP.rss / 1048576).toFixed(1).padStart(12)} ${String(lastP.fds).padStart(10)}`,
+    );
   return out.join('\n');
 }

@@ -13,8 +13,13 @@ export interface Reply {
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 /** One request; rejects on a network error or when no full reply came within `timeoutMs`. */
-export function send(url: string, method: string, headers: Record<string, string> = {},
-  body?: Buffer, timeoutMs = 15_000): Promise<Reply> {
+export function send(
+  url: string,
+  method: string,
+  headers: Record<string, string> = {},
+  body?: Buffer,
+  timeoutMs = 15_000,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, agent, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];

@@ -22,7 +22,9 @@ function healthy(url: string, agent: Agent): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(`${url}/-/healthy`, { agent, timeout: 10_000 }, (res) => {
       res.resume();
-      res.on('end', () => res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`status ${res.statusCode}`)));
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`status ${res.statusCode}`)),
+      );
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
@@ -36,10 +38,16 @@ if (parentPort !== null) {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const out: ProbeOutput = { latenciesMs: [], failures: 0 };
   let stop = false;
-  port.on('message', () => { stop = true; });
+  port.on('message', () => {
+    stop = true;
+  });
   void (async () => {
     while (!stop) {
-      try { out.latenciesMs.push(await healthy(url, agent)); } catch { out.failures++; }
+      try {
+        out.latenciesMs.push(await healthy(url, agent));
+      } catch {
+        out.failures++;
+      }
       await new Promise((r) => setTimeout(r, intervalMs));
     }
     agent.destroy();

@@ -43,41 +43,70 @@ export const BUCKETS = [0.1, 1, 10];
 /** The families of push number `seq` into group `g`; the same names and types for every format. */
 export function pushFamilies(format: PushFormat, seq: number): MetricFamily[] {
   return [
-    { name: 'soak_value', help: 'Sequence number of the last push.', type: 'GAUGE',
-      metrics: [{ labels: [{ name: 'format', value: format }], value: seq }] },
-    { name: 'soak_requests_total', help: 'Series per push.', type: 'COUNTER',
-      metrics: Array.from({ length: SERIES_PER_PUSH }, (_,
-        i) => ({ labels: [{ name: 'i', value: String(i) }], value: seq + i })) },
-    { name: 'soak_latency_seconds', help: 'A classic histogram.', type: 'HISTOGRAM',
-      metrics: [{ labels: [], histogram: {
-        sampleCount: 3 * seq, sampleSum: seq / 2,
-        buckets: BUCKETS.map((upperBound, i) => ({ upperBound, cumulativeCount: (i + 1) * seq })),
-      } }] },
+    {
+      name: 'soak_value',
+      help: 'Sequence number of the last push.',
+      type: 'GAUGE',
+      metrics: [{ labels: [{ name: 'format', value: format }], value: seq }],
+    },
+    {
+      name: 'soak_requests_total',
+      help: 'Series per push.',
+      type: 'COUNTER',
+      metrics: Array.from({ length: SERIES_PER_PUSH }, (_, i) => ({
+        labels: [{ name: 'i', value: String(i) }],
+        value: seq + i,
+      })),
+    },
+    {
+      name: 'soak_latency_seconds',
+      help: 'A classic histogram.',
+      type: 'HISTOGRAM',
+      metrics: [
+        {
+          labels: [],
+          histogram: {
+            sampleCount: 3 * seq,
+            sampleSum: seq / 2,
+            buckets: BUCKETS.map((upperBound, i) => ({ upperBound, cumulativeCount: (i + 1) * seq })),
+          },
+        },
+      ],
+    },
   ];
 }
 
 function pushText(format: PushFormat, seq: number): string {
   const lines = [
-    '# HELP soak_value Sequence number of the last push.', '# TYPE soak_value gauge',
+    '# HELP soak_value Sequence number of the last push.',
+    '# TYPE soak_value gauge',
     `soak_value{format="${format}"} ${seq}`,
-    '# HELP soak_requests_total Series per push.', '# TYPE soak_requests_total counter',
+    '# HELP soak_requests_total Series per push.',
+    '# TYPE soak_requests_total counter',
     ...Array.from({ length: SERIES_PER_PUSH }, (_, i) => `soak_requests_total{i="${i}"} ${seq + i}`),
-    '# HELP soak_latency_seconds A classic histogram.', '# TYPE soak_latency_seconds histogram',
+    '# HELP soak_latency_seconds A classic histogram.',
+    '# TYPE soak_latency_seconds histogram',
     ...BUCKETS.map((le, i) => `soak_latency_seconds_bucket{le="${le}"} ${(i + 1) * seq}`),
     `soak_latency_seconds_bucket{le="+Inf"} ${3 * seq}`,
-    `soak_latency_seconds_sum ${seq / 2}`, `soak_latency_seconds_count ${3 * seq}`,
+    `soak_latency_seconds_sum ${seq / 2}`,
+    `soak_latency_seconds_count ${3 * seq}`,
   ];
   return `${lines.join('\n')}\n`;
 }
 
 function pushRequest(format: PushFormat, seq: number): { headers: Record<string, string>; body: Buffer } {
   if (format === 'protobuf') {
-    return { headers: { 'Content-Type': PROTOBUF_DELIMITED_CONTENT_TYPE },
-      body: encodeDelimited(pushFamilies(format, seq)) };
+    return {
+      headers: { 'Content-Type': PROTOBUF_DELIMITED_CONTENT_TYPE },
+      body: encodeDelimited(pushFamilies(format, seq)),
+    };
   }
   const text = Buffer.from(pushText(format, seq));
-  if (format === 'gzip') return { headers: { 'Content-Type': 'text/plain; version=0.0.4', 'Content-Encoding': 'gzip' },
-    body: gzipSync(text) };
+  if (format === 'gzip')
+    return {
+      headers: { 'Content-Type': 'text/plain; version=0.0.4', 'Content-Encoding': 'gzip' },
+      body: gzipSync(text),
+    };
   return { headers: { 'Content-Type': 'text/plain; version=0.0.4' }, body: text };
 }
 
@@ -92,7 +121,11 @@ export class Traffic {
   maxServerLagS = 0;
   private stopping = false;
 
-  constructor(private readonly url: string, groups: number, private readonly pauseMs: number) {
+  constructor(
+    private readonly url: string,
+    groups: number,
+    private readonly pauseMs: number,
+  ) {
     this.slots = Array.from({ length: groups }, (): GroupSlot => ({ busy: false, seq: 0, unknown: false }));
   }
 
@@ -105,7 +138,10 @@ export class Traffic {
   private take(): number | undefined {
     for (let tries = 0; tries < 8; tries++) {
       const g = Math.floor(Math.random() * this.slots.length);
-      if (!this.slots[g]!.busy) { this.slots[g]!.busy = true; return g; }
+      if (!this.slots[g]!.busy) {
+        this.slots[g]!.busy = true;
+        return g;
+      }
     }
     return undefined;
   }
@@ -155,7 +191,10 @@ export class Traffic {
       const res = await send(`${this.url}/metrics`, 'GET', gzip ? { 'Accept-Encoding': 'gzip' } : {});
       if (res.status !== 200) throw new Error(`status ${res.status}`);
       const encoded = res.headers['content-encoding'] === 'gzip';
-      if (encoded !== gzip) throw new Error(`Content-Encoding ${String(res.headers['content-encoding'])} for a ${gzip ? 'gzip' : 'plain'} scrape`);
+      if (encoded !== gzip)
+        throw new Error(
+          `Content-Encoding ${String(res.headers['content-encoding'])} for a ${gzip ? 'gzip' : 'plain'} scrape`,
+        );
       const text = (encoded ? gunzipSync(res.body) : res.body).toString();
       const lag = /^nodejs_eventloop_lag_seconds (\S+)$/m.exec(text);
       if (lag === null) throw new Error('no nodejs_eventloop_lag_seconds in the scrape');
@@ -188,11 +227,16 @@ export class Traffic {
   /** Starts every worker; resolves once stop() was called and every operation in flight finished. */
   run(): Promise<void> {
     const workers: Array<() => Promise<void>> = [
-      () => this.push('text'), () => this.push('text'), () => this.push('text'),
-      () => this.push('protobuf'), () => this.push('protobuf'),
-      () => this.push('gzip'), () => this.push('gzip'),
+      () => this.push('text'),
+      () => this.push('text'),
+      () => this.push('text'),
+      () => this.push('protobuf'),
+      () => this.push('protobuf'),
+      () => this.push('gzip'),
+      () => this.push('gzip'),
       () => this.remove(),
-      () => this.scrape(false), () => this.scrape(true),
+      () => this.scrape(false),
+      () => this.scrape(true),
       () => this.readApi(),
     ];
     return Promise.all(workers.map((w) => this.loop(w))).then(() => undefined);

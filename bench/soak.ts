@@ -46,7 +46,10 @@ process.on('exit', () => {
 });
 
 function errorLines(gw: RunningGateway): string[] {
-  return gw.output().split('\n').filter((l) => /level=error/.test(l));
+  return gw
+    .output()
+    .split('\n')
+    .filter((l) => /level=error/.test(l));
 }
 
 async function scrapeText(url: string): Promise<string> {
@@ -56,29 +59,38 @@ async function scrapeText(url: string): Promise<string> {
 }
 
 function printCheck(label: string, r: CheckResult): void {
-  console.log(`${label}: ${r.checkedPushed} groups hold their last acknowledged push, ${r.checkedAbsent} absent as expected` +
-    `${r.skipped > 0 ? `, ${r.skipped} skipped (last operation failed)` : ''}, ${r.problems.length} problems`);
+  console.log(
+    `${label}: ${r.checkedPushed} groups hold their last acknowledged push, ${r.checkedAbsent} absent as expected` +
+      `${r.skipped > 0 ? `, ${r.skipped} skipped (last operation failed)` : ''}, ${r.problems.length} problems`,
+  );
   for (const p of r.problems) console.log(`  ✗ ${p}`);
 }
 
 async function main(): Promise<number> {
-  console.log(`soak: ${minutes} min, ${groups} groups, pause ${pauseMs} ms, sampling every ${sampleS} s, persistence ${flags.join(' ')}`);
+  console.log(
+    `soak: ${minutes} min, ${groups} groups, pause ${pauseMs} ms, sampling every ${sampleS} s, persistence ${flags.join(' ')}`,
+  );
   gateway = await startOurs(flags);
   const pid = gateway.process.pid!;
   const started = Date.now();
   const points: Point[] = [samplePoint(pid, started)];
   const sampler = setInterval(() => points.push(samplePoint(pid, started)), sampleS * 1000);
 
-  const probe = new Worker(new URL('./soak-probe.js', import.meta.url),
-    { workerData: { url: gateway.url, intervalMs: 50 } });
-  const probeDone = new Promise<ProbeOutput>((resolve,
-    reject) => { probe.once('message', resolve); probe.once('error', reject); });
+  const probe = new Worker(new URL('./soak-probe.js', import.meta.url), {
+    workerData: { url: gateway.url, intervalMs: 50 },
+  });
+  const probeDone = new Promise<ProbeOutput>((resolve, reject) => {
+    probe.once('message', resolve);
+    probe.once('error', reject);
+  });
 
   const traffic = new Traffic(gateway.url, groups, pauseMs);
   const running = traffic.run();
   const progress = setInterval(() => {
     const c = traffic.counts;
-    process.stderr.write(`  ${((Date.now() - started) / 1000).toFixed(0)} s: ${c.pushes} pushes, ${c.deletes} deletes, ${c.scrapes} scrapes, ${c.apiReads} API reads, ${c.failures} failures, RSS ${mib(points[points.length - 1]!.rss)}\n`);
+    process.stderr.write(
+      `  ${((Date.now() - started) / 1000).toFixed(0)} s: ${c.pushes} pushes, ${c.deletes} deletes, ${c.scrapes} scrapes, ${c.apiReads} API reads, ${c.failures} failures, RSS ${mib(points[points.length - 1]!.rss)}\n`,
+    );
   }, 30_000);
   await new Promise((r) => setTimeout(r, minutes * 60_000));
   traffic.stop();
@@ -92,8 +104,10 @@ async function main(): Promise<number> {
   const elapsedS = (Date.now() - started) / 1000;
 
   const c = traffic.counts;
-  console.log(`\nload: ${c.pushes} pushes, ${c.deletes} deletes, ${c.scrapes} scrapes, ${c.apiReads} JSON API reads in ${elapsedS.toFixed(0)} s` +
-    ` (${((c.pushes + c.deletes + c.scrapes + c.apiReads) / elapsedS).toFixed(0)} req/s); failed operations: ${c.failures}`);
+  console.log(
+    `\nload: ${c.pushes} pushes, ${c.deletes} deletes, ${c.scrapes} scrapes, ${c.apiReads} JSON API reads in ${elapsedS.toFixed(0)} s` +
+      ` (${((c.pushes + c.deletes + c.scrapes + c.apiReads) / elapsedS).toFixed(0)} req/s); failed operations: ${c.failures}`,
+  );
   for (const e of c.examples) console.log(`  ✗ ${e}`);
 
   const live = checkAgainstLedger(await scrapeText(gateway.url), traffic.slots);
@@ -112,24 +126,50 @@ async function main(): Promise<number> {
   for (const l of errors.slice(0, 5)) console.log(`  ${l.slice(0, 300)}`);
 
   console.log(`\nresources of the gateway (pid ${pid}), ${points.length} samples:\n${renderCurve(points)}`);
-  const rssVerdict = judgeFlat('RSS', points.map((p) => p.rss), 0.10, 16 * 1048576, mib);
-  const fdVerdict = judgeFlat('open fds', points.map((p) => p.fds), 0.10, 8, (v) => String(Math.round(v)));
+  const rssVerdict = judgeFlat(
+    'RSS',
+    points.map((p) => p.rss),
+    0.1,
+    16 * 1048576,
+    mib,
+  );
+  const fdVerdict = judgeFlat(
+    'open fds',
+    points.map((p) => p.fds),
+    0.1,
+    8,
+    (v) => String(Math.round(v)),
+  );
   console.log(rssVerdict.text);
   console.log(fdVerdict.text);
 
   const lat = [...health.latenciesMs].sort((a, b) => a - b);
-  console.log(`\n/-/healthy latency under load (worker-thread client, every 50 ms, ${lat.length} probes, ${health.failures} failed):` +
-    ` p50 ${percentile(lat, 0.5).toFixed(1)} ms, p99 ${percentile(lat, 0.99).toFixed(1)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms`);
-  console.log(`gateway nodejs_eventloop_lag_seconds (mean delay per sampling period), max seen in scrapes: ${(traffic.maxServerLagS * 1000).toFixed(1)} ms`);
+  console.log(
+    `\n/-/healthy latency under load (worker-thread client, every 50 ms, ${lat.length} probes, ${health.failures} failed):` +
+      ` p50 ${percentile(lat, 0.5).toFixed(1)} ms, p99 ${percentile(lat, 0.99).toFixed(1)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms`,
+  );
+  console.log(
+    `gateway nodejs_eventloop_lag_seconds (mean delay per sampling period), max seen in scrapes: ${(traffic.maxServerLagS * 1000).toFixed(1)} ms`,
+  );
 
-  const ok = c.failures === 0 && health.failures === 0 && live.problems.length === 0 &&
+  const ok =
+    c.failures === 0 &&
+    health.failures === 0 &&
+    live.problems.length === 0 &&
     restored.problems.length === 0 &&
-    exitCode === 0 && rssVerdict.flat && fdVerdict.flat;
+    exitCode === 0 &&
+    rssVerdict.flat &&
+    fdVerdict.flat;
   console.log(`\nsoak ${ok ? 'PASSED' : 'FAILED'}`);
   return ok ? 0 : 1;
 }
 
-main().then((code) => { process.exitCode = code; }, (err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);

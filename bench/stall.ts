@@ -43,9 +43,14 @@ async function during(base: URL, method: string, path: string, body?: Buffer): P
     const headers: Record<string, number> = body === undefined ? {} : { 'Content-Length': body.length };
     const r = http.request({ host: base.hostname, port: base.port, method, path, agent: bigAgent, headers }, (res) => {
       res.on('data', () => {});
-      res.on('end', () => { done = true; resolve({ status: res.statusCode ?? 0 }); });
+      res.on('end', () => {
+        done = true;
+        resolve({ status: res.statusCode ?? 0 });
+      });
     });
-    r.on('finish', () => { inFlight = true; });
+    r.on('finish', () => {
+      inFlight = true;
+    });
     r.on('error', reject);
     r.end(body);
   });
@@ -59,8 +64,14 @@ async function during(base: URL, method: string, path: string, body?: Buffer): P
   const push: number[] = [];
   await Promise.all([
     probe(() => ({ method: 'GET', path: '/-/healthy' }), health),
-    probe((i) => ({ method: 'PUT', path: `/metrics/job/stall_small/instance/i${i % 16}`,
-      body: Buffer.from(`stall_small ${i}\n`) }), push),
+    probe(
+      (i) => ({
+        method: 'PUT',
+        path: `/metrics/job/stall_small/instance/i${i % 16}`,
+        body: Buffer.from(`stall_small ${i}\n`),
+      }),
+      push,
+    ),
     big,
   ]);
   const { status } = await big;
@@ -76,7 +87,10 @@ export async function runStall(side: Side, names: number, log: (s: string) => vo
     const out: StallSide = {};
     log(`scenario h (${side}): PUT of ${names} names (${(body.length / 2 ** 20).toFixed(1)} MiB)`);
     out.push = await during(base, 'PUT', '/metrics/job/stall_big', body);
-    if (out.push.status !== 200) { out.note = `big push answered ${out.push.status}`; return out; }
+    if (out.push.status !== 200) {
+      out.note = `big push answered ${out.push.status}`;
+      return out;
+    }
     log(`scenario h (${side}): scrape`);
     out.scrape = await during(base, 'GET', '/metrics');
     log(`scenario h (${side}): /api/v1/metrics`);
@@ -88,7 +102,10 @@ export async function runStall(side: Side, names: number, log: (s: string) => vo
 }
 
 const LABEL: Record<Op, string> = {
-  push: 'PUT of the big group', scrape: 'scrape of it', api: '/api/v1/metrics over it', delete: 'DELETE of it',
+  push: 'PUT of the big group',
+  scrape: 'scrape of it',
+  api: '/api/v1/metrics over it',
+  delete: 'DELETE of it',
 };
 
 function latencyCell(op: StallOp | undefined, pick: (o: StallOp) => number[], note?: string): ReturnType<typeof cell> {
@@ -103,21 +120,31 @@ export function stallRows(ours: StallSide, reference: StallSide, names: number):
   const k = names >= 1_000_000 ? `${names / 1_000_000}M` : `${names / 1000}k`;
   for (const op of STALL_OPS) {
     rows.push({
-      id: 'h', key: `h.${op}.duration`, label: `h: ${LABEL[op]} (${k} names), wall time`, unit: 'ms', better: 'lower',
+      id: 'h',
+      key: `h.${op}.duration`,
+      label: `h: ${LABEL[op]} (${k} names), wall time`,
+      unit: 'ms',
+      better: 'lower',
       ours: ours[op] === undefined ? missing(ours.note ?? 'n/a') : cell([ours[op]!.bigMs]),
       reference: reference[op] === undefined ? missing(reference.note ?? 'n/a') : cell([reference[op]!.bigMs]),
     });
     rows.push({
-      id: 'h', key: `h.${op}.health`, label: `h: /-/healthy during the ${LABEL[op]} (p50 / p99)`, unit: 'ms',
-        better: 'lower',
+      id: 'h',
+      key: `h.${op}.health`,
+      label: `h: /-/healthy during the ${LABEL[op]} (p50 / p99)`,
+      unit: 'ms',
+      better: 'lower',
       ours: latencyCell(ours[op], (o) => o.health, ours.note),
-        reference: latencyCell(reference[op], (o) => o.health, reference.note),
+      reference: latencyCell(reference[op], (o) => o.health, reference.note),
     });
     rows.push({
-      id: 'h', key: `h.${op}.small_push`, label: `h: small PUT elsewhere during the ${LABEL[op]} (p50 / p99)`,
-        unit: 'ms', better: 'lower',
+      id: 'h',
+      key: `h.${op}.small_push`,
+      label: `h: small PUT elsewhere during the ${LABEL[op]} (p50 / p99)`,
+      unit: 'ms',
+      better: 'lower',
       ours: latencyCell(ours[op], (o) => o.push, ours.note),
-        reference: latencyCell(reference[op], (o) => o.push, reference.note),
+      reference: latencyCell(reference[op], (o) => o.push, reference.note),
     });
   }
   return rows;

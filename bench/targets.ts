@@ -12,12 +12,17 @@ function fmt(x: number): string {
 }
 
 /** ours/ref of a row against a bound, for every value of the row (p50 and p99 alike). */
-function ratioCheck(rows: readonly Row[], key: string, target: string, ok: (r: number) => boolean,
-  names: string[]): TargetCheck {
+function ratioCheck(
+  rows: readonly Row[],
+  key: string,
+  target: string,
+  ok: (r: number) => boolean,
+  names: string[],
+): TargetCheck {
   const row = find(rows, key);
   const rs = row === undefined ? undefined : ratios(row);
-  if (rs === undefined) return { target, measured: row === undefined ? 'not run' : 'no ratio (a side is missing)',
-    met: undefined };
+  if (rs === undefined)
+    return { target, measured: row === undefined ? 'not run' : 'no ratio (a side is missing)', met: undefined };
   const measured = rs.map((r, i) => `${names[i] ?? ''}${names[i] ? ' ' : ''}${fmt(r)}×`).join(', ');
   return { target, measured, met: rs.every(ok) };
 }
@@ -49,21 +54,51 @@ function wipeCheck(rows: readonly Row[]): TargetCheck {
 export function checkTargets(rows: readonly Row[]): TargetCheck[] {
   const pq = ['p50', 'p99'];
   const all = [
-    ratioCheck(rows, 'e.req_per_s.10000',
-      '(a) checked PUT of new groups ≥ 50× reference, at an equal store of 10k groups (row e)', (r) => r >= 50, []),
-    ratioCheck(rows, 'a.req_per_s',
-      '(a) the same from an empty store, where the reference stays small (row a; informative)', (r) => r >= 50, []),
+    ratioCheck(
+      rows,
+      'e.req_per_s.10000',
+      '(a) checked PUT of new groups ≥ 50× reference, at an equal store of 10k groups (row e)',
+      (r) => r >= 50,
+      [],
+    ),
+    ratioCheck(
+      rows,
+      'a.req_per_s',
+      '(a) the same from an empty store, where the reference stays small (row a; informative)',
+      (r) => r >= 50,
+      [],
+    ),
     flatPushCheck(rows),
     ratioCheck(rows, 'a2.req_per_s', '(a2) unchecked PUT to new groups ≥ 1.5× reference', (r) => r >= 1.5, []),
     ratioCheck(rows, 'b.req_per_s', '(b) POST to one hot group ≥ 5× reference', (r) => r >= 5, []),
-    ratioCheck(rows, 'c.after_write_plain.10000', '(c) scrape at 10k groups (after a re-push, plain) ≤ 0.2× reference',
-      (r) => r <= 0.2, pq),
-    ratioCheck(rows, 'c.after_write_gzip.10000', '(c) scrape at 10k groups (after a re-push, gzip) ≤ 0.2× reference',
-      (r) => r <= 0.2, pq),
-    ratioCheck(rows, 'c.repeated_plain.10000', '(c) repeated scrape at 10k groups (plain) ≤ 0.05× reference',
-      (r) => r <= 0.05, pq),
-    ratioCheck(rows, 'c.repeated_gzip.10000', '(c) repeated scrape at 10k groups (gzip) ≤ 0.05× reference',
-      (r) => r <= 0.05, pq),
+    ratioCheck(
+      rows,
+      'c.after_write_plain.10000',
+      '(c) scrape at 10k groups (after a re-push, plain) ≤ 0.2× reference',
+      (r) => r <= 0.2,
+      pq,
+    ),
+    ratioCheck(
+      rows,
+      'c.after_write_gzip.10000',
+      '(c) scrape at 10k groups (after a re-push, gzip) ≤ 0.2× reference',
+      (r) => r <= 0.2,
+      pq,
+    ),
+    ratioCheck(
+      rows,
+      'c.repeated_plain.10000',
+      '(c) repeated scrape at 10k groups (plain) ≤ 0.05× reference',
+      (r) => r <= 0.05,
+      pq,
+    ),
+    ratioCheck(
+      rows,
+      'c.repeated_gzip.10000',
+      '(c) repeated scrape at 10k groups (gzip) ≤ 0.05× reference',
+      (r) => r <= 0.05,
+      pq,
+    ),
     ratioCheck(rows, 'd.rss.loaded.10000', '(d) RSS after loading 10k groups ≤ 1.0× reference', (r) => r <= 1.0, []),
     wipeCheck(rows),
   ];

@@ -28,23 +28,36 @@ const TEXT = 'text/plain; version=0.0.4';
 
 export function throughputSpecs(): ThroughputSpec[] {
   const unchecked = ['--push.disable-consistency-check'];
-  const newGroups = { method: 'PUT', path: groupPath('i'), counter: { cycle: GROUPS }, body: bodyFor(0),
-    contentType: TEXT } as const;
+  const newGroups = {
+    method: 'PUT',
+    path: groupPath('i'),
+    counter: { cycle: GROUPS },
+    body: bodyFor(0),
+    contentType: TEXT,
+  } as const;
   return [
     {
-      id: 'cal', label: `cal: GET /-/healthy, ${CONCURRENCY} conns (load-generator ceiling)`, flags: [],
+      id: 'cal',
+      label: `cal: GET /-/healthy, ${CONCURRENCY} conns (load-generator ceiling)`,
+      flags: [],
       load: { method: 'GET', path: '/-/healthy' },
     },
     {
-      id: 'a', label: `a: checked PUT, ${GROUPS / 1000}k groups round robin from empty, ${CONCURRENCY} conns`,
-        flags: [], load: newGroups,
+      id: 'a',
+      label: `a: checked PUT, ${GROUPS / 1000}k groups round robin from empty, ${CONCURRENCY} conns`,
+      flags: [],
+      load: newGroups,
     },
     {
-      id: 'a2', label: `a2: PUT, ${GROUPS / 1000}k groups round robin from empty, --push.disable-consistency-check, ${CONCURRENCY} conns`,
-      flags: unchecked, load: newGroups,
+      id: 'a2',
+      label: `a2: PUT, ${GROUPS / 1000}k groups round robin from empty, --push.disable-consistency-check, ${CONCURRENCY} conns`,
+      flags: unchecked,
+      load: newGroups,
     },
     {
-      id: 'b', label: `b: checked POST to one hot group, ${CONCURRENCY} conns`, flags: [],
+      id: 'b',
+      label: `b: checked POST to one hot group, ${CONCURRENCY} conns`,
+      flags: [],
       load: { method: 'POST', path: groupPath('hot'), body: bodyFor(0), contentType: TEXT },
     },
   ];
@@ -64,8 +77,9 @@ function toCell(results: WrkResult[]): Cell {
 }
 
 function measure(side: Side, spec: ThroughputSpec, windowMs: number): Promise<WrkResult> {
-  return withGateway(side, spec.flags, (gw) => runWrk(gw.url,
-    { ...spec.load, connections: CONCURRENCY, durationMs: windowMs }));
+  return withGateway(side, spec.flags, (gw) =>
+    runWrk(gw.url, { ...spec.load, connections: CONCURRENCY, durationMs: windowMs }),
+  );
 }
 
 export interface ThroughputResult {
@@ -74,8 +88,12 @@ export interface ThroughputResult {
 }
 
 /** `rounds` A/B rounds (ours, then the reference), each on fresh gateways; the median rate is shown. */
-export async function runThroughput(spec: ThroughputSpec, windowMs: number, rounds: number,
-  log: (s: string) => void): Promise<ThroughputResult> {
+export async function runThroughput(
+  spec: ThroughputSpec,
+  windowMs: number,
+  rounds: number,
+  log: (s: string) => void,
+): Promise<ThroughputResult> {
   const runs: Record<Side, WrkResult[]> = { ours: [], reference: [] };
   const failed: Partial<Record<Side, string>> = {};
   for (let round = 0; round < rounds; round++) {
@@ -84,7 +102,9 @@ export async function runThroughput(spec: ThroughputSpec, windowMs: number, roun
       try {
         const r = await measure(side, spec, windowMs);
         runs[side].push(r);
-        log(`  ${spec.id} ${side}: ${r.perSecond.toFixed(0)} req/s (${r.requests} in ${r.seconds.toFixed(1)} s${r.errors > 0 ? `, ${r.errors} errors` : ''})`);
+        log(
+          `  ${spec.id} ${side}: ${r.perSecond.toFixed(0)} req/s (${r.requests} in ${r.seconds.toFixed(1)} s${r.errors > 0 ? `, ${r.errors} errors` : ''})`,
+        );
       } catch (err) {
         failed[side] = `error: ${(err as Error).message.split('\n')[0]}`;
       }
@@ -92,8 +112,13 @@ export async function runThroughput(spec: ThroughputSpec, windowMs: number, roun
   }
   const one = (side: Side): Cell => (runs[side].length > 0 ? toCell(runs[side]) : missing(failed[side] ?? 'n/a'));
   const row: Row = {
-    id: spec.id, key: `${spec.id}.req_per_s`, label: spec.label, unit: 'req/s', better: 'higher',
-    ours: one('ours'), reference: one('reference'),
+    id: spec.id,
+    key: `${spec.id}.req_per_s`,
+    label: spec.label,
+    unit: 'req/s',
+    better: 'higher',
+    ours: one('ours'),
+    reference: one('reference'),
   };
   return { row, runs };
 }

@@ -31,23 +31,32 @@ export interface WipeSide {
 
 async function loadGroups(gw: Gateway, expect: number): Promise<void> {
   const r = await runLoad(new URL(gw.url), {
-    concurrency: 50, durationMs: 180_000, maxRequests: WIPE_GROUPS, expect: [expect],
+    concurrency: 50,
+    durationMs: 180_000,
+    maxRequests: WIPE_GROUPS,
+    expect: [expect],
     make: (i) => pushToGroup('PUT', `i${i}`, i),
   });
-  if (r.errors > 0 || r.requests < WIPE_GROUPS) throw new Error(`loading: ${r.requests} pushes, ${r.errors} failed (${r.firstError ?? ''})`);
+  if (r.errors > 0 || r.requests < WIPE_GROUPS)
+    throw new Error(`loading: ${r.requests} pushes, ${r.errors} failed (${r.firstError ?? ''})`);
 }
 
 /** How many of the loaded groups (instance="i<N>") a scrape still shows. */
 async function loadedLeft(base: URL, agent: ReturnType<typeof keepAliveAgent>): Promise<number> {
   let n = 0;
   let carry = '';
-  await request(base, agent, { method: 'GET', path: '/metrics' }, {
-    onChunk: (c) => {
-      const text = carry + c.toString('latin1');
-      n += (text.match(/\npush_time_seconds\{instance="i\d+"/g) ?? []).length;
-      carry = text.slice(-64);
+  await request(
+    base,
+    agent,
+    { method: 'GET', path: '/metrics' },
+    {
+      onChunk: (c) => {
+        const text = carry + c.toString('latin1');
+        n += (text.match(/\npush_time_seconds\{instance="i\d+"/g) ?? []).length;
+        carry = text.slice(-64);
+      },
     },
-  });
+  );
   return n;
 }
 
@@ -62,8 +71,10 @@ async function measure(gw: Gateway, capMs: number): Promise<WipeSide> {
   const pushers = Array.from({ length: PUSHERS }, async (_, w) => {
     for (let i = 0; !stop; i++) {
       try {
-        const res = await request(base, pushAgent, { ...pushToGroup('PUT', `p${w}-${i % 50}`, i),
-          path: groupPath(`p${w}-${i % 50}`) });
+        const res = await request(base, pushAgent, {
+          ...pushToGroup('PUT', `p${w}-${i % 50}`, i),
+          path: groupPath(`p${w}-${i % 50}`),
+        });
         if (res.status === 200) pushes++;
       } catch {
         if (stop) return; // the gateway was killed under the request
@@ -80,7 +91,7 @@ async function measure(gw: Gateway, capMs: number): Promise<WipeSide> {
     out.requestMs = performance.now() - t0;
     if (res.status !== 202) throw new Error(`wipe: HTTP ${res.status}`);
     while (performance.now() - t0 < capMs) {
-      if (await loadedLeft(base, agent) === 0) {
+      if ((await loadedLeft(base, agent)) === 0) {
         out.doneMs = performance.now() - t0;
         out.pushRate = (pushes - pushesBefore) / (out.doneMs / 1000);
         break;
@@ -131,15 +142,32 @@ export async function runWipe(side: Side, capMs: number, tmpDir: string, log: (s
 export function wipeRows(ours: WipeSide, ref: WipeSide): Row[] {
   const c = (v: number | undefined, s: WipeSide) => (v === undefined ? missing(s.note ?? 'n/a') : cell([v]));
   return [
-    { id: 'w', key: 'w.wipe.request', label: `w  wipe ${WIPE_GROUPS / 1000}k groups under push load: request`,
-      unit: 'ms', better: 'lower',
-      ours: c(ours.requestMs, ours), reference: c(ref.requestMs, ref) },
-    { id: 'w', key: 'w.wipe.done', label: `w  wipe ${WIPE_GROUPS / 1000}k groups under push load: all gone`, unit: 'ms',
+    {
+      id: 'w',
+      key: 'w.wipe.request',
+      label: `w  wipe ${WIPE_GROUPS / 1000}k groups under push load: request`,
+      unit: 'ms',
       better: 'lower',
-      ours: c(ours.doneMs, ours), reference: c(ref.doneMs, ref) },
-    { id: 'w', key: 'w.wipe.push_rate', label: 'w  checked PUTs served during the wipe (8 clients)', unit: 'req/s',
+      ours: c(ours.requestMs, ours),
+      reference: c(ref.requestMs, ref),
+    },
+    {
+      id: 'w',
+      key: 'w.wipe.done',
+      label: `w  wipe ${WIPE_GROUPS / 1000}k groups under push load: all gone`,
+      unit: 'ms',
+      better: 'lower',
+      ours: c(ours.doneMs, ours),
+      reference: c(ref.doneMs, ref),
+    },
+    {
+      id: 'w',
+      key: 'w.wipe.push_rate',
+      label: 'w  checked PUTs served during the wipe (8 clients)',
+      unit: 'req/s',
       better: 'higher',
       ours: ours.pushRate === undefined ? missing(ours.note ?? 'n/a') : cell([ours.pushRate]),
-      reference: ref.pushRate === undefined ? missing(ref.note ?? 'n/a') : cell([ref.pushRate]) },
+      reference: ref.pushRate === undefined ? missing(ref.note ?? 'n/a') : cell([ref.pushRate]),
+    },
   ];
 }

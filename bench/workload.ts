@@ -31,6 +31,10 @@ export function groupPath(instance: string): string {
 }
 
 export function pushToGroup(method: 'PUT' | 'POST', instance: string, i: number): BenchRequest {
-  return { method, path: groupPath(instance), body: bodyFor(i),
-    headers: { 'Content-Type': 'text/plain; version=0.0.4' } };
+  return {
+    method,
+    path: groupPath(instance),
+    body: bodyFor(i),
+    headers: { 'Content-Type': 'text/plain; version=0.0.4' },
+  };
 }

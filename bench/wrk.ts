@@ -36,9 +36,11 @@ export interface WrkResult {
 /** Installs wrk from Debian if it is missing (the bench runs as root on the CI machine kind). */
 export function ensureWrk(): void {
   if (spawnSync(WRK_BIN, ['--version']).error === undefined) return;
-  const apt = spawnSync('sh',
+  const apt = spawnSync(
+    'sh',
     ['-c', 'apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)'],
-    { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
+  );
   if (apt.status !== 0 || spawnSync(WRK_BIN, ['--version']).error !== undefined) {
     throw new Error(`${WRK_BIN} is missing and could not be installed (apt-get install -y wrk)`);
   }
@@ -48,20 +50,28 @@ function lua(load: WrkLoad, bodyFile: string | undefined): string {
   // A JSON string literal is a valid Lua string literal here (ASCII).
   const q = (s: string): string => JSON.stringify(s);
   const lines = [
-    bodyFile === undefined ? 'local body = nil'
+    bodyFile === undefined
+      ? 'local body = nil'
       : `local f = assert(io.open(${q(bodyFile)}, "rb")); local body = f:read("*a"); f:close()`,
     `local headers = {}`,
     load.contentType === undefined ? '' : `headers["Content-Type"] = ${q(load.contentType)}`,
   ];
   if (load.counter === undefined) {
     // Built on first use: at load time wrk.headers has no Host yet, and a request without one is a 400.
-    lines.push('local req = nil',
-      `request = function() if req == nil then req = wrk.format(${q(load.method)}, ${q(load.path)}, headers, body) end return req end`);
+    lines.push(
+      'local req = nil',
+      `request = function() if req == nil then req = wrk.format(${q(load.method)}, ${q(load.path)}, headers, body) end return req end`,
+    );
   } else {
     const cycle = load.counter.cycle ?? 0;
-    lines.push('local n = 0', 'request = function()', '  n = n + 1',
+    lines.push(
+      'local n = 0',
+      'request = function()',
+      '  n = n + 1',
       cycle > 0 ? `  if n > ${cycle} then n = 1 end` : '',
-      `  return wrk.format(${q(load.method)}, ${q(load.path)} .. tostring(n), headers, body)`, 'end');
+      `  return wrk.format(${q(load.method)}, ${q(load.path)} .. tostring(n), headers, body)`,
+      'end',
+    );
   }
   return `${lines.filter((l) => l !== '').join('\n')}\n`;
 }
@@ -76,11 +86,19 @@ function parse(out: string): WrkResult {
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const socketErrors = sock === null ? 0 : sock.slice(1).reduce((n, x) => n + Number(x), 0);
   const errors = non2xx + socketErrors;
-  const firstError = errors === 0 ? undefined
-    : [non2xx > 0 ? `${non2xx} non-2xx responses` : '',
-      sock !== null && socketErrors > 0 ? sock[0] : ''].filter(Boolean).join(', ');
-  return { requests, seconds, perSecond: requests / seconds, errors,
-    ...(firstError === undefined ? {} : { firstError }) };
+  const firstError =
+    errors === 0
+      ? undefined
+      : [non2xx > 0 ? `${non2xx} non-2xx responses` : '', sock !== null && socketErrors > 0 ? sock[0] : '']
+          .filter(Boolean)
+          .join(', ');
+  return {
+    requests,
+    seconds,
+    perSecond: requests / seconds,
+    errors,
+    ...(firstError === undefined ? {} : { firstError }),
+  };
 }
 
 /** Runs wrk against `base` with one thread; resolves with its counts. */
@@ -94,13 +112,25 @@ export async function runWrk(base: string, load: WrkLoad): Promise<WrkResult> {
     }
     const script = path.join(dir, 'load.lua');
     writeFileSync(script, lua(load, bodyFile));
-    const args = ['-t1', `-c${load.connections}`, `-d${Math.max(1, Math.round(load.durationMs / 1000))}s`,
-      '--timeout', '60s', '-s', script, base];
+    const args = [
+      '-t1',
+      `-c${load.connections}`,
+      `-d${Math.max(1, Math.round(load.durationMs / 1000))}s`,
+      '--timeout',
+      '60s',
+      '-s',
+      script,
+      base,
+    ];
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(WRK_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let text = '';
-      child.stdout.on('data', (d: Buffer) => { text += d.toString(); });
-      child.stderr.on('data', (d: Buffer) => { text += d.toString(); });
+      child.stdout.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
       child.on('error', reject);
       child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited ${code}:\n${text}`))));
     });

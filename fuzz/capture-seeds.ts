@@ -41,8 +41,13 @@ async function promClientText(): Promise<string> {
   c.inc({ kind: 'a' }, 2);
   c.inc({ kind: 'b\\"x"\n' });
   new Gauge({ name: 'node_queue_depth', help: 'Queue depth.', registers }).set(-3.25);
-  const h = new Histogram({ name: 'node_duration_seconds', help: 'Durations.', buckets: [0.1, 1, 10],
-    labelNames: ['route'], registers });
+  const h = new Histogram({
+    name: 'node_duration_seconds',
+    help: 'Durations.',
+    buckets: [0.1, 1, 10],
+    labelNames: ['route'],
+    registers,
+  });
   for (const v of [0.05, 0.5, 5, 50]) h.observe({ route: '/a' }, v);
   const s = new Summary({ name: 'node_payload_bytes', help: 'Payloads.', percentiles: [0.5, 0.9, 0.99], registers });
   for (const v of [10, 20, 30]) s.observe(v);

@@ -13,8 +13,14 @@ import { routerTarget } from './targets/router.js';
 import { bodyTarget } from './targets/body.js';
 import { negotiateTarget } from './targets/negotiate.js';
 
-export const TARGETS: readonly AnyTarget[] = [textTarget, protobufTarget, groupingKeyTarget, routerTarget, bodyTarget,
-  negotiateTarget];
+export const TARGETS: readonly AnyTarget[] = [
+  textTarget,
+  protobufTarget,
+  groupingKeyTarget,
+  routerTarget,
+  bodyTarget,
+  negotiateTarget,
+];
 
 export interface FuzzOptions {
   seed: number;
@@ -52,9 +58,15 @@ export async function runFuzz(o: FuzzOptions): Promise<TargetStats[]> {
   const all: TargetStats[] = [];
   for (const t of targets) {
     const share = t.weight / weight;
-    const stats = await runTarget(t, { seed: o.seed, inputs: Math.ceil(o.inputs * share), seconds: o.seconds * share,
-      save: o.save ?? true });
-    o.log?.(`  ${t.name}: ${stats.inputs} inputs in ${stats.seconds.toFixed(1)} s, ${stats.findings.size} kinds of finding`);
+    const stats = await runTarget(t, {
+      seed: o.seed,
+      inputs: Math.ceil(o.inputs * share),
+      seconds: o.seconds * share,
+      save: o.save ?? true,
+    });
+    o.log?.(
+      `  ${t.name}: ${stats.inputs} inputs in ${stats.seconds.toFixed(1)} s, ${stats.findings.size} kinds of finding`,
+    );
     all.push(stats);
   }
   return all;
@@ -72,14 +84,21 @@ function pad(s: string | number, n: number): string {
 export function formatReport(stats: readonly TargetStats[], seed: number): string {
   const lines: string[] = [];
   lines.push(`seed ${seed}`, '');
-  lines.push(`${'target'.padEnd(14)}${pad('inputs', 10)}${pad('accepted', 10)}${pad('rejected', 10)}${pad('findings', 10)}${pad('seconds', 9)}${pad('inputs/s', 10)}  slowest (ms @ bytes)`);
+  lines.push(
+    `${'target'.padEnd(14)}${pad('inputs', 10)}${pad('accepted', 10)}${pad('rejected', 10)}${pad('findings', 10)}${pad('seconds', 9)}${pad('inputs/s', 10)}  slowest (ms @ bytes)`,
+  );
   let total = 0;
   for (const s of stats) {
     total += s.inputs;
-    const slow = s.slowest.slice(0, 3).map((x) => `${x.ms.toFixed(1)} @ ${x.size}`).join(', ');
+    const slow = s.slowest
+      .slice(0, 3)
+      .map((x) => `${x.ms.toFixed(1)} @ ${x.size}`)
+      .join(', ');
     const findings = [...s.findings.values()].reduce((n, f) => n + f.count, 0);
-    lines.push(`${s.target.padEnd(14)}${pad(s.inputs, 10)}${pad(s.accepted, 10)}${pad(s.rejected, 10)}${pad(findings, 10)}`
-      + `${pad(s.seconds.toFixed(1), 9)}${pad(Math.round(s.inputs / Math.max(s.seconds, 1e-9)), 10)}  ${slow}`);
+    lines.push(
+      `${s.target.padEnd(14)}${pad(s.inputs, 10)}${pad(s.accepted, 10)}${pad(s.rejected, 10)}${pad(findings, 10)}` +
+        `${pad(s.seconds.toFixed(1), 9)}${pad(Math.round(s.inputs / Math.max(s.seconds, 1e-9)), 10)}  ${slow}`,
+    );
   }
   lines.push(`${'total'.padEnd(14)}${pad(total, 10)}`, '');
   for (const s of stats) {
@@ -88,14 +107,19 @@ export function formatReport(stats: readonly TargetStats[], seed: number): strin
   }
   lines.push('', `slowest inputs (limit ${SLOW_LIMIT_MS} ms; replay with --target=T --seed=${seed} --index=I):`);
   for (const s of stats) {
-    for (const x of s.slowest) lines.push(`  ${s.target.padEnd(13)} index ${pad(x.index, 8)}  ${pad(x.ms.toFixed(2), 9)} ms  ${pad(x.size, 8)} bytes`);
+    for (const x of s.slowest)
+      lines.push(
+        `  ${s.target.padEnd(13)} index ${pad(x.index, 8)}  ${pad(x.ms.toFixed(2), 9)} ms  ${pad(x.size, 8)} bytes`,
+      );
   }
   const n = findingCount(stats);
   lines.push('', n === 0 ? 'no findings' : `${n} kind(s) of finding:`);
   for (const s of stats) {
     for (const [sig, { count, first }] of s.findings) {
       lines.push(`  [${first.kind}] ${s.target} ×${count}: ${first.message.split('\n')[0]!.slice(0, 200)}`);
-      lines.push(`      first: --target=${s.target} --seed=${first.seed} --index=${first.index} (${first.size} bytes, ${first.ms.toFixed(1)} ms)${first.file === undefined ? '' : ` saved ${first.file}`}`);
+      lines.push(
+        `      first: --target=${s.target} --seed=${first.seed} --index=${first.index} (${first.size} bytes, ${first.ms.toFixed(1)} ms)${first.file === undefined ? '' : ` saved ${first.file}`}`,
+      );
       lines.push(`      where: ${sig.split(' | ')[2] || '-'}`);
     }
   }

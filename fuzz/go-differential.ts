@@ -61,21 +61,34 @@ let built: { binary: string; version: string } | { skip: string } | undefined;
 /** Builds the harness once per process; a loud skip reason when Go or the Debian packages are missing. */
 export function goHarness(): { binary: string; version: string } | { skip: string } {
   if (built !== undefined) return built;
-  const skip = skipUnlessProgram('go', 'apt-get install -y golang-go')
-    || skipUnless(existsSync(EXPFMT), EXPFMT, 'apt-get install -y golang-github-prometheus-common-dev');
+  const skip =
+    skipUnlessProgram('go', 'apt-get install -y golang-go') ||
+    skipUnless(existsSync(EXPFMT), EXPFMT, 'apt-get install -y golang-github-prometheus-common-dev');
   if (skip !== false) return (built = { skip });
   const dir = mkdtempSync(join(tmpdir(), 'go-expfmt-'));
   const binary = join(dir, 'go-expfmt');
-  const env = { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(tmpdir(), 'pushgateway-ts-gocache'),
-    GOFLAGS: '' };
-  const r = spawnSync('go', ['build', '-o', binary, '.'],
-    { cwd: join(PROJECT_ROOT, 'fuzz/go-expfmt'), env, encoding: 'utf8', timeout: 300_000 });
+  const env = {
+    ...process.env,
+    GO111MODULE: 'off',
+    GOPATH,
+    GOCACHE: join(tmpdir(), 'pushgateway-ts-gocache'),
+    GOFLAGS: '',
+  };
+  const r = spawnSync('go', ['build', '-o', binary, '.'], {
+    cwd: join(PROJECT_ROOT, 'fuzz/go-expfmt'),
+    env,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   if (r.status !== 0) throw new Error(`building fuzz/go-expfmt failed:\n${r.stderr}${r.error ?? ''}`);
   // biome-ignore lint/suspicious/noTemplateCurlyInString: ${Version} is dpkg-query's format field, not ours.
-  const dpkg = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'golang-github-prometheus-common-dev'],
-    { encoding: 'utf8' });
-  return (built = { binary,
-    version: dpkg.status === 0 ? `prometheus/common ${dpkg.stdout} (Debian)` : 'prometheus/common (version unknown)' });
+  const dpkg = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'golang-github-prometheus-common-dev'], {
+    encoding: 'utf8',
+  });
+  return (built = {
+    binary,
+    version: dpkg.status === 0 ? `prometheus/common ${dpkg.stdout} (Debian)` : 'prometheus/common (version unknown)',
+  });
 }
 
 /** Runs every input through the Go harness in one process; one answer per input. */
@@ -85,20 +98,27 @@ function runGo(binary: string, inputs: Buffer[]): Promise<string[]> {
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (status) => {
-      if (status !== 0) { reject(new Error(`go-expfmt exited ${status}: ${err}`)); return; }
+      if (status !== 0) {
+        reject(new Error(`go-expfmt exited ${status}: ${err}`));
+        return;
+      }
       const all = Buffer.concat(out);
       const answers: string[] = [];
-      for (let pos = 0; pos < all.length;) {
+      for (let pos = 0; pos < all.length; ) {
         const len = all.readUInt32LE(pos);
         answers.push(all.subarray(pos + 4, pos + 4 + len).toString('latin1'));
         pos += 4 + len;
       }
       resolve(answers);
     });
-    child.stdin.on('error', () => { /* reported by close */ });
+    child.stdin.on('error', () => {
+      /* reported by close */
+    });
     const framed: Buffer[] = [];
     for (const b of inputs) {
       const head = Buffer.alloc(4);
@@ -140,8 +160,8 @@ export function dumpFamilies(families: MetricFamily[]): string {
       } else if (mf.type === 'HISTOGRAM' || mf.type === 'GAUGE_HISTOGRAM') {
         const h = m.histogram;
         out += `count=${count(h?.sampleCount ?? 0, h?.sampleCountFloat)} sum=${f64(h?.sampleSum ?? 0)} b=`;
-        for (const b of h?.buckets ??
-          []) out += `${f64(b.upperBound)}:${count(b.cumulativeCount, b.cumulativeCountFloat)};`;
+        for (const b of h?.buckets ?? [])
+          out += `${f64(b.upperBound)}:${count(b.cumulativeCount, b.cumulativeCountFloat)};`;
       } else {
         out += `v=${f64(m.value ?? 0)}`;
       }
@@ -174,13 +194,18 @@ export function classify(input: Buffer, our: string, go: string): string | undef
     return 'a nameless {…} line re-using the previous metric (v0.69; 0.39 refuses or panics)';
   }
   // Both parsers drop a backslash in a TYPE keyword (`gaug\ehistogram` is `gaugehistogram`).
-  if (/(^|\n)# ?TYPE[ \t]+\S+[ \t]+(gaugehistogram|gauge_histogram)/i.test(text.replace(/\\/g,
-    ''))) return 'gauge histogram TYPE (1.11, prometheus/common ≥ 0.6x)';
+  if (/(^|\n)# ?TYPE[ \t]+\S+[ \t]+(gaugehistogram|gauge_histogram)/i.test(text.replace(/\\/g, '')))
+    return 'gauge histogram TYPE (1.11, prometheus/common ≥ 0.6x)';
   if (/(^|\n)#[ \t]+HELP[ \t][^\n]*\\"/.test(text)) return '\\" in HELP is an escaped quote (1.11)';
-  if (/(^|\n)[ \t]*(#[ \t]+(HELP|TYPE)[ \t]+)?"|[{,][ \t]*"/.test(text)) return 'quoted UTF-8 name syntax (1.11, prometheus/common ≥ 0.5x)';
+  if (/(^|\n)[ \t]*(#[ \t]+(HELP|TYPE)[ \t]+)?"|[{,][ \t]*"/.test(text))
+    return 'quoted UTF-8 name syntax (1.11, prometheus/common ≥ 0.5x)';
   if (!isUtf8(input)) return 'invalid UTF-8 (HELP kept byte for byte / label value check differs by version)';
-  if (our.startsWith('A') && go.startsWith('A') && /(SUMMARY|HISTOGRAM)/.test(go + our) &&
-    /count=f|:f|count=\d{17,}|:\d{17,}/.test(our + go)) {
+  if (
+    our.startsWith('A') &&
+    go.startsWith('A') &&
+    /(SUMMARY|HISTOGRAM)/.test(go + our) &&
+    /count=f|:f|count=\d{17,}|:\d{17,}/.test(our + go)
+  ) {
     return 'non-integer, negative or huge histogram/summary counts (float histograms in 1.11; 0.39 truncates or wraps)';
   }
   if (our.startsWith('R') && go.startsWith('A') && /histogram|summary/.test(text) && /count|bucket/i.test(our)) {
@@ -203,9 +228,17 @@ export async function runDifferential(o: DifferentialOptions): Promise<Different
   }
   const goAnswers = await runGo(h.binary, inputs);
   const r: DifferentialResult = {
-    goVersion: h.version, inputs: inputs.length, bothAccept: 0, bothAcceptSameModel: 0, bothReject: 0,
-      bothRejectSameText: 0,
-    disagreements: 0, byKnown: new Map(), newFindings: 0, examples: [], seconds: 0,
+    goVersion: h.version,
+    inputs: inputs.length,
+    bothAccept: 0,
+    bothAcceptSameModel: 0,
+    bothReject: 0,
+    bothRejectSameText: 0,
+    disagreements: 0,
+    byKnown: new Map(),
+    newFindings: 0,
+    examples: [],
+    seconds: 0,
   };
   for (const [i, input] of inputs.entries()) {
     const our = ours(input);
@@ -217,7 +250,10 @@ export async function runDifferential(o: DifferentialOptions): Promise<Different
     }
     if (our[0] === 'A' && go[0] === 'A') {
       r.bothAccept++;
-      if (our === go) { r.bothAcceptSameModel++; continue; }
+      if (our === go) {
+        r.bothAcceptSameModel++;
+        continue;
+      }
     }
     r.disagreements++;
     const known = our[0] === 'C' ? undefined : classify(input, our, go);
@@ -249,7 +285,9 @@ export function formatDifferential(r: DifferentialResult | { skip: string }): st
   ];
   for (const [k, n] of r.byKnown) lines.push(`  known ×${n}: ${k}`);
   for (const e of r.examples) {
-    lines.push(`  ${e.known === undefined ? 'NEW' : 'known'} #${e.index}: ${JSON.stringify(e.input.subarray(0, 300).toString('latin1'))}`);
+    lines.push(
+      `  ${e.known === undefined ? 'NEW' : 'known'} #${e.index}: ${JSON.stringify(e.input.subarray(0, 300).toString('latin1'))}`,
+    );
     lines.push(`      ours: ${JSON.stringify(e.ours.slice(0, 300))}`);
     lines.push(`      go:   ${JSON.stringify(e.go.slice(0, 300))}`);
   }

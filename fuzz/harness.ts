@@ -80,7 +80,12 @@ function describeError(err: unknown): { message: string; stack: string } {
 /** What makes two findings the same bug: kind, error class, message shape, and first project frame. */
 function signature(f: Finding): string {
   const firstLine = f.message.split('\n')[0]!.replace(/\d+/g, 'N').slice(0, 120);
-  const frame = f.stack.split('\n').find((l) => /\/(src|fuzz)\//.test(l))?.trim().replace(/:\d+:\d+\)?$/, '') ?? '';
+  const frame =
+    f.stack
+      .split('\n')
+      .find((l) => /\/(src|fuzz)\//.test(l))
+      ?.trim()
+      .replace(/:\d+:\d+\)?$/, '') ?? '';
   return `${f.kind} | ${f.kind === 'slow' ? '' : firstLine} | ${frame}`;
 }
 
@@ -89,18 +94,31 @@ function save(target: AnyTarget, input: unknown, f: Finding): string {
   const base = join(FINDINGS_DIR, `${f.target}-s${f.seed}-i${f.index}-${f.kind}`);
   const { bytes, note } = target.save(input);
   writeFileSync(`${base}.bin`, bytes);
-  writeFileSync(`${base}.txt`, [
-    `${f.kind} in target ${f.target}: ${f.message}`,
-    `input: ${base}.bin (${note}, ${f.size} bytes); took ${f.ms.toFixed(1)} ms`,
-    `replay: npm run fuzz -- --target=${f.target} --seed=${f.seed} --index=${f.index}`,
-    '', f.stack, '',
-  ].join('\n'));
+  writeFileSync(
+    `${base}.txt`,
+    [
+      `${f.kind} in target ${f.target}: ${f.message}`,
+      `input: ${base}.bin (${note}, ${f.size} bytes); took ${f.ms.toFixed(1)} ms`,
+      `replay: npm run fuzz -- --target=${f.target} --seed=${f.seed} --index=${f.index}`,
+      '',
+      f.stack,
+      '',
+    ].join('\n'),
+  );
   return `${base}.bin`;
 }
 
 export function emptyStats(target: string): TargetStats {
-  return { target, inputs: 0, accepted: 0, rejected: 0, rejectedByCode: new Map(), slowest: [], findings: new Map(),
-    seconds: 0 };
+  return {
+    target,
+    inputs: 0,
+    accepted: 0,
+    rejected: 0,
+    rejectedByCode: new Map(),
+    slowest: [],
+    findings: new Map(),
+    seconds: 0,
+  };
 }
 
 function record(stats: TargetStats, target: AnyTarget, input: unknown, f: Finding, doSave: boolean): void {
@@ -123,8 +141,13 @@ function keepSlowest(stats: TargetStats, s: SlowInput): void {
 }
 
 /** Runs input `index` of `target` for `seed` and records what happened into `stats`. */
-export async function runOne(target: AnyTarget, seed: number, index: number, stats: TargetStats,
-  doSave = true): Promise<void> {
+export async function runOne(
+  target: AnyTarget,
+  seed: number,
+  index: number,
+  stats: TargetStats,
+  doSave = true,
+): Promise<void> {
   const input: unknown = target.generate(new Rng(seed, target.name, index));
   const size = target.size(input);
   let [outcome, ms] = await execOnce(target, input);
@@ -136,8 +159,18 @@ export async function runOne(target: AnyTarget, seed: number, index: number, sta
   keepSlowest(stats, { index, ms, size });
   const base = { target: target.name, seed, index, size, ms };
   if (ms > SLOW_LIMIT_MS) {
-    record(stats, target, input, { ...base, kind: 'slow',
-      message: `took ${ms.toFixed(1)} ms (limit ${SLOW_LIMIT_MS} ms) for ${size} bytes`, stack: '' }, doSave);
+    record(
+      stats,
+      target,
+      input,
+      {
+        ...base,
+        kind: 'slow',
+        message: `took ${ms.toFixed(1)} ms (limit ${SLOW_LIMIT_MS} ms) for ${size} bytes`,
+        stack: '',
+      },
+      doSave,
+    );
   }
   if ('crash' in outcome) {
     record(stats, target, input, { ...base, kind: 'crash', ...describeError(outcome.crash) }, doSave);

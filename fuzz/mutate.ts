@@ -8,17 +8,78 @@ import type { Rng } from './prng.js';
 
 /** Tokens of the text exposition format and of Go's float syntax. */
 export const TEXT_DICTIONARY: readonly string[] = [
-  '# TYPE ', '# HELP ', '#', ' counter', ' gauge', ' summary', ' histogram', ' untyped', ' gaugehistogram',
-  ' gauge_histogram', '{', '}', '"', '\\', '\\"', '\\n', '\\\\', '\n', '\r\n', '\t', ' ', ',', '=', '="', '",',
-  'le=', 'le="+Inf"', 'quantile=', 'quantile="0.5"', '_bucket', '_sum', '_count', '_total', '_created', 'NaN',
-  '+Inf', '-Inf', 'Inf', 'inf', '-0', '1e308', '1e309', '4.9e-324', '0x1p-2', '1_000', '9223372036854775807',
-  '9223372036854775808', '-9223372036854775809', '18446744073709551616', '0.1', '1.5', '-1', 'job', 'instance',
-  '__name__', 'U__', '_2e_', '@base64', '"ü"', '\u00ff', '\ufffd', '\u0000', '\udcff', 'a:b', ':', '🙂',
+  '# TYPE ',
+  '# HELP ',
+  '#',
+  ' counter',
+  ' gauge',
+  ' summary',
+  ' histogram',
+  ' untyped',
+  ' gaugehistogram',
+  ' gauge_histogram',
+  '{',
+  '}',
+  '"',
+  '\\',
+  '\\"',
+  '\\n',
+  '\\\\',
+  '\n',
+  '\r\n',
+  '\t',
+  ' ',
+  ',',
+  '=',
+  '="',
+  '",',
+  'le=',
+  'le="+Inf"',
+  'quantile=',
+  'quantile="0.5"',
+  '_bucket',
+  '_sum',
+  '_count',
+  '_total',
+  '_created',
+  'NaN',
+  '+Inf',
+  '-Inf',
+  'Inf',
+  'inf',
+  '-0',
+  '1e308',
+  '1e309',
+  '4.9e-324',
+  '0x1p-2',
+  '1_000',
+  '9223372036854775807',
+  '9223372036854775808',
+  '-9223372036854775809',
+  '18446744073709551616',
+  '0.1',
+  '1.5',
+  '-1',
+  'job',
+  'instance',
+  '__name__',
+  'U__',
+  '_2e_',
+  '@base64',
+  '"ü"',
+  '\u00ff',
+  '\ufffd',
+  '\u0000',
+  '\udcff',
+  'a:b',
+  ':',
+  '🙂',
 ];
 
 /** Interesting single bytes: separators, quotes, escapes, the top of ASCII, invalid UTF-8 leads. */
-const INTERESTING_BYTES = [0, 9, 10, 13, 32, 34, 35, 44, 47, 61, 92, 123, 125, 0x7f, 0x80, 0xc0, 0xc3, 0xed, 0xf0,
-  0xff];
+const INTERESTING_BYTES = [
+  0, 9, 10, 13, 32, 34, 35, 44, 47, 61, 92, 123, 125, 0x7f, 0x80, 0xc0, 0xc3, 0xed, 0xf0, 0xff,
+];
 
 export interface MutateOptions {
   /** Format tokens to insert (as UTF-8). */
@@ -101,9 +162,14 @@ const lineOp: Mutation = (rng, b) => {
   const i = rng.int(lines.length);
   const j = rng.int(lines.length);
   switch (rng.int(3)) {
-    case 0: lines.splice(j, 0, lines[i]!); break;
-    case 1: lines.splice(i, 1); break;
-    default: [lines[i], lines[j]] = [lines[j]!, lines[i]!];
+    case 0:
+      lines.splice(j, 0, lines[i]!);
+      break;
+    case 1:
+      lines.splice(i, 1);
+      break;
+    default:
+      [lines[i], lines[j]] = [lines[j]!, lines[i]!];
   }
   return Buffer.from(lines.join('\n'), 'latin1');
 };
@@ -114,14 +180,37 @@ const replaceNumber: Mutation = (rng, b) => {
   const runs = [...s.matchAll(/[0-9.eE+-]+/g)];
   if (runs.length === 0) return b;
   const m = rng.pick(runs);
-  const repl = rng.pick(['NaN', '+Inf', '-Inf', '0', '-0', '1e308', '1e-400', '18446744073709551615', '0x10', '1.5',
-    '-1', '', '1e', '.5', '+.5e+5']);
+  const repl = rng.pick([
+    'NaN',
+    '+Inf',
+    '-Inf',
+    '0',
+    '-0',
+    '1e308',
+    '1e-400',
+    '18446744073709551615',
+    '0x10',
+    '1.5',
+    '-1',
+    '',
+    '1e',
+    '.5',
+    '+.5e+5',
+  ]);
   return Buffer.from(s.slice(0, m.index) + repl + s.slice(m.index! + m[0].length), 'latin1');
 };
 
 const MUTATIONS: readonly [Mutation, number][] = [
-  [flipBit, 3], [setByte, 3], [insertBytes, 2], [insertToken, 5], [deleteRange, 3], [repeatRange, 1],
-  [truncate, 1], [splice, 2], [lineOp, 2], [replaceNumber, 2],
+  [flipBit, 3],
+  [setByte, 3],
+  [insertBytes, 2],
+  [insertToken, 5],
+  [deleteRange, 3],
+  [repeatRange, 1],
+  [truncate, 1],
+  [splice, 2],
+  [lineOp, 2],
+  [replaceNumber, 2],
 ];
 const WEIGHT = MUTATIONS.reduce((s, [, w]) => s + w, 0);
 

@@ -73,10 +73,10 @@ function varint(v: bigint): Buffer {
 function writeMessage(fields: Field[]): Buffer {
   const parts: Buffer[] = [];
   for (const f of fields) {
-    parts.push(varint(BigInt(f.tag) << 3n | BigInt(f.wire)));
+    parts.push(varint((BigInt(f.tag) << 3n) | BigInt(f.wire)));
     if (f.wire === 0) parts.push(varint(f.varint ?? 0n));
     else if (f.wire === 2) {
-      const payload = f.sub !== undefined ? writeMessage(f.sub) : f.bytes ?? Buffer.alloc(0);
+      const payload = f.sub !== undefined ? writeMessage(f.sub) : (f.bytes ?? Buffer.alloc(0));
       parts.push(varint(BigInt(payload.length)), payload);
     } else parts.push(f.bytes ?? Buffer.alloc(f.wire === 1 ? 8 : 4));
   }
@@ -99,18 +99,40 @@ function parseStream(b: Buffer): Field[][] | undefined {
 }
 
 function writeStream(frames: Field[][]): Buffer {
-  return Buffer.concat(frames.flatMap((f) => {
-    const m = writeMessage(f);
-    return [varint(BigInt(m.length)), m];
-  }));
+  return Buffer.concat(
+    frames.flatMap((f) => {
+      const m = writeMessage(f);
+      return [varint(BigInt(m.length)), m];
+    }),
+  );
 }
 
-const EDGE_VARINTS = [0n, 1n, 2n, 5n, 127n, 128n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n,
-  2n ** 53n, 2n ** 53n + 1n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n, -1n, -(2n ** 63n)];
+const EDGE_VARINTS = [
+  0n,
+  1n,
+  2n,
+  5n,
+  127n,
+  128n,
+  0x7fffffffn,
+  0x80000000n,
+  0xffffffffn,
+  0x100000000n,
+  2n ** 53n,
+  2n ** 53n + 1n,
+  2n ** 63n - 1n,
+  2n ** 63n,
+  2n ** 64n - 1n,
+  -1n,
+  -(2n ** 63n),
+];
 
 function cloneField(f: Field): Field {
-  return { ...f, ...(f.bytes === undefined ? {} : { bytes: Buffer.from(f.bytes) }),
-    ...(f.sub === undefined ? {} : { sub: f.sub.map(cloneField) }) };
+  return {
+    ...f,
+    ...(f.bytes === undefined ? {} : { bytes: Buffer.from(f.bytes) }),
+    ...(f.sub === undefined ? {} : { sub: f.sub.map(cloneField) }),
+  };
 }
 
 /** Every field of the tree with the list holding it (so a mutation can drop, repeat or replace it). */
@@ -126,8 +148,8 @@ function mutateTree(rng: Rng, frames: Field[][], donors: Field[][][], o: MutateO
   if (frames.length === 0 || rng.chance(0.1)) {
     // Whole frames: drop, repeat, or borrow one from another seed.
     const donor = donors.length > 0 ? rng.pick(donors) : [];
-    if (rng.chance(0.5) && donor.length > 0) frames.splice(rng.int(frames.length + 1), 0,
-      rng.pick(donor).map(cloneField));
+    if (rng.chance(0.5) && donor.length > 0)
+      frames.splice(rng.int(frames.length + 1), 0, rng.pick(donor).map(cloneField));
     else if (frames.length > 0 && rng.chance(0.5)) frames.splice(rng.int(frames.length), 1);
     else if (frames.length > 0) frames.push(rng.pick(frames).map(cloneField));
     return;
@@ -137,11 +159,17 @@ function mutateTree(rng: Rng, frames: Field[][], donors: Field[][][], o: MutateO
   const [list, i] = rng.pick(nodes);
   const f = list[i]!;
   switch (rng.int(9)) {
-    case 0: list.splice(i, 1); break;
-    case 1: list.splice(i, 0, ...Array.from({ length: rng.chance(0.1) ? rng.range(2, 2000) : 2 },
-      () => cloneField(f))); break;
-    case 2: f.tag = rng.chance(0.7) ? rng.range(1, 20) : rng.pick([0, 536870911, 19000, 1 << 20]); break;
-    case 3: { // same tag, another wire type: the payload no longer fits what the schema wants
+    case 0:
+      list.splice(i, 1);
+      break;
+    case 1:
+      list.splice(i, 0, ...Array.from({ length: rng.chance(0.1) ? rng.range(2, 2000) : 2 }, () => cloneField(f)));
+      break;
+    case 2:
+      f.tag = rng.chance(0.7) ? rng.range(1, 20) : rng.pick([0, 536870911, 19000, 1 << 20]);
+      break;
+    case 3: {
+      // same tag, another wire type: the payload no longer fits what the schema wants
       const wire = rng.pick([0, 1, 2, 5]);
       if (wire !== f.wire) {
         f.wire = wire;
@@ -151,16 +179,30 @@ function mutateTree(rng: Rng, frames: Field[][], donors: Field[][][], o: MutateO
       }
       break;
     }
-    case 4: if (f.wire === 0) f.varint = rng.pick(EDGE_VARINTS); else if (f.bytes !== undefined &&
-      f.sub === undefined) f.bytes = mutate(rng, f.bytes, o); break;
-    case 5: if (f.wire === 1) f.bytes = rng.pick(DOUBLES); break;
-    case 6: { // a field borrowed from another seed
+    case 4:
+      if (f.wire === 0) f.varint = rng.pick(EDGE_VARINTS);
+      else if (f.bytes !== undefined && f.sub === undefined) f.bytes = mutate(rng, f.bytes, o);
+      break;
+    case 5:
+      if (f.wire === 1) f.bytes = rng.pick(DOUBLES);
+      break;
+    case 6: {
+      // a field borrowed from another seed
       const donor = donors.length > 0 ? allFields(rng.pick(rng.pick(donors))) : [];
-      if (donor.length > 0) { const [dl, di] = rng.pick(donor); list.splice(i, 0, cloneField(dl[di]!)); }
+      if (donor.length > 0) {
+        const [dl, di] = rng.pick(donor);
+        list.splice(i, 0, cloneField(dl[di]!));
+      }
       break;
     }
-    case 7: if (f.sub !== undefined) { delete f.sub; f.bytes = mutate(rng, f.bytes ?? Buffer.alloc(0), o); } break;
-    default: if (f.sub !== undefined) f.sub.reverse(); // field order: repeated fields out of order, last-wins scalars
+    case 7:
+      if (f.sub !== undefined) {
+        delete f.sub;
+        f.bytes = mutate(rng, f.bytes ?? Buffer.alloc(0), o);
+      }
+      break;
+    default:
+      if (f.sub !== undefined) f.sub.reverse(); // field order: repeated fields out of order, last-wins scalars
   }
 }
 
@@ -184,16 +226,20 @@ function groupNest(rng: Rng, depth: number, closed: boolean): Buffer {
 function mutateRaw(rng: Rng, b: Buffer, o: MutateOptions): Buffer {
   const p = rng.int(b.length + 1);
   switch (rng.int(5)) {
-    case 0: return Buffer.concat([b.subarray(0, p), varint(rng.pick(EDGE_VARINTS)), b.subarray(p)]);
-    case 1: return Buffer.concat([b.subarray(0, p), Buffer.from([(rng.range(1, 15) << 3) | rng.int(8)]),
-      b.subarray(p)]);
-    case 2: { // a frame whose body is a group nest (the body's outer length fixed up)
+    case 0:
+      return Buffer.concat([b.subarray(0, p), varint(rng.pick(EDGE_VARINTS)), b.subarray(p)]);
+    case 1:
+      return Buffer.concat([b.subarray(0, p), Buffer.from([(rng.range(1, 15) << 3) | rng.int(8)]), b.subarray(p)]);
+    case 2: {
+      // a frame whose body is a group nest (the body's outer length fixed up)
       const depth = rng.chance(0.05) ? rng.range(1000, 20000) : rng.range(1, 100);
       const body = groupNest(rng, depth, rng.chance(0.5));
       return Buffer.concat([b, varint(BigInt(body.length)), body]);
     }
-    case 3: return Buffer.concat([varint(rng.pick(EDGE_VARINTS)), b]); // a huge or odd length first
-    default: return mutate(rng, b, o);
+    case 3:
+      return Buffer.concat([varint(rng.pick(EDGE_VARINTS)), b]); // a huge or odd length first
+    default:
+      return mutate(rng, b, o);
   }
 }
 

@@ -51,20 +51,36 @@ async function replay(target: string, seed: number, index: number): Promise<void
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const seed = args.has('seed') ? Number(args.get('seed')) >>> 0 : randomSeed();
-  const targets = args.get('target')?.split(',').filter((s) => s !== '');
+  const targets = args
+    .get('target')
+    ?.split(',')
+    .filter((s) => s !== '');
   if (args.has('index')) {
     if (targets?.length !== 1) throw new Error('--index needs exactly one --target');
     await replay(targets[0]!, seed, Number(args.get('index')));
     return 0;
   }
   const seconds = args.has('seconds') ? Number(args.get('seconds')) : Infinity;
-  const inputs = args.has('inputs') ? Number(args.get('inputs'))
-    : (Number.isFinite(seconds) ? Number.MAX_SAFE_INTEGER : FULL_INPUTS);
-  const goInputs = args.has('go-inputs') ? Number(args.get('go-inputs'))
-    : Number.isFinite(seconds) ? Math.min(FULL_GO_INPUTS, Math.round(seconds * 200)) : FULL_GO_INPUTS;
-  console.log(`fuzz: seed ${seed}, ${Number.isFinite(seconds) ? `${seconds} s` : `${inputs} inputs`} over ${targets?.join(', ') ?? 'every target'}`);
-  const stats = await runFuzz({ seed, inputs, seconds, ...(targets === undefined ? {} : { targets }),
-    log: (l) => console.log(l) });
+  const inputs = args.has('inputs')
+    ? Number(args.get('inputs'))
+    : Number.isFinite(seconds)
+      ? Number.MAX_SAFE_INTEGER
+      : FULL_INPUTS;
+  const goInputs = args.has('go-inputs')
+    ? Number(args.get('go-inputs'))
+    : Number.isFinite(seconds)
+      ? Math.min(FULL_GO_INPUTS, Math.round(seconds * 200))
+      : FULL_GO_INPUTS;
+  console.log(
+    `fuzz: seed ${seed}, ${Number.isFinite(seconds) ? `${seconds} s` : `${inputs} inputs`} over ${targets?.join(', ') ?? 'every target'}`,
+  );
+  const stats = await runFuzz({
+    seed,
+    inputs,
+    seconds,
+    ...(targets === undefined ? {} : { targets }),
+    log: (l) => console.log(l),
+  });
   console.log(`\n${formatReport(stats, seed)}`);
   let failed = findingCount(stats) > 0;
   if (goInputs > 0 && (targets === undefined || targets.includes('text'))) {

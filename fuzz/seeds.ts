@@ -43,20 +43,39 @@ const ACCEPT_SEEDS = [
   'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
   `${PB_ACCEPT};q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.2`,
   // Prometheus 3 default
-  'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,'
-    + 'text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1',
-  '*/*', '', 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8',
-  PB_ACCEPT, `${PB_ACCEPT};escaping=values`, 'text/plain;escaping=dots', 'text/*;q=0.9, */*;q=0.1',
+  'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,' +
+    'text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1',
+  '*/*',
+  '',
+  'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8',
+  PB_ACCEPT,
+  `${PB_ACCEPT};escaping=values`,
+  'text/plain;escaping=dots',
+  'text/*;q=0.9, */*;q=0.1',
   'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text',
 ];
 
-const ACCEPT_ENCODING_SEEDS = ['gzip', 'gzip, deflate, br', 'gzip;q=0', 'identity', '*', 'GZIP', 'gzip;q=0.5, identity',
-  'br;q=1.0, gzip;q=0.8, *;q=0.1', 'zstd, gzip', ''];
+const ACCEPT_ENCODING_SEEDS = [
+  'gzip',
+  'gzip, deflate, br',
+  'gzip;q=0',
+  'identity',
+  '*',
+  'GZIP',
+  'gzip;q=0.5, identity',
+  'br;q=1.0, gzip;q=0.8, *;q=0.1',
+  'zstd, gzip',
+  '',
+];
 
 const CONTENT_TYPE_SEEDS = [
-  'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited', PB_ACCEPT,
-  'text/plain; version=0.0.4; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded',
-  'application/vnd.google.protobuf; encoding=delimited; proto="io.prometheus.client.MetricFamily"', 'application/json',
+  'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
+  PB_ACCEPT,
+  'text/plain; version=0.0.4; charset=utf-8',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'application/vnd.google.protobuf; encoding=delimited; proto="io.prometheus.client.MetricFamily"',
+  'application/json',
 ];
 
 function clientFiles(): { text: Buffer[]; protobuf: Buffer[]; snappy: [string, Buffer][] } {
@@ -76,8 +95,13 @@ export function loadCorpus(): Corpus {
   if (cached !== undefined) return cached;
   const files = clientFiles();
   const corpus: Corpus = {
-    text: [...files.text], protobuf: [...files.protobuf, encodeDelimited(FIXTURE)], encoded: [], urls: [],
-    accept: [...ACCEPT_SEEDS], acceptEncoding: [...ACCEPT_ENCODING_SEEDS], contentType: [...CONTENT_TYPE_SEEDS],
+    text: [...files.text],
+    protobuf: [...files.protobuf, encodeDelimited(FIXTURE)],
+    encoded: [],
+    urls: [],
+    accept: [...ACCEPT_SEEDS],
+    acceptEncoding: [...ACCEPT_ENCODING_SEEDS],
+    contentType: [...CONTENT_TYPE_SEEDS],
   };
   for (const [i, dc] of CASES.entries()) {
     for (const step of expandCase(dc, i).steps) {
@@ -97,10 +121,13 @@ export function loadCorpus(): Corpus {
     }
     for (const v of Object.values(dc.scrapeHeaders ?? {})) corpus.accept.push(v);
   }
-  for (const [name, body] of files.snappy) corpus.encoded.push({ encoding: 'snappy', body,
-    protobuf: name.includes('.pb') });
+  for (const [name, body] of files.snappy)
+    corpus.encoded.push({ encoding: 'snappy', body, protobuf: name.includes('.pb') });
   // Real encoders over the seed payloads; the decoded form is known, so the decoder's output is checked.
-  for (const [payloads, protobuf] of [[corpus.text, false], [corpus.protobuf, true]] as const) {
+  for (const [payloads, protobuf] of [
+    [corpus.text, false],
+    [corpus.protobuf, true],
+  ] as const) {
     for (const p of payloads.slice(0, 40)) {
       corpus.encoded.push({ encoding: 'gzip', body: gzipSync(p), decoded: p, protobuf });
       corpus.encoded.push({ encoding: 'snappy', body: snappyFramed(p), decoded: p, protobuf });

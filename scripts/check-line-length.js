@@ -24,7 +24,9 @@ function sourceFiles(dir) {
 }
 
 const LITERALS = new Set([
-  ts.SyntaxKind.StringLiteral, ts.SyntaxKind.NoSubstitutionTemplateLiteral, ts.SyntaxKind.TemplateExpression,
+  ts.SyntaxKind.StringLiteral,
+  ts.SyntaxKind.NoSubstitutionTemplateLiteral,
+  ts.SyntaxKind.TemplateExpression,
   ts.SyntaxKind.RegularExpressionLiteral,
 ]);
 
@@ -48,7 +50,9 @@ for (const file of DIRS.flatMap((d) => sourceFiles(path.join(root, d))).sort()) 
   let offset = 0;
   lines.forEach((line, i) => {
     if (line.length > LIMIT && !insideLiteral(sf, offset + LIMIT)) {
-      console.log(`${path.relative(root, file)}:${i + 1}:${LIMIT + 1}: line of ${line.length} characters (limit ${LIMIT})`);
+      console.log(
+        `${path.relative(root, file)}:${i + 1}:${LIMIT + 1}: line of ${line.length} characters (limit ${LIMIT})`,
+      );
       problems++;
     }
     offset += line.length + 1;

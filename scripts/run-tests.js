@@ -30,14 +30,17 @@ function testFiles(dir) {
 }
 
 const filters = process.argv.slice(2);
-const files = testFiles(testDir).sort()
+const files = testFiles(testDir)
+  .sort()
   .filter((f) => filters.length === 0 || filters.some((s) => path.relative(root, f).includes(s)));
 if (files.length === 0) {
   console.error(`no test files${filters.length > 0 ? ` matching ${filters.join(', ')}` : ''} under ${testDir}`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath,
+const r = spawnSync(
+  process.execPath,
   ['--test', `--test-concurrency=${CONCURRENCY}`, `--test-timeout=${FILE_TIMEOUT_MS}`, ...files],
-  { stdio: 'inherit' });
+  { stdio: 'inherit' },
+);
 if (r.error !== undefined) throw r.error;
 process.exit(r.status ?? 1);

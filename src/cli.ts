@@ -8,8 +8,16 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
-  blankConfig, computeRoutePrefix, defaultBodyMemoryLimit, formatByteSize, formatDuration, parseByteSize, parseCount,
-  parseDurationNs, parseGoUrl, type Config,
+  blankConfig,
+  computeRoutePrefix,
+  defaultBodyMemoryLimit,
+  formatByteSize,
+  formatDuration,
+  parseByteSize,
+  parseCount,
+  parseDurationNs,
+  parseGoUrl,
+  type Config,
 } from './config.js';
 import { ConfigError, ExitError, UnexpectedError, UnsupportedFeatureError, WebConfigError } from './errors.js';
 import { loadWebConfig } from './web-config/load.js';
@@ -78,83 +86,192 @@ interface GatewayFlag extends Flag<ParseState> {
 type BoolKey = 'systemdSocket' | 'enableLifecycle' | 'enableAdminApi' | 'disableConsistencyCheck' | 'enableUtf8Names';
 
 function boolFlag(name: string, key: BoolKey, help: string): GatewayFlag {
-  return { name, kind: 'bool', default: 'false', help, set: (s, v) => { s.config[key] = v === 'true'; },
-    show: (c) => String(c[key]) };
+  return {
+    name,
+    kind: 'bool',
+    default: 'false',
+    help,
+    set: (s, v) => {
+      s.config[key] = v === 'true';
+    },
+    show: (c) => String(c[key]),
+  };
 }
 
 /** One of the optional per-push limits: a whole number, 0 (the default) for none. */
 function countFlag(name: string, key: keyof Config['pushLimits'], help: string): GatewayFlag {
-  return { name, kind: 'value', default: '0', help: `${help} 0 means no limit. (Not in the reference Pushgateway.)`,
-    set: (s, v) => { s.config.pushLimits[key] = parseCount(v, name); }, show: (c) => String(c.pushLimits[key]) };
+  return {
+    name,
+    kind: 'value',
+    default: '0',
+    help: `${help} 0 means no limit. (Not in the reference Pushgateway.)`,
+    set: (s, v) => {
+      s.config.pushLimits[key] = parseCount(v, name);
+    },
+    show: (c) => String(c.pushLimits[key]),
+  };
 }
 
 /** The gateway's flags in the reference's order. */
 const FLAGS: readonly GatewayFlag[] = [
-  boolFlag('web.systemd-socket', 'systemdSocket',
-    'Take the listening sockets from systemd socket activation instead of opening ports (Linux only).'),
-  { name: 'web.listen-address', kind: 'repeatable', default: ':9091',
-    help: 'Address to serve the API and web interface on. Give the flag several times to listen on ' +
+  boolFlag(
+    'web.systemd-socket',
+    'systemdSocket',
+    'Take the listening sockets from systemd socket activation instead of opening ports (Linux only).',
+  ),
+  {
+    name: 'web.listen-address',
+    kind: 'repeatable',
+    default: ':9091',
+    help:
+      'Address to serve the API and web interface on. Give the flag several times to listen on ' +
       'several addresses, e.g. `:9091`, `[::1]:9091`, or `vsock://:9091` for vsock.',
-    set: (s, v) => { s.config.listenAddresses.push(v); }, show: (c) => c.listenAddresses.join(',') },
-  { name: 'web.config.file', kind: 'value', default: '', quoted: true,
+    set: (s, v) => {
+      s.config.listenAddresses.push(v);
+    },
+    show: (c) => c.listenAddresses.join(','),
+  },
+  {
+    name: 'web.config.file',
+    kind: 'value',
+    default: '',
+    quoted: true,
     help: 'Web configuration file (exporter-toolkit format) that turns on TLS or basic authentication.',
-    set: (s, v) => { s.config.webConfigFile = v; }, show: (c) => c.webConfigFile },
-  { name: 'web.telemetry-path', kind: 'value', default: '/metrics', quoted: true,
+    set: (s, v) => {
+      s.config.webConfigFile = v;
+    },
+    show: (c) => c.webConfigFile,
+  },
+  {
+    name: 'web.telemetry-path',
+    kind: 'value',
+    default: '/metrics',
+    quoted: true,
     help: 'Path on which the gateway serves the metrics it holds for scraping.',
-    set: (s, v) => { s.config.telemetryPath = v; }, show: (c) => c.telemetryPath },
-  { name: 'web.external-url', kind: 'value', default: '',
-    help: 'URL under which the Pushgateway is reached from outside, e.g. through a reverse proxy. Its path ' +
+    set: (s, v) => {
+      s.config.telemetryPath = v;
+    },
+    show: (c) => c.telemetryPath,
+  },
+  {
+    name: 'web.external-url',
+    kind: 'value',
+    default: '',
+    help:
+      'URL under which the Pushgateway is reached from outside, e.g. through a reverse proxy. Its path ' +
       'is the default route prefix.',
     set: (s, v) => {
       const url = parseGoUrl(v);
       s.config.externalUrl = url.text;
       s.externalUrlPath = url.path;
     },
-    show: (c) => c.externalUrl },
-  { name: 'web.route-prefix', kind: 'value', default: '', quoted: true,
+    show: (c) => c.externalUrl,
+  },
+  {
+    name: 'web.route-prefix',
+    kind: 'value',
+    default: '',
+    quoted: true,
     help: 'Prefix for the internal routes of all web endpoints. Defaults to the path of --web.external-url.',
-    set: (s, v) => { s.routePrefix = v; }, show: (c) => c.routePrefix },
+    set: (s, v) => {
+      s.routePrefix = v;
+    },
+    show: (c) => c.routePrefix,
+  },
   boolFlag('web.enable-lifecycle', 'enableLifecycle', 'Allow shutting the gateway down with PUT or POST /-/quit.'),
   boolFlag('web.enable-admin-api', 'enableAdminApi', 'Enable the admin API endpoints, such as wiping all groups.'),
-  { name: 'persistence.file', kind: 'value', default: '', quoted: true,
+  {
+    name: 'persistence.file',
+    kind: 'value',
+    default: '',
+    quoted: true,
     help: 'File in which to keep the pushed metrics across restarts. Empty keeps them in memory only.',
-    set: (s, v) => { s.config.persistenceFile = v; }, show: (c) => c.persistenceFile },
-  { name: 'persistence.interval', kind: 'value', default: '5m',
+    set: (s, v) => {
+      s.config.persistenceFile = v;
+    },
+    show: (c) => c.persistenceFile,
+  },
+  {
+    name: 'persistence.interval',
+    kind: 'value',
+    default: '5m',
     help: 'Shortest time between two writes of the persistence file.',
-    set: (s, v) => { s.config.persistenceIntervalMs = Number(parseDurationNs(v)) / 1e6; },
-    show: (c) => formatDuration(c.persistenceIntervalMs) },
-  { name: 'store.memory-limit', kind: 'value',
-    help: 'Most memory (V8 heap in use) the stored metrics may take; a push that would go beyond is refused ' +
-      'with 507. Default: half of the machine\'s memory or of the cgroup\'s limit. 0 means no limit. ' +
+    set: (s, v) => {
+      s.config.persistenceIntervalMs = Number(parseDurationNs(v)) / 1e6;
+    },
+    show: (c) => formatDuration(c.persistenceIntervalMs),
+  },
+  {
+    name: 'store.memory-limit',
+    kind: 'value',
+    help:
+      'Most memory (V8 heap in use) the stored metrics may take; a push that would go beyond is refused ' +
+      "with 507. Default: half of the machine's memory or of the cgroup's limit. 0 means no limit. " +
       '(Not in the reference Pushgateway.)',
-    set: (s, v) => { s.config.memoryLimitBytes = parseByteSize(v); },
-    derive: (s) => { s.config.memoryLimitBytes = defaultMemoryLimit(); },
-    show: (c) => formatByteSize(c.memoryLimitBytes) },
-  boolFlag('push.disable-consistency-check', 'disableConsistencyCheck',
+    set: (s, v) => {
+      s.config.memoryLimitBytes = parseByteSize(v);
+    },
+    derive: (s) => {
+      s.config.memoryLimitBytes = defaultMemoryLimit();
+    },
+    show: (c) => formatByteSize(c.memoryLimitBytes),
+  },
+  boolFlag(
+    'push.disable-consistency-check',
+    'disableConsistencyCheck',
     'Accept pushes without checking that they are consistent with the stored metrics. DANGEROUS: ' +
-    'an inconsistent push then breaks every scrape.'),
+      'an inconsistent push then breaks every scrape.',
+  ),
   boolFlag('push.enable-utf8-names', 'enableUtf8Names', 'Accept UTF-8 characters in metric and label names.'),
   // 64 MiB: the reference has no limit; this is far above any sane push and bounds memory.
-  { name: 'push.max-body-size', kind: 'value', default: '64MiB',
-    help: 'Largest push body accepted, after decompression; 0 means no limit. (Not in the reference ' +
+  {
+    name: 'push.max-body-size',
+    kind: 'value',
+    default: '64MiB',
+    help:
+      'Largest push body accepted, after decompression; 0 means no limit. (Not in the reference ' +
       'Pushgateway, which has no limit.)',
-    set: (s, v) => { s.config.maxBodyBytes = parseByteSize(v); }, show: (c) => formatByteSize(c.maxBodyBytes) },
-  { name: 'push.body-memory-limit', kind: 'value',
-    help: 'Most memory the push bodies being received and decoded may hold together; a push beyond is ' +
+    set: (s, v) => {
+      s.config.maxBodyBytes = parseByteSize(v);
+    },
+    show: (c) => formatByteSize(c.maxBodyBytes),
+  },
+  {
+    name: 'push.body-memory-limit',
+    kind: 'value',
+    help:
+      'Most memory the push bodies being received and decoded may hold together; a push beyond is ' +
       'answered 503 with Retry-After. Default: an eighth of --store.memory-limit, at least twice ' +
       '--push.max-body-size. 0 means no limit. (Not in the reference Pushgateway.)',
-    set: (s, v) => { s.config.bodyMemoryLimitBytes = parseByteSize(v); },
+    set: (s, v) => {
+      s.config.bodyMemoryLimitBytes = parseByteSize(v);
+    },
     // After store.memory-limit's default: derived defaults run in table order.
-    derive: (s) => { s.config.bodyMemoryLimitBytes = defaultBodyMemoryLimit(s.config); },
-    show: (c) => formatByteSize(c.bodyMemoryLimitBytes) },
-  countFlag('push.sample-limit', 'sampleLimit', 'Most samples one push may carry (as Prometheus\'s sample_limit).'),
-  countFlag('push.label-limit', 'labelLimit',
-    'Most labels a pushed series may have, its name and the grouping labels included (as label_limit).'),
-  countFlag('push.label-name-length-limit', 'labelNameLengthLimit',
-    'Longest label name in a push, in bytes (as label_name_length_limit).'),
-  countFlag('push.label-value-length-limit', 'labelValueLengthLimit',
-    'Longest label value in a push, in bytes, the metric name included (as label_value_length_limit).'),
-  { name: 'log.level', kind: 'value', default: 'info',
+    derive: (s) => {
+      s.config.bodyMemoryLimitBytes = defaultBodyMemoryLimit(s.config);
+    },
+    show: (c) => formatByteSize(c.bodyMemoryLimitBytes),
+  },
+  countFlag('push.sample-limit', 'sampleLimit', "Most samples one push may carry (as Prometheus's sample_limit)."),
+  countFlag(
+    'push.label-limit',
+    'labelLimit',
+    'Most labels a pushed series may have, its name and the grouping labels included (as label_limit).',
+  ),
+  countFlag(
+    'push.label-name-length-limit',
+    'labelNameLengthLimit',
+    'Longest label name in a push, in bytes (as label_name_length_limit).',
+  ),
+  countFlag(
+    'push.label-value-length-limit',
+    'labelValueLengthLimit',
+    'Longest label value in a push, in bytes, the metric name included (as label_value_length_limit).',
+  ),
+  {
+    name: 'log.level',
+    kind: 'value',
+    default: 'info',
     help: 'Log only messages of this severity or above. One of: [debug, info, warn, error]',
     set: (s, v) => {
       const level = v.toLowerCase(); // promslog accepts any case
@@ -163,18 +280,27 @@ const FLAGS: readonly GatewayFlag[] = [
       }
       s.config.logLevel = level;
     },
-    show: (c) => c.logLevel },
-  { name: 'log.format', kind: 'value', default: 'logfmt',
+    show: (c) => c.logLevel,
+  },
+  {
+    name: 'log.format',
+    kind: 'value',
+    default: 'logfmt',
     help: 'Format of the log lines. One of: [logfmt, json]',
     set: (s, v) => {
       if (v !== 'logfmt' && v !== 'json') throw new ConfigError(`unrecognized log format ${v}`);
       s.config.logFormat = v;
     },
-    show: (c) => c.logFormat },
+    show: (c) => c.logFormat,
+  },
 ];
 
-const APP = new KingpinApp<ParseState>({ name: APP_NAME, help: APP_HELP, flags: FLAGS,
-  version: () => readBuildInfo().version });
+const APP = new KingpinApp<ParseState>({
+  name: APP_NAME,
+  help: APP_HELP,
+  flags: FLAGS,
+  version: () => readBuildInfo().version,
+});
 
 /**
  * Parses the arguments after the program name (kingpin's rules and precedence, see flags/kingpin.ts).
@@ -208,8 +334,9 @@ function finish(state: ParseState): Config {
   // The reference panics at start-up ("path must begin with '/'") when the metrics path is relative.
   const metricsPath = joinUrlPath(config.routePrefix, config.telemetryPath);
   if (!metricsPath.startsWith('/')) {
-    throw new ConfigError(`--web.telemetry-path ${goQuote(config.telemetryPath)} must be an absolute ` +
-      `path such as "/metrics"`);
+    throw new ConfigError(
+      `--web.telemetry-path ${goQuote(config.telemetryPath)} must be an absolute ` + `path such as "/metrics"`,
+    );
   }
   // The reference panics at start-up when the scrape path is another GET route's ("a handle is already
   // registered for path") or lies below one of its catch-alls ("wildcard route conflicts"); the route
@@ -218,8 +345,10 @@ function finish(state: ParseState): Config {
     routeTable(config);
   } catch (err) {
     if (!(err instanceof RouteConflict)) throw err;
-    throw new ConfigError(`--web.telemetry-path ${goQuote(config.telemetryPath)}: the scrape path ${err.pattern} ` +
-      'is already taken by another endpoint');
+    throw new ConfigError(
+      `--web.telemetry-path ${goQuote(config.telemetryPath)}: the scrape path ${err.pattern} ` +
+        'is already taken by another endpoint',
+    );
   }
   return config;
 }
@@ -246,19 +375,25 @@ export interface BuildInfo {
 /** Build information from version.ts (package.json and, in a checkout, git). */
 export function readBuildInfo(): BuildInfo {
   return {
-    version: VERSION, revision: REVISION || 'unknown', branch: BRANCH || 'unknown', buildUser: 'unknown',
-    buildDate: BUILD_DATE || 'unknown', runtimeVersion: process.version,
+    version: VERSION,
+    revision: REVISION || 'unknown',
+    branch: BRANCH || 'unknown',
+    buildUser: 'unknown',
+    buildDate: BUILD_DATE || 'unknown',
+    runtimeVersion: process.version,
   };
 }
 
 /** The reference's version.Print layout, with the Node version where Go's would be. */
 export function versionText(info: BuildInfo): string {
-  return `${APP_NAME}, version ${info.version} (branch: ${info.branch}, revision: ${info.revision})\n` +
+  return (
+    `${APP_NAME}, version ${info.version} (branch: ${info.branch}, revision: ${info.revision})\n` +
     `  build user:       ${info.buildUser}\n` +
     `  build date:       ${info.buildDate}\n` +
     `  node version:     ${info.runtimeVersion}\n` +
     `  platform:         ${process.platform}/${process.arch}\n` +
-    `  tags:             unknown\n`;
+    `  tags:             unknown\n`
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -314,8 +449,10 @@ async function run(config: Config, webConfig: WebConfig | undefined): Promise<vo
   } catch (err) {
     // Catalogued start-up failures (persistence, listen addresses, systemd sockets) keep their own code.
     const failure = err instanceof ExitError ? err : new UnexpectedError(err);
-    createLogger({ level: config.logLevel, format: config.logFormat })
-      .error('error starting the gateway', { err, code: failure.code });
+    createLogger({ level: config.logLevel, format: config.logFormat }).error('error starting the gateway', {
+      err,
+      code: failure.code,
+    });
     process.exitCode = failure.exitStatus;
   }
 }

@@ -64,11 +64,26 @@ export interface Config {
  */
 export function blankConfig(): Config {
   return {
-    listenAddresses: [], systemdSocket: false, webConfigFile: '', telemetryPath: '', externalUrl: '',
-    externalPathPrefix: '', routePrefix: '', enableLifecycle: false, enableAdminApi: false, persistenceFile: '',
-    persistenceIntervalMs: 0, disableConsistencyCheck: false, enableUtf8Names: false, logLevel: 'info',
-    logFormat: 'logfmt', maxBodyBytes: 0, memoryLimitBytes: 0, bodyMemoryLimitBytes: 0,
-    pushLimits: { ...NO_PUSH_LIMITS }, flags: {},
+    listenAddresses: [],
+    systemdSocket: false,
+    webConfigFile: '',
+    telemetryPath: '',
+    externalUrl: '',
+    externalPathPrefix: '',
+    routePrefix: '',
+    enableLifecycle: false,
+    enableAdminApi: false,
+    persistenceFile: '',
+    persistenceIntervalMs: 0,
+    disableConsistencyCheck: false,
+    enableUtf8Names: false,
+    logLevel: 'info',
+    logFormat: 'logfmt',
+    maxBodyBytes: 0,
+    memoryLimitBytes: 0,
+    bodyMemoryLimitBytes: 0,
+    pushLimits: { ...NO_PUSH_LIMITS },
+    flags: {},
   };
 }
 
@@ -99,8 +114,16 @@ export function computeRoutePrefix(prefix: string, externalUrlPath: string): str
 const NS_PER_MS = 1_000_000n;
 const MAX_INT64 = (1n << 63n) - 1n;
 const UNIT_NS: Record<string, bigint> = {
-  ns: 1n, us: 1_000n, 'µs': 1_000n, 'μs': 1_000n, ms: 1_000_000n, s: 1_000_000_000n,
-  m: 60_000_000_000n, h: 3_600_000_000_000n, d: 86_400_000_000_000n, w: 604_800_000_000_000n,
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n,
+  μs: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+  d: 86_400_000_000_000n,
+  w: 604_800_000_000_000n,
 };
 
 /**
@@ -180,7 +203,14 @@ function decimal(v: bigint, scale: number): string {
 // Byte sizes (our --push.max-body-size)
 
 const BYTE_UNITS: Record<string, number> = {
-  '': 1, B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3,
+  '': 1,
+  B: 1,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  KB: 1024,
+  MB: 1024 ** 2,
+  GB: 1024 ** 3,
 };
 
 /** "1048576", "512KiB", "64MiB", "1GB" (KB/MB/GB are powers of 1024, as kingpin's Bytes flag reads them). */
@@ -188,8 +218,9 @@ export function parseByteSize(s: string): number {
   const m = /^(\d+)([KMG]i?B|B)?$/.exec(s);
   const factor = m === null ? undefined : BYTE_UNITS[m[2] ?? ''];
   if (m === null || factor === undefined) {
-    throw new ConfigError(`invalid byte size ${goQuote(s)}: expected a whole number with an ` +
-      'optional unit B, KiB, MiB or GiB');
+    throw new ConfigError(
+      `invalid byte size ${goQuote(s)}: expected a whole number with an ` + 'optional unit B, KiB, MiB or GiB',
+    );
   }
   const n = Number(m[1]) * factor;
   if (!Number.isSafeInteger(n)) throw new ConfigError(`byte size ${goQuote(s)} is too large`);
@@ -205,7 +236,11 @@ export function parseCount(s: string, flag: string): number {
 }
 
 export function formatByteSize(n: number): string {
-  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
     if (n !== 0 && n % size === 0) return `${n / size}${unit}`;
   }
   return `${n}B`;
@@ -227,8 +262,7 @@ export interface ParsedUrl {
  * `invalid URL: parse "::bad": missing protocol scheme`.
  */
 export function parseGoUrl(raw: string): ParsedUrl {
-  const fail = (detail: string): ConfigError =>
-    new ConfigError(`invalid URL: parse ${goQuote(raw)}: ${detail}`);
+  const fail = (detail: string): ConfigError => new ConfigError(`invalid URL: parse ${goQuote(raw)}: ${detail}`);
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
     if (c < 0x20 || c === 0x7f) throw fail('net/url: invalid control character in URL');

@@ -27,7 +27,8 @@ export const CATALOGUE = {
   },
   PGW_ERR_BODY_MEMORY: {
     httpStatus: 503,
-    message: 'push refused for now: request bodies in flight would take more than <N> bytes ' +
+    message:
+      'push refused for now: request bodies in flight would take more than <N> bytes ' +
       '(--push.body-memory-limit); retry later',
   },
   PGW_ERR_TEXT_PARSE: { httpStatus: 400, message: 'text format parsing error in line <N>: <problem>' },
@@ -67,7 +68,7 @@ export const CATALOGUE = {
 
 export type ErrorCode = keyof typeof CATALOGUE;
 type CodeWith<K extends 'httpStatus' | 'exitStatus'> = {
-  [C in ErrorCode]: (typeof CATALOGUE)[C] extends Record<K, number> ? C : never
+  [C in ErrorCode]: (typeof CATALOGUE)[C] extends Record<K, number> ? C : never;
 }[ErrorCode];
 export type HttpErrorCode = CodeWith<'httpStatus'>;
 export type ExitErrorCode = CodeWith<'exitStatus'>;
@@ -136,8 +137,10 @@ export class BodyError extends HttpError {
 /** The body, as sent or once decompressed, is larger than --push.max-body-size. */
 export class BodyTooLargeError extends HttpError {
   constructor(limit: number, decompressed: boolean) {
-    super('PGW_ERR_BODY_TOO_LARGE',
-      `${decompressed ? 'decompressed ' : ''}request body exceeds the limit of ${limit} bytes (--push.max-body-size)`);
+    super(
+      'PGW_ERR_BODY_TOO_LARGE',
+      `${decompressed ? 'decompressed ' : ''}request body exceeds the limit of ${limit} bytes (--push.max-body-size)`,
+    );
   }
 }
 
@@ -197,8 +200,10 @@ export class MemoryLimitError extends HttpError {
 export class ConsistencyError extends HttpError {
   readonly problems: string[];
   constructor(problems: string[]) {
-    super('PGW_ERR_INCONSISTENT',
-      `pushed metrics are invalid or inconsistent with existing metrics: ${formatProblems(problems)}`);
+    super(
+      'PGW_ERR_INCONSISTENT',
+      `pushed metrics are invalid or inconsistent with existing metrics: ${formatProblems(problems)}`,
+    );
     this.problems = problems;
   }
 }
@@ -237,16 +242,24 @@ export class LifecycleDisabledError extends HttpError {
 /** A request path net/http cannot decode (a bad %-escape): its own plain 400 on a closed connection. */
 export class BadPathError extends HttpError {
   constructor() {
-    super('PGW_ERR_BAD_PATH', CATALOGUE.PGW_ERR_BAD_PATH.message,
-      { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }, 'raw');
+    super(
+      'PGW_ERR_BAD_PATH',
+      CATALOGUE.PGW_ERR_BAD_PATH.message,
+      { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' },
+      'raw',
+    );
   }
 }
 
 /** The asterisk request target (`* HTTP/1.1`) with a method other than OPTIONS: net/http's empty 400. */
 export class AsteriskTargetError extends HttpError {
   constructor() {
-    super('PGW_ERR_ASTERISK_TARGET', CATALOGUE.PGW_ERR_ASTERISK_TARGET.message,
-      { Connection: 'close', 'Content-Length': '0' }, 'raw');
+    super(
+      'PGW_ERR_ASTERISK_TARGET',
+      CATALOGUE.PGW_ERR_ASTERISK_TARGET.message,
+      { Connection: 'close', 'Content-Length': '0' },
+      'raw',
+    );
   }
 }
 

@@ -34,8 +34,10 @@ export interface RunningGateway {
 /** Requests still running this long after the stop began are cut off, so a stuck client cannot hold the exit. */
 const SHUTDOWN_GRACE_MS = 30_000;
 
-export async function startGateway(config: Config,
-  opts: { handleSignals?: boolean; webConfig?: WebConfig } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: Config,
+  opts: { handleSignals?: boolean; webConfig?: WebConfig } = {},
+): Promise<RunningGateway> {
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   logger.info('starting pushgateway', { version: `(version=${VERSION}, branch=${BRANCH}, revision=${REVISION})` });
   logger.info('build context', { node: process.version, platform: `${process.platform}/${process.arch}` });
@@ -44,8 +46,12 @@ export async function startGateway(config: Config,
   logger.debug('path prefix used externally', { path: config.externalPathPrefix });
   logger.debug('path prefix for internal routing', { path: config.routePrefix });
   const self = new SelfMetrics();
-  const guards = new PushGuards(memoryBudget(config, logger), new BodyBudget(config.bodyMemoryLimitBytes),
-    config.pushLimits, self);
+  const guards = new PushGuards(
+    memoryBudget(config, logger),
+    new BodyBudget(config.bodyMemoryLimitBytes),
+    config.pushLimits,
+    self,
+  );
   const store = new MemoryStore({
     checkConsistency: !config.disableConsistencyCheck,
     utf8Names: config.enableUtf8Names,
@@ -64,14 +70,23 @@ export async function startGateway(config: Config,
   const servers: Server[] = [];
   const stop = (): Promise<number> => {
     stopping ??= (async () => {
-      const cutoff = setTimeout(() => { for (const s of servers) s.closeAllConnections(); }, SHUTDOWN_GRACE_MS);
+      const cutoff = setTimeout(() => {
+        for (const s of servers) s.closeAllConnections();
+      }, SHUTDOWN_GRACE_MS);
       cutoff.unref();
       // A keep-alive connection whose request finishes after the stop began turns idle later: sweep.
-      const sweep = setInterval(() => { for (const s of servers) s.closeIdleConnections(); }, 50);
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeIdleConnections();
-      })));
+      const sweep = setInterval(() => {
+        for (const s of servers) s.closeIdleConnections();
+      }, 50);
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeIdleConnections();
+            }),
+        ),
+      );
       clearTimeout(cutoff);
       clearInterval(sweep);
       logger.info('HTTP server stopped');
@@ -81,28 +96,42 @@ export async function startGateway(config: Config,
     return stopping;
   };
   const listener = createRequestListener({
-    config, store, logger, self, guards, startedAt: new Date(),
+    config,
+    store,
+    logger,
+    self,
+    guards,
+    startedAt: new Date(),
     ...(opts.webConfig !== undefined ? { webConfig: opts.webConfig } : {}),
     isStopping: () => stopping !== null,
-    requestShutdown: () => { void stop().then((code) => process.exit(code)); },
+    requestShutdown: () => {
+      void stop().then((code) => process.exit(code));
+    },
   });
 
   const closeAll = (): Promise<unknown> => Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   // One listener per systemd socket, or per --web.listen-address; a failure closes those already open.
   const targets = config.systemdSocket
     ? systemdListenFds().map((fd) => ({
-      open: () => listenOnFd(listener, fd), at: { fd }, ok: 'listening on a systemd socket',
+        open: () => listenOnFd(listener, fd),
+        at: { fd },
+        ok: 'listening on a systemd socket',
         failed: 'error listening on a systemd socket',
-    }))
+      }))
     : config.listenAddresses.map((address) => ({
-      open: () => listen(listener, address), at: { address }, ok: 'listening on', failed: 'error listening',
-    }));
+        open: () => listen(listener, address),
+        at: { address },
+        ok: 'listening on',
+        failed: 'error listening',
+      }));
   for (const t of targets) {
     try {
       servers.push(await t.open());
     } catch (err) {
       logger.error(t.failed, {
-        ...t.at, err: (err as Error).message, ...(err instanceof GatewayError ? { code: err.code } : {}),
+        ...t.at,
+        err: (err as Error).message,
+        ...(err instanceof GatewayError ? { code: err.code } : {}),
       });
       await closeAll();
       throw err;
@@ -129,18 +158,25 @@ function memoryBudget(config: Config, logger: Logger): MemoryBudget {
   const configured = config.memoryLimitBytes;
   const budget = effectiveBudget(configured);
   const heapLimit = v8.getHeapStatistics().heap_size_limit;
-  const fields = { limit: formatByteSize(budget), heap_limit: formatByteSize(heapLimit),
-    body_memory_limit: formatByteSize(config.bodyMemoryLimitBytes) };
+  const fields = {
+    limit: formatByteSize(budget),
+    heap_limit: formatByteSize(heapLimit),
+    body_memory_limit: formatByteSize(config.bodyMemoryLimitBytes),
+  };
   // The derived default quietly fits the heap we got; an explicit limit that does not fit is worth a warning.
   if (configured > 0 && budget < configured && configured !== defaultMemoryLimit()) {
     logger.warn('V8 heap limit too small for --store.memory-limit; using a smaller memory budget', {
-      ...fields, configured: formatByteSize(configured),
-        hint: `start through the bin, or with node --max-old-space-size=${heapLimitMiB(configured)}`,
+      ...fields,
+      configured: formatByteSize(configured),
+      hint: `start through the bin, or with node --max-old-space-size=${heapLimitMiB(configured)}`,
     });
   } else {
     logger.info('memory budget', fields);
   }
-  return new MemoryBudget(budget, configured > 0 && budget === configured
-    ? `--store.memory-limit=${config.flags['store.memory-limit']}`
-    : `--store.memory-limit, lowered to fit V8's heap limit of ${formatByteSize(heapLimit)}`);
+  return new MemoryBudget(
+    budget,
+    configured > 0 && budget === configured
+      ? `--store.memory-limit=${config.flags['store.memory-limit']}`
+      : `--store.memory-limit, lowered to fit V8's heap limit of ${formatByteSize(heapLimit)}`,
+  );
 }

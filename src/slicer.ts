@@ -98,7 +98,10 @@ export function* sortSteps<T>(items: T[], compare: (a: T, b: T) => number): Step
       let k = lo;
       while (i < mid && j < hi) {
         to[k++] = compare(from[j]!, from[i]!) < 0 ? from[j++]! : from[i++]!;
-        if (++since === SORT_RUN) { since = 0; yield; }
+        if (++since === SORT_RUN) {
+          since = 0;
+          yield;
+        }
       }
       while (i < mid) to[k++] = from[i++]!;
       while (j < hi) to[k++] = from[j++]!;

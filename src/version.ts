@@ -6,12 +6,17 @@
  */
 import { readFileSync } from 'node:fs';
 
-interface Stamp { version?: unknown; revision?: unknown; branch?: unknown; buildDate?: unknown }
+interface Stamp {
+  version?: unknown;
+  revision?: unknown;
+  branch?: unknown;
+  buildDate?: unknown;
+}
 
 function readJson(url: URL): Stamp {
   try {
     const parsed: unknown = JSON.parse(readFileSync(url, 'utf8'));
-    return typeof parsed === 'object' && parsed !== null ? parsed as Stamp : {};
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Stamp) : {};
   } catch {
     return {};
   }
@@ -23,8 +28,8 @@ function text(v: unknown): string | undefined {
 
 const stamp = readJson(new URL('./build-info.json', import.meta.url));
 
-export const VERSION = text(stamp.version) ?? text(readJson(new URL('../../package.json', import.meta.url)).version)
-  ?? 'unknown';
+export const VERSION =
+  text(stamp.version) ?? text(readJson(new URL('../../package.json', import.meta.url)).version) ?? 'unknown';
 export const REVISION = text(stamp.revision) ?? 'unknown';
 export const BRANCH = text(stamp.branch) ?? 'unknown';
 export const BUILD_DATE = text(stamp.buildDate) ?? 'unknown';

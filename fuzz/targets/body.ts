@@ -38,9 +38,14 @@ function mutateSnappy(rng: Rng, b: Buffer): Buffer {
   if (chunks.length === 0) return c;
   const at = rng.pick(chunks);
   switch (rng.int(3)) {
-    case 0: c[at] = rng.pick([0x00, 0x01, 0x02, 0x7f, 0x80, 0xfe, 0xff]); break;
-    case 1: c.writeUIntLE(rng.pick([0, 3, 4, 5, 65540, 65541, 0xffffff]), at + 1, 3); break;
-    default: if (at + 8 <= c.length) c[at + 4 + rng.int(4)]! ^= 1 << rng.int(8);
+    case 0:
+      c[at] = rng.pick([0x00, 0x01, 0x02, 0x7f, 0x80, 0xfe, 0xff]);
+      break;
+    case 1:
+      c.writeUIntLE(rng.pick([0, 3, 4, 5, 65540, 65541, 0xffffff]), at + 1, 3);
+      break;
+    default:
+      if (at + 8 <= c.length) c[at + 4 + rng.int(4)]! ^= 1 << rng.int(8);
   }
   return c;
 }
@@ -50,8 +55,11 @@ export const bodyTarget: Target<BodyInput, Buffer> = {
   weight: 8,
   init(corpus: Corpus) {
     seeds = corpus.encoded;
-    opts = { dictionary: ['\x1f\x8b', '\x1f\x8b\x08\x00', 'sNaPpY', '\xff\x06\x00\x00sNaPpY', '\x00\x00\x00\x00'],
-      corpus: seeds.map((s) => s.body), maxBytes: 256 * 1024 };
+    opts = {
+      dictionary: ['\x1f\x8b', '\x1f\x8b\x08\x00', 'sNaPpY', '\xff\x06\x00\x00sNaPpY', '\x00\x00\x00\x00'],
+      corpus: seeds.map((s) => s.body),
+      maxBytes: 256 * 1024,
+    };
   },
   generate(rng: Rng) {
     const seed = rng.pick(seeds);
@@ -72,9 +80,14 @@ export const bodyTarget: Target<BodyInput, Buffer> = {
   },
   check(i, decoded) {
     if (i.decoded !== undefined) expect(decoded.equals(i.decoded), 'an unmutated stream decoded to other bytes');
-    expect(i.limit === 0 || decoded.length <= i.limit || !['gzip', 'snappy'].includes(i.encoding.toLowerCase()),
-      'decoded past the limit');
+    expect(
+      i.limit === 0 || decoded.length <= i.limit || !['gzip', 'snappy'].includes(i.encoding.toLowerCase()),
+      'decoded past the limit',
+    );
   },
   size: (i) => i.body.length,
-  save: (i) => ({ bytes: i.body, note: `Content-Encoding ${JSON.stringify(i.encoding)}, limit ${i.limit}, ${i.protobuf ? 'protobuf' : 'text'} payload` }),
+  save: (i) => ({
+    bytes: i.body,
+    note: `Content-Encoding ${JSON.stringify(i.encoding)}, limit ${i.limit}, ${i.protobuf ? 'protobuf' : 'text'} payload`,
+  }),
 };

@@ -18,8 +18,33 @@ export interface GroupingKeyInput {
   utf8Names: boolean;
 }
 
-const DICTIONARY = ['/', '//', '@base64', '=', '==', 'U__', '_2e_', '__', '_', 'job', 'instance', '%', '+', '-', ' ',
-  'YQ', 'YQ==', 'Y-8', '_w', '\n', '\r', 'ü', '\udcff', 'a.b', '0'];
+const DICTIONARY = [
+  '/',
+  '//',
+  '@base64',
+  '=',
+  '==',
+  'U__',
+  '_2e_',
+  '__',
+  '_',
+  'job',
+  'instance',
+  '%',
+  '+',
+  '-',
+  ' ',
+  'YQ',
+  'YQ==',
+  'Y-8',
+  '_w',
+  '\n',
+  '\r',
+  'ü',
+  '\udcff',
+  'a.b',
+  '0',
+];
 let opts: MutateOptions;
 let seeds: Array<[string, boolean, string]>;
 
@@ -43,16 +68,20 @@ export const groupingKeyTarget: Target<GroupingKeyInput, GroupingLabels> = {
   generate(rng: Rng) {
     const [job, b64, labels] = rng.pick(seeds);
     return {
-      job: mutateString(rng, job), jobIsBase64: rng.chance(0.9) ? b64 : !b64,
-      labelPath: mutateString(rng, labels), utf8Names: rng.chance(0.4),
+      job: mutateString(rng, job),
+      jobIsBase64: rng.chance(0.9) ? b64 : !b64,
+      labelPath: mutateString(rng, labels),
+      utf8Names: rng.chance(0.4),
     };
   },
   exec: (i) => parseGroupingKey(i.job, i.jobIsBase64, i.labelPath, { utf8Names: i.utf8Names }),
   check(i, labels) {
     expect(typeof labels.job === 'string' && labels.job !== '', 'accepted key without a job');
     for (const name of Object.keys(labels)) {
-      expect(i.utf8Names ? isValidUtf8Name(name) : isValidLegacyLabelName(name),
-        `accepted label name ${JSON.stringify(name)}`);
+      expect(
+        i.utf8Names ? isValidUtf8Name(name) : isValidLegacyLabelName(name),
+        `accepted label name ${JSON.stringify(name)}`,
+      );
     }
     groupIdFor(labels);
   },

@@ -24,11 +24,33 @@ interface Output {
   encoding: string;
 }
 
-const DICTIONARY = [',', ';', '=', 'q=', 'q=0', 'q=1', 'q=0.5', 'q=x', '*/*', '*', 'text/plain', 'version=0.0.4',
+const DICTIONARY = [
+  ',',
+  ';',
+  '=',
+  'q=',
+  'q=0',
+  'q=1',
+  'q=0.5',
+  'q=x',
+  '*/*',
+  '*',
+  'text/plain',
+  'version=0.0.4',
   'escaping=',
-  'escaping=allow-utf-8', 'escaping=values', 'proto=io.prometheus.client.MetricFamily', 'encoding=delimited', '"', '\\',
-    ' ',
-  '\t', 'application/vnd.google.protobuf', 'gzip', 'identity', 'zstd'];
+  'escaping=allow-utf-8',
+  'escaping=values',
+  'proto=io.prometheus.client.MetricFamily',
+  'encoding=delimited',
+  '"',
+  '\\',
+  ' ',
+  '\t',
+  'application/vnd.google.protobuf',
+  'gzip',
+  'identity',
+  'zstd',
+];
 const MAX_HEADER = 1 << 20; // the server's header limit (Go's DefaultMaxHeaderBytes)
 let opts: { accept: MutateOptions; acceptEncoding: MutateOptions; contentType: MutateOptions };
 
@@ -47,13 +69,22 @@ export const negotiateTarget: Target<NegotiateInput, Output> = {
   name: 'negotiate',
   weight: 15,
   init(corpus: Corpus) {
-    const mk = (xs: string[]): MutateOptions => ({ dictionary: DICTIONARY,
-      corpus: xs.map((x) => Buffer.from(x, 'latin1')), maxBytes: 8192 });
-    opts = { accept: mk(corpus.accept), acceptEncoding: mk(corpus.acceptEncoding),
-      contentType: mk(corpus.contentType) };
+    const mk = (xs: string[]): MutateOptions => ({
+      dictionary: DICTIONARY,
+      corpus: xs.map((x) => Buffer.from(x, 'latin1')),
+      maxBytes: 8192,
+    });
+    opts = {
+      accept: mk(corpus.accept),
+      acceptEncoding: mk(corpus.acceptEncoding),
+      contentType: mk(corpus.contentType),
+    };
   },
-  generate: (rng) => ({ accept: header(rng, opts.accept), acceptEncoding: header(rng, opts.acceptEncoding),
-    contentType: header(rng, opts.contentType) }),
+  generate: (rng) => ({
+    accept: header(rng, opts.accept),
+    acceptEncoding: header(rng, opts.acceptEncoding),
+    contentType: header(rng, opts.contentType),
+  }),
   exec(i) {
     isProtobuf(i.contentType);
     return { negotiated: negotiate(i.accept), encoding: negotiateEncoding(i.acceptEncoding) };
@@ -62,11 +93,15 @@ export const negotiateTarget: Target<NegotiateInput, Output> = {
     const base = negotiated.format === 'protobuf' ? PROTOBUF_DELIMITED_CONTENT_TYPE : TEXT_CONTENT_TYPE_BASE;
     expect(['text', 'protobuf'].includes(negotiated.format), `format ${negotiated.format}`);
     expect(ESCAPING_SCHEMES.includes(negotiated.escaping), `escaping ${negotiated.escaping}`);
-    expect(negotiated.contentType === `${base}; escaping=${negotiated.escaping}`,
-      `content type ${negotiated.contentType}`);
+    expect(
+      negotiated.contentType === `${base}; escaping=${negotiated.escaping}`,
+      `content type ${negotiated.contentType}`,
+    );
     expect(encoding === 'gzip' || encoding === 'identity', `encoding ${encoding}`);
   },
   size: (i) => i.accept.length + i.acceptEncoding.length + i.contentType.length,
-  save: (i) => ({ bytes: Buffer.from(JSON.stringify(i), 'utf8'),
-    note: 'JSON of {accept, acceptEncoding, contentType}' }),
+  save: (i) => ({
+    bytes: Buffer.from(JSON.stringify(i), 'utf8'),
+    note: 'JSON of {accept, acceptEncoding, contentType}',
+  }),
 };

@@ -19,9 +19,33 @@ export interface RouterInput {
 
 type Handler = { push: boolean; base64: boolean };
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'CONNECT'];
-const DICTIONARY = ['/', '//', '/./', '/../', '..', '%', '%2F', '%2f', '%FF', '%C3%A9', '%00', '%zz', '%4', '?', '#',
+const DICTIONARY = [
+  '/',
+  '//',
+  '/./',
+  '/../',
+  '..',
+  '%',
+  '%2F',
+  '%2f',
+  '%FF',
+  '%C3%A9',
+  '%00',
+  '%zz',
+  '%4',
+  '?',
+  '#',
   '@base64',
-  '/metrics/job/', '/api/v1/', '/-/healthy', 'METRICS', '+', ' ', 'ü', '=', '*'];
+  '/metrics/job/',
+  '/api/v1/',
+  '/-/healthy',
+  'METRICS',
+  '+',
+  ' ',
+  'ü',
+  '=',
+  '*',
+];
 let opts: MutateOptions;
 let routers: Router<Handler>[];
 
@@ -30,7 +54,10 @@ function gatewayRouter(prefix: string): Router<Handler> {
   const r = new Router<Handler>();
   const other = { push: false, base64: false };
   r.add('GET', prefix === '' ? '/metrics' : `${prefix}/metrics`, other);
-  for (const [job, base64] of [['job', false], ['job@base64', true]] as const) {
+  for (const [job, base64] of [
+    ['job', false],
+    ['job@base64', true],
+  ] as const) {
     for (const tail of ['/:job', '/:job/*labels']) {
       for (const m of ['PUT', 'POST', 'DELETE']) r.add(m, `${prefix}/metrics/${job}${tail}`, { push: true, base64 });
     }
@@ -61,24 +88,31 @@ export const routerTarget: Target<RouterInput, RouteResult<Handler>> = {
     const router = i.url.startsWith('/pg') ? routers[1]! : routers[0]!;
     const result = router.route(i.method, i.url);
     if (result.kind === 'match' && result.handler.push) {
-      parseGroupingKey(result.params.job!, result.handler.base64, result.params.labels ?? '',
-        { utf8Names: i.utf8Names });
+      parseGroupingKey(result.params.job!, result.handler.base64, result.params.labels ?? '', {
+        utf8Names: i.utf8Names,
+      });
     }
     return result;
   },
   check(i, result) {
-    expect(['match', 'redirect', 'options', 'method-not-allowed', 'not-found', 'bad-request'].includes(result.kind),
-      `kind ${result.kind}`);
+    expect(
+      ['match', 'redirect', 'options', 'method-not-allowed', 'not-found', 'bad-request'].includes(result.kind),
+      `kind ${result.kind}`,
+    );
     const path = decodePath(i.url.split('?')[0]!);
     if (path !== undefined) {
       const cleaned = cleanPath(path);
-      expect(decodePath(escapePath(cleaned)) === cleaned,
-        `escapePath(${JSON.stringify(cleaned)}) does not decode back`);
+      expect(
+        decodePath(escapePath(cleaned)) === cleaned,
+        `escapePath(${JSON.stringify(cleaned)}) does not decode back`,
+      );
       expect(cleanPath(cleaned) === cleaned, `cleanPath is not idempotent on ${JSON.stringify(path)}`);
     }
     if (result.kind === 'redirect') expect(result.location !== i.url, `redirect to itself: ${i.url}`);
   },
   size: (i) => i.url.length,
-  save: (i) => ({ bytes: Buffer.from(JSON.stringify(i), 'utf8'),
-    note: 'JSON of {method, url, utf8Names} (url as latin1 bytes)' }),
+  save: (i) => ({
+    bytes: Buffer.from(JSON.stringify(i), 'utf8'),
+    note: 'JSON of {method, url, utf8Names} (url as latin1 bytes)',
+  }),
 };

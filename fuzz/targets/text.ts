@@ -44,8 +44,9 @@ export function generateTextInput(rng: Rng, o: MutateOptions, legacyOnly = false
  */
 function suffixCollision(families: MetricFamily[]): boolean {
   const names = new Set(families.map((f) => f.name));
-  return families.some((f) => ['_bucket', '_sum', '_count'].some((s) => f.name.endsWith(s) &&
-    names.has(f.name.slice(0, -s.length))));
+  return families.some((f) =>
+    ['_bucket', '_sum', '_count'].some((s) => f.name.endsWith(s) && names.has(f.name.slice(0, -s.length))),
+  );
 }
 
 /**
@@ -56,8 +57,14 @@ function suffixCollision(families: MetricFamily[]): boolean {
  */
 function hugeCount(families: MetricFamily[]): boolean {
   const huge = (n: number | undefined): boolean => n !== undefined && n >= 2 ** 63;
-  return families.some((f) => f.metrics.some((m) => huge(m.summary?.sampleCount) || huge(m.histogram?.sampleCount)
-    || (m.histogram?.buckets.some((b) => huge(b.cumulativeCount)) ?? false)));
+  return families.some((f) =>
+    f.metrics.some(
+      (m) =>
+        huge(m.summary?.sampleCount) ||
+        huge(m.histogram?.sampleCount) ||
+        (m.histogram?.buckets.some((b) => huge(b.cumulativeCount)) ?? false),
+    ),
+  );
 }
 
 export const textTarget: Target<TextInput, MetricFamily[]> = {
@@ -78,10 +85,15 @@ export const textTarget: Target<TextInput, MetricFamily[]> = {
     try {
       again = parseTextBody(Buffer.from(once, 'utf8'), { utf8Names: input.utf8Names });
     } catch (err) {
-      throw new Error(`the written text of an accepted body does not parse: ${(err as Error).message}\n--- written:\n${once.slice(0, 2000)}`);
+      throw new Error(
+        `the written text of an accepted body does not parse: ${(err as Error).message}\n--- written:\n${once.slice(0, 2000)}`,
+      );
     }
     const twice = render(again, input.utf8Names);
-    expect(twice === once, `write(parse(write(parse(body)))) differs from write(parse(body))\n--- once:\n${once.slice(0, 2000)}\n--- twice:\n${twice.slice(0, 2000)}`);
+    expect(
+      twice === once,
+      `write(parse(write(parse(body)))) differs from write(parse(body))\n--- once:\n${once.slice(0, 2000)}\n--- twice:\n${twice.slice(0, 2000)}`,
+    );
   },
   size: (input) => input.body.length,
   save: (input) => ({ bytes: input.body, note: `text body, utf8Names=${input.utf8Names}` }),

@@ -14,8 +14,14 @@ import { goQuote } from '../model/go-quote.js';
 import { twoColumns, wrap } from './help-layout.js';
 
 /** What a built-in flag does instead of setting a value. */
-export type Action = 'help' | 'help-long' | 'help-man' | 'version'
-  | 'completion-bash' | 'completion-script-bash' | 'completion-script-zsh';
+export type Action =
+  | 'help'
+  | 'help-long'
+  | 'help-man'
+  | 'version'
+  | 'completion-bash'
+  | 'completion-script-bash'
+  | 'completion-script-zsh';
 
 /** One flag. S is the state the application's setters write into. */
 export interface Flag<S> {
@@ -48,33 +54,56 @@ export interface AppSpec<S> {
   version: () => string;
 }
 
-export type ParseOutcome<S> =
-  | { kind: 'run'; state: S }
-  | { kind: 'help'; text: string }
-  | { kind: 'version' };
+export type ParseOutcome<S> = { kind: 'run'; state: S } | { kind: 'help'; text: string } | { kind: 'version' };
 
 /** kingpin's own flags, which it defines before the application's. */
 const BUILT_IN_FLAGS: readonly Flag<unknown>[] = [
-  { name: 'help', short: 'h', kind: 'bool', action: 'help',
-    help: 'Show this help (see also --help-long and --help-man).' },
+  {
+    name: 'help',
+    short: 'h',
+    kind: 'bool',
+    action: 'help',
+    help: 'Show this help (see also --help-long and --help-man).',
+  },
   { name: 'help-long', kind: 'bool', hidden: true, action: 'help-long', help: 'Show the long help.' },
   { name: 'help-man', kind: 'bool', hidden: true, action: 'help-man', help: 'Print a man page.' },
-  { name: 'completion-bash', kind: 'bool', hidden: true, action: 'completion-bash',
-    help: 'List completions for the given arguments.' },
-  { name: 'completion-script-bash', kind: 'bool', hidden: true, action: 'completion-script-bash',
-    help: 'Print a bash completion script.' },
-  { name: 'completion-script-zsh', kind: 'bool', hidden: true, action: 'completion-script-zsh',
-    help: 'Print a zsh completion script.' },
+  {
+    name: 'completion-bash',
+    kind: 'bool',
+    hidden: true,
+    action: 'completion-bash',
+    help: 'List completions for the given arguments.',
+  },
+  {
+    name: 'completion-script-bash',
+    kind: 'bool',
+    hidden: true,
+    action: 'completion-script-bash',
+    help: 'Print a bash completion script.',
+  },
+  {
+    name: 'completion-script-zsh',
+    kind: 'bool',
+    hidden: true,
+    action: 'completion-script-zsh',
+    help: 'Print a zsh completion script.',
+  },
 ];
 
 /** kingpin.Version() adds this one after the application's flags. */
 const VERSION_FLAG: Flag<unknown> = {
-  name: 'version', kind: 'bool', action: 'version', help: 'Show version and build information.',
+  name: 'version',
+  kind: 'bool',
+  action: 'version',
+  help: 'Show version and build information.',
 };
 
 type Token = { type: 'long' | 'short' | 'arg' | 'error'; value: string };
 
-interface Element<S> { flag: Flag<S>; value: string }
+interface Element<S> {
+  flag: Flag<S>;
+  value: string;
+}
 
 export class KingpinApp<S> {
   /** Built-in flags, the application's, then --version: the order of --help. */
@@ -111,8 +140,10 @@ export class KingpinApp<S> {
     if (valueError !== undefined) throw new ConfigError(`${valueError}, try --help`);
     const given = new Set(elements.map((e) => e.flag));
     const absent = this.flags.filter((f) => !given.has(f));
-    const defaultError = applyValues(absent.filter((f) => f.default !== undefined)
-      .map((flag) => ({ flag, value: flag.default! })), state);
+    const defaultError = applyValues(
+      absent.filter((f) => f.default !== undefined).map((flag) => ({ flag, value: flag.default! })),
+      state,
+    );
     if (defaultError !== undefined) throw new ConfigError(`${defaultError}, try --help`);
     for (const flag of absent) flag.derive?.(state);
     return { kind: 'run', state };
@@ -143,7 +174,8 @@ export class KingpinApp<S> {
         const flag = this.byShort.get(short);
         tokens.push({ type: 'short', value: short });
         if (rest === '') continue;
-        if (flag !== undefined && flag.kind !== 'bool') tokens.push({ type: 'arg', value: rest }); // -fVALUE
+        if (flag !== undefined && flag.kind !== 'bool')
+          tokens.push({ type: 'arg', value: rest }); // -fVALUE
         else queue.unshift(`-${rest}`); // -abc is -a -bc
       } else if (arg.startsWith('@')) {
         const expanded = expandArgsFile(arg.slice(1), readArgsFile);
@@ -200,26 +232,36 @@ export class KingpinApp<S> {
   /** kingpin's usage layout: flags in two columns, help wrapped to the terminal width. */
   usageText(width = 80): string {
     const rows = this.visible().map((f) => [flagLabel(f), f.help] as const);
-    return `usage: ${this.spec.name} [<flags>]\n\n${wrap(this.spec.help, width).join('\n')}\n\nFlags:\n` +
-      twoColumns(rows, width) + '\n';
+    return (
+      `usage: ${this.spec.name} [<flags>]\n\n${wrap(this.spec.help, width).join('\n')}\n\nFlags:\n` +
+      twoColumns(rows, width) +
+      '\n'
+    );
   }
 
   private actionText(action: Action, width: number): string {
     switch (action) {
       case 'help':
-      case 'help-long': return this.usageText(width);
-      case 'help-man': return this.manPage();
-      case 'completion-bash': return this.completionText();
-      case 'completion-script-bash': return this.bashCompletionScript();
-      case 'completion-script-zsh': return this.zshCompletionScript();
-      case 'version': return '';
+      case 'help-long':
+        return this.usageText(width);
+      case 'help-man':
+        return this.manPage();
+      case 'completion-bash':
+        return this.completionText();
+      case 'completion-script-bash':
+        return this.bashCompletionScript();
+      case 'completion-script-zsh':
+        return this.zshCompletionScript();
+      case 'version':
+        return '';
     }
   }
 
   manPage(): string {
     const roff = (s: string): string => s.replace(/\\/g, '\\e').replace(/^([.'])/gm, '\\&$1');
     const name = this.spec.name;
-    let out = `.TH ${name} 1 ${this.spec.version()} ""\n.SH "NAME"\n${name}\n` +
+    let out =
+      `.TH ${name} 1 ${this.spec.version()} ""\n.SH "NAME"\n${name}\n` +
       `.SH "SYNOPSIS"\n.TP\n\\fB${name} [<flags>]\\fR\n.SH "DESCRIPTION"\n${this.spec.help}\n.SH "OPTIONS"\n`;
     for (const flag of this.visible()) {
       out += `.TP\n\\fB${roff(flagLabel(flag).trim())}\\fR\n${roff(flag.help)}\n`;
@@ -229,22 +271,28 @@ export class KingpinApp<S> {
 
   /** What --completion-bash prints: the visible long flags, for the shell to filter. */
   private completionText(): string {
-    return `${this.visible().map((f) => `--${f.name}`).join('\n')}\n`;
+    return `${this.visible()
+      .map((f) => `--${f.name}`)
+      .join('\n')}\n`;
   }
 
   private bashCompletionScript(): string {
     const name = this.spec.name;
     const fn = `_${name}_complete`;
-    return `${fn}() {\n  local cur="\${COMP_WORDS[COMP_CWORD]}"\n` +
+    return (
+      `${fn}() {\n  local cur="\${COMP_WORDS[COMP_CWORD]}"\n` +
       `  COMPREPLY=( $(compgen -W "$(\${COMP_WORDS[0]} --completion-bash)" -- "\${cur}") )\n}\n` +
-      `complete -F ${fn} -o default ${name}\n`;
+      `complete -F ${fn} -o default ${name}\n`
+    );
   }
 
   private zshCompletionScript(): string {
     const name = this.spec.name;
-    return `#compdef ${name}\n\n_${name}() {\n  local -a matches\n` +
+    return (
+      `#compdef ${name}\n\n_${name}() {\n  local -a matches\n` +
       `  matches=($(\${words[1]} --completion-bash))\n  compadd -a matches\n}\n\n` +
-      `compdef _${name} ${name}\n`;
+      `compdef _${name} ${name}\n`
+    );
   }
 }
 
@@ -262,11 +310,17 @@ function expandArgsFile(path: string, readArgsFile: (path: string) => string): s
     text = readArgsFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file or directory'
-      : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file or directory'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : (err as Error).message;
     return `failed to open arguments file ${goQuote(path)}: open ${path}: ${reason}`;
   }
-  return text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
+  return text
+    .split('\n')
+    .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
     .filter((l) => !l.startsWith('#') && l.trim() !== '');
 }
 
@@ -294,8 +348,12 @@ function flagLabel<S>(flag: Flag<S>): string {
   const name = flag.kind === 'bool' ? `[no-]${flag.name}` : flag.name;
   let label = flag.short !== undefined ? `-${flag.short}, --${name}` : `    --${name}`;
   if (flag.kind !== 'bool') {
-    const placeholder = flag.default === undefined ? flag.name.toUpperCase()
-      : flag.quoted === true ? goQuote(flag.default) : flag.default;
+    const placeholder =
+      flag.default === undefined
+        ? flag.name.toUpperCase()
+        : flag.quoted === true
+          ? goQuote(flag.default)
+          : flag.default;
     label += `=${placeholder}`;
   }
   if (flag.kind === 'repeatable') label += ' ...';

@@ -67,8 +67,10 @@ export class BodyBudget {
 
   refusal(): BodyMemoryError {
     this.refused++;
-    return new BodyMemoryError(`push refused for now: request bodies in flight would take more than ` +
-      `${this.capBytes} bytes (--push.body-memory-limit); retry later`);
+    return new BodyMemoryError(
+      `push refused for now: request bodies in flight would take more than ` +
+        `${this.capBytes} bytes (--push.body-memory-limit); retry later`,
+    );
   }
 }
 

@@ -13,7 +13,6 @@ import type { BodyHold } from './body-budget.js';
 
 const gunzipAsync = promisify(gunzip);
 
-
 /**
  * Reads the whole body, refusing more than `limit` bytes (0 = unlimited) with 413, and, with a hold on the
  * in-flight budget, a body the budget has no room for with 503. A body with a Content-Length is read into
@@ -78,8 +77,12 @@ function contentLength(req: IncomingMessage): number | undefined {
  * Undoes the request's Content-Encoding (gzip or snappy); other encodings are passed through untouched.
  * With a hold, the decoded bytes count against the in-flight budget too (beside the received ones).
  */
-export async function decodeBody(contentEncoding: string | undefined, raw: Buffer, limit: number,
-  hold?: BodyHold): Promise<Buffer> {
+export async function decodeBody(
+  contentEncoding: string | undefined,
+  raw: Buffer,
+  limit: number,
+  hold?: BodyHold,
+): Promise<Buffer> {
   const encoding = (contentEncoding ?? '').toLowerCase();
   if (encoding === 'gzip') return gunzipBody(raw, limit, hold);
   if (encoding === 'snappy') return unsnappyFramed(raw, limit, hold);
@@ -128,8 +131,8 @@ async function gunzipBody(raw: Buffer, limit: number, hold: BodyHold | undefined
  * ` before offset N`, which zlib does not tell).
  */
 export function goGzipMessage(zlibMessage: string): string {
-  if (zlibMessage === 'incorrect data check' ||
-    zlibMessage === 'incorrect length check') return 'gzip: invalid checksum';
+  if (zlibMessage === 'incorrect data check' || zlibMessage === 'incorrect length check')
+    return 'gzip: invalid checksum';
   if (/header|unknown compression method/.test(zlibMessage)) return 'gzip: invalid header';
   return 'flate: corrupt input';
 }

@@ -48,14 +48,33 @@ function pad(n: number, w = 2): string {
 export function goJsonTime(ms: number): string {
   let whole = Math.floor(ms);
   let nanos = Math.round((ms - whole) * 1e6);
-  if (nanos >= 1e6) { whole += 1; nanos -= 1e6; }
+  if (nanos >= 1e6) {
+    whole += 1;
+    nanos -= 1e6;
+  }
   const d = new Date(whole);
   const offsetMin = -d.getTimezoneOffset();
   const local = new Date(whole + offsetMin * 60_000);
   const frac = (pad(local.getUTCMilliseconds(), 3) + pad(nanos, 6)).replace(/0+$/, '');
-  const zone = offsetMin === 0 ? 'Z'
-    : `${(offsetMin > 0 ? '+' : '-') + pad(Math.floor(Math.abs(offsetMin) / 60))}:${pad(Math.abs(offsetMin) % 60)}`;
-  return '"' + pad(local.getUTCFullYear(), 4) + '-' + pad(local.getUTCMonth() + 1) + '-' + pad(local.getUTCDate()) +
-    'T' + pad(local.getUTCHours()) + ':' + pad(local.getUTCMinutes()) + ':' + pad(local.getUTCSeconds()) +
-    (frac === '' ? '' : `.${frac}`) + zone + '"';
+  const zone =
+    offsetMin === 0
+      ? 'Z'
+      : `${(offsetMin > 0 ? '+' : '-') + pad(Math.floor(Math.abs(offsetMin) / 60))}:${pad(Math.abs(offsetMin) % 60)}`;
+  return (
+    '"' +
+    pad(local.getUTCFullYear(), 4) +
+    '-' +
+    pad(local.getUTCMonth() + 1) +
+    '-' +
+    pad(local.getUTCDate()) +
+    'T' +
+    pad(local.getUTCHours()) +
+    ':' +
+    pad(local.getUTCMinutes()) +
+    ':' +
+    pad(local.getUTCSeconds()) +
+    (frac === '' ? '' : `.${frac}`) +
+    zone +
+    '"'
+  );
 }

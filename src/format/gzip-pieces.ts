@@ -41,7 +41,14 @@ export class Piece {
     if (this.deflated === null) {
       const p = deflateRawAsync(this.text, { level: LEVEL, finishFlush: constants.Z_FULL_FLUSH });
       this.deflated = p;
-      void p.then((b) => { this.deflated = b; }, () => { this.deflated = null; });
+      void p.then(
+        (b) => {
+          this.deflated = b;
+        },
+        () => {
+          this.deflated = null;
+        },
+      );
     }
     return this.deflated;
   }
@@ -57,7 +64,10 @@ export function* joinedText(pieces: readonly Piece[]): Steps<Buffer[]> {
   let runBytes = 0;
   for (let i = 0; i < pieces.length; i++) {
     const t = pieces[i]!.text;
-    if (t.length >= WRITE_BUFFER && run.length === 0) { out.push(t); continue; }
+    if (t.length >= WRITE_BUFFER && run.length === 0) {
+      out.push(t);
+      continue;
+    }
     run.push(t);
     runBytes += t.length;
     if (runBytes >= WRITE_BUFFER) {

@@ -23,7 +23,11 @@ export interface Negotiated {
 }
 
 /** What a clause decides when the walk reaches it. */
-enum Decides { Nothing, Text, Protobuf }
+enum Decides {
+  Nothing,
+  Text,
+  Protobuf,
+}
 
 /** One Accept clause, reduced to what negotiation reads. */
 interface AcceptClause {
@@ -60,11 +64,14 @@ function trimEnd(s: string, a: number, b: number): number {
  */
 class NextIndex {
   private at = -1;
-  constructor(private readonly s: string, private readonly c: string) {}
+  constructor(
+    private readonly s: string,
+    private readonly c: string,
+  ) {}
 
   find(from: number, limit: number): number {
     if (this.at < from) this.at = this.search(from);
-    return Math.min(this.at , limit);
+    return Math.min(this.at, limit);
   }
 
   private search(from: number): number {
@@ -151,8 +158,17 @@ function parseClause(h: string, a: number, b: number, next: Scanner, out: Accept
     protobuf = isAt(h, ts, te, PROTOBUF_TYPE) && isAt(h, ss, se, PROTOBUF_SUBTYPE);
   }
   // [start, end) of the last value of each parameter read; start -1 when absent.
-  let qs = -1, qe = -1, escS = -1, escE = -1, protoS = -1, protoE = -1, encS = -1, encE = -1, verS = -1, verE = -1;
-  for (let p = semi; p < b;) {
+  let qs = -1,
+    qe = -1,
+    escS = -1,
+    escE = -1,
+    protoS = -1,
+    protoE = -1,
+    encS = -1,
+    encE = -1,
+    verS = -1,
+    verE = -1;
+  for (let p = semi; p < b; ) {
     const end = next.semicolon.find(p + 1, b);
     const eq = next.equals.find(p + 1, end);
     if (eq < end) {
@@ -160,11 +176,23 @@ function parseClause(h: string, a: number, b: number, next: Scanner, out: Accept
       const ke = trimEnd(h, ks, eq);
       const vs = trimStart(h, eq + 1, end);
       const ve = trimEnd(h, vs, end);
-      if (isAt(h, ks, ke, 'q')) { qs = eq + 1; qe = end; } // untrimmed, as Go parses it
-      else if (isAt(h, ks, ke, 'escaping')) { escS = vs; escE = ve; }
-      else if (isAt(h, ks, ke, 'proto')) { protoS = vs; protoE = ve; }
-      else if (isAt(h, ks, ke, 'encoding')) { encS = vs; encE = ve; }
-      else if (isAt(h, ks, ke, 'version')) { verS = vs; verE = ve; }
+      if (isAt(h, ks, ke, 'q')) {
+        qs = eq + 1;
+        qe = end;
+      } // untrimmed, as Go parses it
+      else if (isAt(h, ks, ke, 'escaping')) {
+        escS = vs;
+        escE = ve;
+      } else if (isAt(h, ks, ke, 'proto')) {
+        protoS = vs;
+        protoE = ve;
+      } else if (isAt(h, ks, ke, 'encoding')) {
+        encS = vs;
+        encE = ve;
+      } else if (isAt(h, ks, ke, 'version')) {
+        verS = vs;
+        verE = ve;
+      }
     }
     p = end;
   }
@@ -193,12 +221,14 @@ interface Scanner {
 /** Calls `each` with every clause goautoneg.ParseAccept keeps, in header order (the clause object is reused). */
 function forEachClause(header: string, each: (clause: AcceptClause, index: number) => void): void {
   const next: Scanner = {
-    comma: new NextIndex(header, ','), semicolon: new NextIndex(header, ';'),
-    slash: new NextIndex(header, '/'), equals: new NextIndex(header, '='),
+    comma: new NextIndex(header, ','),
+    semicolon: new NextIndex(header, ';'),
+    slash: new NextIndex(header, '/'),
+    equals: new NextIndex(header, '='),
   };
   const clause: AcceptClause = { q: 1, rank: 0, escaping: undefined, decides: Decides.Nothing };
   let index = 0;
-  for (let a = 0; a <= header.length;) {
+  for (let a = 0; a <= header.length; ) {
     const b = next.comma.find(a, header.length);
     if (parseClause(header, a, b, next, clause)) each(clause, index++);
     a = b + 1;
@@ -322,8 +352,9 @@ const OCTET_TYPES = (() => {
   const t = new Uint8Array(256);
   for (let c = 0; c < 256; c++) {
     const ch = String.fromCharCode(c);
-    t[c] = (c > 32 && c < 127 && !'()<>@,;:\\"/[]?={} \t'.includes(ch) ? IS_TOKEN : 0)
-      | (' \t\r\n'.includes(ch) ? IS_SPACE : 0);
+    t[c] =
+      (c > 32 && c < 127 && !'()<>@,;:\\"/[]?={} \t'.includes(ch) ? IS_TOKEN : 0) |
+      (' \t\r\n'.includes(ch) ? IS_SPACE : 0);
   }
   return t;
 })();

@@ -8,7 +8,17 @@
  * slices of event-loop time (slicer.ts).
  */
 import type {
-  Bucket, BucketSpan, Exemplar, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile, Summary, Timestamp,
+  Bucket,
+  BucketSpan,
+  Exemplar,
+  Histogram,
+  LabelPair,
+  Metric,
+  MetricFamily,
+  MetricType,
+  Quantile,
+  Summary,
+  Timestamp,
 } from '../model/metric.js';
 import { isValidLegacyMetricName } from '../model/names.js';
 import { ProtobufParseError } from '../errors.js';
@@ -51,8 +61,11 @@ export function parseProtobufBody(body: Buffer, opts: ProtobufParseOptions): Met
 }
 
 /** parseProtobufBody with the event loop served every slice (big bodies). */
-export function parseProtobufBodySliced(body: Buffer, opts: ProtobufParseOptions,
-  slicer: Slicer): Promise<MetricFamily[]> {
+export function parseProtobufBodySliced(
+  body: Buffer,
+  opts: ProtobufParseOptions,
+  slicer: Slicer,
+): Promise<MetricFamily[]> {
   return runSliced(protobufBodySteps(body, opts), slicer);
 }
 
@@ -113,8 +126,7 @@ function* decodeFamily(r: Reader): Steps<MetricFamily> {
     } else if (field === 4 && wt === WT_BYTES) {
       raws.push(decodeMetric(r.sub(`Metric in ${r.what}`)));
       if (raws.length % METRICS_PER_YIELD === 0) yield;
-    }
-    else if (field === 5 && wt === WT_BYTES) unit = r.string('unit');
+    } else if (field === 5 && wt === WT_BYTES) unit = r.string('unit');
     else r.skip(wt, field);
   }
   const family: MetricFamily = { name, type, metrics: raws.map((m) => resolveMetric(m, type)) };
@@ -159,12 +171,24 @@ function decodeMetric(r: Reader): RawMetric {
     const wt = r.wireType;
     if (wt === WT_BYTES && field >= 1 && field <= 7 && field !== 6) {
       switch (field) {
-        case 1: m.labels.push(decodeLabelPair(r.sub('LabelPair'))); break;
-        case 2: m.gauge = decodeValue(r.sub('Gauge'), m.gauge ?? {}); break;
-        case 3: m.counter = decodeCounter(r.sub('Counter'), m.counter ?? {}); break;
-        case 4: m.summary = decodeSummary(r.sub('Summary'), m.summary); break;
-        case 5: m.untyped = decodeValue(r.sub('Untyped'), m.untyped ?? {}); break;
-        case 7: m.histogram = decodeHistogram(r.sub('Histogram'), m.histogram); break;
+        case 1:
+          m.labels.push(decodeLabelPair(r.sub('LabelPair')));
+          break;
+        case 2:
+          m.gauge = decodeValue(r.sub('Gauge'), m.gauge ?? {});
+          break;
+        case 3:
+          m.counter = decodeCounter(r.sub('Counter'), m.counter ?? {});
+          break;
+        case 4:
+          m.summary = decodeSummary(r.sub('Summary'), m.summary);
+          break;
+        case 5:
+          m.untyped = decodeValue(r.sub('Untyped'), m.untyped ?? {});
+          break;
+        case 7:
+          m.histogram = decodeHistogram(r.sub('Histogram'), m.histogram);
+          break;
       }
     } else if (field === 6 && wt === WT_VARINT) {
       r.varint();
@@ -204,8 +228,8 @@ function decodeCounter(r: Reader, into: NonNullable<RawMetric['counter']>): NonN
     const wt = r.wireType;
     if (field === 1 && wt === WT_FIXED64) into.value = r.double();
     else if (field === 2 && wt === WT_BYTES) into.exemplar = decodeExemplar(r.sub('Exemplar'), into.exemplar);
-    else if (field === 3 && wt === WT_BYTES) into.createdTimestamp = decodeTimestamp(r.sub('Timestamp'),
-      into.createdTimestamp);
+    else if (field === 3 && wt === WT_BYTES)
+      into.createdTimestamp = decodeTimestamp(r.sub('Timestamp'), into.createdTimestamp);
     else r.skip(wt, field);
   }
   return into;
@@ -233,8 +257,12 @@ function decodeExemplar(r: Reader, into: Exemplar = { labels: [], value: 0 }): E
   return into;
 }
 
-function setCount<T extends object>(into: T, key: keyof T & string, exactKey: keyof T & string,
-  v: number | bigint): void {
+function setCount<T extends object>(
+  into: T,
+  key: keyof T & string,
+  exactKey: keyof T & string,
+  v: number | bigint,
+): void {
   const rec = into as Record<string, unknown>;
   if (typeof v === 'bigint') {
     rec[key] = Number(v); // the nearest double, as Go's float64(uint64) conversion gives for text output
@@ -252,8 +280,8 @@ function decodeSummary(r: Reader, into: Summary = { sampleCount: 0, sampleSum: 0
     if (field === 1 && wt === WT_VARINT) setCount(into, 'sampleCount', 'sampleCountExact', r.uint64());
     else if (field === 2 && wt === WT_FIXED64) into.sampleSum = r.double();
     else if (field === 3 && wt === WT_BYTES) into.quantiles.push(decodeQuantile(r.sub('Quantile')));
-    else if (field === 4 && wt === WT_BYTES) into.createdTimestamp = decodeTimestamp(r.sub('Timestamp'),
-      into.createdTimestamp);
+    else if (field === 4 && wt === WT_BYTES)
+      into.createdTimestamp = decodeTimestamp(r.sub('Timestamp'), into.createdTimestamp);
     else r.skip(wt, field);
   }
   return into;
@@ -276,23 +304,90 @@ function decodeHistogram(r: Reader, into: Histogram = { sampleCount: 0, sampleSu
     const field = r.tag();
     const wt = r.wireType;
     switch (field) {
-      case 1: if (wt === WT_VARINT) { setCount(h, 'sampleCount', 'sampleCountExact', r.uint64()); continue; } break;
-      case 2: if (wt === WT_FIXED64) { h.sampleSum = r.double(); continue; } break;
-      case 3: if (wt === WT_BYTES) { h.buckets.push(decodeBucket(r.sub('Bucket'))); continue; } break;
-      case 4: if (wt === WT_FIXED64) { h.sampleCountFloat = r.double(); continue; } break;
-      case 5: if (wt === WT_VARINT) { h.schema = r.sint32(); continue; } break;
-      case 6: if (wt === WT_FIXED64) { h.zeroThreshold = r.double(); continue; } break;
-      case 7: if (wt === WT_VARINT) { setCount(h, 'zeroCount', 'zeroCountExact', r.uint64()); continue; } break;
-      case 8: if (wt === WT_FIXED64) { h.zeroCountFloat = r.double(); continue; } break;
-      case 9: if (wt === WT_BYTES) { (h.negativeSpans ??= []).push(decodeSpan(r.sub('BucketSpan'))); continue; } break;
-      case 10: if (r.repeated(WT_VARINT, h.negativeDeltas ??= [], () => r.sint64('negative_delta'))) continue; break;
-      case 11: if (r.repeated(WT_FIXED64, h.negativeCounts ??= [], () => r.double())) continue; break;
-      case 12: if (wt === WT_BYTES) { (h.positiveSpans ??= []).push(decodeSpan(r.sub('BucketSpan'))); continue; } break;
-      case 13: if (r.repeated(WT_VARINT, h.positiveDeltas ??= [], () => r.sint64('positive_delta'))) continue; break;
-      case 14: if (r.repeated(WT_FIXED64, h.positiveCounts ??= [], () => r.double())) continue; break;
-      case 15: if (wt === WT_BYTES) { h.createdTimestamp = decodeTimestamp(r.sub('Timestamp'),
-        h.createdTimestamp); continue; } break;
-      case 16: if (wt === WT_BYTES) { (h.exemplars ??= []).push(decodeExemplar(r.sub('Exemplar'))); continue; } break;
+      case 1:
+        if (wt === WT_VARINT) {
+          setCount(h, 'sampleCount', 'sampleCountExact', r.uint64());
+          continue;
+        }
+        break;
+      case 2:
+        if (wt === WT_FIXED64) {
+          h.sampleSum = r.double();
+          continue;
+        }
+        break;
+      case 3:
+        if (wt === WT_BYTES) {
+          h.buckets.push(decodeBucket(r.sub('Bucket')));
+          continue;
+        }
+        break;
+      case 4:
+        if (wt === WT_FIXED64) {
+          h.sampleCountFloat = r.double();
+          continue;
+        }
+        break;
+      case 5:
+        if (wt === WT_VARINT) {
+          h.schema = r.sint32();
+          continue;
+        }
+        break;
+      case 6:
+        if (wt === WT_FIXED64) {
+          h.zeroThreshold = r.double();
+          continue;
+        }
+        break;
+      case 7:
+        if (wt === WT_VARINT) {
+          setCount(h, 'zeroCount', 'zeroCountExact', r.uint64());
+          continue;
+        }
+        break;
+      case 8:
+        if (wt === WT_FIXED64) {
+          h.zeroCountFloat = r.double();
+          continue;
+        }
+        break;
+      case 9:
+        if (wt === WT_BYTES) {
+          (h.negativeSpans ??= []).push(decodeSpan(r.sub('BucketSpan')));
+          continue;
+        }
+        break;
+      case 10:
+        if (r.repeated(WT_VARINT, (h.negativeDeltas ??= []), () => r.sint64('negative_delta'))) continue;
+        break;
+      case 11:
+        if (r.repeated(WT_FIXED64, (h.negativeCounts ??= []), () => r.double())) continue;
+        break;
+      case 12:
+        if (wt === WT_BYTES) {
+          (h.positiveSpans ??= []).push(decodeSpan(r.sub('BucketSpan')));
+          continue;
+        }
+        break;
+      case 13:
+        if (r.repeated(WT_VARINT, (h.positiveDeltas ??= []), () => r.sint64('positive_delta'))) continue;
+        break;
+      case 14:
+        if (r.repeated(WT_FIXED64, (h.positiveCounts ??= []), () => r.double())) continue;
+        break;
+      case 15:
+        if (wt === WT_BYTES) {
+          h.createdTimestamp = decodeTimestamp(r.sub('Timestamp'), h.createdTimestamp);
+          continue;
+        }
+        break;
+      case 16:
+        if (wt === WT_BYTES) {
+          (h.exemplars ??= []).push(decodeExemplar(r.sub('Exemplar')));
+          continue;
+        }
+        break;
     }
     r.skip(wt, field);
   }

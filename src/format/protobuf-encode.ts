@@ -4,13 +4,26 @@
  * Presence is kept: an absent HELP is not written, `*_float` counts only when the model has them.
  */
 import type {
-  BucketSpan, Exemplar, Histogram, LabelPair, Metric, MetricFamily, MetricType, Summary, Timestamp,
+  BucketSpan,
+  Exemplar,
+  Histogram,
+  LabelPair,
+  Metric,
+  MetricFamily,
+  MetricType,
+  Summary,
+  Timestamp,
 } from '../model/metric.js';
 import { ProtobufWriter } from './protobuf-wire.js';
 
 /** The enum number of each MetricType in metrics.proto. */
 const TYPE_NUMBER: Record<MetricType, number> = {
-  COUNTER: 0, GAUGE: 1, SUMMARY: 2, UNTYPED: 3, HISTOGRAM: 4, GAUGE_HISTOGRAM: 5,
+  COUNTER: 0,
+  GAUGE: 1,
+  SUMMARY: 2,
+  UNTYPED: 3,
+  HISTOGRAM: 4,
+  GAUGE_HISTOGRAM: 5,
 };
 
 /** Appends one family as a length-prefixed MetricFamily message. */

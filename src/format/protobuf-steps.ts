@@ -26,8 +26,8 @@ export function* familyDelimitedSteps(f: MetricFamily, prepare: (part: MetricFam
     body.push(fieldsOf({ name: '', type: base.type, metrics: chunk.metrics }).subarray(unnamed));
     yield;
   }
-  if (base.unit !== undefined) body.push(fieldsOf({ name: '', type: base.type, metrics: [],
-    unit: base.unit }).subarray(unnamed));
+  if (base.unit !== undefined)
+    body.push(fieldsOf({ name: '', type: base.type, metrics: [], unit: base.unit }).subarray(unnamed));
   let length = 0;
   for (const b of body) length += b.length;
   const w = new ProtobufWriter();

@@ -25,7 +25,12 @@ export class Reader {
   lo = 0;
   hi = 0;
 
-  constructor(readonly buf: Buffer, start: number, public end: number, readonly what: string) {
+  constructor(
+    readonly buf: Buffer,
+    start: number,
+    public end: number,
+    readonly what: string,
+  ) {
     this.pos = start;
   }
 
@@ -193,10 +198,18 @@ export class Reader {
   /** Skips a value that is not a group. */
   private skipScalar(wireType: number, field: number): void {
     switch (wireType) {
-      case WT_VARINT: this.varint(); return;
-      case WT_FIXED64: this.advance(8); return;
-      case WT_BYTES: this.bytes(); return;
-      case WT_FIXED32: this.advance(4); return;
+      case WT_VARINT:
+        this.varint();
+        return;
+      case WT_FIXED64:
+        this.advance(8);
+        return;
+      case WT_BYTES:
+        this.bytes();
+        return;
+      case WT_FIXED32:
+        this.advance(4);
+        return;
       default:
         this.fail(`invalid wire type ${wireType} in field ${field}`);
     }

@@ -17,11 +17,12 @@
 
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.google.protobuf';
 export const PROTOBUF_PROTO = 'io.prometheus.client.MetricFamily';
-export const PROTOBUF_DELIMITED_CONTENT_TYPE =
-  `${PROTOBUF_MEDIA_TYPE}; proto=${PROTOBUF_PROTO}; encoding=delimited`;
+export const PROTOBUF_DELIMITED_CONTENT_TYPE = `${PROTOBUF_MEDIA_TYPE}; proto=${PROTOBUF_PROTO}; encoding=delimited`;
 
 export { ProtobufWriter } from './protobuf-wire.js';
 export {
-  parseProtobufBody, parseProtobufBodySliced, type ProtobufParseOptions,
+  parseProtobufBody,
+  parseProtobufBodySliced,
+  type ProtobufParseOptions,
 } from './protobuf-decode.js';
 export { encodeDelimited, writeFamilyDelimited } from './protobuf-encode.js';

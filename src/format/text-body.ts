@@ -12,7 +12,10 @@ import { parseTextSteps, type TextParseOptions } from './text-parse.js';
 import { runSliced, runSync, type Slicer, type Steps } from '../slicer.js';
 import { goQuote } from '../model/go-quote.js';
 import {
-  decodeBytesKeepingInvalid, encodeBytesKeepingInvalid, hasInvalidUtf8, replaceInvalidUtf8,
+  decodeBytesKeepingInvalid,
+  encodeBytesKeepingInvalid,
+  hasInvalidUtf8,
+  replaceInvalidUtf8,
 } from '../model/raw-bytes.js';
 
 export function parseTextBody(body: Buffer, opts: TextParseOptions): MetricFamily[] {
@@ -35,8 +38,10 @@ function* textBodySteps(body: Buffer, opts: TextParseOptions): Steps<MetricFamil
     for (const m of f.metrics) {
       for (const l of m.labels) {
         if (hasInvalidUtf8(l.value)) {
-          throw new TextParseError(lineOf(body, encodeBytesKeepingInvalid(l.value)),
-            `invalid label value ${goQuote(l.value)}`);
+          throw new TextParseError(
+            lineOf(body, encodeBytesKeepingInvalid(l.value)),
+            `invalid label value ${goQuote(l.value)}`,
+          );
         }
         l.name = replaceInvalidUtf8(l.name);
       }

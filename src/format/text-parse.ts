@@ -37,13 +37,31 @@ export function parseTextSteps(body: string, opts?: TextParseOptions): Steps<Met
 const STEPS_PER_YIELD = 1024;
 
 // Typed as number so TypeScript does not narrow `this.ch` across calls that move the cursor.
-const NL: number = 10, TAB: number = 9, SP: number = 32, QUOTE: number = 34, HASH: number = 35;
-const COMMA: number = 44, COLON: number = 58, EQ: number = 61, BACKSLASH: number = 92;
-const UNDERSCORE: number = 95, LBRACE: number = 123, RBRACE: number = 125;
+const NL: number = 10,
+  TAB: number = 9,
+  SP: number = 32,
+  QUOTE: number = 34,
+  HASH: number = 35;
+const COMMA: number = 44,
+  COLON: number = 58,
+  EQ: number = 61,
+  BACKSLASH: number = 92;
+const UNDERSCORE: number = 95,
+  LBRACE: number = 123,
+  RBRACE: number = 125;
 
 // States of the machine; each method handles one and returns the next.
-const DONE = 0, START_OF_LINE = 1, START_COMMENT = 2, METRIC_NAME = 3, LABELS = 4, LABEL_NAME = 5;
-const LABEL_VALUE = 6, VALUE = 7, TIMESTAMP = 8, HELP = 9, TYPE = 10;
+const DONE = 0,
+  START_OF_LINE = 1,
+  START_COMMENT = 2,
+  METRIC_NAME = 3,
+  LABELS = 4,
+  LABEL_NAME = 5;
+const LABEL_VALUE = 6,
+  VALUE = 7,
+  TIMESTAMP = 8,
+  HELP = 9,
+  TYPE = 10;
 
 /** A family while parsing: `type` stays undefined until a TYPE line or the first sample fixes it. */
 interface FamilyState {
@@ -128,17 +146,38 @@ class TextParser {
         yield;
       }
       switch (state) {
-        case START_OF_LINE: state = this.startOfLine(); break;
-        case START_COMMENT: state = this.startComment(); break;
-        case METRIC_NAME: state = this.readingMetricName(); break;
-        case LABELS: state = this.readingLabels(); break;
-        case LABEL_NAME: state = this.startLabelName(); break;
-        case LABEL_VALUE: state = this.startLabelValue(); break;
-        case VALUE: state = this.readingValue(); break;
-        case TIMESTAMP: state = this.startTimestamp(); break;
-        case HELP: state = this.readingHelp(); break;
-        case TYPE: state = this.readingType(); break;
-        default: state = DONE;
+        case START_OF_LINE:
+          state = this.startOfLine();
+          break;
+        case START_COMMENT:
+          state = this.startComment();
+          break;
+        case METRIC_NAME:
+          state = this.readingMetricName();
+          break;
+        case LABELS:
+          state = this.readingLabels();
+          break;
+        case LABEL_NAME:
+          state = this.startLabelName();
+          break;
+        case LABEL_VALUE:
+          state = this.startLabelValue();
+          break;
+        case VALUE:
+          state = this.readingValue();
+          break;
+        case TIMESTAMP:
+          state = this.startTimestamp();
+          break;
+        case HELP:
+          state = this.readingHelp();
+          break;
+        case TYPE:
+          state = this.readingType();
+          break;
+        default:
+          state = DONE;
       }
     }
     return yield* this.finish();
@@ -398,8 +437,8 @@ class TextParser {
     if (name === '__name__') this.fail('label name "__name__" is reserved');
     if (this.tokenQuoted && !this.validName(name, false)) this.fail(`invalid label name ${goQuote(name)}`);
     const t = familyType(this.mf);
-    const folded = (t === 'SUMMARY' && name === 'quantile') ||
-      ((t === 'HISTOGRAM' || t === 'GAUGE_HISTOGRAM') && name === 'le');
+    const folded =
+      (t === 'SUMMARY' && name === 'quantile') || ((t === 'HISTOGRAM' || t === 'GAUGE_HISTOGRAM') && name === 'le');
     if (!folded) {
       if (this.hasPairNamed(name)) this.fail(`duplicate label names for metric ${goQuote(familyName(this.mf))}`);
       this.pairs.push(pair);
@@ -492,7 +531,7 @@ class TextParser {
   }
 
   private setSummaryValue(m: Metric, v: number): void {
-    const sm = m.summary ??= { sampleCount: 0, sampleSum: 0, quantiles: [] };
+    const sm = (m.summary ??= { sampleCount: 0, sampleSum: 0, quantiles: [] });
     // The reference stores uint64(value) unchecked, so odd counts wrap rather than fail.
     if (this.isSummaryCount) sm.sampleCount = goFloatToUint64(v);
     else if (this.isSummarySum) sm.sampleSum = v;
@@ -500,7 +539,7 @@ class TextParser {
   }
 
   private setHistogramValue(m: Metric, v: number, name: string): void {
-    const h = m.histogram ??= { sampleCount: 0, sampleSum: 0, buckets: [] };
+    const h = (m.histogram ??= { sampleCount: 0, sampleSum: 0, buckets: [] });
     // Counts that are not exact uint64 values make a float histogram; negative ones are refused.
     if (this.isHistogramCount) {
       if (isExactUint64(v)) h.sampleCount = v + 0;
@@ -589,9 +628,14 @@ class TextParser {
       this.mf = mf;
       return;
     }
-    const suffix = name.length > 6 && name.endsWith('_count') ? 6
-      : name.length > 4 && name.endsWith('_sum') ? 4
-        : name.length > 7 && name.endsWith('_bucket') ? 7 : 0;
+    const suffix =
+      name.length > 6 && name.endsWith('_count')
+        ? 6
+        : name.length > 4 && name.endsWith('_sum')
+          ? 4
+          : name.length > 7 && name.endsWith('_bucket')
+            ? 7
+            : 0;
     if (suffix > 0) {
       const base = families.get(name.slice(0, name.length - suffix));
       const t = base?.type;
@@ -687,14 +731,21 @@ function metricTypeFromKeyword(token: string): MetricType | undefined {
     else up += token[i];
   }
   switch (up) {
-    case 'COUNTER': return 'COUNTER';
-    case 'GAUGE': return 'GAUGE';
-    case 'SUMMARY': return 'SUMMARY';
-    case 'UNTYPED': return 'UNTYPED';
-    case 'HISTOGRAM': return 'HISTOGRAM';
+    case 'COUNTER':
+      return 'COUNTER';
+    case 'GAUGE':
+      return 'GAUGE';
+    case 'SUMMARY':
+      return 'SUMMARY';
+    case 'UNTYPED':
+      return 'UNTYPED';
+    case 'HISTOGRAM':
+      return 'HISTOGRAM';
     case 'GAUGE_HISTOGRAM':
-    case 'GAUGEHISTOGRAM': return 'GAUGE_HISTOGRAM';
-    default: return undefined;
+    case 'GAUGEHISTOGRAM':
+      return 'GAUGE_HISTOGRAM';
+    default:
+      return undefined;
   }
 }
 
@@ -718,7 +769,13 @@ function goByteChar(s: string, p: number): string {
 }
 
 const NAMED_ESCAPES: Record<number, string> = {
-  7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r',
+  7: '\\a',
+  8: '\\b',
+  9: '\\t',
+  10: '\\n',
+  11: '\\v',
+  12: '\\f',
+  13: '\\r',
 };
 
 function hex(c: number, width: number): string {

@@ -101,8 +101,10 @@ export function escapeFamily(f: MetricFamily, scheme: EscapingScheme): MetricFam
   const name = escapeName(f.name, scheme);
   let metrics = f.metrics;
   if (f.metrics.some((m) => m.labels.some((l) => !isValidLegacyMetricName(l.name)))) {
-    metrics = f.metrics.map((m) => ({ ...m, labels: m.labels.map((l) => ({ name: escapeName(l.name, scheme),
-      value: l.value })) }));
+    metrics = f.metrics.map((m) => ({
+      ...m,
+      labels: m.labels.map((l) => ({ name: escapeName(l.name, scheme), value: l.value })),
+    }));
   }
   return name === f.name && metrics === f.metrics ? f : { ...f, name, metrics };
 }
@@ -137,8 +139,10 @@ export function renderFamilyQuoted(f: MetricFamily): string {
 /** The HELP and TYPE lines of renderFamilyQuoted (a family with metrics). */
 export function renderHeaderQuoted(f: MetricFamily): string {
   const n = f.name;
-  return (f.help === undefined ? '' : `# HELP ${writeName(n)} ${escapeHelp(f.help)}\n`)
-    + `# TYPE ${writeName(n)} ${textTypeName(f.type)}\n`;
+  return (
+    (f.help === undefined ? '' : `# HELP ${writeName(n)} ${escapeHelp(f.help)}\n`) +
+    `# TYPE ${writeName(n)} ${textTypeName(f.type)}\n`
+  );
 }
 
 /** The lines of one metric of `f` in renderFamilyQuoted. */

@@ -62,16 +62,19 @@ function histogramFields(h: Histogram): Array<[string, string]> {
   if ((h.negativeSpans?.length ?? 0) + (h.positiveSpans?.length ?? 0) > 0) {
     const float = isFloatNative(h);
     const count = float ? qf(h.sampleCountFloat ?? 0) : q(goUint(h.sampleCount, h.sampleCountExact));
-    const buckets = nativeBuckets(h).map((b) =>
-      `[${b.boundaries},${qf(b.lower)},${qf(b.upper)},${float ? qf(b.count) : q(goUint(b.count))}]`);
+    const buckets = nativeBuckets(h).map(
+      (b) => `[${b.boundaries},${qf(b.lower)},${qf(b.upper)},${float ? qf(b.count) : q(goUint(b.count))}]`,
+    );
     // Go's json writes a nil slice (no non-empty bucket) as null.
     fields.push(['count', count], ['buckets', buckets.length === 0 ? 'null' : `[${buckets.join(',')}]`]);
     return fields;
   }
-  const buckets = goJsonMap(h.buckets.map((b) => {
-    const cf = b.cumulativeCountFloat ?? 0;
-    return [formatGoFloat(b.upperBound), cf > 0 ? qf(cf) : q(goUint(b.cumulativeCount, b.cumulativeCountExact))];
-  }));
+  const buckets = goJsonMap(
+    h.buckets.map((b) => {
+      const cf = b.cumulativeCountFloat ?? 0;
+      return [formatGoFloat(b.upperBound), cf > 0 ? qf(cf) : q(goUint(b.cumulativeCount, b.cumulativeCountExact))];
+    }),
+  );
   const cf = h.sampleCountFloat ?? 0;
   fields.push(['buckets', buckets], ['count', cf > 0 ? qf(cf) : q(goUint(h.sampleCount, h.sampleCountExact))]);
   return fields;
@@ -90,7 +93,7 @@ function metricJson(m: Metric, type: MetricType): string {
     fields.push(...histogramFields(m.histogram ?? { sampleCount: 0, sampleSum: 0, buckets: [] }));
   } else {
     // GAUGE_HISTOGRAM falls into this branch in the reference too and shows "0".
-    fields.push(['value', qf(type === 'GAUGE_HISTOGRAM' ? 0 : m.value ?? 0)]);
+    fields.push(['value', qf(type === 'GAUGE_HISTOGRAM' ? 0 : (m.value ?? 0))]);
   }
   return goJsonMap(fields);
 }

@@ -10,7 +10,10 @@ export const AUTH_CACHE_SIZE = 100;
 
 export class AuthCache {
   private readonly entries = new Map<string, boolean>();
-  constructor(private readonly capacity = AUTH_CACHE_SIZE, private readonly random: () => number = Math.random) {}
+  constructor(
+    private readonly capacity = AUTH_CACHE_SIZE,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   get size(): number {
     return this.entries.size;

@@ -9,7 +9,10 @@ import type { Socket } from 'node:net';
 
 export const UNKNOWN_PEER = 'unknown';
 
-interface Peer { ip: string; address: string }
+interface Peer {
+  ip: string;
+  address: string;
+}
 
 const PEERS = new WeakMap<Socket, Peer>();
 

@@ -53,9 +53,14 @@ export class PushGuards {
 
   /** Counts a refusal by one of these limits; other errors are not ours to count. */
   noteRejection(err: unknown): void {
-    const reason = err instanceof MemoryLimitError ? 'memory_limit'
-      : err instanceof BodyMemoryError ? 'body_memory_limit'
-        : err instanceof PushLimitError ? err.limit : undefined;
+    const reason =
+      err instanceof MemoryLimitError
+        ? 'memory_limit'
+        : err instanceof BodyMemoryError
+          ? 'body_memory_limit'
+          : err instanceof PushLimitError
+            ? err.limit
+            : undefined;
     if (reason !== undefined) this.self?.countRejection(reason);
   }
 }

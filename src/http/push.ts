@@ -44,8 +44,13 @@ function groupingFromParams(params: Params, jobIsBase64: boolean, utf8Names: boo
  * One log line for a rejected push: client-controlled texts cut to an excerpt, and at most so many lines
  * per client per window (the rest counted and reported when the window ends).
  */
-function logRejection(ctx: PushContext, req: IncomingMessage, level: LogLevel, msg: string,
-  fields: Record<string, unknown>): void {
+function logRejection(
+  ctx: PushContext,
+  req: IncomingMessage,
+  level: LogLevel,
+  msg: string,
+  fields: Record<string, unknown>,
+): void {
   if (!ctx.logger.enabled(level)) return;
   if (!ctx.rejectionLogLimit.admit(peerIp(req.socket), level)) return;
   ctx.logger[level](msg, fields);
@@ -135,13 +140,18 @@ function parseMediaTypeParams(header: string, mediaType: string): Map<string, st
 }
 
 /** The parser's map of family names, with the protobuf families that came without metrics. */
-function pushNames(parsed: ReadonlyMap<string, unknown> | undefined,
-  empty: ReadonlyMap<string, unknown> | undefined): NameSet | undefined {
+function pushNames(
+  parsed: ReadonlyMap<string, unknown> | undefined,
+  empty: ReadonlyMap<string, unknown> | undefined,
+): NameSet | undefined {
   if (parsed === undefined || empty === undefined || empty.size === 0) return parsed;
   return {
     has: (name) => parsed.has(name) || empty.has(name),
     size: parsed.size + empty.size,
-    *keys() { yield* parsed.keys(); yield* empty.keys(); },
+    *keys() {
+      yield* parsed.keys();
+      yield* empty.keys();
+    },
   };
 }
 
@@ -152,8 +162,13 @@ function approximateSize(req: IncomingMessage, bodyLength: number): number {
   return n + bodyLength;
 }
 
-export async function handlePush(ctx: PushContext, req: IncomingMessage, res: ServerResponse,
-  params: Params, jobIsBase64: boolean): Promise<number> {
+export async function handlePush(
+  ctx: PushContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: Params,
+  jobIsBase64: boolean,
+): Promise<number> {
   const started = performance.now();
   const method = req.method!;
   let labels: GroupingLabels;
@@ -178,20 +193,31 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
     const guards = ctx.guards;
     if (guards !== undefined) slicer.whenResumed(() => guards.duringParse());
     let parsedNames: ReadonlyMap<string, unknown> | undefined;
-    const onNames = (names: ReadonlyMap<string, unknown>): void => { parsedNames = names; };
+    const onNames = (names: ReadonlyMap<string, unknown>): void => {
+      parsedNames = names;
+    };
     const families = isProtobuf(req.headers['content-type'])
-      ? await parseProtobufBodySliced(body,
-        { utf8Names: ctx.utf8Names, emptyFamilies: emptyFamilies = new Map(), onNames }, slicer)
+      ? await parseProtobufBodySliced(
+          body,
+          { utf8Names: ctx.utf8Names, emptyFamilies: (emptyFamilies = new Map()), onNames },
+          slicer,
+        )
       : await parseTextBodySliced(body, { utf8Names: ctx.utf8Names, onNames }, slicer);
     ctx.guards?.afterParse(families, labels, ctx.store.getGroup(labels));
     const failure = await ctx.store.pushSliced({
       names: pushNames(parsedNames, emptyFamilies),
-      labels, families, replace: method === 'PUT', timeMs: performance.timeOrigin + performance.now(),
+      labels,
+      families,
+      replace: method === 'PUT',
+      timeMs: performance.timeOrigin + performance.now(),
       ...(emptyFamilies !== undefined && emptyFamilies.size > 0 ? { emptyFamilies: [...emptyFamilies.values()] } : {}),
     });
     if (failure !== undefined) {
       logRejection(ctx, req, 'error', 'pushed metrics are invalid or inconsistent with existing metrics', {
-        code: failure.code, method, source: peerAddress(req.socket), err: excerpt(formatProblems(failure.problems)),
+        code: failure.code,
+        method,
+        source: peerAddress(req.socket),
+        err: excerpt(formatProblems(failure.problems)),
       });
       // Unchecked pushes are answered 202 whatever the store says: the reference has already answered
       // before it processes them, and records the failure only in push_failure_time_seconds.
@@ -210,8 +236,13 @@ export async function handlePush(ctx: PushContext, req: IncomingMessage, res: Se
   return status;
 }
 
-export async function handleDelete(ctx: PushContext, req: IncomingMessage, res: ServerResponse,
-  params: Params, jobIsBase64: boolean): Promise<number> {
+export async function handleDelete(
+  ctx: PushContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: Params,
+  jobIsBase64: boolean,
+): Promise<number> {
   let labels: GroupingLabels;
   try {
     labels = groupingFromParams(params, jobIsBase64, ctx.utf8Names);
@@ -231,7 +262,10 @@ function reject(ctx: PushContext, req: IncomingMessage, res: ServerResponse, err
   // The client gets the whole message, as from the reference: it is bounded by the body limit and
   // quotes the client's own input. The log keeps an excerpt.
   logRejection(ctx, req, 'warn', what, {
-    code: err.code, method: req.method, url: excerpt(req.url ?? ''), source: peerAddress(req.socket),
+    code: err.code,
+    method: req.method,
+    url: excerpt(req.url ?? ''),
+    source: peerAddress(req.socket),
     err: excerpt(err.message),
   });
   sendHttpError(res, err);

@@ -29,8 +29,12 @@ export function sendHttpError(res: ServerResponse, err: HttpError): void {
   }
 }
 
-export function sendText(res: ServerResponse, status: number, body: string,
-  contentType = 'text/plain; charset=utf-8'): void {
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType = 'text/plain; charset=utf-8',
+): void {
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -41,8 +45,12 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
 }
 
 /** A body given as pieces (big bodies are never one string): Content-Length from their sum, written corked. */
-export function sendPieces(res: ServerResponse, status: number, headers: Record<string, string | number>,
-  pieces: readonly Buffer[]): void {
+export function sendPieces(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string | number>,
+  pieces: readonly Buffer[],
+): void {
   let length = 0;
   for (const b of pieces) length += b.length;
   res.writeHead(status, { ...headers, 'Content-Length': length });
@@ -60,8 +68,11 @@ export function sendRedirect(res: ServerResponse, method: string, status: number
   if (method === 'GET' || method === 'HEAD') {
     const text = status === 301 ? 'Moved Permanently' : status === 307 ? 'Temporary Redirect' : 'Found';
     const body = `<a href="${htmlEscape(location)}">${text}</a>.\n\n`;
-    res.writeHead(status, { Location: location, 'Content-Type': 'text/html; charset=utf-8',
-      'Content-Length': Buffer.byteLength(body) });
+    res.writeHead(status, {
+      Location: location,
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+    });
     res.end(body);
     return;
   }

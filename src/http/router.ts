@@ -38,7 +38,10 @@ export function decodePath(raw: string): string | undefined {
   let n = 0;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
-    if (b !== 37) { out[n++] = b; continue; }
+    if (b !== 37) {
+      out[n++] = b;
+      continue;
+    }
     const hi = hexVal(bytes[i + 1]);
     const lo = hexVal(bytes[i + 2]);
     if (hi < 0 || lo < 0) return undefined;
@@ -62,9 +65,15 @@ const PATH_SAFE = /[A-Za-z0-9\-_.~$&+,/:;=@]/;
 export function escapePath(p: string): string {
   let out = '';
   for (const ch of p) {
-    if (ch.length === 1 && PATH_SAFE.test(ch)) { out += ch; continue; }
+    if (ch.length === 1 && PATH_SAFE.test(ch)) {
+      out += ch;
+      continue;
+    }
     const kept = escapedByte(ch.charCodeAt(0));
-    if (kept >= 0) { out += `%${kept.toString(16).toUpperCase()}`; continue; }
+    if (kept >= 0) {
+      out += `%${kept.toString(16).toUpperCase()}`;
+      continue;
+    }
     for (const b of Buffer.from(ch, 'utf8')) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
@@ -150,7 +159,10 @@ function fillPattern(pattern: string, path: string): string | undefined {
  * registered for path", "wildcard route conflicts"); the command line turns it into a ConfigError.
  */
 export class RouteConflict extends Error {
-  constructor(readonly pattern: string, readonly held: string) {
+  constructor(
+    readonly pattern: string,
+    readonly held: string,
+  ) {
     super(`route ${pattern} collides with ${held}`);
     this.name = 'RouteConflict';
   }
@@ -175,8 +187,8 @@ export class Router<H> {
   private routerRedirect(path: string, status: number, location: string): RouteResult<H> {
     for (const root of this.subtrees) {
       const base = root.slice(0, -1);
-      if (path.startsWith(root) && location.startsWith(base)) return { kind: 'redirect', status,
-        location: location.slice(base.length) };
+      if (path.startsWith(root) && location.startsWith(base))
+        return { kind: 'redirect', status, location: location.slice(base.length) };
     }
     return { kind: 'redirect', status, location };
   }
@@ -204,8 +216,9 @@ export class Router<H> {
       const star = catchAll.indexOf('*');
       return star >= 0 && path.startsWith(`${catchAll.slice(0, star)}/`);
     };
-    const route = this.routes(method, subtree).find((r) => r.pattern === stored || below(stored, r.pattern) ||
-      below(r.pattern, stored));
+    const route = this.routes(method, subtree).find(
+      (r) => r.pattern === stored || below(stored, r.pattern) || below(r.pattern, stored),
+    );
     return route?.pattern.replace(/\*([^/]+)$/, '/*$1');
   }
 
@@ -214,7 +227,10 @@ export class Router<H> {
     const out = new Router<H2>();
     out.subtrees.push(...this.subtrees);
     for (const [method, routes] of this.byMethod) {
-      out.byMethod.set(method, routes.map((r) => ({ ...r, handler: fn(r.handler) })));
+      out.byMethod.set(
+        method,
+        routes.map((r) => ({ ...r, handler: fn(r.handler) })),
+      );
     }
     return out;
   }
@@ -224,12 +240,17 @@ export class Router<H> {
     return (this.byMethod.get(method) ?? []).filter((r) => r.subtree === subtree);
   }
 
-  private lookup(method: string, path: string,
-    subtree: string | undefined): { route: Route<H>; params: Params } | undefined {
+  private lookup(
+    method: string,
+    path: string,
+    subtree: string | undefined,
+  ): { route: Route<H>; params: Params } | undefined {
     for (const route of this.routes(method, subtree)) {
       const params = matchPattern(route.pattern, path);
-      if (params !== undefined && (!route.pattern.includes('*') ||
-        params[route.pattern.slice(route.pattern.indexOf('*') + 1)]!.startsWith('/'))) {
+      if (
+        params !== undefined &&
+        (!route.pattern.includes('*') || params[route.pattern.slice(route.pattern.indexOf('*') + 1)]!.startsWith('/'))
+      ) {
         return { route, params };
       }
     }

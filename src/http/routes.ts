@@ -9,8 +9,22 @@ import { Router, joinPath } from './router.js';
 
 /** The reference's routes by name; buildRouter gives each its handler. */
 export type RouteName =
-  | 'scrape' | 'push' | 'push@base64' | 'delete' | 'delete@base64' | 'healthy' | 'ready' | 'status' | 'static'
-  | 'pprof' | 'quit' | 'quit-get' | 'api/v1/status' | 'api/v1/metrics' | 'api/v1/options' | 'wipe';
+  | 'scrape'
+  | 'push'
+  | 'push@base64'
+  | 'delete'
+  | 'delete@base64'
+  | 'healthy'
+  | 'ready'
+  | 'status'
+  | 'static'
+  | 'pprof'
+  | 'quit'
+  | 'quit-get'
+  | 'api/v1/status'
+  | 'api/v1/metrics'
+  | 'api/v1/options'
+  | 'wipe';
 
 /**
  * The reference's route table under the route prefix (main.go, api/v1/api.go), without handlers. The
@@ -20,7 +34,10 @@ export type RouteName =
 export function routeTable(config: Config): Router<RouteName> {
   const prefix = config.routePrefix === '/' ? '' : config.routePrefix;
   const router = new Router<RouteName>();
-  for (const [job, base64] of [['job', false], ['job@base64', true]] as const) {
+  for (const [job, base64] of [
+    ['job', false],
+    ['job@base64', true],
+  ] as const) {
     for (const tail of ['/:job', '/:job/*labels']) {
       const pattern = `${prefix}/metrics/${job}${tail}`;
       router.add('PUT', pattern, base64 ? 'push@base64' : 'push');

@@ -15,7 +15,13 @@ import type { MetricFamily } from '../model/metric.js';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import {
-  escapeFamily, renderFamily, renderFamilyQuoted, renderHeader, renderHeaderQuoted, renderSeries, renderSeriesQuoted,
+  escapeFamily,
+  renderFamily,
+  renderFamilyQuoted,
+  renderHeader,
+  renderHeaderQuoted,
+  renderSeries,
+  renderSeriesQuoted,
 } from '../format/text-write.js';
 import { Piece, gzipPieces, joinedText, textLength } from '../format/gzip-pieces.js';
 import { Slicer, runSliced, runSync, sortSteps, type Steps } from '../slicer.js';
@@ -61,8 +67,12 @@ export class ScrapeHandler {
   private variants = new Map<string, CachedBody>();
   private cacheKey = '';
 
-  constructor(private readonly store: MemoryStore, private readonly self: SelfMetrics, private readonly logger: Logger,
-    private readonly utf8Names = false) {}
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly self: SelfMetrics,
+    private readonly logger: Logger,
+    private readonly utf8Names = false,
+  ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Not while a big push is half-way through its commit: a scrape shows one state of the store.
@@ -79,9 +89,10 @@ export class ScrapeHandler {
     const key = `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`;
     const gzipped = acceptsGzip(req.headers['accept-encoding']);
     // Without UTF-8 names every name is a legacy name, which no escaping scheme changes.
-    const payload = neg.format === 'text' && !this.utf8Names
-      ? await this.textPayload(key, now, gzipped)
-      : await this.variantPayload(key, `${neg.format}:${neg.escaping}`, neg, now, gzipped);
+    const payload =
+      neg.format === 'text' && !this.utf8Names
+        ? await this.textPayload(key, now, gzipped)
+        : await this.variantPayload(key, `${neg.format}:${neg.escaping}`, neg, now, gzipped);
     const headers: Record<string, string> = { 'Content-Type': neg.contentType };
     if (gzipped) headers['Content-Encoding'] = 'gzip';
     sendPieces(res, 200, headers, payload);
@@ -98,20 +109,25 @@ export class ScrapeHandler {
       this.cache = body;
     }
     const cached = body;
-    if (!gzipped) return cached.plain ??= await runSliced(joinedText(cached.pieces), new Slicer());
+    if (!gzipped) return (cached.plain ??= await runSliced(joinedText(cached.pieces), new Slicer()));
     if (cached.gzip !== undefined) return cached.gzip;
     // Pieces of a few series each (a store of a million families of one series): a deflate job and a
     // CRC combination per piece would cost more than compressing the text in one go on the thread pool.
     if (cached.pieces.length > MANY_PIECES && cached.length / cached.pieces.length < SMALL_PIECE_BYTES) {
-      const plain = cached.plain ??= await runSliced(joinedText(cached.pieces), new Slicer());
-      return cached.gzip = [await gzipAsync(Buffer.concat(plain), { level: 6 })];
+      const plain = (cached.plain ??= await runSliced(joinedText(cached.pieces), new Slicer()));
+      return (cached.gzip = [await gzipAsync(Buffer.concat(plain), { level: 6 })]);
     }
-    return cached.gzip = await gzipPieces(cached.pieces);
+    return (cached.gzip = await gzipPieces(cached.pieces));
   }
 
   /** Protobuf, or text with UTF-8 names under an escaping scheme, built from the model. */
-  private async variantPayload(key: string, variant: string, neg: Negotiated, now: number,
-    gzipped: boolean): Promise<Buffer[]> {
+  private async variantPayload(
+    key: string,
+    variant: string,
+    neg: Negotiated,
+    now: number,
+    gzipped: boolean,
+  ): Promise<Buffer[]> {
     if (key !== this.cacheKey) {
       this.variants.clear();
       this.cacheKey = key;
@@ -156,8 +172,10 @@ export class ScrapeHandler {
     for (let attempt = 0; attempt < 3; attempt++) {
       await this.store.settledNow();
       const version = this.store.version;
-      const families = await runSliced(this.gatherSteps(now, () => this.store.version !== version ||
-        this.store.committing), slicer);
+      const families = await runSliced(
+        this.gatherSteps(now, () => this.store.version !== version || this.store.committing),
+        slicer,
+      );
       if (families !== undefined && this.store.version === version && !this.store.committing) return families;
     }
     await this.store.settledNow();
@@ -234,7 +252,9 @@ export class ScrapeHandler {
    * reference logs "metric families overlap" and does the same), series sorted together.
    */
   private mergedFamily(own: MetricFamily): string {
-    const stored = this.store.familyIndex(own.name)!.sortedEntries()
+    const stored = this.store
+      .familyIndex(own.name)!
+      .sortedEntries()
       .map((e) => ({ labels: e.metric.labels, text: renderSeries(own.name, e.type, e.metric, e.inner) }));
     const ownEntries = own.metrics.map((m) => ({ labels: m.labels, text: renderSeries(own.name, own.type, m) }));
     const all = [...ownEntries, ...stored].sort((a, b) => compareLabelValues(a.labels, b.labels));
@@ -272,10 +292,16 @@ function* protobufSteps(families: MetricFamily[], neg: Negotiated): Steps<Buffer
     if (f.metrics.length <= METRICS_PER_CHUNK) {
       writeFamilyDelimited(w, escapeFamily(f, neg.escaping));
     } else {
-      if (w.length > 0) { parts.push(w.finish()); w = new ProtobufWriter(); }
-      parts.push(...yield* familyDelimitedSteps(f, (part) => escapeFamily(part, neg.escaping)));
+      if (w.length > 0) {
+        parts.push(w.finish());
+        w = new ProtobufWriter();
+      }
+      parts.push(...(yield* familyDelimitedSteps(f, (part) => escapeFamily(part, neg.escaping))));
     }
-    if (w.length >= 1 << 20) { parts.push(w.finish()); w = new ProtobufWriter(); }
+    if (w.length >= 1 << 20) {
+      parts.push(w.finish());
+      w = new ProtobufWriter();
+    }
     yield;
   }
   if (w.length > 0 || parts.length === 0) parts.push(w.finish());

@@ -23,7 +23,12 @@ import { listenBacklog } from './listen-backlog.js';
 import { WebGate } from './web-gate.js';
 import type { WebConfig } from '../web-config/web-config.js';
 import {
-  AsteriskTargetError, BadPathError, InternalError, LifecycleDisabledError, ListenError, MethodNotAllowedError,
+  AsteriskTargetError,
+  BadPathError,
+  InternalError,
+  LifecycleDisabledError,
+  ListenError,
+  MethodNotAllowedError,
   QuitMethodError,
 } from '../errors.js';
 
@@ -60,26 +65,45 @@ export interface HttpDeps {
 export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   const { config, store, self, logger } = deps;
   const pushCtx: PushContext = {
-    store, logger, self,
+    store,
+    logger,
+    self,
     utf8Names: config.enableUtf8Names,
     checkConsistency: !config.disableConsistencyCheck,
     maxBodyBytes: config.maxBodyBytes,
     rejectionLogLimit: new PerClientLogLimit(
       { linesPerWindow: REJECTION_LOG_LINES, windowMs: REJECTION_LOG_WINDOW_MS },
-      (client, suppressed, level) => logger[level]('suppressed rejected-push log lines', {
-        client, suppressed, window: `${REJECTION_LOG_WINDOW_MS / 1000}s`,
-      })),
+      (client, suppressed, level) =>
+        logger[level]('suppressed rejected-push log lines', {
+          client,
+          suppressed,
+          window: `${REJECTION_LOG_WINDOW_MS / 1000}s`,
+        }),
+    ),
     ...(deps.guards !== undefined ? { guards: deps.guards } : {}),
   };
   const scrape = new ScrapeHandler(store, self, logger, config.enableUtf8Names);
-  const ok: Handler = (_req, res) => { sendText(res, 200, 'OK'); return 200; };
-  const notFound: Handler = (_req, res) => { sendNotFound(res); return 404; };
+  const ok: Handler = (_req, res) => {
+    sendText(res, 200, 'OK');
+    return 200;
+  };
+  const notFound: Handler = (_req, res) => {
+    sendNotFound(res);
+    return 404;
+  };
   const buildInfo = {
-    branch: BRANCH || 'unknown', buildDate: BUILD_DATE || 'unknown', buildUser: 'unknown',
-    goVersion: process.version, revision: REVISION || 'unknown', version: VERSION,
+    branch: BRANCH || 'unknown',
+    buildDate: BUILD_DATE || 'unknown',
+    buildUser: 'unknown',
+    goVersion: process.version,
+    revision: REVISION || 'unknown',
+    version: VERSION,
   };
   const quit: Handler = (_req, res) => {
-    if (!config.enableLifecycle) { sendHttpError(res, new LifecycleDisabledError()); return; }
+    if (!config.enableLifecycle) {
+      sendHttpError(res, new LifecycleDisabledError());
+      return;
+    }
     sendText(res, 200, 'Requesting termination... Goodbye!');
     logger.warn('received termination request via web service, exiting gracefully...');
     deps.requestShutdown();
@@ -96,15 +120,23 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
     status: {
       counted: 'status',
       run: async (_req, res) => {
-        sendPieces(res, 200, { 'Content-Type': 'text/html; charset=utf-8' },
-          await renderStatusPage(store, deps.startedAt, config.flags));
+        sendPieces(
+          res,
+          200,
+          { 'Content-Type': 'text/html; charset=utf-8' },
+          await renderStatusPage(store, deps.startedAt, config.flags),
+        );
         return 200;
       },
     },
     static: { counted: 'static', run: notFound },
     pprof: { run: notFound },
     quit: { run: quit },
-    'quit-get': { run: (_req, res) => { sendHttpError(res, new QuitMethodError()); } },
+    'quit-get': {
+      run: (_req, res) => {
+        sendHttpError(res, new QuitMethodError());
+      },
+    },
     'api/v1/status': {
       counted: 'api/v1/status',
       run: (_req, res) => {
@@ -171,7 +203,10 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
           .catch((err: unknown) => {
             const internal = new InternalError();
             deps.logger.error('request failed', {
-              code: internal.code, method, url: excerpt(req.url ?? ''), source: peerAddress(req.socket),
+              code: internal.code,
+              method,
+              url: excerpt(req.url ?? ''),
+              source: peerAddress(req.socket),
               err: excerpt(String(err)),
             });
             if (!res.headersSent) sendHttpError(res, internal);
@@ -211,15 +246,23 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
     const admitted = gate.admit(req, res);
     if (admitted === true) serve(req, res, method);
     else if (admitted !== false) {
-      admitted.then((ok) => { if (ok) serve(req, res, method); }, (err: unknown) => {
-        // The bcrypt worker died: logged, answered 500; the next check starts a new one.
-        const internal = new InternalError();
-        deps.logger.error('request failed', {
-          code: internal.code, method, url: excerpt(req.url ?? ''), source: peerAddress(req.socket),
-          err: excerpt(String(err)),
-        });
-        if (!res.headersSent) sendHttpError(res, internal);
-      });
+      admitted.then(
+        (ok) => {
+          if (ok) serve(req, res, method);
+        },
+        (err: unknown) => {
+          // The bcrypt worker died: logged, answered 500; the next check starts a new one.
+          const internal = new InternalError();
+          deps.logger.error('request failed', {
+            code: internal.code,
+            method,
+            url: excerpt(req.url ?? ''),
+            source: peerAddress(req.socket),
+            err: excerpt(String(err)),
+          });
+          if (!res.headersSent) sendHttpError(res, internal);
+        },
+      );
     }
   };
 }
@@ -248,14 +291,21 @@ let backlog: number | undefined;
  * Node issues listen() on an inherited systemd socket as well (it cannot adopt one as is), so those
  * get this backlog too instead of the unit's Backlog=; Go leaves them as systemd opened them.
  */
-function serve(listener: Listener,
-  target: { port: number; host: string | undefined } | { fd: number }): Promise<Server> {
-  const server = createServer({
-    keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 300_000,
-    // net/http reads up to DefaultMaxHeaderBytes (1 MiB) plus 4 KiB of request line and headers; Node's
-    // default of 16 KiB would refuse long grouping keys (base64 values) with 431.
-    maxHeaderSize: MAX_HEADER_BYTES,
-  }, listener);
+function serve(
+  listener: Listener,
+  target: { port: number; host: string | undefined } | { fd: number },
+): Promise<Server> {
+  const server = createServer(
+    {
+      keepAliveTimeout: 65_000,
+      headersTimeout: 60_000,
+      requestTimeout: 300_000,
+      // net/http reads up to DefaultMaxHeaderBytes (1 MiB) plus 4 KiB of request line and headers; Node's
+      // default of 16 KiB would refuse long grouping keys (base64 values) with 431.
+      maxHeaderSize: MAX_HEADER_BYTES,
+    },
+    listener,
+  );
   // Asked at once: a client that resets later is still logged with its address (see peer-address.ts).
   server.on('connection', rememberPeer);
   return new Promise((resolve, reject) => {

@@ -15,16 +15,21 @@ export function systemdListenFds(env: NodeJS.ProcessEnv = process.env, pid = pro
   delete env.LISTEN_FDS;
   delete env.LISTEN_FDNAMES;
   if (pidText === undefined || countText === undefined) {
-    throw new SystemdSocketError('--web.systemd-socket: no socket activation file descriptors found ' +
-      '(LISTEN_PID/LISTEN_FDS are not set; start the gateway from a systemd .socket unit)');
+    throw new SystemdSocketError(
+      '--web.systemd-socket: no socket activation file descriptors found ' +
+        '(LISTEN_PID/LISTEN_FDS are not set; start the gateway from a systemd .socket unit)',
+    );
   }
   if (!/^\d+$/.test(pidText) || Number(pidText) !== pid) {
-    throw new SystemdSocketError(`--web.systemd-socket: LISTEN_PID=${pidText} is not this process (${pid}); ` +
-      'the sockets are meant for another process');
+    throw new SystemdSocketError(
+      `--web.systemd-socket: LISTEN_PID=${pidText} is not this process (${pid}); ` +
+        'the sockets are meant for another process',
+    );
   }
   if (!/^\d+$/.test(countText) || Number(countText) < 1) {
     throw new SystemdSocketError(
-      `--web.systemd-socket: no socket activation file descriptors found (LISTEN_FDS=${countText})`);
+      `--web.systemd-socket: no socket activation file descriptors found (LISTEN_FDS=${countText})`,
+    );
   }
   const n = Number(countText);
   return Array.from({ length: n }, (_, i) => SD_LISTEN_FDS_START + i);

@@ -65,8 +65,15 @@ export function unescapeValueEncodedName(name: string): string {
   const s = name.slice(3);
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;
-    if (ch !== '_') { out += ch; continue; }
-    if (s[i + 1] === '_') { out += '_'; i++; continue; }
+    if (ch !== '_') {
+      out += ch;
+      continue;
+    }
+    if (s[i + 1] === '_') {
+      out += '_';
+      i++;
+      continue;
+    }
     const close = s.indexOf('_', i + 1);
     const hex = close < 0 ? '' : s.slice(i + 1, close);
     if (hex.length === 0 || hex.length > 6 || !/^[0-9a-fA-F]+$/.test(hex)) return name;
@@ -86,8 +93,12 @@ export interface GroupingKeyOptions {
  * Builds the grouping labels from the route's job segment and label remainder (which starts with `/`
  * when present). Throws GroupingKeyError with the reference's message texts.
  */
-export function parseGroupingKey(jobSegment: string, jobIsBase64: boolean, labelPath: string,
-  opts: GroupingKeyOptions): GroupingLabels {
+export function parseGroupingKey(
+  jobSegment: string,
+  jobIsBase64: boolean,
+  labelPath: string,
+  opts: GroupingKeyOptions,
+): GroupingLabels {
   let job = jobSegment;
   if (jobIsBase64) {
     const d = decodeBase64Url(jobSegment);

@@ -104,18 +104,29 @@ export interface MetricFamily {
 /** Text-format type keyword for a model type, as the Go text encoder writes it. */
 export function textTypeName(type: MetricType): string {
   switch (type) {
-    case 'COUNTER': return 'counter';
-    case 'GAUGE': return 'gauge';
-    case 'SUMMARY': return 'summary';
-    case 'UNTYPED': return 'untyped';
-    case 'HISTOGRAM': return 'histogram';
-    case 'GAUGE_HISTOGRAM': return 'histogram';
+    case 'COUNTER':
+      return 'counter';
+    case 'GAUGE':
+      return 'gauge';
+    case 'SUMMARY':
+      return 'summary';
+    case 'UNTYPED':
+      return 'untyped';
+    case 'HISTOGRAM':
+      return 'histogram';
+    case 'GAUGE_HISTOGRAM':
+      return 'histogram';
   }
 }
 
 /** True if the histogram carries native (sparse) buckets, as Go's model decides it. */
 export function isNativeHistogram(h: Histogram): boolean {
-  return h.schema !== undefined ||
-    (h.zeroThreshold ?? 0) > 0 || (h.zeroCount ?? 0) > 0 || (h.zeroCountFloat ?? 0) > 0 ||
-    (h.positiveSpans?.length ?? 0) > 0 || (h.negativeSpans?.length ?? 0) > 0;
+  return (
+    h.schema !== undefined ||
+    (h.zeroThreshold ?? 0) > 0 ||
+    (h.zeroCount ?? 0) > 0 ||
+    (h.zeroCountFloat ?? 0) > 0 ||
+    (h.positiveSpans?.length ?? 0) > 0 ||
+    (h.negativeSpans?.length ?? 0) > 0
+  );
 }

@@ -70,15 +70,24 @@ function correctlyRounded(k: number, n: number): number {
   const midBelowTarget = (j: bigint): boolean => (2n * j + 1n) ** BigInt(n) < 1n << BigInt(k + 53 * n);
   for (let guard = 0; guard < 4; guard++) {
     const j = BigInt(Math.round(c / ulp));
-    if (midBelowTarget(j)) { c += ulp; continue; } // target is above the upper midpoint
-    if (!midBelowTarget(j - 1n)) { c -= ulp; continue; } // target is below the lower midpoint
+    if (midBelowTarget(j)) {
+      c += ulp;
+      continue;
+    } // target is above the upper midpoint
+    if (!midBelowTarget(j - 1n)) {
+      c -= ulp;
+      continue;
+    } // target is below the lower midpoint
     break;
   }
   return c;
 }
 
-function* bucketsOf(spans: BucketSpan[] | undefined, values: number[] | undefined,
-  deltas: boolean): Generator<[number, number]> {
+function* bucketsOf(
+  spans: BucketSpan[] | undefined,
+  values: number[] | undefined,
+  deltas: boolean,
+): Generator<[number, number]> {
   if (spans === undefined || values === undefined) return;
   let idx = 0;
   let pos = 0;

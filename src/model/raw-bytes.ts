@@ -52,8 +52,14 @@ export function encodeBytesKeepingInvalid(s: string): Buffer {
   let run = '';
   for (const ch of s) {
     const b = ch.length === 1 ? escapedByte(ch.charCodeAt(0)) : -1;
-    if (b < 0) { run += ch; continue; }
-    if (run !== '') { parts.push(Buffer.from(run, 'utf8')); run = ''; }
+    if (b < 0) {
+      run += ch;
+      continue;
+    }
+    if (run !== '') {
+      parts.push(Buffer.from(run, 'utf8'));
+      run = '';
+    }
     parts.push(Buffer.of(b));
   }
   if (run !== '') parts.push(Buffer.from(run, 'utf8'));

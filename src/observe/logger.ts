@@ -43,17 +43,24 @@ export function createLogger(opts: LoggerOptions): Logger {
   const threshold = SEVERITY[opts.level];
   const render = opts.format === 'json' ? renderJson : renderLogfmt;
   const withFunction = opts.level === 'debug';
-  const emit = (level: LogLevel, msg: string, fields: Record<string, unknown> | undefined,
-    self: LogMethod): void => {
+  const emit = (level: LogLevel, msg: string, fields: Record<string, unknown> | undefined, self: LogMethod): void => {
     if (SEVERITY[level] < threshold) return;
     const caller = callerOf(self, withFunction);
     stream.write(`${render(new Date().toISOString(), level, caller, msg, fields)}\n`);
   };
   const logger: Logger = {
-    debug(msg, fields) { emit('debug', msg, fields, logger.debug); },
-    info(msg, fields) { emit('info', msg, fields, logger.info); },
-    warn(msg, fields) { emit('warn', msg, fields, logger.warn); },
-    error(msg, fields) { emit('error', msg, fields, logger.error); },
+    debug(msg, fields) {
+      emit('debug', msg, fields, logger.debug);
+    },
+    info(msg, fields) {
+      emit('info', msg, fields, logger.info);
+    },
+    warn(msg, fields) {
+      emit('warn', msg, fields, logger.warn);
+    },
+    error(msg, fields) {
+      emit('error', msg, fields, logger.error);
+    },
     enabled: (level) => SEVERITY[level] >= threshold,
   };
   return logger;
@@ -66,8 +73,13 @@ function fieldKey(key: string): string {
   return RESERVED_KEYS.has(key) ? `logged_${key}` : key;
 }
 
-function renderLogfmt(ts: string, level: LogLevel, caller: string, msg: string,
-  fields: Record<string, unknown> | undefined): string {
+function renderLogfmt(
+  ts: string,
+  level: LogLevel,
+  caller: string,
+  msg: string,
+  fields: Record<string, unknown> | undefined,
+): string {
   let line = `ts=${ts} level=${level}`;
   if (caller !== '') line += ` caller=${logfmtString(caller)}`;
   line += ` msg=${logfmtString(msg)}`;
@@ -79,8 +91,13 @@ function renderLogfmt(ts: string, level: LogLevel, caller: string, msg: string,
   return line;
 }
 
-function renderJson(ts: string, level: LogLevel, caller: string, msg: string,
-  fields: Record<string, unknown> | undefined): string {
+function renderJson(
+  ts: string,
+  level: LogLevel,
+  caller: string,
+  msg: string,
+  fields: Record<string, unknown> | undefined,
+): string {
   let line = `{"ts":"${ts}","level":"${level}"`;
   if (caller !== '') line += `,"caller":${JSON.stringify(caller)}`;
   line += `,"msg":${JSON.stringify(msg)}`;
@@ -95,22 +112,33 @@ function renderJson(ts: string, level: LogLevel, caller: string, msg: string,
 /** A field value in logfmt: numbers and booleans bare, everything else as a (possibly quoted) string. */
 function logfmtValue(value: unknown): string {
   switch (typeof value) {
-    case 'number': return formatNumber(value);
-    case 'bigint': return value.toString();
-    case 'boolean': return value ? 'true' : 'false';
-    case 'string': return logfmtString(value);
-    case 'undefined': return '<nil>';
-    default: return logfmtString(stringify(value));
+    case 'number':
+      return formatNumber(value);
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'string':
+      return logfmtString(value);
+    case 'undefined':
+      return '<nil>';
+    default:
+      return logfmtString(stringify(value));
   }
 }
 
 function jsonValue(value: unknown): string {
   switch (typeof value) {
-    case 'number': return Number.isFinite(value) ? JSON.stringify(value) : `"${formatNumber(value)}"`;
-    case 'bigint': return value.toString();
-    case 'boolean': return value ? 'true' : 'false';
-    case 'string': return JSON.stringify(value);
-    case 'undefined': return 'null';
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : `"${formatNumber(value)}"`;
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'string':
+      return JSON.stringify(value);
+    case 'undefined':
+      return 'null';
     default:
       if (value === null) return 'null';
       if (value instanceof Error || value instanceof Date) return JSON.stringify(stringify(value));
@@ -177,8 +205,15 @@ function isPrintableRune(cp: number): boolean {
 }
 
 const SHORT_ESCAPES = new Map<number, string>([
-  [0x07, '\\a'], [0x08, '\\b'], [0x0c, '\\f'], [0x0a, '\\n'], [0x0d, '\\r'], [0x09, '\\t'], [0x0b, '\\v'],
-  [0x22, '\\"'], [0x5c, '\\\\'],
+  [0x07, '\\a'],
+  [0x08, '\\b'],
+  [0x0c, '\\f'],
+  [0x0a, '\\n'],
+  [0x0d, '\\r'],
+  [0x09, '\\t'],
+  [0x0b, '\\v'],
+  [0x22, '\\"'],
+  [0x5c, '\\\\'],
 ]);
 
 /** Go's strconv.Quote: double quotes, backslash escapes, \xNN for ASCII controls, \u/\U for others. */

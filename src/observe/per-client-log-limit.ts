@@ -40,7 +40,10 @@ export class PerClientLogLimit {
   private readonly now: () => number;
   private readonly maxClients: number;
 
-  constructor(private readonly opts: PerClientLogLimitOptions, private readonly report: SuppressedReport) {
+  constructor(
+    private readonly opts: PerClientLogLimitOptions,
+    private readonly report: SuppressedReport,
+  ) {
     this.now = opts.now ?? (() => performance.now());
     this.maxClients = opts.maxClients ?? 10_000;
   }
@@ -69,9 +72,12 @@ export class PerClientLogLimit {
     if (w.suppressed === 0 || SEVERITY[level] > SEVERITY[w.level]) w.level = level;
     if (w.suppressed === 0) {
       const window = w;
-      window.timer = setTimeout(() => {
-        if (this.windows.get(client) === window) this.close(client, window);
-      }, Math.max(0, w.start + this.opts.windowMs - t)).unref();
+      window.timer = setTimeout(
+        () => {
+          if (this.windows.get(client) === window) this.close(client, window);
+        },
+        Math.max(0, w.start + this.opts.windowMs - t),
+      ).unref();
     }
     w.suppressed++;
     return false;

@@ -34,7 +34,8 @@ export const OWN_TYPES: ReadonlyMap<string, MetricType> = new Map<string, Metric
 const REQUESTS_HELP = 'Total HTTP requests processed by the Pushgateway, excluding scrapes.';
 const DURATION_HELP = 'HTTP request duration for pushes to the Pushgateway.';
 const SIZE_HELP = 'HTTP request size for pushes to the Pushgateway.';
-const REJECTIONS_HELP = 'Pushes refused by a limit of this gateway (not in the reference), by the limit: ' +
+const REJECTIONS_HELP =
+  'Pushes refused by a limit of this gateway (not in the reference), by the limit: ' +
   'memory_limit (--store.memory-limit, 507), body_memory_limit (--push.body-memory-limit, 503), sample_limit, label_limit, ' +
   'label_name_length_limit, label_value_length_limit (the --push.*-limit flags, 400).';
 
@@ -144,12 +145,20 @@ export class SelfMetrics {
       name: 'pushgateway_build_info',
       help: 'Constant 1, labelled with the version, revision and branch this gateway was built from and the runtime it runs on.',
       type: 'GAUGE',
-      metrics: [{ labels: [
-        { name: 'branch', value: BRANCH }, { name: 'goarch', value: goArch() },
-          { name: 'goos', value: process.platform },
-        { name: 'goversion', value: `node${process.versions.node}` }, { name: 'revision', value: REVISION },
-        { name: 'tags', value: 'nodejs' }, { name: 'version', value: VERSION },
-      ], value: 1 }],
+      metrics: [
+        {
+          labels: [
+            { name: 'branch', value: BRANCH },
+            { name: 'goarch', value: goArch() },
+            { name: 'goos', value: process.platform },
+            { name: 'goversion', value: `node${process.versions.node}` },
+            { name: 'revision', value: REVISION },
+            { name: 'tags', value: 'nodejs' },
+            { name: 'version', value: VERSION },
+          ],
+          value: 1,
+        },
+      ],
     });
     if (this.requests.size > 0) {
       families.push({
@@ -160,8 +169,11 @@ export class SelfMetrics {
         metrics: [...this.requests.values()]
           .sort((a, b) => compareTuples([a.code, a.handler, a.method], [b.code, b.handler, b.method]))
           .map((r) => ({
-            labels: [{ name: 'code', value: r.code }, { name: 'handler', value: r.handler },
-              { name: 'method', value: r.method }],
+            labels: [
+              { name: 'code', value: r.code },
+              { name: 'handler', value: r.handler },
+              { name: 'method', value: r.method },
+            ],
             value: r.n,
           })),
       });
@@ -172,8 +184,11 @@ export class SelfMetrics {
     }
     if (this.rejections.size > 0) {
       families.push({
-        name: 'pushgateway_push_rejections_total', help: REJECTIONS_HELP, type: 'COUNTER',
-        metrics: [...this.rejections.entries()].sort(([a], [b]) => (a < b ? -1 : 1))
+        name: 'pushgateway_push_rejections_total',
+        help: REJECTIONS_HELP,
+        type: 'COUNTER',
+        metrics: [...this.rejections.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
           .map(([reason, n]) => ({ labels: [{ name: 'reason', value: reason }], value: n })),
       });
     }
@@ -188,44 +203,88 @@ export class SelfMetrics {
     const mem = process.memoryUsage();
     const { vsize, openFds } = readProc();
     this.maxFds ??= readMaxFds();
-    const gauge = (name: string, help: string, value: number): MetricFamily =>
-      ({ name, help, type: 'GAUGE', metrics: [{ labels: [], value }] });
+    const gauge = (name: string, help: string, value: number): MetricFamily => ({
+      name,
+      help,
+      type: 'GAUGE',
+      metrics: [{ labels: [], value }],
+    });
     const families: MetricFamily[] = [
-      gauge('nodejs_eventloop_lag_seconds', 'Mean event loop delay in seconds over the last sampling period.',
-        Number.isFinite(this.lag.mean) ? this.lag.mean / 1e9 : 0),
-      gauge('nodejs_external_memory_bytes',
-        'Memory used by C++ objects bound to JavaScript objects, in bytes.', mem.external),
+      gauge(
+        'nodejs_eventloop_lag_seconds',
+        'Mean event loop delay in seconds over the last sampling period.',
+        Number.isFinite(this.lag.mean) ? this.lag.mean / 1e9 : 0,
+      ),
+      gauge(
+        'nodejs_external_memory_bytes',
+        'Memory used by C++ objects bound to JavaScript objects, in bytes.',
+        mem.external,
+      ),
       gauge('nodejs_heap_size_total_bytes', 'Total size of the V8 heap in bytes.', mem.heapTotal),
       gauge('nodejs_heap_size_used_bytes', 'Used size of the V8 heap in bytes.', mem.heapUsed),
-      { name: 'nodejs_version_info', help: 'Node.js version info.', type: 'GAUGE', metrics: [{ labels: [
-        { name: 'major', value: process.versions.node.split('.')[0]! },
-        { name: 'minor', value: process.versions.node.split('.')[1]! },
-        { name: 'patch', value: process.versions.node.split('.')[2]! },
-        { name: 'version', value: process.version },
-      ], value: 1 }] },
-      { name: 'process_cpu_seconds_total', help: 'Total user and system CPU time spent in seconds.', type: 'COUNTER',
-        metrics: [{ labels: [], value: (cpu.user + cpu.system) / 1e6 }] },
+      {
+        name: 'nodejs_version_info',
+        help: 'Node.js version info.',
+        type: 'GAUGE',
+        metrics: [
+          {
+            labels: [
+              { name: 'major', value: process.versions.node.split('.')[0]! },
+              { name: 'minor', value: process.versions.node.split('.')[1]! },
+              { name: 'patch', value: process.versions.node.split('.')[2]! },
+              { name: 'version', value: process.version },
+            ],
+            value: 1,
+          },
+        ],
+      },
+      {
+        name: 'process_cpu_seconds_total',
+        help: 'Total user and system CPU time spent in seconds.',
+        type: 'COUNTER',
+        metrics: [{ labels: [], value: (cpu.user + cpu.system) / 1e6 }],
+      },
     ];
     if (this.maxFds !== undefined) {
       families.push(gauge('process_max_fds', 'Maximum number of open file descriptors.', this.maxFds));
     }
     const net = readNetOctets();
     if (net !== undefined) {
-      const counter = (name: string, help: string, value: number): MetricFamily =>
-        ({ name, help, type: 'COUNTER', metrics: [{ labels: [], value }] });
-      families.push(counter('process_network_receive_bytes_total',
-        'Number of bytes received by the process over the network.', net.in));
-      families.push(counter('process_network_transmit_bytes_total',
-        'Number of bytes sent by the process over the network.', net.out));
+      const counter = (name: string, help: string, value: number): MetricFamily => ({
+        name,
+        help,
+        type: 'COUNTER',
+        metrics: [{ labels: [], value }],
+      });
+      families.push(
+        counter(
+          'process_network_receive_bytes_total',
+          'Number of bytes received by the process over the network.',
+          net.in,
+        ),
+      );
+      families.push(
+        counter(
+          'process_network_transmit_bytes_total',
+          'Number of bytes sent by the process over the network.',
+          net.out,
+        ),
+      );
     }
     if (openFds !== undefined) families.push(gauge('process_open_fds', 'Number of open file descriptors.', openFds));
     families.push(gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', mem.rss));
-    families.push(gauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.',
-      Math.floor(this.startTime)));
-    if (vsize !== undefined) families.push(gauge('process_virtual_memory_bytes', 'Virtual memory size in bytes.',
-      vsize));
-    families.push(gauge('process_virtual_memory_max_bytes', 'Maximum amount of virtual memory available in bytes.',
-      -1));
+    families.push(
+      gauge(
+        'process_start_time_seconds',
+        'Start time of the process since unix epoch in seconds.',
+        Math.floor(this.startTime),
+      ),
+    );
+    if (vsize !== undefined)
+      families.push(gauge('process_virtual_memory_bytes', 'Virtual memory size in bytes.', vsize));
+    families.push(
+      gauge('process_virtual_memory_max_bytes', 'Maximum amount of virtual memory available in bytes.', -1),
+    );
     this.lag.reset();
     this.processSample = { at: now, families };
     return families;
@@ -234,11 +293,15 @@ export class SelfMetrics {
 
 function summaryFamily(name: string, help: string, byMethod: Map<string, WindowSummary>, now: number): MetricFamily {
   return {
-    name, help, type: 'SUMMARY',
-    metrics: [...byMethod.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([method, s]) => ({
-      labels: [{ name: 'method', value: method }],
-      summary: { sampleCount: s.count, sampleSum: s.sum, quantiles: s.quantiles(now) },
-    })),
+    name,
+    help,
+    type: 'SUMMARY',
+    metrics: [...byMethod.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([method, s]) => ({
+        labels: [{ name: 'method', value: method }],
+        summary: { sampleCount: s.count, sampleSum: s.sum, quantiles: s.quantiles(now) },
+      })),
   };
 }
 
@@ -267,7 +330,9 @@ function readProc(): { vsize?: number; openFds?: number } {
  */
 function readNetOctets(): { in: number; out: number } | undefined {
   try {
-    const lines = readFileSync('/proc/self/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('IpExt:'));
+    const lines = readFileSync('/proc/self/net/netstat', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('IpExt:'));
     if (lines.length < 2) return undefined;
     const names = lines[0]!.split(' ');
     const values = lines[1]!.split(' ');
@@ -283,7 +348,9 @@ function readNetOctets(): { in: number; out: number } | undefined {
 
 function readMaxFds(): number | undefined {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     const soft = line?.split(/\s{2,}/)[1];
     return soft === undefined || soft === 'unlimited' ? undefined : Number(soft);
   } catch {

@@ -17,8 +17,12 @@ export interface ExistingFamilies {
 }
 
 const TYPE_FIELD: Record<MetricType, string> = {
-  COUNTER: 'counter', GAUGE: 'gauge', UNTYPED: 'untyped', SUMMARY: 'summary',
-  HISTOGRAM: 'histogram', GAUGE_HISTOGRAM: 'histogram',
+  COUNTER: 'counter',
+  GAUGE: 'gauge',
+  UNTYPED: 'untyped',
+  SUMMARY: 'summary',
+  HISTOGRAM: 'histogram',
+  GAUGE_HISTOGRAM: 'histogram',
 };
 
 function q(s: string): string {
@@ -30,12 +34,23 @@ export function metricProtoText(m: Metric, type: MetricType): string {
   const parts = m.labels.map((l) => `label:{name:${q(l.name)} value:${q(l.value)}}`);
   if (m.summary !== undefined) {
     const s = m.summary;
-    const qs = s.quantiles.map((x) => ` quantile:{quantile:${formatGoFloat(x.quantile)} value:${formatGoFloat(x.value)}}`).join('');
-    parts.push(`summary:{sample_count:${s.sampleCountExact ?? s.sampleCount} sample_sum:${formatGoFloat(s.sampleSum)}${qs}}`);
+    const qs = s.quantiles
+      .map((x) => ` quantile:{quantile:${formatGoFloat(x.quantile)} value:${formatGoFloat(x.value)}}`)
+      .join('');
+    parts.push(
+      `summary:{sample_count:${s.sampleCountExact ?? s.sampleCount} sample_sum:${formatGoFloat(s.sampleSum)}${qs}}`,
+    );
   } else if (m.histogram !== undefined) {
     const h = m.histogram;
-    const bs = h.buckets.map((b) => ` bucket:{cumulative_count:${b.cumulativeCountExact ?? b.cumulativeCount} upper_bound:${formatGoFloat(b.upperBound)}}`).join('');
-    parts.push(`histogram:{sample_count:${h.sampleCountExact ?? h.sampleCount} sample_sum:${formatGoFloat(h.sampleSum)}${bs}}`);
+    const bs = h.buckets
+      .map(
+        (b) =>
+          ` bucket:{cumulative_count:${b.cumulativeCountExact ?? b.cumulativeCount} upper_bound:${formatGoFloat(b.upperBound)}}`,
+      )
+      .join('');
+    parts.push(
+      `histogram:{sample_count:${h.sampleCountExact ?? h.sampleCount} sample_sum:${formatGoFloat(h.sampleSum)}${bs}}`,
+    );
   } else {
     const composite = type === 'SUMMARY' || type === 'HISTOGRAM' || type === 'GAUGE_HISTOGRAM';
     const field = composite ? 'untyped' : TYPE_FIELD[type];
@@ -47,10 +62,13 @@ export function metricProtoText(m: Metric, type: MetricType): string {
 /** Does the metric carry the payload its family's type requires? (checkMetricConsistency) */
 export function payloadMatches(m: Metric, type: MetricType): boolean {
   switch (type) {
-    case 'SUMMARY': return m.summary !== undefined;
+    case 'SUMMARY':
+      return m.summary !== undefined;
     case 'HISTOGRAM':
-    case 'GAUGE_HISTOGRAM': return m.histogram !== undefined;
-    default: return m.summary === undefined && m.histogram === undefined && m.value !== undefined;
+    case 'GAUGE_HISTOGRAM':
+      return m.histogram !== undefined;
+    default:
+      return m.summary === undefined && m.histogram === undefined && m.value !== undefined;
   }
 }
 
@@ -115,8 +133,11 @@ const SUFFIXES = ['_count', '_sum', '_bucket'] as const;
  * checkSuffixCollisions: a new family `x_count`/`x_sum`/`x_bucket` next to a summary/histogram `x`, or
  * a new summary/histogram `x` next to such families. `typeOf` answers for every family already there.
  */
-export function suffixCollision(name: string, type: MetricType,
-  typeOf: (n: string) => MetricType | undefined): string | undefined {
+export function suffixCollision(
+  name: string,
+  type: MetricType,
+  typeOf: (n: string) => MetricType | undefined,
+): string | undefined {
   for (const suffix of SUFFIXES) {
     if (!name.endsWith(suffix)) continue;
     const base = name.slice(0, -suffix.length);

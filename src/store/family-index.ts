@@ -200,14 +200,14 @@ export class FamilyIndex {
     // One chunk (most families): header and series in one piece, which saves a piece, its buffer and the
     // header's text per family. The chunk is rendered again whenever the header could change: only a
     // push of its oldest member's series can change it, and those series are all in this chunk.
-    if (this.chunks.length === 1) return [this.chunks[0] ??= this.renderChunk(0)];
+    if (this.chunks.length === 1) return [(this.chunks[0] ??= this.renderChunk(0))];
     const header = renderHeader(this.name, this.help, this.type);
     if (this.header === null || this.headerText !== header) {
       this.header = new Piece(header);
       this.headerText = header;
     }
     const out: Piece[] = [this.header];
-    for (let c = 0; c < this.chunks.length; c++) out.push(this.chunks[c] ??= this.renderChunk(c));
+    for (let c = 0; c < this.chunks.length; c++) out.push((this.chunks[c] ??= this.renderChunk(c)));
     return out;
   }
 

@@ -73,7 +73,10 @@ function* mergeSteps(a: string[], b: string[], has: ((name: string) => boolean) 
     const name = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
     if (name !== last && (has === undefined || has(name))) out.push(name);
     last = name;
-    if (++since === MERGED_PER_YIELD) { since = 0; yield; }
+    if (++since === MERGED_PER_YIELD) {
+      since = 0;
+      yield;
+    }
   }
   return out;
 }

@@ -30,8 +30,8 @@ export class Group {
     this.labels = labels;
     this.groupingPairs = Object.keys(labels).map((name) => ({ name, value: labels[name]! }));
     this.emptyInstance = 'instance' in labels ? undefined : { name: 'instance', value: '' };
-    const pairs = this.emptyInstance === undefined ? [...this.groupingPairs] : [...this.groupingPairs,
-      this.emptyInstance];
+    const pairs =
+      this.emptyInstance === undefined ? [...this.groupingPairs] : [...this.groupingPairs, this.emptyInstance];
     pairs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.timestampLabels = pairs;
     this.timestampInner = renderLabelInner(pairs);
@@ -83,7 +83,9 @@ export class Group {
 
   private view(families: Map<string, GroupFamily>): GroupView {
     return {
-      id: this.id, labels: this.labels, families,
+      id: this.id,
+      labels: this.labels,
+      families,
       gaugeValue: (name) => gaugeValue(families, name),
       lastPushSuccessful: lastPushSuccessful(families),
     };

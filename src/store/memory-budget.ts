@@ -161,9 +161,11 @@ export class MemoryBudget {
       if (used + extraBytes <= this.limitBytes) return;
     }
     this.refused++;
-    throw new MemoryLimitError('push refused: it would take the store past its memory limit of ' +
-      `${mib(this.limitBytes)} (${this.flagText}): ${mib(used)} of heap in use, the push needs about ${mib(extraBytes)} more; ` +
-      'delete groups or raise the limit');
+    throw new MemoryLimitError(
+      'push refused: it would take the store past its memory limit of ' +
+        `${mib(this.limitBytes)} (${this.flagText}): ${mib(used)} of heap in use, the push needs about ${mib(extraBytes)} more; ` +
+        'delete groups or raise the limit',
+    );
   }
 
   /**
@@ -174,8 +176,8 @@ export class MemoryBudget {
     if (this.limitBytes <= 0) return;
     let estimate = body.length * HEAP_BYTES_PER_BODY_BYTE[format];
     // Short lines cost the parser the most per byte: count them when the body is big enough to matter.
-    if (format === 'text' && estimate > this.limitBytes / 64) estimate = Math.max(estimate,
-      countLines(body) * HEAP_BYTES_PER_TEXT_LINE);
+    if (format === 'text' && estimate > this.limitBytes / 64)
+      estimate = Math.max(estimate, countLines(body) * HEAP_BYTES_PER_TEXT_LINE);
     this.assertHeadroom(estimate - estimateGroupBytes(group));
   }
 

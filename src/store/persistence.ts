@@ -38,8 +38,12 @@ export class Persistence {
   /** Completed writes; tests and logs use it. */
   writes = 0;
 
-  constructor(file: string, private readonly intervalMs: number, private readonly store: MemoryStore,
-    private readonly logger: Logger) {
+  constructor(
+    file: string,
+    private readonly intervalMs: number,
+    private readonly store: MemoryStore,
+    private readonly logger: Logger,
+  ) {
     this.file = path.resolve(file);
     this.dir = path.dirname(this.file);
     this.tmpPrefix = `${path.basename(this.file)}.tmp-`;
@@ -95,24 +99,44 @@ export class Persistence {
       return this.moveAside(err);
     }
     this.store.restore(decoded.groups);
-    this.logger.info('loaded persisted metrics', { file: this.file, groups: decoded.groups.length,
-      written: decoded.header.written });
+    this.logger.info('loaded persisted metrics', {
+      file: this.file,
+      groups: decoded.groups.length,
+      written: decoded.header.written,
+    });
     return { groups: decoded.groups.length };
   }
 
   private async moveAside(failure: SnapshotError): Promise<LoadOutcome> {
     const reason = failure.message;
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     let target = `${this.file}.bad-${stamp}`;
-    for (let n = 1; await stat(target).then(() => true, () => false); n++) target = `${this.file}.bad-${stamp}-${n}`;
+    for (
+      let n = 1;
+      await stat(target).then(
+        () => true,
+        () => false,
+      );
+      n++
+    )
+      target = `${this.file}.bad-${stamp}-${n}`;
     try {
       await rename(this.file, target);
     } catch (err) {
-      throw new PersistenceSetupError(`could not load persisted metrics from ${this.file} (${reason}), ` +
-        `and could not move it aside: ${(err as Error).message}`);
+      throw new PersistenceSetupError(
+        `could not load persisted metrics from ${this.file} (${reason}), ` +
+          `and could not move it aside: ${(err as Error).message}`,
+      );
     }
-    this.logger.error('could not load persisted metrics; the file was moved aside and the gateway starts empty',
-      { code: failure.code, file: this.file, err: reason, moved_to: target });
+    this.logger.error('could not load persisted metrics; the file was moved aside and the gateway starts empty', {
+      code: failure.code,
+      file: this.file,
+      err: reason,
+      moved_to: target,
+    });
     return { groups: 0, movedTo: target, error: reason };
   }
 
@@ -188,8 +212,13 @@ export class Persistence {
         hasher.update(s);
         await fh!.write(s);
       };
-      await put(encodeFirstLines({ written: new Date().toISOString(), groups: groups.length,
-        writer: `pushgateway-ts ${VERSION}` }));
+      await put(
+        encodeFirstLines({
+          written: new Date().toISOString(),
+          groups: groups.length,
+          writer: `pushgateway-ts ${VERSION}`,
+        }),
+      );
       for (let i = 0; i < groups.length; i += GROUPS_PER_CHUNK) {
         let chunk = '';
         for (const g of groups.slice(i, i + GROUPS_PER_CHUNK)) chunk += `${encodeGroup(g)}\n`;

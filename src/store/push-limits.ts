@@ -22,8 +22,12 @@ export interface PushLimits {
   labelValueLengthLimit: number;
 }
 
-export const NO_PUSH_LIMITS: PushLimits = { sampleLimit: 0, labelLimit: 0, labelNameLengthLimit: 0,
-  labelValueLengthLimit: 0 };
+export const NO_PUSH_LIMITS: PushLimits = {
+  sampleLimit: 0,
+  labelLimit: 0,
+  labelNameLengthLimit: 0,
+  labelValueLengthLimit: 0,
+};
 
 export function anyPushLimit(l: PushLimits): boolean {
   return l.sampleLimit > 0 || l.labelLimit > 0 || l.labelNameLengthLimit > 0 || l.labelValueLengthLimit > 0;
@@ -66,19 +70,26 @@ export function checkPushLimits(families: readonly MetricFamily[], grouping: Gro
     for (const m of f.metrics) {
       samples += samplesOf(m);
       if (limits.sampleLimit > 0 && samples > limits.sampleLimit) {
-        throw new PushLimitError('sample_limit',
-          `sample_limit exceeded (number of samples: ${countSamples(families)}, limit: ${limits.sampleLimit})`);
+        throw new PushLimitError(
+          'sample_limit',
+          `sample_limit exceeded (number of samples: ${countSamples(families)}, limit: ${limits.sampleLimit})`,
+        );
       }
       let count = 1 + nonEmptyGrouping;
       for (const l of m.labels) {
         if (l.value !== '' && !(l.name in grouping)) count++;
         if (!(l.name in grouping)) checkLength(f.name, l.name, l.value, limits);
       }
-      if ((m.summary !== undefined && m.summary.quantiles.length > 0) ||
-        (m.histogram !== undefined && samplesOf(m) > 1)) count++;
+      if (
+        (m.summary !== undefined && m.summary.quantiles.length > 0) ||
+        (m.histogram !== undefined && samplesOf(m) > 1)
+      )
+        count++;
       if (limits.labelLimit > 0 && count > limits.labelLimit) {
-        throw new PushLimitError('label_limit',
-          `label_limit exceeded (metric: ${cut50(f.name)}, number of labels: ${count}, limit: ${limits.labelLimit})`);
+        throw new PushLimitError(
+          'label_limit',
+          `label_limit exceeded (metric: ${cut50(f.name)}, number of labels: ${count}, limit: ${limits.labelLimit})`,
+        );
       }
     }
   }
@@ -94,18 +105,22 @@ function checkLength(metric: string, name: string, value: string, limits: PushLi
   if (limits.labelNameLengthLimit > 0) {
     const length = Buffer.byteLength(name, 'utf8');
     if (length > limits.labelNameLengthLimit) {
-      throw new PushLimitError('label_name_length_limit',
+      throw new PushLimitError(
+        'label_name_length_limit',
         `label_name_length_limit exceeded (metric: ${cut50(metric)}, ` +
-        `label name: ${cut50(name)}, length: ${length}, limit: ${limits.labelNameLengthLimit})`);
+          `label name: ${cut50(name)}, length: ${length}, limit: ${limits.labelNameLengthLimit})`,
+      );
     }
   }
   if (limits.labelValueLengthLimit > 0 && value !== '') {
     // Byte length only when the UTF-16 length could be over the limit at all (a byte is at most one unit).
     const length = value.length * 3 > limits.labelValueLengthLimit ? Buffer.byteLength(value, 'utf8') : value.length;
     if (length > limits.labelValueLengthLimit) {
-      throw new PushLimitError('label_value_length_limit',
+      throw new PushLimitError(
+        'label_value_length_limit',
         `label_value_length_limit exceeded (metric: ${cut50(metric)}, ` +
-        `label name: ${cut50(name)}, value: ${quote50(value)}, length: ${length}, limit: ${limits.labelValueLengthLimit})`);
+          `label name: ${cut50(name)}, value: ${quote50(value)}, length: ${length}, limit: ${limits.labelValueLengthLimit})`,
+      );
     }
   }
 }

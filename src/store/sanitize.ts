@@ -126,8 +126,13 @@ export function internPair(l: LabelPair): LabelPair {
 }
 
 function compactMetric(m: Metric, labels: LabelPair[]): Metric {
-  if (m.summary === undefined && m.histogram === undefined && m.createdTimestamp === undefined &&
-    m.exemplar === undefined && m.timestampMs === undefined) {
+  if (
+    m.summary === undefined &&
+    m.histogram === undefined &&
+    m.createdTimestamp === undefined &&
+    m.exemplar === undefined &&
+    m.timestampMs === undefined
+  ) {
     return m.value === undefined ? { labels } : { labels, value: m.value };
   }
   return { ...m, labels };
@@ -135,7 +140,7 @@ function compactMetric(m: Metric, labels: LabelPair[]): Metric {
 
 function compactFamily(f: MetricFamily, metrics: Metric[]): MetricFamily {
   if (f.unit !== undefined) return { ...f, metrics };
-  return f.help === undefined ? { name: f.name, type: f.type, metrics } : { name: f.name, help: f.help, type: f.type,
-    metrics };
+  return f.help === undefined
+    ? { name: f.name, type: f.type, metrics }
+    : { name: f.name, help: f.help, type: f.type, metrics };
 }
-

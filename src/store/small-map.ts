@@ -33,7 +33,10 @@ export class SmallMap<K, V> {
       this.value = v;
       this.has1 = true;
     } else {
-      this.map = new Map([[this.key as K, this.value as V], [k, v]]);
+      this.map = new Map([
+        [this.key as K, this.value as V],
+        [k, v],
+      ]);
       this.key = undefined;
       this.value = undefined;
       this.has1 = false;

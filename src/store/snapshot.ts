@@ -7,7 +7,17 @@
  */
 import { createHash } from 'node:crypto';
 import type {
-  Bucket, BucketSpan, Exemplar, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile, Summary, Timestamp,
+  Bucket,
+  BucketSpan,
+  Exemplar,
+  Histogram,
+  LabelPair,
+  Metric,
+  MetricFamily,
+  MetricType,
+  Quantile,
+  Summary,
+  Timestamp,
 } from '../model/metric.js';
 import { groupIdFor, type GroupingLabels } from '../model/grouping-key.js';
 import type { StoredFamily, StoredGroup } from './store.js';
@@ -50,7 +60,9 @@ function exemplar(e: Exemplar): Record<string, unknown> {
 
 function summary(s: Summary): Record<string, unknown> {
   const o: Record<string, unknown> = {
-    count: f(s.sampleCount), sum: f(s.sampleSum), quantiles: s.quantiles.map((q) => [f(q.quantile), f(q.value)]),
+    count: f(s.sampleCount),
+    sum: f(s.sampleSum),
+    quantiles: s.quantiles.map((q) => [f(q.quantile), f(q.value)]),
   };
   if (s.sampleCountExact !== undefined) o.countExact = s.sampleCountExact.toString();
   if (s.createdTimestamp !== undefined) o.created = ts(s.createdTimestamp);
@@ -63,7 +75,8 @@ function spans(ss: BucketSpan[]): [number, number][] {
 
 function histogram(h: Histogram): Record<string, unknown> {
   const o: Record<string, unknown> = {
-    count: f(h.sampleCount), sum: f(h.sampleSum),
+    count: f(h.sampleCount),
+    sum: f(h.sampleSum),
     buckets: h.buckets.map((b) => {
       const bo: Record<string, unknown> = { upper: f(b.upperBound), count: f(b.cumulativeCount) };
       if (b.cumulativeCountFloat !== undefined) bo.countFloat = f(b.cumulativeCountFloat);
@@ -168,10 +181,14 @@ function str(v: unknown, path: string): string {
 function num(v: unknown, path: string): number {
   if (typeof v === 'number') return v;
   switch (v) {
-    case 'NaN': return NaN;
-    case '+Inf': return Infinity;
-    case '-Inf': return -Infinity;
-    case '-0': return -0;
+    case 'NaN':
+      return NaN;
+    case '+Inf':
+      return Infinity;
+    case '-Inf':
+      return -Infinity;
+    case '-0':
+      return -0;
   }
   return bad(path, 'expected a float');
 }
@@ -189,8 +206,12 @@ function exact(v: unknown, path: string): bigint {
   return n;
 }
 
-function opt<T>(o: Record<string, unknown>, key: string, path: string,
-  read: (v: unknown, p: string) => T): T | undefined {
+function opt<T>(
+  o: Record<string, unknown>,
+  key: string,
+  path: string,
+  read: (v: unknown, p: string) => T,
+): T | undefined {
   return o[key] === undefined ? undefined : read(o[key], `${path}.${key}`);
 }
 
@@ -279,7 +300,10 @@ function readHistogram(v: unknown, path: string): Histogram {
   set('positiveSpans', opt(o, 'positiveSpans', path, readSpans));
   set('positiveDeltas', opt(o, 'positiveDeltas', path, readNums));
   set('positiveCounts', opt(o, 'positiveCounts', path, readNums));
-  set('exemplars', opt(o, 'exemplars', path, (x, p) => arr(x, p).map((e, i) => readExemplar(e, `${p}[${i}]`))));
+  set(
+    'exemplars',
+    opt(o, 'exemplars', path, (x, p) => arr(x, p).map((e, i) => readExemplar(e, `${p}[${i}]`))),
+  );
   return h;
 }
 
@@ -308,7 +332,9 @@ function readFamily(v: unknown, path: string): StoredFamily {
   const type = str(o.type, `${p}.type`) as MetricType;
   if (!TYPES.includes(type)) bad(`${p}.type`, `unknown metric type ${JSON.stringify(type)}`);
   const fam: MetricFamily = {
-    name, type, metrics: arr(o.metrics, `${p}.metrics`).map((m, i) => readMetric(m, `${p}.metrics[${i}]`)),
+    name,
+    type,
+    metrics: arr(o.metrics, `${p}.metrics`).map((m, i) => readMetric(m, `${p}.metrics[${i}]`)),
   };
   const help = opt(o, 'help', p, str);
   if (help !== undefined) fam.help = help;
@@ -348,28 +374,40 @@ export function decodeSnapshot(data: Buffer): { header: SnapshotHeader; groups: 
     if (first.startsWith(SNAPSHOT_MAGIC.slice(0, Math.min(first.length, SNAPSHOT_MAGIC.length))) && firstNl < 0) {
       throw new SnapshotError('truncated', 'the file ends inside its first line');
     }
-    throw new SnapshotError('foreign',
-      'not a pushgateway-ts persistence file (files written by the Go Pushgateway cannot be read; see docs/persistence.md)');
+    throw new SnapshotError(
+      'foreign',
+      'not a pushgateway-ts persistence file (files written by the Go Pushgateway cannot be read; see docs/persistence.md)',
+    );
   }
   const version = Number(m[1]);
   if (version !== SNAPSHOT_VERSION) {
-    throw new SnapshotError(version > SNAPSHOT_VERSION ? 'future-version' : 'invalid',
-      `persistence format version ${version}, but this build reads version ${SNAPSHOT_VERSION} only`);
+    throw new SnapshotError(
+      version > SNAPSHOT_VERSION ? 'future-version' : 'invalid',
+      `persistence format version ${version}, but this build reads version ${SNAPSHOT_VERSION} only`,
+    );
   }
-  if (data.length === 0 || data[data.length - 1] !== 0x0a) throw new SnapshotError('truncated',
-    'the file does not end with a newline');
+  if (data.length === 0 || data[data.length - 1] !== 0x0a)
+    throw new SnapshotError('truncated', 'the file does not end with a newline');
   const lastNl = data.lastIndexOf(0x0a, data.length - 2);
   const endLine = data.subarray(lastNl + 1, data.length - 1).toString('latin1');
   const em = /^end ([0-9a-f]{64})$/.exec(endLine);
   if (em === null) throw new SnapshotError('truncated', 'no end line (the file is incomplete)');
-  const digest = createHash('sha256').update(data.subarray(0, lastNl + 1)).digest('hex');
+  const digest = createHash('sha256')
+    .update(data.subarray(0, lastNl + 1))
+    .digest('hex');
   if (digest !== em[1]) throw new SnapshotError('checksum', 'checksum mismatch (the file was altered or damaged)');
-  const lines = data.subarray(firstNl + 1, lastNl).toString('utf8').split('\n');
+  const lines = data
+    .subarray(firstNl + 1, lastNl)
+    .toString('utf8')
+    .split('\n');
   let header: SnapshotHeader;
   try {
     const h = obj(JSON.parse(lines[0] ?? ''), 'header');
-    header = { written: str(h.written, 'header.written'), groups: int(h.groups, 'header.groups'),
-      writer: str(h.writer, 'header.writer') };
+    header = {
+      written: str(h.written, 'header.written'),
+      groups: int(h.groups, 'header.groups'),
+      writer: str(h.writer, 'header.writer'),
+    };
   } catch (err) {
     if (err instanceof SnapshotError) throw err;
     throw new SnapshotError('invalid', `header: not JSON (${(err as Error).message})`);

@@ -16,11 +16,24 @@ import { WriteOrder, type NameSet } from './write-order.js';
 import { FamilyNames } from './family-names.js';
 import { Slicer, runSliced, runSync, sortSteps, type Steps } from '../slicer.js';
 import { withoutOverriddenTimestamps } from './overridden-timestamps.js';
-import { Group, type GroupView, type SnapshotLog, PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME,
-  PUSH_TIME_HELP } from './group.js';
 import {
-  checkMetricLabels, duplicateSeries, invalidUtf8LabelValue, ownHelpClash, ownTypeClash, payloadMatches,
-  suffixCollision, typeClash,
+  Group,
+  type GroupView,
+  type SnapshotLog,
+  PUSH_FAILURE_TIME,
+  PUSH_FAILURE_TIME_HELP,
+  PUSH_TIME,
+  PUSH_TIME_HELP,
+} from './group.js';
+import {
+  checkMetricLabels,
+  duplicateSeries,
+  invalidUtf8LabelValue,
+  ownHelpClash,
+  ownTypeClash,
+  payloadMatches,
+  suffixCollision,
+  typeClash,
 } from './consistency.js';
 
 export interface PushRequest {
@@ -161,8 +174,8 @@ export class MemoryStore {
     // stored: the capture is a copy of references, cheap enough to take in one go at 100k groups.
     const out: StoredGroup[] = new Array<StoredGroup>(this.groupsById.size);
     let i = 0;
-    for (const group of this.groupsById.values()) out[i++] = { labels: group.labels,
-      families: [...group.families.values()] };
+    for (const group of this.groupsById.values())
+      out[i++] = { labels: group.labels, families: [...group.families.values()] };
     return out;
   }
 
@@ -179,8 +192,8 @@ export class MemoryStore {
       const shared = new Map(group.timestampLabels.map((l) => [`${l.name}\xff${l.value}`, l]));
       for (const sf of sg.families) {
         const f = sf.family;
-        for (const m of f.metrics) m.labels = m.labels.map((l) => shared.get(`${l.name}\xff${l.value}`) ??
-          internPair(l));
+        for (const m of f.metrics)
+          m.labels = m.labels.map((l) => shared.get(`${l.name}\xff${l.value}`) ?? internPair(l));
         const gf = restoredFamily(group, f, sf.lastPushMs);
         group.families.set(f.name, gf);
         attach.push({ group, gf, rank: sf.rank });
@@ -228,7 +241,8 @@ export class MemoryStore {
 
   /** settled(), and still so when the caller resumes (a write waiting for the commit may start its own). */
   async settledNow(): Promise<void> {
-    do await this.settled(); while (this.committing);
+    do await this.settled();
+    while (this.committing);
   }
 
   getGroup(labels: GroupingLabels): Group | undefined {
@@ -249,8 +263,8 @@ export class MemoryStore {
    */
   async pushSliced(req: PushRequest, slicer = new Slicer()): Promise<ConsistencyError | undefined> {
     const id = groupIdFor(req.labels);
-    if (pushWork(req) <= SLICED_PUSH_SERIES) return this.order.small(id, req.names ?? pushedNames(req),
-      () => this.push(req));
+    if (pushWork(req) <= SLICED_PUSH_SERIES)
+      return this.order.small(id, req.names ?? pushedNames(req), () => this.push(req));
     // Held from the call on, so the writes called after it wait for it where they touch the same things.
     return this.order.exclusive(id, req.names ?? pushedNames(req), () => runSliced(this.pushSteps(req), slicer));
   }
@@ -284,7 +298,10 @@ export class MemoryStore {
       yield;
     }
     if (invalidKey) return new ConsistencyError(invalidKeyProblems(families, fresh));
-    const unchanged = this.opts.checkConsistency && existing !== undefined && req.emptyFamilies === undefined &&
+    const unchanged =
+      this.opts.checkConsistency &&
+      existing !== undefined &&
+      req.emptyFamilies === undefined &&
       (yield* sameShape(existing, families, this.opts.ownStrictHelp));
     if (this.opts.checkConsistency && !unchanged) {
       const problems = yield* this.check(existing, families, req.replace, fresh);
@@ -318,8 +335,8 @@ export class MemoryStore {
     }
     if (!req.replace && req.emptyFamilies !== undefined) {
       for (const { name } of req.emptyFamilies) {
-        if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME && group.families.has(name)) this.removeFamily(group,
-          name);
+        if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME && group.families.has(name))
+          this.removeFamily(group, name);
       }
     }
     for (const f of families) {
@@ -407,7 +424,11 @@ export class MemoryStore {
 
   /** The pushed families' text 0.0.4 as one string (tests, debugging). */
   renderText(): string {
-    return Buffer.concat(this.exposition().pieces.flat().map((p) => p.text)).toString('utf8');
+    return Buffer.concat(
+      this.exposition()
+        .pieces.flat()
+        .map((p) => p.text),
+    ).toString('utf8');
   }
 
   /**
@@ -447,7 +468,11 @@ export class MemoryStore {
           const version = this.version;
           const names = await runSliced(this.familyNamesSteps(), slicer);
           const pieces = await runSliced(piecesOf(names, taken), slicer);
-          if (touched.size > 0 || this.committing) { todo = [...touched]; touched.clear(); continue; }
+          if (touched.size > 0 || this.committing) {
+            todo = [...touched];
+            touched.clear();
+            continue;
+          }
           const exposition = { names, pieces };
           this.rendered = { version, exposition };
           return exposition;
@@ -470,7 +495,10 @@ export class MemoryStore {
   private *takePieces(names: Iterable<string>, taken: Map<string, Piece[]>): Steps<void> {
     for (const name of names) {
       const idx = this.families.get(name);
-      if (idx === undefined) { taken.delete(name); continue; }
+      if (idx === undefined) {
+        taken.delete(name);
+        continue;
+      }
       if (!idx.laidOut) yield* idx.layoutSteps();
       while (idx.renderSome(CHUNKS_PER_SLICE) === CHUNKS_PER_SLICE) yield;
       taken.set(name, idx.pieces());
@@ -516,7 +544,10 @@ export class MemoryStore {
       await this.settledNow();
       if (this.checked?.version === this.version) return this.checked.problems;
       const version = this.version;
-      const problems = await runSliced(this.fullCheckSteps(() => this.version !== version || this.committing), slicer);
+      const problems = await runSliced(
+        this.fullCheckSteps(() => this.version !== version || this.committing),
+        slicer,
+      );
       if (problems !== undefined && this.version === version && !this.committing) {
         this.checked = { version, problems };
         return problems;
@@ -536,8 +567,10 @@ export class MemoryStore {
       for (const [name, gf] of group.families) {
         const f = gf.family;
         const ownHelp = this.opts.ownStrictHelp?.get(name);
-        if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) { problems.push(ownHelpClash(name, f.help ?? '',
-          ownHelp)); continue; }
+        if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) {
+          problems.push(ownHelpClash(name, f.help ?? '', ownHelp));
+          continue;
+        }
         const known = types.get(name);
         if (known === undefined) {
           const collision = suffixCollision(name, f.type, (n) => types.get(n));
@@ -556,8 +589,14 @@ export class MemoryStore {
           }
           const m = f.metrics[i]!;
           const labelProblem = checkMetricLabels(name, m, f.type, this.opts.utf8Names);
-          if (labelProblem !== undefined) { problems.push(labelProblem); continue; }
-          if (known !== undefined && known !== f.type) { problems.push(typeClash(name, m, f.type, known)); continue; }
+          if (labelProblem !== undefined) {
+            problems.push(labelProblem);
+            continue;
+          }
+          if (known !== undefined && known !== f.type) {
+            problems.push(typeClash(name, m, f.type, known));
+            continue;
+          }
           const key = `${name}\xff${gf.series[i]!.inner}`;
           if (seen.has(key)) problems.push(duplicateSeries(name, m, f.type));
           seen.add(key);
@@ -572,8 +611,10 @@ export class MemoryStore {
     const problems: string[] = [];
     for (const f of empty) {
       const ownHelp = this.opts.ownStrictHelp?.get(f.name);
-      if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) { problems.push(ownHelpClash(f.name, f.help ?? '',
-        ownHelp)); continue; }
+      if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) {
+        problems.push(ownHelpClash(f.name, f.help ?? '', ownHelp));
+        continue;
+      }
       const own = this.opts.ownTypes.get(f.name);
       if (own !== undefined && own !== f.type) problems.push(ownTypeClash(f.name, f.type, own));
     }
@@ -581,8 +622,12 @@ export class MemoryStore {
   }
 
   /** The incremental check of one push against the rest of the store. */
-  private *check(group: Group | undefined, families: SanitizedFamily[], replace: boolean,
-    fresh: Group): Steps<string[]> {
+  private *check(
+    group: Group | undefined,
+    families: SanitizedFamily[],
+    replace: boolean,
+    fresh: Group,
+  ): Steps<string[]> {
     const problems: string[] = [];
     const pushed = new Map<string, MetricFamily>();
     for (let i = 0; i < families.length; i++) {
@@ -594,8 +639,8 @@ export class MemoryStore {
       toCheck.push(timestampFamily(fresh, PUSH_TIME, 0));
       if (!pushed.has(PUSH_FAILURE_TIME)) toCheck.push(timestampFamily(fresh, PUSH_FAILURE_TIME, 0));
     }
-    if (toCheck.length > 1) yield* sortSteps(toCheck, (a,
-      b) => (a.family.name < b.family.name ? -1 : a.family.name > b.family.name ? 1 : 0));
+    if (toCheck.length > 1)
+      yield* sortSteps(toCheck, (a, b) => (a.family.name < b.family.name ? -1 : a.family.name > b.family.name ? 1 : 0));
     const checkedNames = new Set<string>();
     const outsideType = (n: string): MetricType | undefined => {
       const own = this.opts.ownTypes.get(n);
@@ -615,14 +660,24 @@ export class MemoryStore {
       const name = f.name;
       const type = name === PUSH_TIME ? 'GAUGE' : f.type;
       const ownHelp = this.opts.ownStrictHelp?.get(name);
-      if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) { problems.push(ownHelpClash(name, f.help ?? '',
-        ownHelp)); continue; }
+      if (ownHelp !== undefined && (f.help ?? '') !== ownHelp) {
+        problems.push(ownHelpClash(name, f.help ?? '', ownHelp));
+        continue;
+      }
       const own = this.opts.ownTypes.get(name);
-      if (own !== undefined && own !== type) { problems.push(ownTypeClash(name, type, own)); continue; }
+      if (own !== undefined && own !== type) {
+        problems.push(ownTypeClash(name, type, own));
+        continue;
+      }
       const idx = this.families.get(name);
-      const otherType = idx === undefined ? undefined
-        : group === undefined ? (idx.type !== type ? idx.type : undefined)
-          : idx.othersWithOtherType(type, group);
+      const otherType =
+        idx === undefined
+          ? undefined
+          : group === undefined
+            ? idx.type !== type
+              ? idx.type
+              : undefined
+            : idx.othersWithOtherType(type, group);
       const collision = suffixCollision(name, type, typeOf);
       if (collision !== undefined) problems.push(collision);
       checkedNames.add(name);
@@ -633,9 +688,18 @@ export class MemoryStore {
         if (i % 512 === 511) yield;
         const m = metrics[i]!;
         const labelProblem = checkMetricLabels(name, m, type, this.opts.utf8Names);
-        if (labelProblem !== undefined) { problems.push(labelProblem); continue; }
-        if (!payloadMatches(m, type)) { problems.push(typeClash(name, m, type, type)); continue; }
-        if (otherType !== undefined) { problems.push(typeClash(name, m, type, otherType)); continue; }
+        if (labelProblem !== undefined) {
+          problems.push(labelProblem);
+          continue;
+        }
+        if (!payloadMatches(m, type)) {
+          problems.push(typeClash(name, m, type, type));
+          continue;
+        }
+        if (otherType !== undefined) {
+          problems.push(typeClash(name, m, type, otherType));
+          continue;
+        }
         const inner = inners[i]!;
         const other = idx?.series.get(inner);
         if (inPush?.has(inner) === true || (other !== undefined && other.group !== group)) {
@@ -650,8 +714,8 @@ export class MemoryStore {
   private fail(id: string, req: PushRequest, problems: string[]): ConsistencyError {
     const group = this.groupsById.get(id) ?? this.createGroup(id, req.labels);
     runSync(this.setFamily(group, timestampFamily(group, PUSH_FAILURE_TIME, req.timeMs / 1000), req.timeMs));
-    if (!group.families.has(PUSH_TIME)) runSync(this.setFamily(group, timestampFamily(group, PUSH_TIME, 0),
-      req.timeMs));
+    if (!group.families.has(PUSH_TIME))
+      runSync(this.setFamily(group, timestampFamily(group, PUSH_TIME, 0), req.timeMs));
     this.changed();
     return new ConsistencyError(problems);
   }
@@ -692,8 +756,12 @@ export class MemoryStore {
   }
 
   /** `sameSeriesKnown`: sameShape() has already found the stored series equal to the pushed ones. */
-  private *setFamily(group: Group, sanitized: SanitizedFamily, lastPushMs: number,
-    sameSeriesKnown = false): Steps<void> {
+  private *setFamily(
+    group: Group,
+    sanitized: SanitizedFamily,
+    lastPushMs: number,
+    sameSeriesKnown = false,
+  ): Steps<void> {
     const family = sanitized.family;
     // Share the name and HELP strings of the family index: the parsed ones are slices of the request
     // body and would keep every body alive.
@@ -748,9 +816,16 @@ function* snapshotSteps(groups: Group[], logs: SnapshotLog[]): Steps<GroupView[]
 /** A family of a restored group with its series, not yet attached to the family index. */
 function restoredFamily(group: Group, family: MetricFamily, lastPushMs: number): GroupFamily {
   const type = family.type;
-  const series = family.metrics.map((metric): SeriesEntry => ({
-    inner: flat(renderLabelInner(metric.labels)), metric, type, group, dead: false, pos: 0,
-  }));
+  const series = family.metrics.map(
+    (metric): SeriesEntry => ({
+      inner: flat(renderLabelInner(metric.labels)),
+      metric,
+      type,
+      group,
+      dead: false,
+      pos: 0,
+    }),
+  );
   return { family, lastPushMs, series, rank: 0 };
 }
 
@@ -760,8 +835,11 @@ function restoredFamily(group: Group, family: MetricFamily, lastPushMs: number):
  * label set, so it cannot make it inconsistent (removing a PUT's other families cannot either); only
  * each metric's payload has to match its type. The common case of a job pushing again skips the check.
  */
-function* sameShape(group: Group, families: SanitizedFamily[],
-  ownStrictHelp: ReadonlyMap<string, string> | undefined): Steps<boolean> {
+function* sameShape(
+  group: Group,
+  families: SanitizedFamily[],
+  ownStrictHelp: ReadonlyMap<string, string> | undefined,
+): Steps<boolean> {
   for (const { family } of families) {
     yield;
     if (family.name === PUSH_TIME || family.name === PUSH_FAILURE_TIME) return false;

@@ -89,7 +89,9 @@ export class WriteOrder {
   /** A big write starts changing the store: readers wait for commitEnded(). */
   commitStarted(): void {
     if (this.commit !== null) return;
-    this.commit = new Promise((r) => { this.endCommit = r; });
+    this.commit = new Promise((r) => {
+      this.endCommit = r;
+    });
   }
 
   commitEnded(): void {
@@ -111,7 +113,9 @@ export class WriteOrder {
 
   private hold(groupId: string, names: NameSet): HeldWrite & { release: () => void } {
     let release!: () => void;
-    const done = new Promise<void>((r) => { release = r; });
+    const done = new Promise<void>((r) => {
+      release = r;
+    });
     const write = { seq: this.arrivals++, groupId, names, done, release };
     this.held.add(write);
     return write;

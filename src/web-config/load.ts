@@ -12,14 +12,30 @@ import { WebConfigError } from '../errors.js';
 import { StrictReader, YamlFieldError } from './strict-yaml.js';
 import { readFailure, readTlsMaterial, TlsMaterialError } from './tls-material.js';
 import {
-  CIPHER_SUITES, CLIENT_AUTH_TYPES, CURVES, HTTP2_REQUIRED_CIPHER_SUITES, TLS_VERSION_ORDER, TLS_VERSIONS,
+  CIPHER_SUITES,
+  CLIENT_AUTH_TYPES,
+  CURVES,
+  HTTP2_REQUIRED_CIPHER_SUITES,
+  TLS_VERSION_ORDER,
+  TLS_VERSIONS,
 } from './tls-names.js';
 import type { TlsServerConfig, TlsVersionName, WebConfig } from './web-config.js';
 
 const TOP_KEYS = ['tls_server_config', 'http_server_config', 'basic_auth_users'] as const;
 const TLS_KEYS = [
-  'cert', 'key', 'client_ca', 'cert_file', 'key_file', 'client_auth_type', 'client_ca_file', 'cipher_suites',
-  'curve_preferences', 'min_version', 'max_version', 'prefer_server_cipher_suites', 'client_allowed_sans',
+  'cert',
+  'key',
+  'client_ca',
+  'cert_file',
+  'key_file',
+  'client_auth_type',
+  'client_ca_file',
+  'cipher_suites',
+  'curve_preferences',
+  'min_version',
+  'max_version',
+  'prefer_server_cipher_suites',
+  'client_allowed_sans',
 ] as const;
 const HTTP_KEYS = ['http2', 'headers'] as const;
 
@@ -43,9 +59,19 @@ const BCRYPT_HASH = /^\$2[aby]\$(?:0[4-9]|[12]\d|3[01])\$.{53}$/s;
 
 /** The file's settings as read, before the TLS checks (which need all of them). */
 interface RawTls {
-  cert: string; key: string; clientCa: string; certFile: string; keyFile: string; clientAuthType: string;
-  clientCaFile: string; cipherSuites: string[]; curvePreferences: string[]; minVersion: TlsVersionName;
-  maxVersion: TlsVersionName | undefined; preferServerCipherSuites: boolean; clientAllowedSans: string[];
+  cert: string;
+  key: string;
+  clientCa: string;
+  certFile: string;
+  keyFile: string;
+  clientAuthType: string;
+  clientCaFile: string;
+  cipherSuites: string[];
+  curvePreferences: string[];
+  minVersion: TlsVersionName;
+  maxVersion: TlsVersionName | undefined;
+  preferServerCipherSuites: boolean;
+  clientAllowedSans: string[];
 }
 
 /** Reads, checks and returns the web config in `file`; throws WebConfigError on any fault. */
@@ -72,8 +98,10 @@ function checked(file: string, text: string): WebConfig {
   const syntax = doc.errors[0];
   if (syntax !== undefined) {
     // yaml.v2 would read the first of several documents; we refuse rather than ignore the rest silently.
-    const reason = syntax.code === 'MULTIPLE_DOCS' ? 'several YAML documents in one file; give one'
-      : syntax.message.split('\n', 1)[0];
+    const reason =
+      syntax.code === 'MULTIPLE_DOCS'
+        ? 'several YAML documents in one file; give one'
+        : syntax.message.split('\n', 1)[0];
     throw new YamlFieldError('', `not valid YAML (line ${lines.linePos(syntax.pos[0]).line}): ${reason}`);
   }
   const r = new StrictReader(doc, lines);
@@ -92,8 +120,10 @@ function checked(file: string, text: string): WebConfig {
   for (const [user, hash] of Object.entries(basicAuthUsers)) {
     // The hash is a secret of sorts: the message names the user, never the value.
     if (!BCRYPT_HASH.test(hash)) {
-      throw new YamlFieldError(`basic_auth_users.${user}`,
-        'not a bcrypt hash (want $2a$, $2b$ or $2y$, a cost from 04 to 31, then 53 characters)');
+      throw new YamlFieldError(
+        `basic_auth_users.${user}`,
+        'not a bcrypt hash (want $2a$, $2b$ or $2y$, a cost from 04 to 31, then 53 characters)',
+      );
     }
   }
   const config: WebConfig = { http2, headers, basicAuthUsers };
@@ -107,8 +137,10 @@ function readTls(r: StrictReader, m: Map<string, Node | null>): RawTls {
   const names = (k: 'cipher_suites' | 'curve_preferences', table: Readonly<Record<string, string>>, what: string) =>
     r.stringList(m.get(k), `tls_server_config.${k}`).map((name, i) => {
       if (!Object.hasOwn(table, name)) {
-        throw new YamlFieldError(`tls_server_config.${k}[${i}]`,
-          `unknown ${what} "${name}"; known: ${Object.keys(table).join(', ')}`);
+        throw new YamlFieldError(
+          `tls_server_config.${k}[${i}]`,
+          `unknown ${what} "${name}"; known: ${Object.keys(table).join(', ')}`,
+        );
       }
       return name;
     });
@@ -116,20 +148,30 @@ function readTls(r: StrictReader, m: Map<string, Node | null>): RawTls {
     if ((m.get(k) ?? null) === null) return undefined;
     const v = s(k);
     if (!Object.hasOwn(TLS_VERSIONS, v)) {
-      throw new YamlFieldError(`tls_server_config.${k}`,
-        `unknown TLS version "${v}"${r.line(m.get(k))}; known: ${TLS_VERSION_ORDER.join(', ')}`);
+      throw new YamlFieldError(
+        `tls_server_config.${k}`,
+        `unknown TLS version "${v}"${r.line(m.get(k))}; known: ${TLS_VERSION_ORDER.join(', ')}`,
+      );
     }
     return v as TlsVersionName;
   };
   return {
-    cert: s('cert'), key: s('key'), clientCa: s('client_ca'), certFile: s('cert_file'), keyFile: s('key_file'),
-    clientAuthType: s('client_auth_type'), clientCaFile: s('client_ca_file'),
+    cert: s('cert'),
+    key: s('key'),
+    clientCa: s('client_ca'),
+    certFile: s('cert_file'),
+    keyFile: s('key_file'),
+    clientAuthType: s('client_auth_type'),
+    clientCaFile: s('client_ca_file'),
     cipherSuites: names('cipher_suites', CIPHER_SUITES, 'cipher suite'),
     curvePreferences: names('curve_preferences', CURVES, 'curve'),
     minVersion: version('min_version') ?? 'TLS12',
     maxVersion: version('max_version'),
-    preferServerCipherSuites: r.bool(m.get('prefer_server_cipher_suites'),
-      'tls_server_config.prefer_server_cipher_suites', true),
+    preferServerCipherSuites: r.bool(
+      m.get('prefer_server_cipher_suites'),
+      'tls_server_config.prefer_server_cipher_suites',
+      true,
+    ),
     clientAllowedSans: r.stringList(m.get('client_allowed_sans'), 'tls_server_config.client_allowed_sans'),
   };
 }
@@ -139,8 +181,10 @@ function checkHeaders(headers: Record<string, string>): void {
     const key = `http_server_config.headers.${name}`;
     // Matched as written, like the toolkit: `x-frame-options` is not a header it lets a file set.
     if (!Object.hasOwn(CONFIGURABLE_HEADERS, name)) {
-      throw new YamlFieldError(key,
-        `this header can not be configured; allowed: ${Object.keys(CONFIGURABLE_HEADERS).join(', ')}`);
+      throw new YamlFieldError(
+        key,
+        `this header can not be configured; allowed: ${Object.keys(CONFIGURABLE_HEADERS).join(', ')}`,
+      );
     }
     const allowed = CONFIGURABLE_HEADERS[name];
     if (allowed && !allowed.includes(value)) {
@@ -157,8 +201,11 @@ function checkTls(t: RawTls, http2: boolean): TlsServerConfig | undefined {
     return undefined;
   }
   const k = (name: string) => `tls_server_config.${name}`;
-  const pairs = [['cert_file', t.certFile, 'cert', t.cert], ['key_file', t.keyFile, 'key', t.key],
-    ['client_ca_file', t.clientCaFile, 'client_ca', t.clientCa]] as const;
+  const pairs = [
+    ['cert_file', t.certFile, 'cert', t.cert],
+    ['key_file', t.keyFile, 'key', t.key],
+    ['client_ca_file', t.clientCaFile, 'client_ca', t.clientCa],
+  ] as const;
   for (const [file, fromFile, inline, fromInline] of pairs) {
     if (fromFile !== '' && fromInline !== '') {
       throw new YamlFieldError(k(inline), `set together with ${file}; give one of them`);
@@ -184,8 +231,13 @@ function checkTls(t: RawTls, http2: boolean): TlsServerConfig | undefined {
   readTlsMaterial(tls);
   const policy = CLIENT_AUTH_TYPES[t.clientAuthType];
   if (!Object.hasOwn(CLIENT_AUTH_TYPES, t.clientAuthType) || policy === undefined) {
-    throw new YamlFieldError(k('client_auth_type'), `unknown client_auth_type "${t.clientAuthType}"; known: ` +
-      Object.keys(CLIENT_AUTH_TYPES).filter((n) => n !== '').join(', '));
+    throw new YamlFieldError(
+      k('client_auth_type'),
+      `unknown client_auth_type "${t.clientAuthType}"; known: ` +
+        Object.keys(CLIENT_AUTH_TYPES)
+          .filter((n) => n !== '')
+          .join(', '),
+    );
   }
   tls.clientAuthType = policy;
   checkPolicy(tls, k);
@@ -197,13 +249,17 @@ function checkTls(t: RawTls, http2: boolean): TlsServerConfig | undefined {
 function checkPolicy(tls: TlsServerConfig, k: (name: string) => string): void {
   if (tls.clientAuthType !== 'NoClientCert') return;
   if (tls.clientCaFile !== undefined || tls.clientCa !== undefined) {
-    throw new YamlFieldError(k(tls.clientCaFile !== undefined ? 'client_ca_file' : 'client_ca'),
-      'a client CA is configured without a client auth policy (set client_auth_type)');
+    throw new YamlFieldError(
+      k(tls.clientCaFile !== undefined ? 'client_ca_file' : 'client_ca'),
+      'a client CA is configured without a client auth policy (set client_auth_type)',
+    );
   }
   // Not refused by toolkit v0.14.0, which then never checks them; refused by later toolkits and by us.
   if (tls.clientAllowedSans.length > 0) {
-    throw new YamlFieldError(k('client_allowed_sans'),
-      'allowed SANs are configured without a client auth policy (set client_auth_type)');
+    throw new YamlFieldError(
+      k('client_allowed_sans'),
+      'allowed SANs are configured without a client auth policy (set client_auth_type)',
+    );
   }
 }
 
@@ -218,6 +274,9 @@ function checkHttp2Ciphers(tls: TlsServerConfig, http2: boolean, k: (name: strin
   // Go's net/http refuses to start HTTP/2 with a TLS 1.2 cipher list lacking the suite HTTP/2 requires.
   if (!http2 || tls.minVersion === 'TLS13' || tls.cipherSuites.length === 0) return;
   if (tls.cipherSuites.some((c) => HTTP2_REQUIRED_CIPHER_SUITES.has(c))) return;
-  throw new YamlFieldError(k('cipher_suites'), 'HTTP/2 needs TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or ' +
-    'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 among them (or set http_server_config.http2: false)');
+  throw new YamlFieldError(
+    k('cipher_suites'),
+    'HTTP/2 needs TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or ' +
+      'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 among them (or set http_server_config.http2: false)',
+  );
 }

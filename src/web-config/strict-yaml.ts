@@ -22,7 +22,10 @@ const FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'o
 
 /** Walks one parsed document; each reader takes a node (or null for an absent or null value). */
 export class StrictReader {
-  constructor(private readonly doc: Document, private readonly lines: LineCounter) {}
+  constructor(
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
 
   /** The node, with aliases followed; null for an absent value or YAML null. */
   private resolve(node: unknown): Node | null {
@@ -104,8 +107,9 @@ export class StrictReader {
   /** A map of string to string, any keys; null is empty. */
   stringMap(node: Node | null | undefined, key: string): Record<string, string> {
     // fromEntries defines own properties, so a user called __proto__ is a user, not a prototype.
-    return Object.fromEntries([...this.map(node, key, null)].map(([name, value]) =>
-      [name, this.string(value, `${key}.${name}`)]));
+    return Object.fromEntries(
+      [...this.map(node, key, null)].map(([name, value]) => [name, this.string(value, `${key}.${name}`)]),
+    );
   }
 
   /** The line of a node, for messages that come later (a bad value found after reading). */

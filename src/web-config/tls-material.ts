@@ -25,7 +25,10 @@ export class TlsMaterialError extends Error {
 }
 
 const ERRNO_WORDS: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'not a directory',
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
 };
 
 /** Why a file could not be read, short: `no such file (ENOENT)`. */

@@ -34,7 +34,9 @@ export const CIPHER_SUITES: Readonly<Record<string, string>> = {
 
 /** The TLS 1.3 suites among CIPHER_SUITES (Go ignores them in cipher_suites). */
 export const TLS13_CIPHER_SUITES: ReadonlySet<string> = new Set([
-  'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
 ]);
 
 /**
@@ -42,7 +44,8 @@ export const TLS13_CIPHER_SUITES: ReadonlySet<string> = new Set([
  * (RFC 7540 §9.2.2's mandatory suite, or its ECDSA twin); the toolkit then fails at start.
  */
 export const HTTP2_REQUIRED_CIPHER_SUITES: ReadonlySet<string> = new Set([
-  'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+  'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+  'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
 ]);
 
 /** The toolkit's four curve names, valued by the group names node:tls's `ecdhCurve` takes. */

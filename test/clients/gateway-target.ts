@@ -23,12 +23,14 @@ export function gatewayTargets(): GatewayTarget[] {
   const wanted = process.env.PGW_TARGET ?? 'ours';
   const all: GatewayTarget[] = [];
   if (wanted === 'ours' || wanted === 'both') {
-    all.push({ name: 'ours', start: () => startOurs(),
-      skip: skipUnless(existsSync(OUR_CLI), OUR_CLI, 'run npm run build') });
+    all.push({
+      name: 'ours',
+      start: () => startOurs(),
+      skip: skipUnless(existsSync(OUR_CLI), OUR_CLI, 'run npm run build'),
+    });
   }
   if (wanted === 'reference' || wanted === 'both') {
-    all.push({ name: 'reference', start: () => startReference(),
-      skip: referenceSkipReason() });
+    all.push({ name: 'reference', start: () => startReference(), skip: referenceSkipReason() });
   }
   if (all.length === 0) throw new Error(`PGW_TARGET must be ours, reference or both, not ${wanted}`);
   return all;
@@ -40,7 +42,11 @@ export async function needsProgram(check: string[], what: string, install: strin
   return skipUnless(res.code === 0, what, install);
 }
 
-export interface RunResult { code: number | null; stdout: string; stderr: string }
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs a program to completion (bounded by a timeout) and collects its output; never rejects. */
 export function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<RunResult> {
@@ -68,7 +74,10 @@ export function sampleLines(text: string): string[] {
 /** Lines that are about one of the given metric names (samples, HELP and TYPE), for readable diffs. */
 function linesAbout(text: string, expected: string[]): string {
   const names = new Set(expected.map(metricNameOf));
-  return text.split('\n').filter((l) => names.has(metricNameOf(l))).join('\n');
+  return text
+    .split('\n')
+    .filter((l) => names.has(metricNameOf(l)))
+    .join('\n');
 }
 
 function metricNameOf(line: string): string {
@@ -106,13 +115,12 @@ function lineMatches(lines: Set<string>, want: string, since: number): boolean {
  */
 export function assertGroupSamples(text: string, pairs: string[], expected: string[], since = 0): void {
   const actual = sampleLines(text).filter((l) => pairs.every((p) => l.includes(p)));
-  const normalise = (l: string): string => l.endsWith(' <now>') ? l.slice(0, -'<now>'.length) : l;
+  const normalise = (l: string): string => (l.endsWith(' <now>') ? l.slice(0, -'<now>'.length) : l);
   const actualKeys = actual.map((l) => {
     const hit = expected.find((e) => e.endsWith(' <now>') && l.startsWith(normalise(e)));
     return hit ?? l;
   });
-  assert.deepEqual([...actualKeys].sort(), [...expected].sort(),
-    `samples with ${pairs.join(',')} differ`);
+  assert.deepEqual([...actualKeys].sort(), [...expected].sort(), `samples with ${pairs.join(',')} differ`);
   assertLines(text, expected, since);
 }
 

@@ -28,8 +28,13 @@ function build(): { binary: string } | { skip: string } {
   const binary = join(dir, 'go-push');
   const src = join(PROJECT_ROOT, 'test/clients/go-push');
   // One build cache in the temp dir for every test process (Go's cache is safe for concurrent use).
-  const env = { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(tmpdir(), 'pushgateway-ts-gocache'),
-    GOFLAGS: '' };
+  const env = {
+    ...process.env,
+    GO111MODULE: 'off',
+    GOPATH,
+    GOCACHE: join(tmpdir(), 'pushgateway-ts-gocache'),
+    GOFLAGS: '',
+  };
   const r = spawnSync('go', ['build', '-o', binary, '.'], { cwd: src, env, encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) throw new Error(`building ${src} failed:\n${r.stderr}${r.error ?? ''}`);
   return { binary };
@@ -44,15 +49,20 @@ export function goPusher(): { binary: string } | { skip: string } {
 }
 
 /** Runs the pusher (asynchronously: the gateway under test may be a child of this process too). */
-export function runGoPusher(binary: string, args: string[],
-  input?: Buffer): Promise<{ status: number | null; stdout: Buffer; stderr: string }> {
+export function runGoPusher(
+  binary: string,
+  args: string[],
+  input?: Buffer,
+): Promise<{ status: number | null; stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { cwd: dirname(binary), stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (status) => {
       clearTimeout(timer);

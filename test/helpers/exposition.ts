@@ -138,14 +138,20 @@ export function normaliseExposition(text: string, opts: NormaliseOptions): strin
 /** Content-Type of a scrape without the `escaping=underscores` parameter 1.11 adds and 1.5.1 lacks. */
 export function normaliseContentType(ct: string | undefined): string {
   if (ct === undefined) return '';
-  return ct.split(';').map((p) => p.trim()).filter((p) => p !== '' && p !== 'escaping=underscores').join('; ');
+  return ct
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p !== '' && p !== 'escaping=underscores')
+    .join('; ');
 }
 
 // A suffix collision is reported from whichever side the reference happened to gather first (Go map
 // order), e.g. `collected metric named "s_count" collides with previously collected summary named "s"`
 // or `collected histogram or summary named "s" collides with previously collected metric named "s_count"`.
-const COLLISION_PLAIN_FIRST = /^collected metric named (".*") collides with previously collected (?:summary|histogram) named (".*")$/;
-const COLLISION_COMPOSITE_FIRST = /^collected (?:histogram or summary|histogram|summary) named (".*") collides with previously collected metric named (".*")$/;
+const COLLISION_PLAIN_FIRST =
+  /^collected metric named (".*") collides with previously collected (?:summary|histogram) named (".*")$/;
+const COLLISION_COMPOSITE_FIRST =
+  /^collected (?:histogram or summary|histogram|summary) named (".*") collides with previously collected metric named (".*")$/;
 
 /**
  * One consistency problem reduced to what is stable: the prefix through the first `{` when there is
@@ -171,7 +177,10 @@ export function bodySignature(body: string): string {
   if (rest.endsWith('\n')) rest = rest.slice(0, -1);
   const multi = /^(\d+) error\(s\) occurred:\n/.exec(rest);
   if (multi === null) return `${CONSISTENCY_PREFIX}${problemPrefix(rest)}\n`;
-  const problems = rest.slice(multi[0].length).split('\n* ').map((p) => problemPrefix(p.replace(/^\* /, '')));
+  const problems = rest
+    .slice(multi[0].length)
+    .split('\n* ')
+    .map((p) => problemPrefix(p.replace(/^\* /, '')));
   problems.sort();
   return `${CONSISTENCY_PREFIX}${multi[1]} error(s) occurred:\n* ${problems.join('\n* ')}\n`;
 }
@@ -188,8 +197,11 @@ export function shortDiff(expected: string, actual: string, maxLines = 12): stri
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   const from = Math.max(0, i - 2);
-  const show = (lines: string[], tag: string) => lines.slice(from, from + maxLines)
-    .map((l, k) => `${from + k === i ? '>' : ' '}${tag} ${JSON.stringify(l)}`).join('\n');
+  const show = (lines: string[], tag: string) =>
+    lines
+      .slice(from, from + maxLines)
+      .map((l, k) => `${from + k === i ? '>' : ' '}${tag} ${JSON.stringify(l)}`)
+      .join('\n');
   return `first difference at line ${i + 1}\n${show(a, 'ref ')}\n${show(b, 'ours')}`;
 }
 
@@ -230,7 +242,8 @@ function compareStep(i: number, ref: StepResult, ours: StepResult, unstableDetai
   }
   if (ref.status !== ours.status) diffs.push(`${tag}: status ref=${ref.status} ours=${ours.status}`);
   for (const h of ['allow', 'location'] as const) {
-    if (ref[h] !== ours[h]) diffs.push(`${tag}: ${h} header ref=${JSON.stringify(ref[h])} ours=${JSON.stringify(ours[h])}`);
+    if (ref[h] !== ours[h])
+      diffs.push(`${tag}: ${h} header ref=${JSON.stringify(ref[h])} ours=${JSON.stringify(ours[h])}`);
   }
   if ((ref.body !== '' || ours.body !== '') && ref.contentType !== ours.contentType) {
     diffs.push(`${tag}: content-type ref=${JSON.stringify(ref.contentType)} ours=${JSON.stringify(ours.contentType)}`);

@@ -20,12 +20,18 @@ export interface InProcessGateway {
 export async function startInProcess(opts: { webConfig?: WebConfig } = {}): Promise<InProcessGateway> {
   const config = defaultConfig();
   const store = new MemoryStore({
-    checkConsistency: !config.disableConsistencyCheck, utf8Names: config.enableUtf8Names,
-    ownTypes: OWN_TYPES, ownStrictHelp: OWN_STRICT_HELP,
+    checkConsistency: !config.disableConsistencyCheck,
+    utf8Names: config.enableUtf8Names,
+    ownTypes: OWN_TYPES,
+    ownStrictHelp: OWN_STRICT_HELP,
   });
   const listener = createRequestListener({
-    config, store, logger: createLogger({ level: 'error', format: 'logfmt' }), self: new SelfMetrics(),
-    startedAt: new Date(), requestShutdown: () => {},
+    config,
+    store,
+    logger: createLogger({ level: 'error', format: 'logfmt' }),
+    self: new SelfMetrics(),
+    startedAt: new Date(),
+    requestShutdown: () => {},
     ...(opts.webConfig !== undefined ? { webConfig: opts.webConfig } : {}),
   });
   const server = createServer(listener);
@@ -34,9 +40,10 @@ export async function startInProcess(opts: { webConfig?: WebConfig } = {}): Prom
   return {
     url: `http://127.0.0.1:${port}`,
     server,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -140,14 +140,23 @@ export type ExtraSpawnOptions = Pick<SpawnOptions, 'uid' | 'gid' | 'env'> & {
   afterSpawn?: () => void;
 };
 
-async function startProcess(cmd: string, args: string[], port: number, prefix = '',
-  extra: ExtraSpawnOptions = {}): Promise<RunningGateway> {
+async function startProcess(
+  cmd: string,
+  args: string[],
+  port: number,
+  prefix = '',
+  extra: ExtraSpawnOptions = {},
+): Promise<RunningGateway> {
   const { extraFds = [], afterSpawn, ...spawnOpts } = extra;
   const child = spawn(cmd, args, { ...spawnOpts, stdio: ['ignore', 'pipe', 'pipe', ...extraFds] });
   afterSpawn?.();
   let buf = '';
-  child.stdout!.on('data', (d: Buffer) => { buf += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { buf += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    buf += d.toString();
+  });
   const url = `http://127.0.0.1:${port}${prefix}`;
   try {
     await waitHealthy(url, child, () => buf);
@@ -160,12 +169,16 @@ async function startProcess(cmd: string, args: string[], port: number, prefix = 
     port,
     process: child,
     output: () => buf,
-    stop: (signal: NodeJS.Signals = 'SIGTERM') => new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      child.once('exit', (code) => { clearTimeout(timer); resolve(code); });
-      child.kill(signal);
-    }),
+    stop: (signal: NodeJS.Signals = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+        child.kill(signal);
+      }),
   };
 }
 
@@ -175,30 +188,49 @@ async function startProcess(cmd: string, args: string[], port: number, prefix = 
  * to try other tunings. (The heap limit the bin computes per command line is left to Node's default.)
  */
 export function ourNodeFlags(): string[] {
-  const exec = readFileSync(OUR_BIN, 'utf8').split('\n').find((l) => l.startsWith('exec "$node" '));
+  const exec = readFileSync(OUR_BIN, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('exec "$node" '));
   if (exec === undefined) throw new Error(`${OUR_BIN} has no 'exec "$node" …' line to read the Node flags from`);
   const shipped = exec.split(/\s+/).filter((w) => /^--[a-z0-9-]+(=[^\s"'$]+)?$/.test(w));
   return [...shipped, ...(process.env.PGTS_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
 }
 
 /** Starts our gateway (built into dist/) with the given extra flags on a free loopback port. */
-export async function startOurs(extraArgs: string[] = [],
-  opts: { prefix?: string; port?: number; spawn?: ExtraSpawnOptions } = {}): Promise<RunningGateway> {
-  const port = opts.port ?? await freePort();
-  return startProcess(process.execPath, [...ourNodeFlags(), OUR_CLI, `--web.listen-address=127.0.0.1:${port}`,
-    ...extraArgs], port, opts.prefix, opts.spawn);
+export async function startOurs(
+  extraArgs: string[] = [],
+  opts: { prefix?: string; port?: number; spawn?: ExtraSpawnOptions } = {},
+): Promise<RunningGateway> {
+  const port = opts.port ?? (await freePort());
+  return startProcess(
+    process.execPath,
+    [...ourNodeFlags(), OUR_CLI, `--web.listen-address=127.0.0.1:${port}`, ...extraArgs],
+    port,
+    opts.prefix,
+    opts.spawn,
+  );
 }
 
 /** Starts our gateway with exactly these arguments (no listen address added), serving on `port`. */
-export async function startOursWith(cmd: string, args: string[], port: number,
-  spawnOpts: ExtraSpawnOptions = {}): Promise<RunningGateway> {
+export async function startOursWith(
+  cmd: string,
+  args: string[],
+  port: number,
+  spawnOpts: ExtraSpawnOptions = {},
+): Promise<RunningGateway> {
   return startProcess(cmd, args, port, '', spawnOpts);
 }
 
 /** Starts the Debian reference 1.5.1 with persistence off, on a free loopback port. */
-export async function startReference(extraArgs: string[] = [],
-  opts: { prefix?: string } = {}): Promise<RunningGateway> {
+export async function startReference(
+  extraArgs: string[] = [],
+  opts: { prefix?: string } = {},
+): Promise<RunningGateway> {
   const port = await freePort();
-  return startProcess(REFERENCE_BIN,
-    [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', ...extraArgs], port, opts.prefix);
+  return startProcess(
+    REFERENCE_BIN,
+    [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', ...extraArgs],
+    port,
+    opts.prefix,
+  );
 }

@@ -15,8 +15,12 @@ export function skipUnless(present: boolean, what: string, install: string): str
 
 /** Whether `program` (a path, or a name looked up in PATH) is an executable file. */
 export function hasProgram(program: string): boolean {
-  const candidates = program.includes('/') ? [program]
-    : (process.env.PATH ?? '').split(path.delimiter).filter((d) => d !== '').map((d) => path.join(d, program));
+  const candidates = program.includes('/')
+    ? [program]
+    : (process.env.PATH ?? '')
+        .split(path.delimiter)
+        .filter((d) => d !== '')
+        .map((d) => path.join(d, program));
   return candidates.some((file) => {
     try {
       accessSync(file, constants.X_OK);

@@ -44,8 +44,13 @@ type Body = Buffer | (() => Readable);
  */
 const RESET = -1;
 
-function send(gw: RunningGateway, method: string, path: string, headers: Record<string, string>,
-  body?: Body): Promise<number> {
+function send(
+  gw: RunningGateway,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: Body,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     let status: number | undefined;
     const req = request(`http://127.0.0.1:${gw.port}${path}`, { method, headers, agent: false }, (res) => {
@@ -65,11 +70,10 @@ function send(gw: RunningGateway, method: string, path: string, headers: Record<
   });
 }
 
-const put = (path: string, headers: Record<string, string>, body: Body) =>
-  async (gw: RunningGateway) => {
-    const status = await send(gw, 'PUT', path, headers, body);
-    return status === RESET ? 'reset' : String(status);
-  };
+const put = (path: string, headers: Record<string, string>, body: Body) => async (gw: RunningGateway) => {
+  const status = await send(gw, 'PUT', path, headers, body);
+  return status === RESET ? 'reset' : String(status);
+};
 
 /**
  * The statuses of every response to raw bytes, joined with `+`: `200+200` means a second (smuggled)
@@ -88,7 +92,11 @@ function garbage(n: number, seed = 0x9e3779b9): Buffer {
   const b = Buffer.alloc(n);
   let x = seed;
   for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     b[i] = x & 0xff;
   }
   return b;
@@ -107,26 +115,35 @@ const NAME_M = Buffer.from([0x0a, 0x01, 0x6d]);
 
 /** `m{l="<value>"} 1\n` with a value of `size` bytes, streamed. */
 function hugeLabelValue(size: number): () => Readable {
-  return () => Readable.from((function* () {
-    yield Buffer.from('m{l="');
-    const block = Buffer.alloc(MiB, 'a');
-    for (let left = size; left > 0; left -= block.length) yield left >= block.length ? block : block.subarray(0, left);
-    yield Buffer.from('"} 1\n');
-  })());
+  return () =>
+    Readable.from(
+      (function* () {
+        yield Buffer.from('m{l="');
+        const block = Buffer.alloc(MiB, 'a');
+        for (let left = size; left > 0; left -= block.length)
+          yield left >= block.length ? block : block.subarray(0, left);
+        yield Buffer.from('"} 1\n');
+      })(),
+    );
 }
 
 /** One series with `n` labels (finding 1 of issue 8). */
-const manyLabels = (n: number) =>
-  Buffer.from(`m{${Array.from({ length: n }, (_, i) => `l${i}="v"`).join(',')}} 1\n`);
+const manyLabels = (n: number) => Buffer.from(`m{${Array.from({ length: n }, (_, i) => `l${i}="v"`).join(',')}} 1\n`);
 
 /** 1 GiB of zeros gzip-compressed, streamed through zlib (the zeros never sit in memory): about 1 MiB. */
 async function gzipBomb(): Promise<Buffer> {
   const out: Buffer[] = [];
   const zeros = Buffer.alloc(MiB);
   await pipeline(
-    Readable.from((function* () { for (let i = 0; i < 1024; i++) yield zeros; })()),
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < 1024; i++) yield zeros;
+      })(),
+    ),
     createGzip({ level: 9 }),
-    async (source: AsyncIterable<Buffer>) => { for await (const c of source) out.push(c); },
+    async (source: AsyncIterable<Buffer>) => {
+      for await (const c of source) out.push(c);
+    },
   );
   return Buffer.concat(out);
 }
@@ -140,8 +157,11 @@ function snappyBomb(chunks: number): Buffer {
   const crc = Buffer.alloc(4);
   crc.writeUInt32LE(maskedCrc32c(block), 0);
   const chunk = Buffer.concat([header, crc, payload]);
-  return Buffer.concat([Buffer.from([0xff, 6, 0, 0]), Buffer.from('sNaPpY'),
-    ...Array.from({ length: chunks }, () => chunk)]);
+  return Buffer.concat([
+    Buffer.from([0xff, 6, 0, 0]),
+    Buffer.from('sNaPpY'),
+    ...Array.from({ length: chunks }, () => chunk),
+  ]);
 }
 
 /** A raw HTTP/1.1 request whose (first) body would wipe the seeded text group if it were served. */
@@ -176,161 +196,356 @@ let bomb: Buffer;
 const CASES: Case[] = [
   // --- garbage, invalid UTF-8, NUL
   { name: 'garbage bytes as text', send: put(VICTIM, TEXT, garbage(64 * 1024)), ours: ['400'], reference: ['400'] },
-  { name: 'garbage bytes as protobuf', send: put(VICTIM_PB, PB, garbage(64 * 1024, 7)), ours: ['400'],
-    reference: ['400'] },
-  { name: 'invalid UTF-8 in a label value', send: put(VICTIM, TEXT, Buffer.from('m{l="\xff\xfe"} 1\n', 'latin1')),
-    ours: ['400'], reference: ['400'] },
-  { name: 'invalid UTF-8 in a metric name', send: put(VICTIM, TEXT, Buffer.from('m\xff 1\n', 'latin1')), ours: ['400'],
-    reference: ['400'] },
-  { name: 'invalid UTF-8 in a protobuf label value',
-    send: put(VICTIM_PB, PB, delimited(Buffer.concat([NAME_M,
-      Buffer.from([0x10, 0x01, 0x22, 0x0b, 0x0a, 0x09, 0x0a, 0x01, 0x6c, 0x12, 0x02, 0xff, 0xfe, 0x12, 0x00])]))),
-    ours: ['400'], reference: ['400'] },
-  { name: 'invalid UTF-8 in the URL, percent-encoded', send: put('/metrics/job/%FF', TEXT, Buffer.from('m 1\n')),
-    ours: ['400'], reference: ['400'],
-    referenceCleanup: ['/metrics/job/%FF'] },
-  { name: 'invalid UTF-8 in the URL, base64', send: put('/metrics/job/seed_text/l@base64/_w', TEXT,
-    Buffer.from('m 1\n')), ours: ['400'], reference: ['400'],
-    referenceCleanup: ['/metrics/job/seed_text/l@base64/_w'] },
-  { name: 'invalid UTF-8 in the URL, raw bytes',
-    send: (gw) => rawStatus(gw,
-      Buffer.from(`PUT /metrics/job/\xff\xfe HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nm 1\n`, 'latin1')),
-    ours: ['400'], reference: ['400'], referenceCleanup: ['/metrics/job/%FF%FE'] },
-  { name: 'NUL bytes after a valid line', send: put(VICTIM, TEXT,
-    Buffer.concat([Buffer.from('m 1\n'), Buffer.alloc(100)])), ours: ['400'], reference: ['400'] },
+  {
+    name: 'garbage bytes as protobuf',
+    send: put(VICTIM_PB, PB, garbage(64 * 1024, 7)),
+    ours: ['400'],
+    reference: ['400'],
+  },
+  {
+    name: 'invalid UTF-8 in a label value',
+    send: put(VICTIM, TEXT, Buffer.from('m{l="\xff\xfe"} 1\n', 'latin1')),
+    ours: ['400'],
+    reference: ['400'],
+  },
+  {
+    name: 'invalid UTF-8 in a metric name',
+    send: put(VICTIM, TEXT, Buffer.from('m\xff 1\n', 'latin1')),
+    ours: ['400'],
+    reference: ['400'],
+  },
+  {
+    name: 'invalid UTF-8 in a protobuf label value',
+    send: put(
+      VICTIM_PB,
+      PB,
+      delimited(
+        Buffer.concat([
+          NAME_M,
+          Buffer.from([0x10, 0x01, 0x22, 0x0b, 0x0a, 0x09, 0x0a, 0x01, 0x6c, 0x12, 0x02, 0xff, 0xfe, 0x12, 0x00]),
+        ]),
+      ),
+    ),
+    ours: ['400'],
+    reference: ['400'],
+  },
+  {
+    name: 'invalid UTF-8 in the URL, percent-encoded',
+    send: put('/metrics/job/%FF', TEXT, Buffer.from('m 1\n')),
+    ours: ['400'],
+    reference: ['400'],
+    referenceCleanup: ['/metrics/job/%FF'],
+  },
+  {
+    name: 'invalid UTF-8 in the URL, base64',
+    send: put('/metrics/job/seed_text/l@base64/_w', TEXT, Buffer.from('m 1\n')),
+    ours: ['400'],
+    reference: ['400'],
+    referenceCleanup: ['/metrics/job/seed_text/l@base64/_w'],
+  },
+  {
+    name: 'invalid UTF-8 in the URL, raw bytes',
+    send: (gw) =>
+      rawStatus(
+        gw,
+        Buffer.from(`PUT /metrics/job/\xff\xfe HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nm 1\n`, 'latin1'),
+      ),
+    ours: ['400'],
+    reference: ['400'],
+    referenceCleanup: ['/metrics/job/%FF%FE'],
+  },
+  {
+    name: 'NUL bytes after a valid line',
+    send: put(VICTIM, TEXT, Buffer.concat([Buffer.from('m 1\n'), Buffer.alloc(100)])),
+    ours: ['400'],
+    reference: ['400'],
+  },
   { name: 'NUL bytes only', send: put(VICTIM, TEXT, Buffer.alloc(4096)), ours: ['400'], reference: ['400'] },
-  { name: 'NUL in a label value (valid UTF-8: accepted)', send: put(SCRATCH, TEXT, Buffer.from('m{l="a\0b"} 1\n')),
-    ours: ['200'], reference: ['200'], scratch: true },
-  { name: 'NUL in the URL, percent-encoded (valid UTF-8: accepted)',
-    send: put('/metrics/job/scratch/l/%00', TEXT, Buffer.from('m 1\n')), ours: ['200'], reference: ['200'],
-    scratch: true },
-  { name: 'NUL in the URL, raw',
+  {
+    name: 'NUL in a label value (valid UTF-8: accepted)',
+    send: put(SCRATCH, TEXT, Buffer.from('m{l="a\0b"} 1\n')),
+    ours: ['200'],
+    reference: ['200'],
+    scratch: true,
+  },
+  {
+    name: 'NUL in the URL, percent-encoded (valid UTF-8: accepted)',
+    send: put('/metrics/job/scratch/l/%00', TEXT, Buffer.from('m 1\n')),
+    ours: ['200'],
+    reference: ['200'],
+    scratch: true,
+  },
+  {
+    name: 'NUL in the URL, raw',
     send: (gw) => rawStatus(gw, `PUT /metrics/job/a\0b HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nm 1\n`),
-    ours: ['400'], reference: ['400'] },
+    ours: ['400'],
+    reference: ['400'],
+  },
 
   // --- sizes
-  { name: 'a 100 MB label value is over --push.max-body-size (64 MiB): 413',
-    send: put(VICTIM, TEXT, hugeLabelValue(100 * 1000 * 1000)), ours: ['413'], timeoutMs: 120_000 },
-  { name: 'an 8 MB label value is under the limit: accepted',
-    send: put(SCRATCH, TEXT, hugeLabelValue(8 * 1000 * 1000)), ours: ['200'], reference: ['200'], scratch: true,
-      timeoutMs: 60_000 },
+  {
+    name: 'a 100 MB label value is over --push.max-body-size (64 MiB): 413',
+    send: put(VICTIM, TEXT, hugeLabelValue(100 * 1000 * 1000)),
+    ours: ['413'],
+    timeoutMs: 120_000,
+  },
+  {
+    name: 'an 8 MB label value is under the limit: accepted',
+    send: put(SCRATCH, TEXT, hugeLabelValue(8 * 1000 * 1000)),
+    ours: ['200'],
+    reference: ['200'],
+    scratch: true,
+    timeoutMs: 60_000,
+  },
   // 100,000 labels on one series currently takes ~15 s on our event loop, 80 s on a loaded machine
   // (quadratic label handling, finding 1 of issue 8, being fixed by another engineer): hence the generous
   // timeout. Not sent to the
   // reference, which is slow on it too.
-  { name: '100,000 labels on one series: accepted', send: put(SCRATCH, TEXT, manyLabels(100_000)), ours: ['200'],
-    scratch: true, timeoutMs: 300_000 },
+  {
+    name: '100,000 labels on one series: accepted',
+    send: put(SCRATCH, TEXT, manyLabels(100_000)),
+    ours: ['200'],
+    scratch: true,
+    timeoutMs: 300_000,
+  },
 
   // --- protobuf length bombs
-  { name: 'protobuf: a length prefix claiming 2^60 bytes',
-    send: put(VICTIM_PB, PB, Buffer.concat([varint(2n ** 60n), NAME_M])), ours: ['400'], reference: ['400'] },
-  { name: 'protobuf: a length prefix of 2^64-1',
-    send: put(VICTIM_PB, PB, Buffer.concat([varint(2n ** 64n - 1n), NAME_M])), ours: ['400'], reference: ['400'] },
-  { name: 'protobuf: a length prefix varint that never ends',
-    send: put(VICTIM_PB, PB, Buffer.alloc(64, 0xff)), ours: ['400'], reference: ['400'] },
-  { name: 'protobuf: a message length past the end of the body',
-    send: put(VICTIM_PB, PB, Buffer.concat([varint(1000n), NAME_M])), ours: ['400'], reference: ['400'] },
-  { name: 'protobuf: a field length past the end of its message',
-    send: put(VICTIM_PB, PB, delimited(Buffer.concat([NAME_M, Buffer.from([0x22]), varint(2n ** 60n),
-      Buffer.from('xx')]))), ours: ['400'], reference: ['400'] },
-  { name: 'protobuf: a field length past the end of the message but inside the body',
-    send: put(VICTIM_PB, PB, Buffer.concat([delimited(Buffer.concat([NAME_M, Buffer.from([0x22, 0x20])])),
-      Buffer.alloc(64, 0x08)])),
-    ours: ['400'], reference: ['400'] },
-  { name: 'protobuf: unknown groups nested 10,000 deep (skipped as unknown fields: accepted)',
+  {
+    name: 'protobuf: a length prefix claiming 2^60 bytes',
+    send: put(VICTIM_PB, PB, Buffer.concat([varint(2n ** 60n), NAME_M])),
+    ours: ['400'],
+    reference: ['400'],
+  },
+  {
+    name: 'protobuf: a length prefix of 2^64-1',
+    send: put(VICTIM_PB, PB, Buffer.concat([varint(2n ** 64n - 1n), NAME_M])),
+    ours: ['400'],
+    reference: ['400'],
+  },
+  {
+    name: 'protobuf: a length prefix varint that never ends',
+    send: put(VICTIM_PB, PB, Buffer.alloc(64, 0xff)),
+    ours: ['400'],
+    reference: ['400'],
+  },
+  {
+    name: 'protobuf: a message length past the end of the body',
+    send: put(VICTIM_PB, PB, Buffer.concat([varint(1000n), NAME_M])),
+    ours: ['400'],
+    reference: ['400'],
+  },
+  {
+    name: 'protobuf: a field length past the end of its message',
+    send: put(
+      VICTIM_PB,
+      PB,
+      delimited(Buffer.concat([NAME_M, Buffer.from([0x22]), varint(2n ** 60n), Buffer.from('xx')])),
+    ),
+    ours: ['400'],
+    reference: ['400'],
+  },
+  {
+    name: 'protobuf: a field length past the end of the message but inside the body',
+    send: put(
+      VICTIM_PB,
+      PB,
+      Buffer.concat([delimited(Buffer.concat([NAME_M, Buffer.from([0x22, 0x20])])), Buffer.alloc(64, 0x08)]),
+    ),
+    ours: ['400'],
+    reference: ['400'],
+  },
+  {
+    name: 'protobuf: unknown groups nested 10,000 deep (skipped as unknown fields: accepted)',
     // Finding 5 of issue 8: a stack overflow answered 500; now skipped without recursion, as 1.5.1 does.
     // 1.5.1 answers 200 on a fresh gateway (checked by hand); after this suite's earlier cases it has
     // answered 400, from state those left behind (its deletes are queued, answered before applied).
     send: put(SCRATCH, PB, delimited(Buffer.concat([NAME_M, Buffer.alloc(10_000, 0x7b), Buffer.alloc(10_000, 0x7c)]))),
-    ours: ['200'], reference: ['200', '400'], scratch: true },
-  { name: 'protobuf: an unknown group that is never closed',
-    send: put(VICTIM_PB, PB, delimited(Buffer.concat([NAME_M, Buffer.alloc(1_000, 0x7b)]))), ours: ['400'],
-      reference: ['400'] },
+    ours: ['200'],
+    reference: ['200', '400'],
+    scratch: true,
+  },
+  {
+    name: 'protobuf: an unknown group that is never closed',
+    send: put(VICTIM_PB, PB, delimited(Buffer.concat([NAME_M, Buffer.alloc(1_000, 0x7b)]))),
+    ours: ['400'],
+    reference: ['400'],
+  },
 
   // --- compression bombs
-  { name: 'gzip bomb: 1 GiB of zeros in about 1 MiB → 413',
+  {
+    name: 'gzip bomb: 1 GiB of zeros in about 1 MiB → 413',
     // The bomb is made in before(): read it when the case runs.
     send: (gw) => put(VICTIM, { ...TEXT, 'Content-Encoding': 'gzip' }, bomb)(gw),
-    ours: ['413'], reference: ['400', 'reset'] },
-  { name: 'snappy framed bomb: 72 MiB of zeros in 3 MiB → 413',
-    send: put(VICTIM, { ...TEXT, 'Content-Encoding': 'snappy' }, snappyBomb(1152)), ours: ['413'], reference: ['400', 'reset'] },
-  { name: 'gzip: valid header, truncated deflate data',
+    ours: ['413'],
+    reference: ['400', 'reset'],
+  },
+  {
+    name: 'snappy framed bomb: 72 MiB of zeros in 3 MiB → 413',
+    send: put(VICTIM, { ...TEXT, 'Content-Encoding': 'snappy' }, snappyBomb(1152)),
+    ours: ['413'],
+    reference: ['400', 'reset'],
+  },
+  {
+    name: 'gzip: valid header, truncated deflate data',
     send: put(VICTIM, { ...TEXT, 'Content-Encoding': 'gzip' }, gzipSync(Buffer.from('m 1\n')).subarray(0, 14)),
-    ours: ['400'], reference: ['400'] },
+    ours: ['400'],
+    reference: ['400'],
+  },
 
   // --- request smuggling (raw socket): a second, smuggled request would wipe the seeded text group
   // Go lets Transfer-Encoding win over Content-Length (RFC 9112 §6.3) and serves what follows the chunked
   // body as a second request: the reference answers twice and the smuggled PUT wipes the group. Node
   // refuses the message.
-  { name: 'smuggling: Content-Length and Transfer-Encoding',
-    send: (gw) => rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', `Content-Length: ${5 + WIPE.length}`,
-      'Transfer-Encoding: chunked']).concat('0\r\n\r\n', WIPE)),
-    ours: ['400'], reference: ['200+200'] },
-  { name: 'smuggling: Transfer-Encoding and Content-Length',
-    send: (gw) => rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', 'Transfer-Encoding: chunked',
-      'Content-Length: 3']).concat('0\r\n\r\n', WIPE)),
-    ours: ['400'], reference: ['200+200'] },
-  { name: 'smuggling: two Content-Length headers with different values',
-    send: (gw) => rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', 'Content-Length: 0',
-      `Content-Length: ${WIPE.length}`]) + WIPE),
-    ours: ['400'], reference: ['400'] },
-  { name: 'smuggling: Content-Length with two values in one header',
+  {
+    name: 'smuggling: Content-Length and Transfer-Encoding',
+    send: (gw) =>
+      rawStatus(
+        gw,
+        H([
+          `PUT ${VICTIM} HTTP/1.1`,
+          'Host: x',
+          `Content-Length: ${5 + WIPE.length}`,
+          'Transfer-Encoding: chunked',
+        ]).concat('0\r\n\r\n', WIPE),
+      ),
+    ours: ['400'],
+    reference: ['200+200'],
+  },
+  {
+    name: 'smuggling: Transfer-Encoding and Content-Length',
+    send: (gw) =>
+      rawStatus(
+        gw,
+        H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', 'Transfer-Encoding: chunked', 'Content-Length: 3']).concat(
+          '0\r\n\r\n',
+          WIPE,
+        ),
+      ),
+    ours: ['400'],
+    reference: ['200+200'],
+  },
+  {
+    name: 'smuggling: two Content-Length headers with different values',
+    send: (gw) =>
+      rawStatus(
+        gw,
+        H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', 'Content-Length: 0', `Content-Length: ${WIPE.length}`]) + WIPE,
+      ),
+    ours: ['400'],
+    reference: ['400'],
+  },
+  {
+    name: 'smuggling: Content-Length with two values in one header',
     send: (gw) => rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', `Content-Length: 0, ${WIPE.length}`]) + WIPE),
-    ours: ['400'], reference: ['400'] },
+    ours: ['400'],
+    reference: ['400'],
+  },
   // Go joins the folded line (`identity chunked`) and refuses that encoding with 501; Node refuses obs-fold.
-  { name: 'smuggling: obs-fold continuation of Transfer-Encoding',
-    send: (gw) => rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', `Content-Length: ${WIPE.length}`,
-      'Transfer-Encoding: identity', ' chunked']) + WIPE),
-    ours: ['400'], reference: ['501'] },
-  { name: 'obs-fold in an ordinary header',
-    send: (gw) => rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', 'X-Folded: a', ' b',
-      `Content-Length: ${WIPE.length}`]) + WIPE),
-    ours: ['400'], reference: ['400'] },
-  { name: 'smuggling: bare LF line endings',
-    send: (gw) => rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', `Content-Length: ${WIPE.length}`], '\n') +
-      WIPE),
-    ours: ['400'], reference: ['400'] },
+  {
+    name: 'smuggling: obs-fold continuation of Transfer-Encoding',
+    send: (gw) =>
+      rawStatus(
+        gw,
+        H([
+          `PUT ${VICTIM} HTTP/1.1`,
+          'Host: x',
+          `Content-Length: ${WIPE.length}`,
+          'Transfer-Encoding: identity',
+          ' chunked',
+        ]) + WIPE,
+      ),
+    ours: ['400'],
+    reference: ['501'],
+  },
+  {
+    name: 'obs-fold in an ordinary header',
+    send: (gw) =>
+      rawStatus(
+        gw,
+        H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', 'X-Folded: a', ' b', `Content-Length: ${WIPE.length}`]) + WIPE,
+      ),
+    ours: ['400'],
+    reference: ['400'],
+  },
+  {
+    name: 'smuggling: bare LF line endings',
+    send: (gw) =>
+      rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', `Content-Length: ${WIPE.length}`], '\n') + WIPE),
+    ours: ['400'],
+    reference: ['400'],
+  },
   // Go's chunked reader fails ("http chunk length too large"); the reference's text parser takes that as
   // the end of the body and stores an empty push (200). Node refuses the message.
-  { name: 'smuggling: chunk size overflowing 64 bits',
-    send: (gw) => rawStatus(gw, H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x',
-      'Transfer-Encoding: chunked']).concat('1000000000000000000000001\r\nx\r\n0\r\n\r\n')),
-    ours: ['400'], reference: ['200'] },
+  {
+    name: 'smuggling: chunk size overflowing 64 bits',
+    send: (gw) =>
+      rawStatus(
+        gw,
+        H([`PUT ${VICTIM} HTTP/1.1`, 'Host: x', 'Transfer-Encoding: chunked']).concat(
+          '1000000000000000000000001\r\nx\r\n0\r\n\r\n',
+        ),
+      ),
+    ours: ['400'],
+    reference: ['200'],
+  },
 
   // --- request line and headers
-  { name: 'a 2 MiB request line',
-    send: (gw) => rawStatus(gw,
-      `PUT ${VICTIM}/l/${'a'.repeat(2 * MiB)} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`),
-    ours: ['431'], reference: ['431'] },
-  { name: 'a 2 MiB header',
-    send: (gw) => rawStatus(gw,
-      `PUT ${VICTIM} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(2 * MiB)}\r\nContent-Length: 0\r\n\r\n`),
-    ours: ['431'], reference: ['431'] },
+  {
+    name: 'a 2 MiB request line',
+    send: (gw) =>
+      rawStatus(gw, `PUT ${VICTIM}/l/${'a'.repeat(2 * MiB)} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`),
+    ours: ['431'],
+    reference: ['431'],
+  },
+  {
+    name: 'a 2 MiB header',
+    send: (gw) =>
+      rawStatus(gw, `PUT ${VICTIM} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(2 * MiB)}\r\nContent-Length: 0\r\n\r\n`),
+    ours: ['431'],
+    reference: ['431'],
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------------
 // Seeding and the state check
 
 async function seed(gw: RunningGateway): Promise<void> {
-  const text = '# HELP seed_requests_total Requests.\n# TYPE seed_requests_total counter\n' +
+  const text =
+    '# HELP seed_requests_total Requests.\n# TYPE seed_requests_total counter\n' +
     'seed_requests_total{code="200"} 17\nseed_requests_total{code="500"} 2\n' +
     '# TYPE seed_latency_seconds histogram\nseed_latency_seconds_bucket{le="1"} 3\n' +
     'seed_latency_seconds_bucket{le="+Inf"} 4\nseed_latency_seconds_sum 5.5\nseed_latency_seconds_count 4\n';
   assert.equal(await send(gw, 'PUT', VICTIM, TEXT, Buffer.from(text)), 200);
-  const pb = encodeDelimited([{ name: 'seed_pb_value', help: 'From protobuf.', type: 'GAUGE',
-    metrics: [{ labels: [{ name: 'x', value: 'ü "q"' }], value: 3.25 }] }]);
+  const pb = encodeDelimited([
+    {
+      name: 'seed_pb_value',
+      help: 'From protobuf.',
+      type: 'GAUGE',
+      metrics: [{ labels: [{ name: 'x', value: 'ü "q"' }], value: 3.25 }],
+    },
+  ]);
   assert.equal(await send(gw, 'PUT', VICTIM_PB, PB, pb), 200);
-  assert.equal(await send(gw, 'PUT', '/metrics/job/seed_gz/path@base64/L3Zhci90bXA',
-    { ...TEXT, 'Content-Encoding': 'gzip' },
-    gzipSync(Buffer.from('seed_gz_bytes 1e+06\n'))), 200);
+  assert.equal(
+    await send(
+      gw,
+      'PUT',
+      '/metrics/job/seed_gz/path@base64/L3Zhci90bXA',
+      { ...TEXT, 'Content-Encoding': 'gzip' },
+      gzipSync(Buffer.from('seed_gz_bytes 1e+06\n')),
+    ),
+    200,
+  );
 }
 
 /** The seeded groups as /metrics and /api/v1/metrics show them. */
 async function seededState(gw: RunningGateway): Promise<{ scrape: string; api: string }> {
-  const scrape = (await (await fetch(`${gw.url}/metrics`)).text()).split('\n')
-    .filter((l) => l.includes('job="seed_')).join('\n');
-  const json = await (await fetch(`${gw.url}/api/v1/metrics`)).json() as { data: Array<{ labels: Record<string,
-    string> }> };
+  const scrape = (await (await fetch(`${gw.url}/metrics`)).text())
+    .split('\n')
+    .filter((l) => l.includes('job="seed_'))
+    .join('\n');
+  const json = (await (await fetch(`${gw.url}/api/v1/metrics`)).json()) as {
+    data: Array<{ labels: Record<string, string> }>;
+  };
   const api = JSON.stringify(json.data.filter((g) => g.labels.job?.startsWith('seed_')));
   return { scrape, api };
 }
@@ -383,15 +598,18 @@ describe('bad input over HTTP', { timeout: 600_000 }, () => {
       }
       assert.deepEqual(await seededState(ours), before0, 'a seeded group changed');
       if (refStatus !== undefined) {
-        assert.ok(c.reference!.includes(refStatus),
-          `the reference answered ${refStatus}, we recorded ${c.reference!.join(' or ')}`);
+        assert.ok(
+          c.reference!.includes(refStatus),
+          `the reference answered ${refStatus}, we recorded ${c.reference!.join(' or ')}`,
+        );
       }
     });
   }
 
   it('half-sent headers on many connections do not stop others being served', async () => {
-    const partial = await Promise.all(Array.from({ length: 50 }, () =>
-      openPartial(ours.port, `PUT ${VICTIM} HTTP/1.1\r\nHost: x\r\nContent-Le`)));
+    const partial = await Promise.all(
+      Array.from({ length: 50 }, () => openPartial(ours.port, `PUT ${VICTIM} HTTP/1.1\r\nHost: x\r\nContent-Le`)),
+    );
     try {
       await assertServing(ours);
       assert.equal(await send(ours, 'PUT', SCRATCH, TEXT, Buffer.from('m 1\n')), 200);

@@ -13,8 +13,10 @@ import { startInProcess, type InProcessGateway } from '../helpers/in-process.js'
 import type { WebConfig } from '../../src/web-config/web-config.js';
 
 const HEADERS = {
-  'X-Frame-Options': 'deny', 'X-Content-Type-Options': 'nosniff',
-  'Content-Security-Policy': "default-src 'none'", 'Strict-Transport-Security': 'max-age=31536000',
+  'X-Frame-Options': 'deny',
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'",
+  'Strict-Transport-Security': 'max-age=31536000',
 };
 const RIGHT = `Basic ${Buffer.from('alice:s3cret:with-colon').toString('base64')}`;
 const WRONG = `Basic ${Buffer.from('alice:nope').toString('base64')}`;
@@ -36,15 +38,25 @@ describe('basic auth and configured headers in front of every route', () => {
   let gw: InProcessGateway;
   before(async () => {
     const webConfig: WebConfig = {
-      http2: true, headers: HEADERS, basicAuthUsers: { alice: bcrypt.hashSync('s3cret:with-colon', 4) },
+      http2: true,
+      headers: HEADERS,
+      basicAuthUsers: { alice: bcrypt.hashSync('s3cret:with-colon', 4) },
     };
     gw = await startInProcess({ webConfig });
   });
   after(() => gw.close());
 
   it('answers 401 with WWW-Authenticate and the configured headers without credentials', async () => {
-    for (const [method, path] of [['GET', '/metrics'], ['GET', '/-/healthy'], ['GET', '/'], ['GET', '/api/v1/status'],
-      ['PUT', '/metrics/job/j'], ['DELETE', '/metrics/job/j'], ['GET', '/no/such/page'], ['HEAD', '/metrics']]) {
+    for (const [method, path] of [
+      ['GET', '/metrics'],
+      ['GET', '/-/healthy'],
+      ['GET', '/'],
+      ['GET', '/api/v1/status'],
+      ['PUT', '/metrics/job/j'],
+      ['DELETE', '/metrics/job/j'],
+      ['GET', '/no/such/page'],
+      ['HEAD', '/metrics'],
+    ]) {
       const res = await fetch(`${gw.url}${path}`, { method: method!, ...(method === 'PUT' ? { body: 'x 1\n' } : {}) });
       if (method === 'HEAD') {
         assert.equal(res.status, 401);
@@ -88,15 +100,27 @@ describe('basic auth and configured headers in front of every route', () => {
 
   it('keeps the connection usable after a 401 to a push whose body it did not want', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const send = (authorization: string | undefined): Promise<number> => new Promise((resolve, reject) => {
-      const req = http.request(`${gw.url}/metrics/job/keep`, {
-        method: 'PUT', agent, headers: authorization === undefined ? {} : { authorization },
-      }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
-      req.on('error', reject);
-      req.end(Array.from({ length: 1000 }, (_, i) => `keep_metric_${i} 1\n`).join(''));
-    });
+    const send = (authorization: string | undefined): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = http.request(
+          `${gw.url}/metrics/job/keep`,
+          {
+            method: 'PUT',
+            agent,
+            headers: authorization === undefined ? {} : { authorization },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end(Array.from({ length: 1000 }, (_, i) => `keep_metric_${i} 1\n`).join(''));
+      });
     let connections = 0;
-    const count = (): void => { connections++; };
+    const count = (): void => {
+      connections++;
+    };
     gw.server.on('connection', count);
     try {
       assert.equal(await send(undefined), 401);

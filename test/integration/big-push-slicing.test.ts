@@ -15,21 +15,36 @@ const BIG_FAMILIES = 200_000;
 let gw: RunningGateway;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
-before(async () => { gw = await startOurs(); });
-after(async () => { agent.destroy(); await gw.stop(); });
+before(async () => {
+  gw = await startOurs();
+});
+after(async () => {
+  agent.destroy();
+  await gw.stop();
+});
 
-interface Answer { status: number; body: string }
+interface Answer {
+  status: number;
+  body: string;
+}
 
 /** A request; `sent` resolves when the whole body has been handed to the socket. */
-function request(method: string, path: string,
-  body?: string | Buffer): { sent: Promise<void>; answer: Promise<Answer> } {
+function request(
+  method: string,
+  path: string,
+  body?: string | Buffer,
+): { sent: Promise<void>; answer: Promise<Answer> } {
   let markSent!: () => void;
-  const sent = new Promise<void>((r) => { markSent = r; });
+  const sent = new Promise<void>((r) => {
+    markSent = r;
+  });
   const answer = new Promise<Answer>((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port: gw.port, method, path, agent }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (d: string) => { text += d; });
+      res.on('data', (d: string) => {
+        text += d;
+      });
       res.on('end', () => resolve({ status: res.statusCode!, body: text }));
     });
     req.on('error', reject);
@@ -46,10 +61,15 @@ function bigBody(prefix: string, n = BIG_FAMILIES, last = ''): string {
 }
 
 /** Runs `small()` over and over from when `big.sent` resolves until `big.answer` does. */
-async function whileProcessing<T>(big: { sent: Promise<void>; answer: Promise<Answer> },
-  small: (i: number) => Promise<T>): Promise<{ big: Answer; during: T[] }> {
+async function whileProcessing<T>(
+  big: { sent: Promise<void>; answer: Promise<Answer> },
+  small: (i: number) => Promise<T>,
+): Promise<{ big: Answer; during: T[] }> {
   let done = false;
-  const bigAnswer = big.answer.then((a) => { done = true; return a; });
+  const bigAnswer = big.answer.then((a) => {
+    done = true;
+    return a;
+  });
   await big.sent;
   const during: T[] = [];
   for (let i = 0; !done; i++) {
@@ -103,8 +123,11 @@ describe('a big push is processed in slices', () => {
   it('a big push inconsistent in its last family stores nothing but its failure time', async () => {
     const seed = await request('PUT', '/metrics/job/seed_c', '# TYPE clash_c gauge\nclash_c 1\n').answer;
     assert.equal(seed.status, 200);
-    const big = request('PUT', '/metrics/job/big_c', bigBody('big_c', BIG_FAMILIES,
-      '# TYPE clash_c counter\nclash_c 2\n'));
+    const big = request(
+      'PUT',
+      '/metrics/job/big_c',
+      bigBody('big_c', BIG_FAMILIES, '# TYPE clash_c counter\nclash_c 2\n'),
+    );
     const { big: answer } = await whileProcessing(big, async () => (await request('GET', '/-/healthy').answer).status);
     assert.equal(answer.status, 400);
     assert.match(answer.body, /clash_c/);
@@ -133,8 +156,11 @@ describe('a big push is processed in slices', () => {
   });
 
   it('of a big push and a push elsewhere that clash, exactly one is applied', async () => {
-    const big = request('PUT', '/metrics/job/big_e', bigBody('big_e', BIG_FAMILIES,
-      '# TYPE shared_e counter\nshared_e 1\n'));
+    const big = request(
+      'PUT',
+      '/metrics/job/big_e',
+      bigBody('big_e', BIG_FAMILIES, '# TYPE shared_e counter\nshared_e 1\n'),
+    );
     await big.sent;
     const small = await request('PUT', '/metrics/job/other_e', '# TYPE shared_e gauge\nshared_e 2\n').answer;
     const bigAnswer = await big.answer;
@@ -142,7 +168,10 @@ describe('a big push is processed in slices', () => {
     const lines = (await pushedLines()).filter((l) => /^(shared_e|big_e_)/.test(l));
     if (bigAnswer.status === 200) {
       assert.equal(lines.filter((l) => l.startsWith('big_e_')).length, BIG_FAMILIES);
-      assert.deepEqual(lines.filter((l) => l.startsWith('shared_e')), ['shared_e{instance="",job="big_e"} 1']);
+      assert.deepEqual(
+        lines.filter((l) => l.startsWith('shared_e')),
+        ['shared_e{instance="",job="big_e"} 1'],
+      );
     } else {
       assert.deepEqual(lines, ['shared_e{instance="",job="other_e"} 2']);
     }
@@ -163,8 +192,10 @@ describe('a big push is processed in slices', () => {
     assert.equal(answer.status, 200);
     assert.ok(during.length >= 1, 'no scrape was answered while the big push was processed');
     for (const [olds, news] of during) {
-      assert.ok((olds === 50_000 && news === 0) || (olds === 0 && news === BIG_FAMILIES),
-        `a scrape saw ${olds} old and ${news} new families`);
+      assert.ok(
+        (olds === 50_000 && news === 0) || (olds === 0 && news === BIG_FAMILIES),
+        `a scrape saw ${olds} old and ${news} new families`,
+      );
     }
     await request('DELETE', '/metrics/job/big_f').answer;
   });
@@ -173,14 +204,18 @@ describe('a big push is processed in slices', () => {
     const put = await request('PUT', '/metrics/job/big_g', bigBody('big_g')).answer;
     assert.equal(put.status, 200);
     const scraping = request('GET', '/metrics');
-    const { big: scraped, during: duringScrape } = await whileProcessing(scraping,
-      async () => (await request('GET', '/-/healthy').answer).status);
+    const { big: scraped, during: duringScrape } = await whileProcessing(
+      scraping,
+      async () => (await request('GET', '/-/healthy').answer).status,
+    );
     assert.equal(scraped.status, 200);
     assert.match(scraped.body, new RegExp(`^big_g_${BIG_FAMILIES - 1}\\{`, 'm'));
     assert.ok(duringScrape.every((s) => s === 200));
     const deleting = request('DELETE', '/metrics/job/big_g');
-    const { big: deleted, during } = await whileProcessing(deleting,
-      async () => (await request('GET', '/-/healthy').answer).status);
+    const { big: deleted, during } = await whileProcessing(
+      deleting,
+      async () => (await request('GET', '/-/healthy').answer).status,
+    );
     assert.equal(deleted.status, 202);
     assert.ok(during.every((s) => s === 200));
     assert.doesNotMatch(await scrape(), /^big_g_/m);

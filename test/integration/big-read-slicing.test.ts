@@ -16,13 +16,22 @@ const PROTOBUF = 'application/vnd.google.protobuf;proto=io.prometheus.client.Met
 let gw: RunningGateway;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
-interface Answer { status: number; body: Buffer }
+interface Answer {
+  status: number;
+  body: Buffer;
+}
 
 /** A request; `sent` resolves when the whole request has been handed to the socket. */
-function request(method: string, path: string, body?: string,
-  headers: Record<string, string> = {}): { sent: Promise<void>; answer: Promise<Answer> } {
+function request(
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): { sent: Promise<void>; answer: Promise<Answer> } {
   let markSent!: () => void;
-  const sent = new Promise<void>((r) => { markSent = r; });
+  const sent = new Promise<void>((r) => {
+    markSent = r;
+  });
   const answer = new Promise<Answer>((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port: gw.port, method, path, agent, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -37,11 +46,15 @@ function request(method: string, path: string, body?: string,
 }
 
 /** Health checks, one after the other, from when `big.sent` resolves until `big.answer` does. */
-async function healthWhileProcessing(
-  big: { sent: Promise<void>; answer: Promise<Answer> },
-): Promise<{ big: Answer; during: number[] }> {
+async function healthWhileProcessing(big: {
+  sent: Promise<void>;
+  answer: Promise<Answer>;
+}): Promise<{ big: Answer; during: number[] }> {
   let done = false;
-  const bigAnswer = big.answer.then((a) => { done = true; return a; });
+  const bigAnswer = big.answer.then((a) => {
+    done = true;
+    return a;
+  });
   await big.sent;
   const during: number[] = [];
   while (!done) {
@@ -53,7 +66,10 @@ async function healthWhileProcessing(
 
 function assertServedDuring(during: number[], what: string): void {
   assert.ok(during.length >= 1, `no health check was answered while ${what}`);
-  assert.ok(during.every((s) => s === 200), `health checks answered ${during.join(',')}`);
+  assert.ok(
+    during.every((s) => s === 200),
+    `health checks answered ${during.join(',')}`,
+  );
 }
 
 before(async () => {
@@ -65,14 +81,17 @@ before(async () => {
   for (let i = 0; i < BIG; i++) series.push(`one_family{i="${i}"} ${i}\n`);
   assert.equal((await request('PUT', '/metrics/job/series', series.join('')).answer).status, 200);
 });
-after(async () => { agent.destroy(); await gw.stop(); });
+after(async () => {
+  agent.destroy();
+  await gw.stop();
+});
 
 describe('reading a big group or family is done in slices', () => {
   it('health checks are answered while /api/v1/metrics encodes a group of 200k families', async () => {
     const { big, during } = await healthWhileProcessing(request('GET', '/api/v1/metrics'));
     assert.equal(big.status, 200);
-    const data = (JSON.parse(big.body.toString('utf8')) as { data: Array<Record<string,
-      { metrics?: unknown[] }>> }).data;
+    const data = (JSON.parse(big.body.toString('utf8')) as { data: Array<Record<string, { metrics?: unknown[] }>> })
+      .data;
     const families = data.find((g) => 'fam_0' in g)!;
     assert.equal(Object.keys(families).filter((k) => k.startsWith('fam_')).length, BIG);
     assert.equal(data.find((g) => 'one_family' in g)!.one_family!.metrics!.length, BIG);
@@ -86,18 +105,22 @@ describe('reading a big group or family is done in slices', () => {
     assertServedDuring(during, 'the status page was rendered');
   });
 
-  it('health checks are answered while a protobuf scrape encodes 200k families and a family of 200k series',
-    async () => {
+  it('health checks are answered while a protobuf scrape encodes 200k families and a family of 200k series', async () => {
     // A push first, so that the scrape sorts the big family and gathers everything anew.
-    assert.equal((await request('PUT', '/metrics/job/series/instance/late', 'one_family{i=""} 1\n').answer).status,
-      200);
+    assert.equal(
+      (await request('PUT', '/metrics/job/series/instance/late', 'one_family{i=""} 1\n').answer).status,
+      200,
+    );
     const { big, during } = await healthWhileProcessing(request('GET', '/metrics', undefined, { Accept: PROTOBUF }));
     assert.equal(big.status, 200);
     const families = parseProtobufBody(big.body, { utf8Names: false });
     assert.equal(families.filter((f) => f.name.startsWith('fam_')).length, BIG);
     const one = families.find((f) => f.name === 'one_family')!;
     assert.equal(one.metrics.length, BIG + 1);
-    assert.deepEqual(one.metrics[0]!.labels.map((l) => l.value), ['', 'late', 'series']);
+    assert.deepEqual(
+      one.metrics[0]!.labels.map((l) => l.value),
+      ['', 'late', 'series'],
+    );
     assertServedDuring(during, 'the protobuf scrape was encoding');
   });
 });

@@ -19,16 +19,22 @@ interface Upload {
 
 /** A PUT whose headers are sent now (Content-Length `size`) and whose body waits for finish(). */
 function startUpload(gw: RunningGateway, job: string, size: number, agent: http.Agent): Upload {
-  const req = http.request(`${gw.url}/metrics/job/${job}`,
-    { method: 'PUT', agent, headers: { 'Content-Length': size } });
+  const req = http.request(`${gw.url}/metrics/job/${job}`, {
+    method: 'PUT',
+    agent,
+    headers: { 'Content-Length': size },
+  });
   const upload: Upload = {
-    req, answered: false,
+    req,
+    answered: false,
     response: new Promise((resolve, reject) => {
       req.on('response', (res) => {
         upload.answered = true;
         let text = '';
         res.setEncoding('utf8');
-        res.on('data', (c: string) => { text += c; });
+        res.on('data', (c: string) => {
+          text += c;
+        });
         res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
       });
       req.on('error', reject);
@@ -57,8 +63,12 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 
 describe('--push.body-memory-limit', () => {
   let gw: RunningGateway;
-  before(async () => { gw = await startOurs(['--push.body-memory-limit=8MiB', '--push.max-body-size=8MiB']); });
-  after(async () => { await gw.stop(); });
+  before(async () => {
+    gw = await startOurs(['--push.body-memory-limit=8MiB', '--push.max-body-size=8MiB']);
+  });
+  after(async () => {
+    await gw.stop();
+  });
 
   it('refuses big uploads beyond the ceiling with 503 + Retry-After, lets small pushes through', async () => {
     assert.equal((await fetch(`${gw.url}/metrics/job/before`, { method: 'PUT', body: 'before_m 1\n' })).status, 200);
@@ -73,7 +83,10 @@ describe('--push.body-memory-limit', () => {
         const r = await u.response;
         assert.equal(r.status, 503);
         assert.equal(r.headers['retry-after'], '1');
-        assert.match(r.text, /^push refused for now: request bodies in flight would take more than 8388608 bytes \(--push\.body-memory-limit\); retry later\n$/);
+        assert.match(
+          r.text,
+          /^push refused for now: request bodies in flight would take more than 8388608 bytes \(--push\.body-memory-limit\); retry later\n$/,
+        );
         u.req.end(bodyOf('refused', 4 * MiB)); // read on and discarded by the gateway
       }
       // While 4 MiB are held, small pushes use the reserved quarter.
@@ -93,8 +106,8 @@ describe('--push.body-memory-limit', () => {
       assert.match(text, /^before_m\{instance="",job="before"\} 1$/m);
       assert.match(text, new RegExp(`^${job}_bytes\\{instance="",job="${job}"\\} 4\\.194304e\\+06$`, 'm'));
       assert.match(text, /^next_bytes\{instance="",job="next"\} 4\.194304e\+06$/m);
-      for (let i = 0; i < 5; i++) assert.match(text, new RegExp(`^small_m\\{instance="",job="small${i}"\\} ${i}$`,
-        'm'));
+      for (let i = 0; i < 5; i++)
+        assert.match(text, new RegExp(`^small_m\\{instance="",job="small${i}"\\} ${i}$`, 'm'));
       assert.doesNotMatch(text, /refused_bytes/);
       assert.match(text, /^pushgateway_push_rejections_total\{reason="body_memory_limit"\} 5$/m);
     } finally {
@@ -105,15 +118,23 @@ describe('--push.body-memory-limit', () => {
   it('counts a chunked body as it arrives, and its decompressed size too', async () => {
     // 7 MiB chunked: past the 6 MiB big bodies may hold, refused once it gets there.
     const res = await fetch(`${gw.url}/metrics/job/chunked`, {
-      method: 'PUT', body: new ReadableStream({
-        start(c) { for (let i = 0; i < 7; i++) c.enqueue(new Uint8Array(bodyOf('chunked', MiB))); c.close(); },
-      }), duplex: 'half',
+      method: 'PUT',
+      body: new ReadableStream({
+        start(c) {
+          for (let i = 0; i < 7; i++) c.enqueue(new Uint8Array(bodyOf('chunked', MiB)));
+          c.close();
+        },
+      }),
+      duplex: 'half',
     } as RequestInit);
     assert.equal(res.status, 503, await res.text());
     const { gzipSync } = await import('node:zlib');
     const bomb = gzipSync(bodyOf('bomb', 7 * MiB)); // 7 KiB that decode to 7 MiB
-    const r = await fetch(`${gw.url}/metrics/job/bomb`,
-      { method: 'PUT', body: new Uint8Array(bomb), headers: { 'Content-Encoding': 'gzip' } });
+    const r = await fetch(`${gw.url}/metrics/job/bomb`, {
+      method: 'PUT',
+      body: new Uint8Array(bomb),
+      headers: { 'Content-Encoding': 'gzip' },
+    });
     assert.equal(r.status, 503, await r.text());
     assert.equal(r.headers.get('retry-after'), '1');
     assert.equal((await fetch(`${gw.url}/-/healthy`)).status, 200);

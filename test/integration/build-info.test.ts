@@ -16,21 +16,32 @@ import { skipUnlessProgram } from '../helpers/skip.js';
 
 const STAMPER = path.join(PROJECT_ROOT, 'scripts/build-info.js');
 const OUR_STAMP = path.join(PROJECT_ROOT, 'dist/src/build-info.json');
-const VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'),
-  'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string })
+  .version;
 const gitSkip = skipUnlessProgram('git', 'apt-get install -y git');
 
-interface Stamp { version: string; revision: string; branch: string; buildDate: string }
+interface Stamp {
+  version: string;
+  revision: string;
+  branch: string;
+  buildDate: string;
+}
 
 const scratch = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'pgts-build-info-')));
-after(() => { rmSync(scratch, { recursive: true, force: true }); });
+after(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 /** git must not look above the scratch directory, whatever holds it. */
 const env = { ...process.env, GIT_CEILING_DIRECTORIES: path.dirname(scratch) };
 
 function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args],
-    { cwd, env, encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   assert.equal(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
   return r.stdout.trim();
 }
@@ -48,8 +59,12 @@ function stampCopy(root: string, extraEnv: Record<string, string> = {}): Stamp {
   mkdirSync(path.join(root, 'scripts'), { recursive: true });
   cpSync(STAMPER, path.join(root, 'scripts/build-info.js'));
   cpSync(path.join(PROJECT_ROOT, 'package.json'), path.join(root, 'package.json'));
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts/build-info.js')],
-    { cwd: root, env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts/build-info.js')], {
+    cwd: root,
+    env: { ...env, ...extraEnv },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(readFileSync(path.join(root, 'dist/src/build-info.json'), 'utf8')) as Stamp;
 }
@@ -63,8 +78,9 @@ describe('stamping the build information', () => {
     assert.match(stamp.buildDate, /^\d{8}-\d{2}:\d{2}:\d{2}$/);
   });
 
-  it('a tree inside another git repository is stamped unknown, not with that repository\'s revision', { skip: gitSkip },
-    () => {
+  it("a tree inside another git repository is stamped unknown, not with that repository's revision", {
+    skip: gitSkip,
+  }, () => {
     const other = path.join(scratch, 'other-repo');
     const head = otherRepository(other);
     const stamp = stampCopy(path.join(other, 'vendor/pushgateway-ts'));
@@ -82,8 +98,10 @@ describe('stamping the build information', () => {
   });
 
   it('SOURCE_DATE_EPOCH sets the build date (reproducible builds)', () => {
-    assert.equal(stampCopy(path.join(scratch, 'dated'), { SOURCE_DATE_EPOCH: '1681035272' }).buildDate,
-      '20230409-10:14:32');
+    assert.equal(
+      stampCopy(path.join(scratch, 'dated'), { SOURCE_DATE_EPOCH: '1681035272' }).buildDate,
+      '20230409-10:14:32',
+    );
   });
 });
 
@@ -107,18 +125,27 @@ describe('a built gateway installed inside another git repository', { skip: gitS
     return r.stdout;
   }
 
-  it('reports its own stamp in --version, /api/v1/status and pushgateway_build_info; without one, unknown',
-    async () => {
+  it('reports its own stamp in --version, /api/v1/status and pushgateway_build_info; without one, unknown', async () => {
     const stamp = install();
-    assert.match(version(), new RegExp(`^pushgateway, version ${stamp.version} \\(branch: ${stamp.branch}, ` +
-      `revision: ${stamp.revision}\\)\\n  build user: +unknown\\n  build date: +${stamp.buildDate}\\n`));
+    assert.match(
+      version(),
+      new RegExp(
+        `^pushgateway, version ${stamp.version} \\(branch: ${stamp.branch}, ` +
+          `revision: ${stamp.revision}\\)\\n  build user: +unknown\\n  build date: +${stamp.buildDate}\\n`,
+      ),
+    );
 
     const port = await freePort();
-    const gw = await startOursWith(process.execPath, [...ourNodeFlags(), cli, `--web.listen-address=127.0.0.1:${port}`],
-      port, { env });
+    const gw = await startOursWith(
+      process.execPath,
+      [...ourNodeFlags(), cli, `--web.listen-address=127.0.0.1:${port}`],
+      port,
+      { env },
+    );
     try {
-      const status = await (await fetch(`${gw.url}/api/v1/status`)).json() as
-        { data: { build_information: Record<string, string> } };
+      const status = (await (await fetch(`${gw.url}/api/v1/status`)).json()) as {
+        data: { build_information: Record<string, string> };
+      };
       const info = status.data.build_information;
       assert.equal(info.version, stamp.version);
       assert.equal(info.revision, stamp.revision);
@@ -133,7 +160,12 @@ describe('a built gateway installed inside another git repository', { skip: gitS
     }
 
     rmSync(path.join(installed, 'dist/src/build-info.json'));
-    assert.match(version(), new RegExp(`^pushgateway, version ${VERSION} \\(branch: unknown, revision: unknown\\)\\n` +
-      '  build user: +unknown\\n  build date: +unknown\\n'));
+    assert.match(
+      version(),
+      new RegExp(
+        `^pushgateway, version ${VERSION} \\(branch: unknown, revision: unknown\\)\\n` +
+          '  build user: +unknown\\n  build date: +unknown\\n',
+      ),
+    );
   });
 });

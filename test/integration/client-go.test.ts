@@ -18,15 +18,26 @@ const PB_ACCEPT = 'application/vnd.google.protobuf;proto=io.prometheus.client.Me
 const GROUP = 'empty="",instance="a+b",job="go batch/x",path="x/y"';
 const KIND = (k: string) => `empty="",instance="a+b",job="go batch/x",kind="${k}",path="x/y"`;
 
-interface PbFamily { name: string; type?: number; help?: string; metric: PbMetric[] }
+interface PbFamily {
+  name: string;
+  type?: number;
+  help?: string;
+  metric: PbMetric[];
+}
 interface PbMetric {
   label: Array<{ name: string; value: string }>;
-  counter?: { value: number }; gauge?: { value: number };
+  counter?: { value: number };
+  gauge?: { value: number };
   summary?: { sampleCount: bigint; sampleSum: number; quantile: Array<{ quantile: number; value: number }> };
   histogram?: {
-    sampleCount: bigint; sampleSum: number; bucket: Array<{ cumulativeCount: bigint; upperBound: number }>;
-    schema?: number; zeroThreshold?: number; zeroCount?: bigint;
-    positiveSpan: Array<{ offset: number; length: number }>; positiveDelta: bigint[];
+    sampleCount: bigint;
+    sampleSum: number;
+    bucket: Array<{ cumulativeCount: bigint; upperBound: number }>;
+    schema?: number;
+    zeroThreshold?: number;
+    zeroCount?: bigint;
+    positiveSpan: Array<{ offset: number; length: number }>;
+    positiveDelta: bigint[];
   };
 }
 
@@ -39,10 +50,14 @@ async function scrapeText(gw: RunningGateway): Promise<string[]> {
 async function scrapeProtobuf(gw: RunningGateway): Promise<Map<string, PbFamily>> {
   const res = await fetch(`${gw.url}/metrics`, { headers: { Accept: PB_ACCEPT } });
   assert.equal(res.status, 200);
-  assert.match(res.headers.get('content-type') ?? '',
-    /^application\/vnd\.google\.protobuf; proto=io\.prometheus\.client\.MetricFamily; encoding=delimited/);
+  assert.match(
+    res.headers.get('content-type') ?? '',
+    /^application\/vnd\.google\.protobuf; proto=io\.prometheus\.client\.MetricFamily; encoding=delimited/,
+  );
   const raw = new Uint8Array(await res.arrayBuffer());
-  async function* one() { yield raw; }
+  async function* one() {
+    yield raw;
+  }
   const out = new Map<string, PbFamily>();
   for await (const m of sizeDelimitedDecodeStream(MetricFamilyDesc, one())) {
     const f = m as unknown as PbFamily;
@@ -55,8 +70,12 @@ describe('real Go client (client_golang push)', () => {
   const go = goPusher();
   const skip = 'skip' in go ? go.skip : false;
   let gw: RunningGateway;
-  before(async () => { if (skip === false) gw = await startOurs(); });
-  after(async () => { await gw?.stop(); });
+  before(async () => {
+    if (skip === false) gw = await startOurs();
+  });
+  after(async () => {
+    await gw?.stop();
+  });
 
   const run = async (mode: string) => {
     const r = await runGoPusher((go as { binary: string }).binary, [mode, gw.url]);
@@ -82,7 +101,8 @@ describe('real Go client (client_golang push)', () => {
       `go_push_latency_seconds_bucket{${GROUP},le="+Inf"} 4`,
       `go_push_latency_seconds_sum{${GROUP}} 5.555`,
       `go_push_latency_seconds_count{${GROUP}} 4`,
-    ]) assert.ok(lines.includes(want), `missing ${want} in\n${lines.join('\n')}`);
+    ])
+      assert.ok(lines.includes(want), `missing ${want} in\n${lines.join('\n')}`);
   });
 
   it('the same push through a protobuf scrape, native histogram in full', { skip }, async () => {
@@ -90,25 +110,51 @@ describe('real Go client (client_golang push)', () => {
     const labels = (m: PbMetric) => Object.fromEntries(m.label.map((l) => [l.name, l.value]));
     const counter = fams.get('go_push_records_total')!;
     assert.equal(counter.help, 'Records processed.');
-    assert.deepEqual(counter.metric.map((m) => [labels(m).kind, m.counter!.value]), [['a', 3], ['b', 1.5]]);
-    assert.deepEqual(labels(counter.metric[0]!), { empty: '', instance: 'a+b', job: 'go batch/x', kind: 'a',
-      path: 'x/y' });
+    assert.deepEqual(
+      counter.metric.map((m) => [labels(m).kind, m.counter!.value]),
+      [
+        ['a', 3],
+        ['b', 1.5],
+      ],
+    );
+    assert.deepEqual(labels(counter.metric[0]!), {
+      empty: '',
+      instance: 'a+b',
+      job: 'go batch/x',
+      kind: 'a',
+      path: 'x/y',
+    });
     const summary = fams.get('go_push_duration_seconds')!.metric[0]!.summary!;
     assert.equal(summary.sampleCount, 4n);
-    assert.deepEqual(summary.quantile.map((q) => q.quantile), [0.5, 0.9]);
+    assert.deepEqual(
+      summary.quantile.map((q) => q.quantile),
+      [0.5, 0.9],
+    );
     const classic = fams.get('go_push_size_bytes')!.metric[0]!.histogram!;
-    assert.deepEqual(classic.bucket.map((b) => [b.upperBound, b.cumulativeCount]), [[10, 1n], [100, 2n], [1000, 3n]]);
+    assert.deepEqual(
+      classic.bucket.map((b) => [b.upperBound, b.cumulativeCount]),
+      [
+        [10, 1n],
+        [100, 2n],
+        [1000, 3n],
+      ],
+    );
     const native = fams.get('go_push_latency_seconds')!.metric[0]!.histogram!;
     assert.equal(native.sampleCount, 4n);
     assert.equal(native.schema, 3, 'bucket factor 1.1 is schema 3');
-    assert.ok(native.positiveSpan.length > 0 && native.positiveDelta.length > 0,
-      JSON.stringify(native, (_k, v) => typeof v === 'bigint' ? String(v) : v));
+    assert.ok(
+      native.positiveSpan.length > 0 && native.positiveDelta.length > 0,
+      JSON.stringify(native, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+    );
     const buckets = native.positiveSpan.reduce((n, s) => n + s.length, 0);
     assert.equal(buckets, native.positiveDelta.length);
     // Deltas add up to each bucket's count; the four observations (all > 0) are in the positive buckets.
     let count = 0n;
     let total = 0n;
-    for (const d of native.positiveDelta) { count += d; total += count; }
+    for (const d of native.positiveDelta) {
+      count += d;
+      total += count;
+    }
     assert.equal(total + (native.zeroCount ?? 0n), 4n);
   });
 
@@ -134,8 +180,9 @@ describe('real Go client against the reference', () => {
   const go = goPusher();
   const skip = 'skip' in go ? go.skip : referenceSkipReason();
 
-  it('Push, Add, Push and Delete leave the same go_push_* text exposition on the reference and on ours', { skip },
-    async () => {
+  it('Push, Add, Push and Delete leave the same go_push_* text exposition on the reference and on ours', {
+    skip,
+  }, async () => {
     const [ours, ref] = await Promise.all([startOurs(), startReference()]);
     try {
       for (const mode of ['push', 'add', 'other', 'delete']) {

@@ -9,7 +9,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CASES, KNOWN_DIFFERENCES, compareTranscripts, expandCase, replayCase, type ExpandedCase,
+  CASES,
+  KNOWN_DIFFERENCES,
+  compareTranscripts,
+  expandCase,
+  replayCase,
+  type ExpandedCase,
 } from '../helpers/differential-cases.js';
 import { referenceSkipReason, startOurs, startReference, type RunningGateway } from '../helpers/servers.js';
 
@@ -25,11 +30,16 @@ async function runCase(ref: RunningGateway, ours: RunningGateway, dc: ExpandedCa
     return;
   }
   const problems = known.checkOurs(o, dc, r);
-  assert.deepEqual(problems, [], `${dc.name} (known difference: ${known.reason}) misses our expectation:\n`
-    + problems.join('\n'));
-  console.log(diffs.length === 0
-    ? `# known difference ${dc.name} no longer differs; remove it from KNOWN_DIFFERENCES`
-    : `# known difference ${dc.name}: ${known.reason}\n#   ${diffs.join('\n#   ')}`);
+  assert.deepEqual(
+    problems,
+    [],
+    `${dc.name} (known difference: ${known.reason}) misses our expectation:\n` + problems.join('\n'),
+  );
+  console.log(
+    diffs.length === 0
+      ? `# known difference ${dc.name} no longer differs; remove it from KNOWN_DIFFERENCES`
+      : `# known difference ${dc.name}: ${known.reason}\n#   ${diffs.join('\n#   ')}`,
+  );
 }
 
 describe('differential: reference 1.5.1 vs ours', { skip: referenceSkipReason() }, () => {

@@ -13,7 +13,11 @@ import path from 'node:path';
 import { OUR_CLI, startOurs, type RunningGateway } from '../helpers/servers.js';
 import { CATALOGUE, type ExitErrorCode, type HttpErrorCode } from '../../src/errors.js';
 
-interface Reply { status: number; text: string; headers: Headers }
+interface Reply {
+  status: number;
+  text: string;
+  headers: Headers;
+}
 
 async function send(gw: RunningGateway, method: string, p: string, body?: string): Promise<Reply> {
   const res = await fetch(`${gw.url}${p}`, { method, ...(body === undefined ? {} : { body }) });
@@ -35,8 +39,12 @@ function expectAnswer(r: Reply, code: HttpErrorCode, text: string = `${CATALOGUE
 
 describe('catalogued HTTP answers', () => {
   let gw: RunningGateway;
-  before(async () => { gw = await startOurs(['--push.max-body-size=64']); });
-  after(async () => { await gw.stop(); });
+  before(async () => {
+    gw = await startOurs(['--push.max-body-size=64']);
+  });
+  after(async () => {
+    await gw.stop();
+  });
 
   it('404, 405 with Allow, the /-/quit answers', async () => {
     expectAnswer(await send(gw, 'GET', '/nowhere'), 'PGW_ERR_NOT_FOUND');
@@ -44,8 +52,11 @@ describe('catalogued HTTP answers', () => {
     expectAnswer(r, 'PGW_ERR_METHOD_NOT_ALLOWED');
     assert.match(r.headers.get('allow') ?? '', /GET/);
     expectAnswer(await send(gw, 'GET', '/-/quit'), 'PGW_ERR_QUIT_METHOD', CATALOGUE.PGW_ERR_QUIT_METHOD.message);
-    expectAnswer(await send(gw, 'PUT', '/-/quit'), 'PGW_ERR_LIFECYCLE_DISABLED',
-      CATALOGUE.PGW_ERR_LIFECYCLE_DISABLED.message);
+    expectAnswer(
+      await send(gw, 'PUT', '/-/quit'),
+      'PGW_ERR_LIFECYCLE_DISABLED',
+      CATALOGUE.PGW_ERR_LIFECYCLE_DISABLED.message,
+    );
   });
 
   it('a body over --push.max-body-size is 413, logged with its code', async () => {
@@ -63,10 +74,14 @@ describe('catalogued HTTP answers', () => {
 
 describe('a scrape of an inconsistent store', () => {
   let gw: RunningGateway;
-  before(async () => { gw = await startOurs(['--push.disable-consistency-check']); });
-  after(async () => { await gw.stop(); });
+  before(async () => {
+    gw = await startOurs(['--push.disable-consistency-check']);
+  });
+  after(async () => {
+    await gw.stop();
+  });
 
-  it('is a 500 with the catalogue\'s text, logged with PGW_ERR_GATHER', async () => {
+  it("is a 500 with the catalogue's text, logged with PGW_ERR_GATHER", async () => {
     assert.equal((await send(gw, 'PUT', '/metrics/job/g1', '# TYPE clash counter\nclash 1\n')).status, 202);
     assert.equal((await send(gw, 'PUT', '/metrics/job/g2', '# TYPE clash gauge\nclash 2\n')).status, 202);
     const deadline = Date.now() + 2000;
@@ -78,20 +93,30 @@ describe('a scrape of an inconsistent store', () => {
   });
 });
 
-describe('start-up failures exit with the catalogue\'s status and log their code', () => {
+describe("start-up failures exit with the catalogue's status and log their code", () => {
   function start(args: string[]): { status: number | null; stderr: string } {
     const r = spawnSync(process.execPath, [OUR_CLI, ...args], { encoding: 'utf8', timeout: 10_000 });
     return { status: r.status, stderr: r.stderr };
   }
   const cases: Array<[string, string[], ExitErrorCode, RegExp]> = [
-    ['a listen address without a port', ['--web.listen-address=127.0.0.1'], 'PGW_ERR_LISTEN',
+    [
+      'a listen address without a port',
+      ['--web.listen-address=127.0.0.1'],
+      'PGW_ERR_LISTEN',
       /msg="error listening" address=127\.0\.0\.1 err="listen address \\"127\.0\.0\.1\\": missing port" code=PGW_ERR_LISTEN/,
     ],
-    ['a missing persistence directory',
+    [
+      'a missing persistence directory',
       ['--web.listen-address=127.0.0.1:0', `--persistence.file=${path.join(tmpdir(), 'pgw-no-such-dir', 'x', 'p')}`],
-      'PGW_ERR_PERSISTENCE', /msg="error starting the gateway" err="persistence directory .* code=PGW_ERR_PERSISTENCE/],
-    ['--web.systemd-socket without sockets', ['--web.systemd-socket'], 'PGW_ERR_SYSTEMD_SOCKET',
-      /msg="error starting the gateway" err="--web.systemd-socket: .* code=PGW_ERR_SYSTEMD_SOCKET/],
+      'PGW_ERR_PERSISTENCE',
+      /msg="error starting the gateway" err="persistence directory .* code=PGW_ERR_PERSISTENCE/,
+    ],
+    [
+      '--web.systemd-socket without sockets',
+      ['--web.systemd-socket'],
+      'PGW_ERR_SYSTEMD_SOCKET',
+      /msg="error starting the gateway" err="--web.systemd-socket: .* code=PGW_ERR_SYSTEMD_SOCKET/,
+    ],
   ];
   for (const [what, args, code, re] of cases) {
     it(what, () => {
@@ -101,7 +126,7 @@ describe('start-up failures exit with the catalogue\'s status and log their code
     });
   }
 
-  it('a port in use is PGW_ERR_LISTEN with Node\'s words', async () => {
+  it("a port in use is PGW_ERR_LISTEN with Node's words", async () => {
     const gw = await startOurs();
     try {
       const r = start([`--web.listen-address=127.0.0.1:${gw.port}`]);
@@ -119,7 +144,10 @@ describe('start-up failures exit with the catalogue\'s status and log their code
     const dir = mkdtempSync(path.join(tmpdir(), 'pgw-errors-'));
     const unsupported = start(['--web.listen-address=vsock://:9091']);
     assert.equal(unsupported.status, CATALOGUE.PGW_ERR_UNSUPPORTED.exitStatus);
-    assert.equal(unsupported.stderr, 'pushgateway: error: --web.listen-address with a vsock:// address is not supported yet\n');
+    assert.equal(
+      unsupported.stderr,
+      'pushgateway: error: --web.listen-address with a vsock:// address is not supported yet\n',
+    );
     const webConfig = start([`--web.config.file=${path.join(dir, 'web.yml')}`]);
     assert.equal(webConfig.status, CATALOGUE.PGW_ERR_WEB_CONFIG.exitStatus);
     assert.match(webConfig.stderr, /^pushgateway: error: --web\.config\.file .*web\.yml: /);

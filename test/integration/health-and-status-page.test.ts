@@ -11,12 +11,21 @@ import { referenceSkipReason, startOurs, startReference, type RunningGateway } f
 const XSS = '<script>alert(1)</script>';
 const XSS_PATH = `/metrics/job/batch/instance/i1/zone@base64/${Buffer.from(XSS).toString('base64url')}`;
 
-interface Reply { status: number; text: string; type: string | null; allow: string | null }
+interface Reply {
+  status: number;
+  text: string;
+  type: string | null;
+  allow: string | null;
+}
 
 async function send(gw: RunningGateway, method: string, path: string, body?: string): Promise<Reply> {
   const res = await fetch(gw.url + path, { method, body: body ?? null, redirect: 'manual' });
-  return { status: res.status, text: await res.text(), type: res.headers.get('content-type'),
-    allow: res.headers.get('allow') };
+  return {
+    status: res.status,
+    text: await res.text(),
+    type: res.headers.get('content-type'),
+    allow: res.headers.get('allow'),
+  };
 }
 
 /** The part of the page from the group's job label to the next group's (or the end). */
@@ -52,11 +61,18 @@ function checkStatusPage(gw: RunningGateway, page: string, pushed: { from: numbe
   assert.ok(!page.includes(XSS), 'raw <script> from a label value reached the page');
   // Go renders times truncated to the second; allow that.
   const near = timesIn(batch).filter((t) => t >= pushed.from - 1000 && t <= pushed.to + 1000);
-  assert.ok(near.length > 0, `no last push time between ${new Date(pushed.from).toISOString()} and ${new Date(pushed.to).toISOString()} for job="batch"`);
+  assert.ok(
+    near.length > 0,
+    `no last push time between ${new Date(pushed.from).toISOString()} and ${new Date(pushed.to).toISOString()} for job="batch"`,
+  );
   assert.ok(failing.includes('Last push failed!'), 'failed group not marked');
   assert.ok(!batch.includes('Last push failed!'), 'successful group marked as failed');
-  for (const [flag, value] of [['web.listen-address', `127.0.0.1:${gw.port}`], ['persistence.interval', '5m0s'],
-    ['web.enable-lifecycle', 'false'], ['web.telemetry-path', '/metrics']] as const) {
+  for (const [flag, value] of [
+    ['web.listen-address', `127.0.0.1:${gw.port}`],
+    ['persistence.interval', '5m0s'],
+    ['web.enable-lifecycle', 'false'],
+    ['web.telemetry-path', '/metrics'],
+  ] as const) {
     assert.ok(page.includes(flag), `flag ${flag} not listed`);
     assert.ok(page.includes(value), `flag value ${value} not listed`);
   }
@@ -64,8 +80,12 @@ function checkStatusPage(gw: RunningGateway, page: string, pushed: { from: numbe
 
 describe('health and readiness', () => {
   let gw: RunningGateway;
-  before(async () => { gw = await startOurs(); });
-  after(async () => { await gw.stop(); });
+  before(async () => {
+    gw = await startOurs();
+  });
+  after(async () => {
+    await gw.stop();
+  });
 
   for (const path of ['/-/healthy', '/-/ready']) {
     it(`GET ${path} answers 200 OK as text/plain`, async () => {
@@ -84,7 +104,9 @@ describe('status page', () => {
     gw = await startOurs();
     pushed = await seed(gw);
   });
-  after(async () => { await gw.stop(); });
+  after(async () => {
+    await gw.stop();
+  });
 
   for (const path of ['/', '/status']) {
     it(`GET ${path} lists groups, push times, failures and flags as escaped HTML`, async () => {
@@ -110,7 +132,9 @@ describe('status page and health paths compared with the reference', () => {
     if (skip !== false) return;
     [ours, ref] = await Promise.all([startOurs(), startReference()]);
   });
-  after(async () => { await Promise.all([ours?.stop(), ref?.stop()]); });
+  after(async () => {
+    await Promise.all([ours?.stop(), ref?.stop()]);
+  });
 
   it('the page assertions hold for the reference too', { skip }, async () => {
     const pushed = await seed(ref);

@@ -14,7 +14,10 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64url');
 
 /** Pushes valid on both 1.5.1 and ours (no float/gauge histograms, no protobuf: see compatibility.md). */
 const PUSHES: Array<[string, string, string]> = [
-  ['PUT', '/metrics/job/batch/instance/i1', `# HELP requests_total Requests <served> & "counted" é\u2028 \\\\ \\n.
+  [
+    'PUT',
+    '/metrics/job/batch/instance/i1',
+    `# HELP requests_total Requests <served> & "counted" é\u2028 \\\\ \\n.
 # TYPE requests_total counter
 requests_total{code="200",path="/a<b>&c"} 1027
 requests_total{code="500",path="q\\"uote\\\\back\\nnl"} -0
@@ -53,9 +56,13 @@ size_bytes_count 20
 no_inf_bucket{le="1"} 2
 no_inf_sum 1
 no_inf_count 2
-`],
-  ['PUT', `/metrics/job@base64/${b64('Björn/x')}/instance@base64/${b64('inst\'a"n\\ce1')}/empty@base64/=`,
-    'requests_total{code="201"} 5\n'],
+`,
+  ],
+  [
+    'PUT',
+    `/metrics/job@base64/${b64('Björn/x')}/instance@base64/${b64('inst\'a"n\\ce1')}/empty@base64/=`,
+    'requests_total{code="201"} 5\n',
+  ],
   ['POST', '/metrics/job/batch/instance/i1', 'late_family 42\n'],
   ['PUT', '/metrics/job/failing', 'm 1 1000\n'],
   ['PUT', '/metrics/job/clash', 'clash_metric 1\n'],
@@ -66,7 +73,11 @@ no_inf_count 2
   ['DELETE', '/metrics/job/gone', ''],
 ];
 
-interface Reply { status: number; text: string; headers: Headers }
+interface Reply {
+  status: number;
+  text: string;
+  headers: Headers;
+}
 
 async function send(gw: RunningGateway, method: string, path: string, body?: string): Promise<Reply> {
   const res = await fetch(gw.url + path, { method, body: body ?? null, redirect: 'manual' });
@@ -90,7 +101,10 @@ function splitArray(text: string): string[] {
     if (c === '"') inString = true;
     else if (c === '{' || c === '[') depth++;
     else if (c === '}' || c === ']') depth--;
-    else if (c === ',' && depth === 0) { out.push(text.slice(start, i)); start = i + 1; }
+    else if (c === ',' && depth === 0) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
   }
   if (text.length > 2) out.push(text.slice(start, text.length - 1));
   return out;
@@ -102,12 +116,17 @@ const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/;
 function normaliseMetrics(body: string): string {
   const prefix = '{"status":"success","data":';
   assert.ok(body.startsWith(prefix) && body.endsWith('}'), body.slice(0, 80));
-  const groups = splitArray(body.slice(prefix.length, -1)).map((g) => g
-    .replace(/"time_stamp":"([^"]*)"/g, (_, t: string) => { assert.match(t, RFC3339); return '"time_stamp":"T"'; })
-    .replace(/("push(?:_failure)?_time_seconds":\{.*?"value":")([^"]*)"/g, (_, head: string, v: string) => {
-      assert.match(v, /^(0|1\.\d+e\+09)$/, `push time value ${v}`);
-      return `${head}${v === '0' ? '0' : 'V'}"`;
-    }));
+  const groups = splitArray(body.slice(prefix.length, -1)).map((g) =>
+    g
+      .replace(/"time_stamp":"([^"]*)"/g, (_, t: string) => {
+        assert.match(t, RFC3339);
+        return '"time_stamp":"T"';
+      })
+      .replace(/("push(?:_failure)?_time_seconds":\{.*?"value":")([^"]*)"/g, (_, head: string, v: string) => {
+        assert.match(v, /^(0|1\.\d+e\+09)$/, `push time value ${v}`);
+        return `${head}${v === '0' ? '0' : 'V'}"`;
+      }),
+  );
   const key = (g: string): string => /"labels":(\{[^}]*\})/.exec(g)?.[1] ?? g;
   return groups.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)).join('\n');
 }
@@ -123,7 +142,9 @@ describe('JSON API compared with the reference', () => {
       assert.equal(a.status, b.status, `${method} ${path}: ours ${a.text} / reference ${b.text}`);
     }
   });
-  after(async () => { await Promise.all([ours?.stop(), ref?.stop()]); });
+  after(async () => {
+    await Promise.all([ours?.stop(), ref?.stop()]);
+  });
 
   it('GET /api/v1/metrics: the same groups, families, values and formatting', { skip }, async () => {
     const [a, b] = [await send(ours, 'GET', '/api/v1/metrics'), await send(ref, 'GET', '/api/v1/metrics')];
@@ -152,8 +173,10 @@ describe('JSON API compared with the reference', () => {
 
   it('GET /api/v1/status: same layout, flags and build keys', { skip }, async () => {
     const [a, b] = [await send(ours, 'GET', '/api/v1/status'), await send(ref, 'GET', '/api/v1/status')];
-    const [ja, jb] = [JSON.parse(a.text), JSON.parse(b.text)] as Array<{ status: string; data: Record<string,
-      Record<string, string>> & { start_time: string } }>;
+    const [ja, jb] = [JSON.parse(a.text), JSON.parse(b.text)] as Array<{
+      status: string;
+      data: Record<string, Record<string, string>> & { start_time: string };
+    }>;
     assert.equal(ja!.status, 'success');
     assert.deepEqual(Object.keys(ja!.data), Object.keys(jb!.data));
     assert.deepEqual(Object.keys(ja!.data.build_information!), Object.keys(jb!.data.build_information!));
@@ -169,8 +192,12 @@ describe('JSON API compared with the reference', () => {
     // The memory and per-push limits are ours too (0 = off for the per-push ones).
     assert.match(flagsA['store.memory-limit']!, /^\d+(KiB|MiB|GiB)$/);
     assert.match(flagsA['push.body-memory-limit']!, /^\d+(KiB|MiB|GiB)$/);
-    for (const f of ['push.sample-limit', 'push.label-limit', 'push.label-name-length-limit',
-      'push.label-value-length-limit']) {
+    for (const f of [
+      'push.sample-limit',
+      'push.label-limit',
+      'push.label-name-length-limit',
+      'push.label-value-length-limit',
+    ]) {
       assert.equal(flagsA[f], '0', f);
       delete flagsA[f];
     }
@@ -185,13 +212,28 @@ describe('JSON API compared with the reference', () => {
     assert.deepEqual(keys, [...keys].sort());
   });
 
-  it('headers and routing around /api/v1 match: CORS, Content-Type, OPTIONS, redirects, 404/405', { skip },
-    async () => {
-    const cors = ['access-control-allow-headers', 'access-control-allow-methods', 'access-control-allow-origin',
-      'access-control-expose-headers', 'cache-control'];
-    for (const [method, path] of [['GET', '/api/v1/metrics'], ['GET', '/api/v1/status'], ['OPTIONS', '/api/v1/metrics'],
-      ['OPTIONS', '/api/v1/anything/else'], ['GET', '/api/v1'], ['GET', '/api/v1/'], ['GET', '/api/v1/status/'],
-      ['POST', '/api/v1/metrics'], ['GET', '/api/v1/nothing'], ['DELETE', '/api/v1/status']] as const) {
+  it('headers and routing around /api/v1 match: CORS, Content-Type, OPTIONS, redirects, 404/405', {
+    skip,
+  }, async () => {
+    const cors = [
+      'access-control-allow-headers',
+      'access-control-allow-methods',
+      'access-control-allow-origin',
+      'access-control-expose-headers',
+      'cache-control',
+    ];
+    for (const [method, path] of [
+      ['GET', '/api/v1/metrics'],
+      ['GET', '/api/v1/status'],
+      ['OPTIONS', '/api/v1/metrics'],
+      ['OPTIONS', '/api/v1/anything/else'],
+      ['GET', '/api/v1'],
+      ['GET', '/api/v1/'],
+      ['GET', '/api/v1/status/'],
+      ['POST', '/api/v1/metrics'],
+      ['GET', '/api/v1/nothing'],
+      ['DELETE', '/api/v1/status'],
+    ] as const) {
       const [a, b] = [await send(ours, method, path), await send(ref, method, path)];
       const what = `${method} ${path}`;
       assert.equal(a.status, b.status, `${what}: status`);
@@ -203,7 +245,7 @@ describe('JSON API compared with the reference', () => {
     }
   });
 
-  it('the API requests are counted like the reference\'s handlers', { skip }, async () => {
+  it("the API requests are counted like the reference's handlers", { skip }, async () => {
     const text = (await send(ours, 'GET', '/metrics')).text;
     assert.match(text, /pushgateway_http_requests_total\{code="200",handler="api\/v1\/metrics",method="get"\} \d+/);
     assert.match(text, /pushgateway_http_requests_total\{code="200",handler="api\/v1\/options",method="options"\} \d+/);

@@ -14,8 +14,9 @@ import { skipUnlessProgram } from '../helpers/skip.js';
 
 async function listeningSocket(backlog?: number): Promise<{ server: Server; port: number; fd: number }> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1',
-    ...(backlog === undefined ? {} : { backlog }) }, resolve));
+  await new Promise<void>((resolve) =>
+    server.listen({ port: 0, host: '127.0.0.1', ...(backlog === undefined ? {} : { backlog }) }, resolve),
+  );
   const port = (server.address() as { port: number }).port;
   const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
   assert.ok(Number.isInteger(fd) && fd > 2, 'no file descriptor for the listening socket');
@@ -43,7 +44,7 @@ describe('listen backlog', () => {
     const gw = await startOurs([`--web.listen-address=127.0.0.1:${second}`]);
     try {
       const want = listenBacklog();
-      assert.notEqual(want, 511, 'this machine\'s somaxconn is 511: the test cannot tell ours from Node\'s default');
+      assert.notEqual(want, 511, "this machine's somaxconn is 511: the test cannot tell ours from Node's default");
       assert.equal(listenQueue(gw.port), want);
       assert.equal(listenQueue(second), want);
     } finally {
@@ -51,13 +52,16 @@ describe('listen backlog', () => {
     }
   });
 
-  it('an inherited systemd socket gets the same backlog (Node issues listen() on it again)', { skip: ssSkip },
-    async () => {
+  it('an inherited systemd socket gets the same backlog (Node issues listen() on it again)', {
+    skip: ssSkip,
+  }, async () => {
     const { server, port, fd } = await listeningSocket(7);
     assert.equal(listenQueue(port), 7);
     const script = `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@"`;
-    const gw = await startOursWith('/bin/sh', ['-c', script, process.execPath, OUR_CLI, '--web.systemd-socket'], port,
-      { extraFds: [fd], afterSpawn: () => server.close() });
+    const gw = await startOursWith('/bin/sh', ['-c', script, process.execPath, OUR_CLI, '--web.systemd-socket'], port, {
+      extraFds: [fd],
+      afterSpawn: () => server.close(),
+    });
     try {
       assert.equal(listenQueue(port), listenBacklog());
     } finally {
@@ -85,34 +89,51 @@ describe('listeners', () => {
     const { server, port, fd } = await listeningSocket();
     const unused = await freePort();
     const script = `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@"`;
-    const gw = await startOursWith('/bin/sh', ['-c', script, process.execPath, OUR_CLI, '--web.systemd-socket',
-      `--web.listen-address=127.0.0.1:${unused}`], port,
-    // The child holds its own copy of the socket once spawned; ours must not accept anything.
-    { extraFds: [fd], afterSpawn: () => server.close() });
+    const gw = await startOursWith(
+      '/bin/sh',
+      ['-c', script, process.execPath, OUR_CLI, '--web.systemd-socket', `--web.listen-address=127.0.0.1:${unused}`],
+      port,
+      // The child holds its own copy of the socket once spawned; ours must not accept anything.
+      { extraFds: [fd], afterSpawn: () => server.close() },
+    );
     try {
       assert.equal((await fetch(`${gw.url}/metrics/job/activated`, { method: 'PUT', body: 'm 1\n' })).status, 200);
       assert.match(await (await fetch(`${gw.url}/metrics`)).text(), /job="activated"/);
       assert.match(gw.output(), /listening on a systemd socket" fd=3/);
       await assert.rejects(fetch(`http://127.0.0.1:${unused}/-/healthy`));
-      const status = JSON.parse(await (await fetch(`${gw.url}/api/v1/status`)).text()) as
-        { data: { flags: Record<string, string> } };
+      const status = JSON.parse(await (await fetch(`${gw.url}/api/v1/status`)).text()) as {
+        data: { flags: Record<string, string> };
+      };
       assert.equal(status.data.flags['web.systemd-socket'], 'true');
     } finally {
       await gw.stop();
     }
   });
 
-  it('--web.systemd-socket serves on every inherited socket (LISTEN_FDS=2: fds 3 and 4), one store behind both',
-    async () => {
+  it('--web.systemd-socket serves on every inherited socket (LISTEN_FDS=2: fds 3 and 4), one store behind both', async () => {
     const [a, b] = [await listeningSocket(), await listeningSocket()];
     const script = `LISTEN_PID=$$ LISTEN_FDS=2 exec "$0" "$@"`;
-    const gw = await startOursWith('/bin/sh', ['-c', script, process.execPath, OUR_CLI, '--web.systemd-socket'], a.port,
-      { extraFds: [a.fd, b.fd], afterSpawn: () => { a.server.close(); b.server.close(); } });
+    const gw = await startOursWith(
+      '/bin/sh',
+      ['-c', script, process.execPath, OUR_CLI, '--web.systemd-socket'],
+      a.port,
+      {
+        extraFds: [a.fd, b.fd],
+        afterSpawn: () => {
+          a.server.close();
+          b.server.close();
+        },
+      },
+    );
     try {
-      assert.equal((await fetch(`http://127.0.0.1:${b.port}/metrics/job/second`,
-        { method: 'PUT', body: 'm 2\n' })).status, 200);
-      assert.match(await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text(),
-        /^m\{instance="",job="second"\} 2$/m);
+      assert.equal(
+        (await fetch(`http://127.0.0.1:${b.port}/metrics/job/second`, { method: 'PUT', body: 'm 2\n' })).status,
+        200,
+      );
+      assert.match(
+        await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text(),
+        /^m\{instance="",job="second"\} 2$/m,
+      );
       assert.match(gw.output(), /listening on a systemd socket" fd=3/);
       assert.match(gw.output(), /listening on a systemd socket" fd=4/);
     } finally {
@@ -124,12 +145,18 @@ describe('listeners', () => {
     const env = { ...process.env };
     delete env.LISTEN_PID;
     delete env.LISTEN_FDS;
-    const r = spawnSync(process.execPath, [OUR_CLI, '--web.systemd-socket'],
-      { encoding: 'utf8', timeout: 10_000, env });
+    const r = spawnSync(process.execPath, [OUR_CLI, '--web.systemd-socket'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      env,
+    });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /no socket activation file descriptors found/);
-    const other = spawnSync(process.execPath, [OUR_CLI, '--web.systemd-socket'],
-      { encoding: 'utf8', timeout: 10_000, env: { ...env, LISTEN_PID: '1', LISTEN_FDS: '1' } });
+    const other = spawnSync(process.execPath, [OUR_CLI, '--web.systemd-socket'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      env: { ...env, LISTEN_PID: '1', LISTEN_FDS: '1' },
+    });
     assert.equal(other.status, 1, other.stderr);
     assert.match(other.stderr, /LISTEN_PID=1 is not this process/);
   });

@@ -18,16 +18,21 @@ let gw: RunningGateway;
 before(async () => {
   gw = await startOurs();
   let body = '';
-  for (let f = 0; f < FAMILIES; f++) body += `# HELP fam_${f} Family ${f}.\n# TYPE fam_${f} gauge\nfam_${f}{k="v"} ${f}\n`;
+  for (let f = 0; f < FAMILIES; f++)
+    body += `# HELP fam_${f} Family ${f}.\n# TYPE fam_${f} gauge\nfam_${f}{k="v"} ${f}\n`;
   for (let start = 0; start < GROUPS; start += 50) {
-    await Promise.all(Array.from({ length: 50 }, async (_, k) => {
-      const res = await fetch(`${gw.url}/metrics/job/big/instance/i${start + k}`, { method: 'PUT', body });
-      assert.equal(res.status, 200, await res.text());
-    }));
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, k) => {
+        const res = await fetch(`${gw.url}/metrics/job/big/instance/i${start + k}`, { method: 'PUT', body });
+        assert.equal(res.status, 200, await res.text());
+      }),
+    );
   }
 });
 
-after(async () => { await gw.stop(); });
+after(async () => {
+  await gw.stop();
+});
 
 /**
  * GET `path` with `Expect: 100-continue` on a connection of its own. Node's server writes the
@@ -37,7 +42,9 @@ after(async () => { await gw.stop(); });
  * resolves when it arrives, `done` with the whole answer.
  */
 function longGet(path: string): {
-  continued: Promise<void>; built: Promise<void>; done: Promise<{ status: number; body: string }>;
+  continued: Promise<void>;
+  built: Promise<void>;
+  done: Promise<{ status: number; body: string }>;
 } {
   const sock = connect(gw.port, '127.0.0.1');
   sock.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
@@ -46,15 +53,21 @@ function longGet(path: string): {
   let onContinue: () => void = () => {};
   let onBuilt: () => void = () => {};
   let onFail: (err: Error) => void = () => {};
-  const continued = new Promise<void>((resolve, reject) => { onContinue = resolve; onFail = reject; });
-  const built = new Promise<void>((resolve) => { onBuilt = resolve; });
+  const continued = new Promise<void>((resolve, reject) => {
+    onContinue = resolve;
+    onFail = reject;
+  });
+  const built = new Promise<void>((resolve) => {
+    onBuilt = resolve;
+  });
   sock.on('data', (d: Buffer) => {
     chunks.push(d);
     if (stage === 'body') return;
     const text = Buffer.concat(chunks).toString('latin1');
     const end = text.indexOf('\r\n\r\n');
     if (stage === 'continue' && end >= 0) {
-      if (!text.startsWith('HTTP/1.1 100 ')) return onFail(new Error(`expected 100 Continue first, got ${text.slice(0, 200)}`));
+      if (!text.startsWith('HTTP/1.1 100 '))
+        return onFail(new Error(`expected 100 Continue first, got ${text.slice(0, 200)}`));
       stage = 'status';
       onContinue();
     }
@@ -64,7 +77,10 @@ function longGet(path: string): {
     }
   });
   const done = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    sock.on('error', (err) => { onFail(err); reject(err); });
+    sock.on('error', (err) => {
+      onFail(err);
+      reject(err);
+    });
     sock.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
       const second = text.indexOf('HTTP/1.1 ', 1);
@@ -79,7 +95,9 @@ function longGet(path: string): {
 async function healthDuring(path: string): Promise<string[]> {
   const order: string[] = [];
   const long = longGet(path);
-  void long.built.then(() => { order.push('long'); });
+  void long.built.then(() => {
+    order.push('long');
+  });
   await long.continued;
   const health = await fetch(`${gw.url}/-/healthy`);
   assert.equal(await health.text(), 'OK');

@@ -12,12 +12,22 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PROJECT_ROOT, freePort, startOurs, startOursWith, type RunningGateway } from '../helpers/servers.js';
 
-interface Reply { status: number; text: string; headers: Headers }
+interface Reply {
+  status: number;
+  text: string;
+  headers: Headers;
+}
 
-async function put(gw: RunningGateway, job: string, body: Buffer | string,
-  headers: Record<string, string> = {}): Promise<Reply> {
+async function put(
+  gw: RunningGateway,
+  job: string,
+  body: Buffer | string,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const res = await fetch(`${gw.url}/metrics/job/${job}`, {
-    method: 'PUT', body: typeof body === 'string' ? body : new Uint8Array(body), headers,
+    method: 'PUT',
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+    headers,
   });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
@@ -36,13 +46,20 @@ const SMALL = '# TYPE kept gauge\nkept{stage="load"} 42\nkept{stage="done"} 7\n'
 
 /** The lines of a scrape that belong to a job. */
 function linesOf(text: string, job: string): string[] {
-  return text.split('\n').filter((l) => l.includes(`job="${job}"`)).sort();
+  return text
+    .split('\n')
+    .filter((l) => l.includes(`job="${job}"`))
+    .sort();
 }
 
 describe('--store.memory-limit', () => {
   let gw: RunningGateway;
-  before(async () => { gw = await startOurs(['--store.memory-limit=64MiB']); });
-  after(async () => { await gw.stop(); });
+  before(async () => {
+    gw = await startOurs(['--store.memory-limit=64MiB']);
+  });
+  after(async () => {
+    await gw.stop();
+  });
 
   it('refuses a push beyond the budget with 507, keeps what was stored, and keeps serving', async () => {
     assert.equal((await put(gw, 'kept', SMALL)).status, 200);
@@ -52,17 +69,24 @@ describe('--store.memory-limit', () => {
     // 300,000 distinct names (3.4 MB of text, 0.7 MB gzip): more than 64 MiB of heap once parsed.
     const big = await put(gw, 'big', gzipSync(distinctNames('huge_', 300_000)), { 'Content-Encoding': 'gzip' });
     assert.equal(big.status, 507, big.text);
-    assert.match(big.text,
-      /^push refused: it would take the store past its memory limit of 64MiB \(--store\.memory-limit=64MiB\)/);
+    assert.match(
+      big.text,
+      /^push refused: it would take the store past its memory limit of 64MiB \(--store\.memory-limit=64MiB\)/,
+    );
 
     const scrape = await get(gw, '/metrics');
     assert.equal(scrape.status, 200);
-    assert.deepEqual(linesOf(scrape.text, 'kept').filter((l) => !l.startsWith('push_')), before);
+    assert.deepEqual(
+      linesOf(scrape.text, 'kept').filter((l) => !l.startsWith('push_')),
+      before,
+    );
     assert.doesNotMatch(scrape.text, /job="big"/);
     assert.match(scrape.text, /^pushgateway_push_rejections_total\{reason="memory_limit"\} 1$/m);
     assert.match(scrape.text, /^pushgateway_http_requests_total\{code="507",handler="push",method="put"\} 1$/m);
-    assert.match(gw.output(),
-      /level=warn .*url=\/metrics\/job\/big .*err="push refused: it would take the store past its memory limit/);
+    assert.match(
+      gw.output(),
+      /level=warn .*url=\/metrics\/job\/big .*err="push refused: it would take the store past its memory limit/,
+    );
 
     // A re-push of the same series does not grow the store; a delete shrinks it; health answers.
     assert.equal((await put(gw, 'kept', SMALL.replace('42', '43'))).status, 200);
@@ -90,8 +114,8 @@ describe('--store.memory-limit', () => {
     }
     // Deleting groups makes room again, once the next scrape has dropped the cached exposition of the
     // deleted groups and a full collection (forced at most every 5 s before a refusal) has freed them.
-    for (const job of accepted) assert.equal((await fetch(`${gw.url}/metrics/job/${job}`, { method: 'DELETE' })).status,
-      202);
+    for (const job of accepted)
+      assert.equal((await fetch(`${gw.url}/metrics/job/${job}`, { method: 'DELETE' })).status, 202);
     assert.equal((await get(gw, '/metrics')).status, 200);
     let again: Reply | undefined;
     for (let i = 0; i < 100; i++) {
@@ -104,16 +128,22 @@ describe('--store.memory-limit', () => {
 });
 
 describe('bin/pushgateway', () => {
-  it('runs Node with V8\'s heap limit set from --store.memory-limit, in its own process (exec)', async () => {
+  it("runs Node with V8's heap limit set from --store.memory-limit, in its own process (exec)", async () => {
     const port = await freePort();
     const bin = path.join(PROJECT_ROOT, 'bin/pushgateway');
-    const gw = await startOursWith(bin, [`--web.listen-address=127.0.0.1:${port}`, '--store.memory-limit=200MiB'],
-      port);
+    const gw = await startOursWith(
+      bin,
+      [`--web.listen-address=127.0.0.1:${port}`, '--store.memory-limit=200MiB'],
+      port,
+    );
     try {
       // The pid systemd would see is the gateway's: the shell was replaced, not kept as a parent.
       const argv = readFileSync(`/proc/${gw.process.pid}/cmdline`, 'utf8').split('\0');
       assert.ok(argv.includes('--max-old-space-size=300'), argv.join(' '));
-      assert.ok(argv.some((a) => a.endsWith('dist/src/cli.js')), argv.join(' '));
+      assert.ok(
+        argv.some((a) => a.endsWith('dist/src/cli.js')),
+        argv.join(' '),
+      );
       assert.match(gw.output(), /msg="memory budget" limit=200MiB/);
       assert.equal((await get(gw, '/-/healthy')).status, 200);
     } finally {

@@ -11,8 +11,12 @@ import { skipUnlessProgram } from '../helpers/skip.js';
 
 const PROMTOOL = '/usr/bin/promtool';
 
-async function send(gw: RunningGateway, method: string, path: string,
-  body?: string): Promise<{ status: number; text: string }> {
+async function send(
+  gw: RunningGateway,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; text: string }> {
   const res = await fetch(gw.url + path, { method, body: body ?? null, redirect: 'manual' });
   return { status: res.status, text: await res.text() };
 }
@@ -31,16 +35,25 @@ function sample(text: string, series: string): number | undefined {
 
 /** The sample lines of one family (its name, or its name plus a summary/histogram suffix). */
 function familyLines(text: string, name: string): string[] {
-  return text.split('\n').filter((l) => /^[^#]/.test(l) && (l.startsWith(`${name}{`) || l.startsWith(`${name} `) ||
-    l.startsWith(`${name}_sum`) || l.startsWith(`${name}_count`)));
+  return text
+    .split('\n')
+    .filter(
+      (l) =>
+        /^[^#]/.test(l) &&
+        (l.startsWith(`${name}{`) ||
+          l.startsWith(`${name} `) ||
+          l.startsWith(`${name}_sum`) ||
+          l.startsWith(`${name}_count`)),
+    );
 }
 
 /** Label names of a sample line, in order. */
 function labelNames(line: string): string[] {
   const open = line.indexOf('{');
   if (open < 0) return [];
-  return [...line.slice(open + 1,
-    line.lastIndexOf('}')).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="(?:[^"\\]|\\.)*"/g)].map((m) => m[1]!);
+  return [...line.slice(open + 1, line.lastIndexOf('}')).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="(?:[^"\\]|\\.)*"/g)].map(
+    (m) => m[1]!,
+  );
 }
 
 /** name → type from the TYPE lines, for the families whose names start with one of the prefixes. */
@@ -55,10 +68,14 @@ function familyTypes(text: string, prefixes: readonly string[]): Map<string, str
 
 /** The reference's sequence for the counter checks: PUT ok, POST ok, POST rejected, DELETE, health. */
 async function exercise(gw: RunningGateway): Promise<void> {
-  assert.equal((await send(gw, 'PUT', '/metrics/job/own', '# HELP m A test gauge.\n# TYPE m gauge\nm 1\n')).status,
-    200);
-  assert.equal((await send(gw, 'POST', '/metrics/job/own', '# HELP n A test gauge.\n# TYPE n gauge\nn 2\n')).status,
-    200);
+  assert.equal(
+    (await send(gw, 'PUT', '/metrics/job/own', '# HELP m A test gauge.\n# TYPE m gauge\nm 1\n')).status,
+    200,
+  );
+  assert.equal(
+    (await send(gw, 'POST', '/metrics/job/own', '# HELP n A test gauge.\n# TYPE n gauge\nn 2\n')).status,
+    200,
+  );
   assert.equal((await send(gw, 'POST', '/metrics/job/own', 'x{ 1\n')).status, 400);
   assert.equal((await send(gw, 'DELETE', '/metrics/job/gone')).status, 202);
   assert.equal((await send(gw, 'GET', '/-/healthy')).status, 200);
@@ -66,8 +83,12 @@ async function exercise(gw: RunningGateway): Promise<void> {
 
 describe('own metrics of a fresh gateway', () => {
   let gw: RunningGateway;
-  before(async () => { gw = await startOurs(); });
-  after(async () => { await gw.stop(); });
+  before(async () => {
+    gw = await startOurs();
+  });
+  after(async () => {
+    await gw.stop();
+  });
 
   it('exposes pushgateway_build_info with the reference label set and value 1', async () => {
     const text = await scrape(gw);
@@ -125,17 +146,22 @@ describe('own metrics count requests', () => {
   before(async () => {
     gw = await startOurs();
     // startOurs polls /-/healthy until it answers; those polls are real, counted requests.
-    healthyAtStart = sample(await scrape(gw),
-      'pushgateway_http_requests_total{code="200",handler="healthy",method="get"}') ?? 0;
+    healthyAtStart =
+      sample(await scrape(gw), 'pushgateway_http_requests_total{code="200",handler="healthy",method="get"}') ?? 0;
     await exercise(gw);
   });
-  after(async () => { await gw.stop(); });
+  after(async () => {
+    await gw.stop();
+  });
 
   it('pushgateway_http_requests_total has exact counts per code, handler and method, excluding scrapes', async () => {
     await scrape(gw);
     await scrape(gw);
     const text = await scrape(gw);
-    assert.match(text, /^# HELP pushgateway_http_requests_total Total HTTP requests processed by the Pushgateway, excluding scrapes\.$/m);
+    assert.match(
+      text,
+      /^# HELP pushgateway_http_requests_total Total HTTP requests processed by the Pushgateway, excluding scrapes\.$/m,
+    );
     assert.match(text, /^# TYPE pushgateway_http_requests_total counter$/m);
     const series = (labels: string): number | undefined => sample(text, `pushgateway_http_requests_total{${labels}}`);
     assert.equal(series('code="200",handler="push",method="put"'), 1);
@@ -148,8 +174,9 @@ describe('own metrics count requests', () => {
   });
 
   it('lists counter series sorted by label values, as client_golang does', async () => {
-    const lines = familyLines(await scrape(gw), 'pushgateway_http_requests_total').map((l) => l.slice(0,
-      l.lastIndexOf(' ')));
+    const lines = familyLines(await scrape(gw), 'pushgateway_http_requests_total').map((l) =>
+      l.slice(0, l.lastIndexOf(' ')),
+    );
     assert.deepEqual(lines, [...lines].sort());
   });
 
@@ -158,7 +185,10 @@ describe('own metrics count requests', () => {
     for (const name of ['pushgateway_http_push_duration_seconds', 'pushgateway_http_push_size_bytes']) {
       assert.match(text, new RegExp(`^# HELP ${name} \\S`, 'm'));
       assert.match(text, new RegExp(`^# TYPE ${name} summary$`, 'm'));
-      for (const [method, count] of [['put', 1], ['post', 2]] as const) {
+      for (const [method, count] of [
+        ['put', 1],
+        ['post', 2],
+      ] as const) {
         for (const q of ['0.1', '0.5', '0.9']) {
           const v = sample(text, `${name}{method="${method}",quantile="${q}"}`);
           assert.ok(v !== undefined && v >= 0, `${name} ${method} quantile ${q}: ${v}`);
@@ -171,8 +201,9 @@ describe('own metrics count requests', () => {
     assert.ok(sample(text, 'pushgateway_http_push_size_bytes_sum{method="put"}')! > 40);
   });
 
-  it('passes promtool check metrics', { skip: skipUnlessProgram(PROMTOOL, 'apt-get install -y prometheus') },
-    async () => {
+  it('passes promtool check metrics', {
+    skip: skipUnlessProgram(PROMTOOL, 'apt-get install -y prometheus'),
+  }, async () => {
     const text = await scrape(gw);
     const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.status, 0, `promtool check metrics exited ${r.status}:\n${r.stdout}${r.stderr}`);
@@ -192,7 +223,9 @@ describe('own metric families match the reference', () => {
       assert.equal((await send(gw, 'PUT', '/metrics/job/own/odd', 'm 1\n')).status, 400);
     }
   });
-  after(async () => { await Promise.all([ours?.stop(), ref?.stop()]); });
+  after(async () => {
+    await Promise.all([ours?.stop(), ref?.stop()]);
+  });
 
   /** family → "type: label,names" for pushgateway_*, ignoring `tags` on build_info (absent in 1.5.1). */
   function shape(text: string): Map<string, string> {
@@ -213,12 +246,15 @@ describe('own metric families match the reference', () => {
   it('counts the same requests as the reference', { skip }, async () => {
     const [a, b] = await Promise.all([scrape(ours), scrape(ref)]);
     // Health polls during start-up depend on timing; every other series must agree exactly.
-    const counted = (t: string): string[] => familyLines(t, 'pushgateway_http_requests_total')
-      .filter((l) => !l.includes('handler="healthy"')).sort();
+    const counted = (t: string): string[] =>
+      familyLines(t, 'pushgateway_http_requests_total')
+        .filter((l) => !l.includes('handler="healthy"'))
+        .sort();
     assert.deepEqual(counted(a), counted(b));
-    const observed = (t: string): string[] => ['pushgateway_http_push_duration_seconds',
-      'pushgateway_http_push_size_bytes']
-      .flatMap((name) => familyLines(t, name).filter((l) => l.startsWith(`${name}_count{`))).sort();
+    const observed = (t: string): string[] =>
+      ['pushgateway_http_push_duration_seconds', 'pushgateway_http_push_size_bytes']
+        .flatMap((name) => familyLines(t, name).filter((l) => l.startsWith(`${name}_count{`)))
+        .sort();
     assert.deepEqual(observed(a), observed(b));
   });
 });

@@ -51,8 +51,9 @@ function expectedAfter(k: number): Map<string, number> {
   return want;
 }
 
-it('SIGKILL at random moments while persisting under load: every restart loads a complete earlier snapshot',
-  { timeout: 180_000 }, async (t) => {
+it('SIGKILL at random moments while persisting under load: every restart loads a complete earlier snapshot', {
+  timeout: 180_000,
+}, async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgw-crash-'));
   const file = path.join(dir, 'metrics.store');
   const flags = [`--persistence.file=${file}`, '--persistence.interval=0s'];
@@ -66,8 +67,11 @@ it('SIGKILL at random moments while persisting under load: every restart loads a
     try {
       const out = gw.output();
       assert.doesNotMatch(out, /could not load|level=error/, `round ${rounds}: ${out}`);
-      assert.deepEqual(readdirSync(dir).filter((n) => n !== 'metrics.store'), [],
-        `round ${rounds}: leftovers after start`);
+      assert.deepEqual(
+        readdirSync(dir).filter((n) => n !== 'metrics.store'),
+        [],
+        `round ${rounds}: leftovers after start`,
+      );
       // The loaded state is exactly the state after one push.
       const state = await loadedState(gw);
       let max = -1;
@@ -97,8 +101,10 @@ it('SIGKILL at random moments while persisting under load: every restart loads a
           } catch (err) {
             if (killed) return;
             const cause = (err as { cause?: unknown }).cause;
-            throw new Error(`round ${rounds}, push ${seq}: ${String(err)}${cause === undefined ? '' : ` (${String(cause)})`}\n` +
-              `gateway exit ${gw.process.exitCode ?? gw.process.signalCode ?? 'none'}, output:\n${gw.output().slice(-3000)}`);
+            throw new Error(
+              `round ${rounds}, push ${seq}: ${String(err)}${cause === undefined ? '' : ` (${String(cause)})`}\n` +
+                `gateway exit ${gw.process.exitCode ?? gw.process.signalCode ?? 'none'}, output:\n${gw.output().slice(-3000)}`,
+            );
           }
           nextSeq = seq + 1;
         }
@@ -116,6 +122,8 @@ it('SIGKILL at random moments while persisting under load: every restart loads a
     }
   }
   t.diagnostic(`${rounds} rounds, ${interrupted} kills interrupted a write, last snapshot held push ${previousMax}`);
-  assert.ok(interrupted >= MIN_INTERRUPTED,
-    `only ${interrupted} of ${rounds} kills landed during a write; the test did not exercise interrupted writes`);
+  assert.ok(
+    interrupted >= MIN_INTERRUPTED,
+    `only ${interrupted} of ${rounds} kills landed during a write; the test did not exercise interrupted writes`,
+  );
 });

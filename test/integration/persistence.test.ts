@@ -8,8 +8,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync,
-  writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,8 +36,12 @@ function tempDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'pgw-persist-'));
 }
 
-async function send(gw: RunningGateway, method: string, p: string,
-  body?: string): Promise<{ status: number; text: string }> {
+async function send(
+  gw: RunningGateway,
+  method: string,
+  p: string,
+  body?: string,
+): Promise<{ status: number; text: string }> {
   const res = await fetch(gw.url + p, { method, body: body ?? null });
   return { status: res.status, text: await res.text() };
 }
@@ -46,7 +58,7 @@ async function pushedProtobuf(gw: RunningGateway): Promise<string[]> {
   assert.match(res.headers.get('content-type') ?? '', /encoding=delimited/);
   const raw = Buffer.from(await res.arrayBuffer());
   const out: string[] = [];
-  for (let i = 0; i < raw.length;) {
+  for (let i = 0; i < raw.length; ) {
     let len = 0;
     let shift = 0;
     let j = i;
@@ -67,7 +79,10 @@ async function pushedProtobuf(gw: RunningGateway): Promise<string[]> {
 /** The exposition without the gateway's own families (those describe the process, not the store). */
 async function pushedExposition(gw: RunningGateway): Promise<string> {
   const text = (await send(gw, 'GET', '/metrics')).text;
-  return text.split('\n').filter((l) => !OWN_FAMILY.test(l)).join('\n');
+  return text
+    .split('\n')
+    .filter((l) => !OWN_FAMILY.test(l))
+    .join('\n');
 }
 
 function exited(gw: RunningGateway, ms = 10_000): Promise<number | null> {
@@ -124,13 +139,18 @@ async function pushRichMix(gw: RunningGateway): Promise<void> {
   // What only protobuf carries: native int/float histograms, exemplars, created timestamps, units, counts
   // above 2^53.
   const pb = await fetch(`${gw.url}/metrics/job/pb/instance/x`, {
-    method: 'PUT', body: new Uint8Array(encodeDelimited(FIXTURE)), headers: { 'Content-Type': PB_TYPE },
+    method: 'PUT',
+    body: new Uint8Array(encodeDelimited(FIXTURE)),
+    headers: { 'Content-Type': PB_TYPE },
   });
   assert.equal(pb.status, 200, await pb.text());
   // Same family from another group with another HELP: the older group's HELP is exposed.
   const odd = Buffer.from('jöb/with slash').toString('base64url');
-  await ok('PUT', `/metrics/job@base64/${odd}/zone@base64/=`,
-    '# HELP requests_total Other help.\n# TYPE requests_total counter\nrequests_total{code="200"} 5\n');
+  await ok(
+    'PUT',
+    `/metrics/job@base64/${odd}/zone@base64/=`,
+    '# HELP requests_total Other help.\n# TYPE requests_total counter\nrequests_total{code="200"} 5\n',
+  );
   // A later POST gives this family a later last-push time than the rest of the group.
   await ok('POST', '/metrics/job/batch/instance/i1', 'late_family 42\n');
   // Only a failed push: push_time_seconds 0 and a failure time.
@@ -157,8 +177,10 @@ describe('persistence across restarts', () => {
       beforeText = await pushedExposition(first);
       beforeJson = (await send(first, 'GET', '/api/v1/metrics')).text;
       beforeProtobuf = await pushedProtobuf(first);
-      assert.ok(beforeProtobuf.length >= FIXTURE.length,
-        `${beforeProtobuf.length} pushed families in the protobuf scrape`);
+      assert.ok(
+        beforeProtobuf.length >= FIXTURE.length,
+        `${beforeProtobuf.length} pushed families in the protobuf scrape`,
+      );
       assert.match(beforeText, /# HELP requests_total Requests "served" \\\\ with a backslash\\nand a newline\./);
       assert.match(beforeJson, /"last_push_successful":false/);
     } finally {
@@ -170,8 +192,10 @@ describe('persistence across restarts', () => {
     try {
       assert.match(second.output(), /msg="loaded persisted metrics".* groups=5/);
       // Loaded before any listener opened: a client never sees a half-restored gateway.
-      assert.ok(second.output().indexOf('loaded persisted metrics') < second.output().indexOf('listening on'),
-        second.output());
+      assert.ok(
+        second.output().indexOf('loaded persisted metrics') < second.output().indexOf('listening on'),
+        second.output(),
+      );
       assert.equal(await pushedExposition(second), beforeText);
       assert.equal((await send(second, 'GET', '/api/v1/metrics')).text, beforeJson);
       assert.deepEqual(await pushedProtobuf(second), beforeProtobuf);
@@ -197,8 +221,7 @@ describe('persistence across restarts', () => {
     assert.equal((gw.output().match(/msg="metrics persisted"/g) ?? []).length, 1);
   });
 
-  it('with a short interval, a steady stream of pushes is written periodically, at most once per interval',
-    async () => {
+  it('with a short interval, a steady stream of pushes is written periodically, at most once per interval', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'p');
     const intervalMs = 300;
@@ -211,8 +234,10 @@ describe('persistence across restarts', () => {
       // Push without pause until three writes happened (never before the first interval ends).
       const deadline = Date.now() + 30_000;
       while (writes() < 3 && Date.now() < deadline) {
-        assert.equal((await send(gw, 'PUT', `/metrics/job/steady/instance/i${pushes % 50}`, `m ${pushes}\n`)).status,
-          200);
+        assert.equal(
+          (await send(gw, 'PUT', `/metrics/job/steady/instance/i${pushes % 50}`, `m ${pushes}\n`)).status,
+          200,
+        );
         pushes++;
       }
       const elapsed = Date.now() - began;
@@ -220,8 +245,10 @@ describe('persistence across restarts', () => {
       assert.ok(n >= 3, `only ${n} writes in ${elapsed} ms of pushes, interval ${intervalMs} ms`);
       // Each write begins at least one interval after the previous one began (the first one interval after
       // the start), so no more than elapsed / interval writes can have been logged; the pushes rode along.
-      assert.ok(n <= Math.floor(elapsed / intervalMs),
-        `${n} writes for ${pushes} pushes in ${elapsed} ms, interval ${intervalMs} ms`);
+      assert.ok(
+        n <= Math.floor(elapsed / intervalMs),
+        `${n} writes for ${pushes} pushes in ${elapsed} ms, interval ${intervalMs} ms`,
+      );
       assert.match(readFileSync(file, 'utf8'), /"job":"steady"/);
     } finally {
       assert.equal(await gw.stop(), 0);
@@ -252,10 +279,14 @@ describe('persistence across restarts', () => {
     const body = 'inflight_metric 7\n';
     // Expect: 100-continue: the 'continue' event proves the server is already handling the push.
     const push = request(`${gw.url}/metrics/job/inflight`, {
-      method: 'PUT', headers: { 'Content-Length': Buffer.byteLength(body), Expect: '100-continue' },
+      method: 'PUT',
+      headers: { 'Content-Length': Buffer.byteLength(body), Expect: '100-continue' },
     });
     const status = new Promise<number>((resolve, reject) => {
-      push.on('response', (res) => { res.resume(); resolve(res.statusCode!); });
+      push.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
       push.on('error', reject);
     });
     await new Promise<void>((resolve) => push.once('continue', () => resolve()));
@@ -278,33 +309,96 @@ describe('persistence across restarts', () => {
 /** What text pushes cannot carry: native int/float histograms, created timestamps, exemplars, units. */
 function protobufOnlyFamilies(): MetricFamily[] {
   return [
-    { name: 'native_seconds', type: 'HISTOGRAM', help: 'native', metrics: [
-      { labels: [{ name: 'kind', value: 'int' }], histogram: { sampleCount: 7, sampleSum: 3.5, buckets: [], schema: 3,
-        zeroThreshold: 1e-128, zeroCount: 2, positiveSpans: [{ offset: -2, length: 2 }, { offset: 3, length: 1 }],
-          positiveDeltas: [1, 1, -1],
-        negativeSpans: [{ offset: 0, length: 1 }], negativeDeltas: [2],
-          createdTimestamp: { seconds: 1_700_000_000, nanos: 123 },
-        exemplars: [{ labels: [{ name: 'trace_id', value: 'abc' }], value: 0.3,
-          timestamp: { seconds: 1_700_000_001, nanos: 0 } }] } },
-      { labels: [{ name: 'kind', value: 'float' }], histogram: { sampleCount: 0, sampleCountFloat: 6.5, sampleSum: -1,
-        buckets: [],
-        schema: -1, zeroThreshold: 0, zeroCountFloat: 0.5, positiveSpans: [{ offset: 1, length: 2 }],
-          positiveCounts: [1.5, 4.5] } },
-    ] },
-    { name: 'created_total', type: 'COUNTER', unit: 'seconds', metrics: [
-      { labels: [], value: 12, createdTimestamp: { seconds: 1_600_000_000, nanos: 5 },
-        exemplar: { labels: [{ name: 'trace_id', value: 'x' }], value: 1 } }] },
-    { name: 'rpc', type: 'SUMMARY', metrics: [
-      { labels: [], summary: { sampleCount: 3, sampleSum: 1, quantiles: [{ quantile: 0.5, value: -0 }],
-        createdTimestamp: { seconds: 1, nanos: 1 } } }] },
+    {
+      name: 'native_seconds',
+      type: 'HISTOGRAM',
+      help: 'native',
+      metrics: [
+        {
+          labels: [{ name: 'kind', value: 'int' }],
+          histogram: {
+            sampleCount: 7,
+            sampleSum: 3.5,
+            buckets: [],
+            schema: 3,
+            zeroThreshold: 1e-128,
+            zeroCount: 2,
+            positiveSpans: [
+              { offset: -2, length: 2 },
+              { offset: 3, length: 1 },
+            ],
+            positiveDeltas: [1, 1, -1],
+            negativeSpans: [{ offset: 0, length: 1 }],
+            negativeDeltas: [2],
+            createdTimestamp: { seconds: 1_700_000_000, nanos: 123 },
+            exemplars: [
+              {
+                labels: [{ name: 'trace_id', value: 'abc' }],
+                value: 0.3,
+                timestamp: { seconds: 1_700_000_001, nanos: 0 },
+              },
+            ],
+          },
+        },
+        {
+          labels: [{ name: 'kind', value: 'float' }],
+          histogram: {
+            sampleCount: 0,
+            sampleCountFloat: 6.5,
+            sampleSum: -1,
+            buckets: [],
+            schema: -1,
+            zeroThreshold: 0,
+            zeroCountFloat: 0.5,
+            positiveSpans: [{ offset: 1, length: 2 }],
+            positiveCounts: [1.5, 4.5],
+          },
+        },
+      ],
+    },
+    {
+      name: 'created_total',
+      type: 'COUNTER',
+      unit: 'seconds',
+      metrics: [
+        {
+          labels: [],
+          value: 12,
+          createdTimestamp: { seconds: 1_600_000_000, nanos: 5 },
+          exemplar: { labels: [{ name: 'trace_id', value: 'x' }], value: 1 },
+        },
+      ],
+    },
+    {
+      name: 'rpc',
+      type: 'SUMMARY',
+      metrics: [
+        {
+          labels: [],
+          summary: {
+            sampleCount: 3,
+            sampleSum: 1,
+            quantiles: [{ quantile: 0.5, value: -0 }],
+            createdTimestamp: { seconds: 1, nanos: 1 },
+          },
+        },
+      ],
+    },
   ];
 }
 
 describe('persistence of what only protobuf pushes carry', () => {
   it('a file with native histograms, created timestamps and exemplars is served and rewritten unchanged', async () => {
     const store = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES });
-    assert.equal(store.push({ labels: { job: 'pb', instance: 'x' }, families: protobufOnlyFamilies(), replace: true,
-      timeMs: 1_795_000_000_123.25 }), undefined);
+    assert.equal(
+      store.push({
+        labels: { job: 'pb', instance: 'x' },
+        families: protobufOnlyFamilies(),
+        replace: true,
+        timeMs: 1_795_000_000_123.25,
+      }),
+      undefined,
+    );
     const dir = tempDir();
     const file = path.join(dir, 'p');
     writeFileSync(file, encodeSnapshot(store.exportState(), { written: 'test', writer: 'test' }));
@@ -312,16 +406,20 @@ describe('persistence of what only protobuf pushes carry', () => {
     for (let round = 0; round < 2; round++) {
       const gw = await startOurs([`--persistence.file=${file}`]);
       try {
-        assert.equal((await send(gw, 'GET', '/api/v1/metrics')).text,
-          `{"status":"success","data":${metricsJson(store)}}`);
+        assert.equal(
+          (await send(gw, 'GET', '/api/v1/metrics')).text,
+          `{"status":"success","data":${metricsJson(store)}}`,
+        );
         assert.ok((await pushedExposition(gw)).includes(exposition), await pushedExposition(gw));
       } finally {
         assert.equal(await gw.stop(), 0);
       }
       // The gateway rewrote the file at shutdown: the same content, read back by the next round.
       const lines = readFileSync(file, 'utf8').split('\n');
-      assert.deepEqual(lines.slice(2, -2), encodeSnapshot(store.exportState(),
-        { written: '', writer: '' }).split('\n').slice(2, -2));
+      assert.deepEqual(
+        lines.slice(2, -2),
+        encodeSnapshot(store.exportState(), { written: '', writer: '' }).split('\n').slice(2, -2),
+      );
     }
   });
 });
@@ -337,18 +435,23 @@ describe('bad persistence files', () => {
     return readFileSync(file);
   }
 
-  it('corrupt, truncated, altered, future-version and Go gob files are moved aside; the gateway starts empty',
-    async () => {
+  it('corrupt, truncated, altered, future-version and Go gob files are moved aside; the gateway starts empty', async () => {
     const valid = await validFile();
     const text = valid.toString('utf8');
     const cases: Array<[string, Buffer, RegExp]> = [
       ['garbage', Buffer.from('\x00\x01hello world'), /not a pushgateway-ts persistence file/],
-      ['Go gob', Buffer.from([0x3c, 0xff, 0x81, 0x03, 0x01, 0x01, 0x0b, 0x6d, 0x65, 0x74, 0x72, 0x69, 0x63]),
-        /Go Pushgateway cannot be read/],
+      [
+        'Go gob',
+        Buffer.from([0x3c, 0xff, 0x81, 0x03, 0x01, 0x01, 0x0b, 0x6d, 0x65, 0x74, 0x72, 0x69, 0x63]),
+        /Go Pushgateway cannot be read/,
+      ],
       ['truncated', valid.subarray(0, Math.floor(valid.length * 0.6)), /incomplete|does not end with a newline/],
       ['altered', Buffer.from(text.replace('"m"', '"n"')), /checksum mismatch/],
-      ['future version', Buffer.from(text.replace('persistence 1\n', 'persistence 7\n')),
-        /format version 7, but this build reads version 1/],
+      [
+        'future version',
+        Buffer.from(text.replace('persistence 1\n', 'persistence 7\n')),
+        /format version 7, but this build reads version 1/,
+      ],
       ['empty', Buffer.alloc(0), /the file is empty/],
     ];
     for (const [what, bytes, reason] of cases) {
@@ -358,8 +461,11 @@ describe('bad persistence files', () => {
       const gw = await startOurs([`--persistence.file=${file}`]);
       try {
         const out = gw.output();
-        assert.match(out, /level=error .*msg="could not load persisted metrics; the file was moved aside/,
-          `${what}: ${out}`);
+        assert.match(
+          out,
+          /level=error .*msg="could not load persisted metrics; the file was moved aside/,
+          `${what}: ${out}`,
+        );
         assert.match(out, reason, `${what}: ${out}`);
         assert.equal((await send(gw, 'GET', '/api/v1/metrics')).text, '{"status":"success","data":[]}', what);
         const aside = readdirSync(dir).filter((n) => n.startsWith('metrics.store.bad-'));
@@ -421,17 +527,25 @@ describe('bad persistence files', () => {
 });
 
 describe('unusable persistence directory', () => {
-  function startFails(args: string[],
-    opts: { uid?: number; gid?: number } = {}): { status: number | null; stderr: string } {
-    const r = spawnSync(process.execPath, [OUR_CLI, '--web.listen-address=127.0.0.1:0', ...args],
-      { encoding: 'utf8', timeout: 10_000, ...opts });
+  function startFails(
+    args: string[],
+    opts: { uid?: number; gid?: number } = {},
+  ): { status: number | null; stderr: string } {
+    const r = spawnSync(process.execPath, [OUR_CLI, '--web.listen-address=127.0.0.1:0', ...args], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      ...opts,
+    });
     return { status: r.status, stderr: r.stderr };
   }
 
   it('a missing directory is a clear error at start, exit 1, nothing listening', async () => {
     const r = startFails([`--persistence.file=${path.join(tempDir(), 'no', 'such', 'dir', 'p')}`]);
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /level=error .*msg="error starting the gateway" err="persistence directory .*no\/such\/dir is not usable: ENOENT/);
+    assert.match(
+      r.stderr,
+      /level=error .*msg="error starting the gateway" err="persistence directory .*no\/such\/dir is not usable: ENOENT/,
+    );
     assert.doesNotMatch(r.stderr, /listening on/);
   });
 
@@ -461,7 +575,10 @@ describe('unusable persistence directory', () => {
     writeFileSync(file, 'not a snapshot\n', { mode: 0o644 });
     const r = startFails([`--persistence.file=${file}`], { uid: 65534, gid: 65534 });
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /could not load persisted metrics from .*\(not a pushgateway-ts persistence file.*\), and could not move it aside: EPERM/);
+    assert.match(
+      r.stderr,
+      /could not load persisted metrics from .*\(not a pushgateway-ts persistence file.*\), and could not move it aside: EPERM/,
+    );
     assert.equal(readFileSync(file, 'utf8'), 'not a snapshot\n');
     assert.deepEqual(readdirSync(dir), ['p']);
   });
@@ -471,9 +588,11 @@ describe('unusable persistence directory', () => {
     const asRoot = process.getuid?.() === 0;
     chmodSync(dir, asRoot ? 0o755 : 0o555);
     const port = await freePort();
-    const r = spawnSync(process.execPath, [OUR_CLI, `--web.listen-address=127.0.0.1:${port}`,
-      `--persistence.file=${path.join(dir, 'p')}`],
-      { encoding: 'utf8', timeout: 10_000, ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+    const r = spawnSync(
+      process.execPath,
+      [OUR_CLI, `--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${path.join(dir, 'p')}`],
+      { encoding: 'utf8', timeout: 10_000, ...(asRoot ? { uid: 65534, gid: 65534 } : {}) },
+    );
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /cannot write the persistence file in .*: EACCES/);
   });

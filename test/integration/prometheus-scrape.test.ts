@@ -25,24 +25,46 @@ function skipReason(): string | false {
   return skipUnlessProgram(PROMETHEUS, 'apt-get install -y prometheus');
 }
 
-interface Prom { url: string; child: ChildProcess; dir: string; output(): string }
+interface Prom {
+  url: string;
+  child: ChildProcess;
+  dir: string;
+  output(): string;
+}
 
 async function startPrometheus(target: string, features: string[]): Promise<Prom> {
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-scrape-'));
   const config = join(dir, 'prometheus.yml');
-  writeFileSync(config, [
-    'global:', '  scrape_interval: 1s', '  scrape_timeout: 1s',
-    'scrape_configs:', '  - job_name: pushgateway', '    honor_labels: true',
-    '    static_configs:', `      - targets: ['${target}']`, '',
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      '  scrape_timeout: 1s',
+      'scrape_configs:',
+      '  - job_name: pushgateway',
+      '    honor_labels: true',
+      '    static_configs:',
+      `      - targets: ['${target}']`,
+      '',
+    ].join('\n'),
+  );
   const port = await freePort();
-  const args = [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
-    ...(features.length > 0 ? [`--enable-feature=${features.join(',')}`] : [])];
+  const args = [
+    `--config.file=${config}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--log.level=warn',
+    ...(features.length > 0 ? [`--enable-feature=${features.join(',')}`] : []),
+  ];
   const child = spawn(PROMETHEUS, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   return { url: `http://127.0.0.1:${port}`, child, dir, output: () => out };
 }
 
@@ -56,11 +78,14 @@ async function stopPrometheus(p: Prom | undefined): Promise<void> {
   rmSync(p.dir, { recursive: true, force: true });
 }
 
-interface Sample { metric: Record<string, string>; value: [number, string] }
+interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
 
 async function query(p: Prom, expr: string): Promise<Sample[]> {
   const res = await fetch(`${p.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = await res.json() as { status: string; data?: { result: Sample[] } };
+  const body = (await res.json()) as { status: string; data?: { result: Sample[] } };
   return body.status === 'success' ? body.data!.result : [];
 }
 
@@ -79,10 +104,15 @@ async function eventually(p: Prom, expr: string): Promise<Sample[]> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`no result for ${expr} within ${DEADLINE_MS} ms (last: ${String(last)}); prometheus said:\n${p.output()}`);
+  throw new Error(
+    `no result for ${expr} within ${DEADLINE_MS} ms (last: ${String(last)}); prometheus said:\n${p.output()}`,
+  );
 }
 
-for (const [mode, features] of [['text', []], ['protobuf (native histograms)', ['native-histograms']]] as const) {
+for (const [mode, features] of [
+  ['text', []],
+  ['protobuf (native histograms)', ['native-histograms']],
+] as const) {
   describe(`Prometheus scrapes the gateway: ${mode}`, () => {
     const skip = skipReason();
     let gw: RunningGateway;
@@ -91,17 +121,45 @@ for (const [mode, features] of [['text', []], ['protobuf (native histograms)', [
       if (skip !== false) return;
       gw = await startOurs();
       const put = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
-        fetch(`${gw.url}${path}`, { method: 'PUT', body: typeof body === 'string' ? body : new Uint8Array(body),
-          headers });
-      assert.equal((await put('/metrics/job/nightly_backup/instance/db1',
-        '# TYPE backup_bytes gauge\nbackup_bytes{kind="full"} 1234\n# TYPE backup_runs_total counter\nbackup_runs_total 7\n')).status, 200);
-      const native = encodeDelimited([{ name: 'backup_latency_seconds', type: 'HISTOGRAM',
-        metrics: [{ labels: [], histogram: {
-        sampleCount: 5, sampleSum: 2.5, buckets: [], schema: 0, zeroThreshold: 0.001, zeroCount: 1,
-        positiveSpans: [{ offset: 0, length: 2 }], positiveDeltas: [2, 0],
-      } }] }]);
-      assert.equal((await put('/metrics/job/nightly_backup/instance/db2', native, { 'Content-Type': PB_TYPE })).status,
-        200);
+        fetch(`${gw.url}${path}`, {
+          method: 'PUT',
+          body: typeof body === 'string' ? body : new Uint8Array(body),
+          headers,
+        });
+      assert.equal(
+        (
+          await put(
+            '/metrics/job/nightly_backup/instance/db1',
+            '# TYPE backup_bytes gauge\nbackup_bytes{kind="full"} 1234\n# TYPE backup_runs_total counter\nbackup_runs_total 7\n',
+          )
+        ).status,
+        200,
+      );
+      const native = encodeDelimited([
+        {
+          name: 'backup_latency_seconds',
+          type: 'HISTOGRAM',
+          metrics: [
+            {
+              labels: [],
+              histogram: {
+                sampleCount: 5,
+                sampleSum: 2.5,
+                buckets: [],
+                schema: 0,
+                zeroThreshold: 0.001,
+                zeroCount: 1,
+                positiveSpans: [{ offset: 0, length: 2 }],
+                positiveDeltas: [2, 0],
+              },
+            },
+          ],
+        },
+      ]);
+      assert.equal(
+        (await put('/metrics/job/nightly_backup/instance/db2', native, { 'Content-Type': PB_TYPE })).status,
+        200,
+      );
       prom = await startPrometheus(`127.0.0.1:${gw.port}`, [...features]);
     });
     after(async () => {
@@ -122,7 +180,8 @@ for (const [mode, features] of [['text', []], ['protobuf (native histograms)', [
       assert.equal(up!.value[1], '1');
     });
 
-    it(features.length === 0 ? 'a native histogram arrives collapsed (count and sum series)'
+    it(features.length === 0
+      ? 'a native histogram arrives collapsed (count and sum series)'
       : 'a native histogram arrives whole (histogram_count, histogram_sum)', { skip }, async () => {
       if (features.length === 0) {
         const [count] = await eventually(prom!, 'backup_latency_seconds_count');

@@ -17,12 +17,24 @@ import { FIXTURE } from '../helpers/protobuf-fixture.js';
 const PB_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
 const PB_ACCEPT = 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
 
-interface Reply { status: number; text: string; contentType: string | null }
+interface Reply {
+  status: number;
+  text: string;
+  contentType: string | null;
+}
 
-async function push(gw: RunningGateway, method: string, path: string, body: Buffer,
-  contentType = PB_TYPE): Promise<Reply> {
-  const res = await fetch(`${gw.url}${path}`, { method, body: new Uint8Array(body),
-    headers: { 'Content-Type': contentType } });
+async function push(
+  gw: RunningGateway,
+  method: string,
+  path: string,
+  body: Buffer,
+  contentType = PB_TYPE,
+): Promise<Reply> {
+  const res = await fetch(`${gw.url}${path}`, {
+    method,
+    body: new Uint8Array(body),
+    headers: { 'Content-Type': contentType },
+  });
   return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') };
 }
 
@@ -33,13 +45,16 @@ async function scrapeText(gw: RunningGateway): Promise<string> {
 }
 
 /** A protobuf scrape decoded by bufbuild, as plain JSON-able objects keyed by family name. */
-async function scrapeProtobuf(gw: RunningGateway): Promise<{ contentType: string | null; families: Map<string,
-  Record<string, unknown>>; raw: Buffer }> {
+async function scrapeProtobuf(
+  gw: RunningGateway,
+): Promise<{ contentType: string | null; families: Map<string, Record<string, unknown>>; raw: Buffer }> {
   const res = await fetch(`${gw.url}/metrics`, { headers: { Accept: PB_ACCEPT } });
   assert.equal(res.status, 200);
   const raw = Buffer.from(await res.arrayBuffer());
   const families = new Map<string, Record<string, unknown>>();
-  async function* one() { yield new Uint8Array(raw); }
+  async function* one() {
+    yield new Uint8Array(raw);
+  }
   for await (const m of sizeDelimitedDecodeStream(MetricFamilyDesc, one())) {
     const f = m as unknown as Record<string, unknown>;
     families.set(f.name as string, f);
@@ -53,16 +68,21 @@ function withGrouping(families: MetricFamily[], job: string): MetricFamily[] {
     ...f,
     metrics: f.metrics.map((m) => ({
       ...m,
-      labels: [...m.labels, { name: 'instance', value: '' }, { name: 'job', value: job }]
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      labels: [...m.labels, { name: 'instance', value: '' }, { name: 'job', value: job }].sort((a, b) =>
+        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+      ),
     })),
   }));
 }
 
 describe('protobuf push and exposition', () => {
   let gw: RunningGateway;
-  before(async () => { gw = await startOurs(); });
-  after(async () => { await gw.stop(); });
+  before(async () => {
+    gw = await startOurs();
+  });
+  after(async () => {
+    await gw.stop();
+  });
 
   it('a push of every field comes back identical in a protobuf scrape (checked by bufbuild)', async () => {
     const r = await push(gw, 'PUT', '/metrics/job/all', encodeDelimited(FIXTURE));
@@ -75,11 +95,15 @@ describe('protobuf push and exposition', () => {
     for (const expected of parseProtobufBody(want, { utf8Names: false })) {
       const got = families.get(expected.name);
       assert.ok(got !== undefined, `family ${expected.name} missing from the protobuf scrape`);
-      const wantMsg = fromBinary(MetricFamilyDesc,
-        encodeDelimited([expected]).subarray(varintLength(encodeDelimited([expected]))));
-      assert.deepEqual(Buffer.from(toBinary(MetricFamilyDesc, got as never)),
+      const wantMsg = fromBinary(
+        MetricFamilyDesc,
+        encodeDelimited([expected]).subarray(varintLength(encodeDelimited([expected]))),
+      );
+      assert.deepEqual(
+        Buffer.from(toBinary(MetricFamilyDesc, got as never)),
         Buffer.from(toBinary(MetricFamilyDesc, wantMsg)),
-        `family ${expected.name}`);
+        `family ${expected.name}`,
+      );
     }
     // Our own decoder reads the same scrape back to the model, 64-bit counts exact.
     const ours = parseProtobufBody(raw, { utf8Names: false });
@@ -105,7 +129,9 @@ describe('protobuf push and exposition', () => {
     ]);
     // A count above 2^53 is shown as the nearest double, as Go's float64 conversion does.
     assert.ok(text.includes('h_big_count{instance="",job="all"} 1.152921504606847e+18\n'), text);
-    assert.ok(text.includes('# HELP c_total counter help\n# TYPE c_total counter\nc_total{a="1",instance="",job="all"} 42.5\n'));
+    assert.ok(
+      text.includes('# HELP c_total counter help\n# TYPE c_total counter\nc_total{a="1",instance="",job="all"} 42.5\n'),
+    );
   });
 
   it('duplicate family names in one push: the last one wins', async () => {
@@ -154,17 +180,24 @@ describe('protobuf push and exposition', () => {
     assert.equal(await scrapeText(gw).then(stripTimes), stripTimes(before));
   });
 
-  it('unknown groups nested 10,000 deep are skipped (200, as the reference), a deep unterminated one is 400',
-    async () => {
+  it('unknown groups nested 10,000 deep are skipped (200, as the reference), a deep unterminated one is 400', async () => {
     // Before the skip became iterative, 10,000 levels (40 KB) overflowed the stack and answered 500.
     const deep = (depth: number, closed: number) => {
-      const tag = (wt: number) => { const t = (100 << 3) | wt; return [(t & 0x7f) | 0x80, t >> 7]; };
+      const tag = (wt: number) => {
+        const t = (100 << 3) | wt;
+        return [(t & 0x7f) | 0x80, t >> 7];
+      };
       const head = encodeDelimited([{ name: 'deep', type: 'GAUGE', metrics: [{ labels: [], value: 7 }] }]);
-      const msg = Buffer.concat([head.subarray(varintLength(head)),
-        Buffer.from([...Array<number[]>(depth).fill(tag(3)).flat(), ...Array<number[]>(closed).fill(tag(4)).flat()])]);
+      const msg = Buffer.concat([
+        head.subarray(varintLength(head)),
+        Buffer.from([...Array<number[]>(depth).fill(tag(3)).flat(), ...Array<number[]>(closed).fill(tag(4)).flat()]),
+      ]);
       const len: number[] = [];
       for (let n = msg.length; ; n = Math.floor(n / 128)) {
-        if (n < 128) { len.push(n); break; }
+        if (n < 128) {
+          len.push(n);
+          break;
+        }
         len.push((n & 0x7f) | 0x80);
       }
       return Buffer.concat([Buffer.from(len), msg]);
@@ -178,17 +211,24 @@ describe('protobuf push and exposition', () => {
   });
 
   it('a label name invalid under legacy rules fails the consistency check with 400', async () => {
-    const fam: MetricFamily = { name: 'lbl', type: 'GAUGE',
-      metrics: [{ labels: [{ name: 'a-b', value: 'x' }], value: 1 }] };
+    const fam: MetricFamily = {
+      name: 'lbl',
+      type: 'GAUGE',
+      metrics: [{ labels: [{ name: 'a-b', value: 'x' }], value: 1 }],
+    };
     const r = await push(gw, 'PUT', '/metrics/job/lbl', encodeDelimited([fam]));
     assert.equal(r.status, 400);
-    assert.match(r.text, /^pushed metrics are invalid or inconsistent with existing metrics: collected metric "lbl" .* has a label with an invalid name: a-b/);
+    assert.match(
+      r.text,
+      /^pushed metrics are invalid or inconsistent with existing metrics: collected metric "lbl" .* has a label with an invalid name: a-b/,
+    );
   });
 
   it('a protobuf metric without the payload of its type fails the check (is not a GAUGE)', async () => {
     // MetricFamily{name:"np", type:GAUGE, metric:[{counter:{value:1}}]}
-    const msg = Buffer.from([0x0a, 0x02, 0x6e, 0x70, 0x18, 0x01, 0x22, 0x0b, 0x1a, 0x09, 0x09, 0, 0, 0, 0, 0, 0, 0xf0,
-      0x3f]);
+    const msg = Buffer.from([
+      0x0a, 0x02, 0x6e, 0x70, 0x18, 0x01, 0x22, 0x0b, 0x1a, 0x09, 0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f,
+    ]);
     const r = await push(gw, 'PUT', '/metrics/job/np', Buffer.concat([Buffer.from([msg.length]), msg]));
     assert.equal(r.status, 400);
     assert.match(r.text, /collected metric "np" \{ .*\} is not a GAUGE/);
@@ -202,6 +242,11 @@ function varintLength(b: Buffer): number {
 }
 
 function stripTimes(text: string): string {
-  return text.split('\n').filter((l) => !/^(push_|process_|nodejs_|pushgateway_)/.test(l) &&
-    !/^# (HELP|TYPE) (process_|nodejs_|pushgateway_)/.test(l)).join('\n');
+  return text
+    .split('\n')
+    .filter(
+      (l) =>
+        !/^(push_|process_|nodejs_|pushgateway_)/.test(l) && !/^# (HELP|TYPE) (process_|nodejs_|pushgateway_)/.test(l),
+    )
+    .join('\n');
 }

@@ -10,24 +10,42 @@ import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { referenceSkipReason, startOurs, startReference, type RunningGateway } from '../helpers/servers.js';
 
-interface Reply { status: number; body: string; source: string }
+interface Reply {
+  status: number;
+  body: string;
+  source: string;
+}
 
 /**
  * One request on a fresh connection; `source` is the client's address as the server sees it.
  * `localAddress` picks another loopback address (127.0.0.2 …) to act as another client.
  */
-function send(gw: RunningGateway, method: string, path: string, body: string | Buffer = '',
-  localAddress?: string): Promise<Reply> {
+function send(
+  gw: RunningGateway,
+  method: string,
+  path: string,
+  body: string | Buffer = '',
+  localAddress?: string,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     let source = '';
-    const req = request(`${gw.url}${path}`, { method, agent: false,
-      ...(localAddress === undefined ? {} : { localAddress }) }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode!, body: text, source }));
-    });
-    req.on('socket', (s) => s.on('connect', () => { source = `${s.localAddress}:${s.localPort}`; }));
+    const req = request(
+      `${gw.url}${path}`,
+      { method, agent: false, ...(localAddress === undefined ? {} : { localAddress }) },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode!, body: text, source }));
+      },
+    );
+    req.on('socket', (s) =>
+      s.on('connect', () => {
+        source = `${s.localAddress}:${s.localPort}`;
+      }),
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -37,9 +55,18 @@ function send(gw: RunningGateway, method: string, path: string, body: string | B
 const LINE_DEADLINE_MS = 10_000;
 
 /** Polls the output from `from` on until `done` holds for its lines, for at most `ms`. */
-async function linesUntil(gw: RunningGateway, from: number, done: (lines: string[]) => boolean,
-  ms: number): Promise<string[]> {
-  const fresh = (): string[] => gw.output().slice(from).split('\n').filter((l) => l !== '');
+async function linesUntil(
+  gw: RunningGateway,
+  from: number,
+  done: (lines: string[]) => boolean,
+  ms: number,
+): Promise<string[]> {
+  const fresh = (): string[] =>
+    gw
+      .output()
+      .slice(from)
+      .split('\n')
+      .filter((l) => l !== '');
   const deadline = Date.now() + ms;
   while (!done(fresh()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   return fresh();
@@ -70,13 +97,22 @@ async function linesDuring(gw: RunningGateway, expect: number, act: () => Promis
  * with `Expect: 100-continue`: the 100 Continue proves the gateway has taken the request and is reading
  * its body, so the caller can end the connection mid-body without guessing how long that takes.
  */
-function midBody(gw: RunningGateway, path: string, length: number, sent: string,
-  localAddress?: string): Promise<Socket> {
+function midBody(
+  gw: RunningGateway,
+  path: string,
+  length: number,
+  sent: string,
+  localAddress?: string,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const sock = connect({ host: '127.0.0.1', port: gw.port, ...(localAddress === undefined ? {} : { localAddress }) },
+    const sock = connect(
+      { host: '127.0.0.1', port: gw.port, ...(localAddress === undefined ? {} : { localAddress }) },
       () => {
-      sock.write(`PUT ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n${sent}`);
-    });
+        sock.write(
+          `PUT ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n${sent}`,
+        );
+      },
+    );
     let head = '';
     const onData = (d: Buffer): void => {
       head += d.toString('latin1');
@@ -91,19 +127,43 @@ function midBody(gw: RunningGateway, path: string, length: number, sent: string,
 }
 
 interface Rejection {
-  name: string; method: string; path: string; body: string; reason: string; level: 'warn' | 'error'; code: string;
+  name: string;
+  method: string;
+  path: string;
+  body: string;
+  reason: string;
+  level: 'warn' | 'error';
+  code: string;
 }
 
 const REJECTIONS: readonly Rejection[] = [
-  { name: 'bad URL', method: 'PUT', path: '/metrics/job/a/odd', body: 'm 1\n', level: 'warn',
+  {
+    name: 'bad URL',
+    method: 'PUT',
+    path: '/metrics/job/a/odd',
+    body: 'm 1\n',
+    level: 'warn',
     code: 'PGW_ERR_GROUPING_KEY',
-    reason: 'odd number of components in label string "/odd"' },
-  { name: 'parse error', method: 'POST', path: '/metrics/job/a', body: 'x{ 1\n', level: 'warn',
+    reason: 'odd number of components in label string "/odd"',
+  },
+  {
+    name: 'parse error',
+    method: 'POST',
+    path: '/metrics/job/a',
+    body: 'x{ 1\n',
+    level: 'warn',
     code: 'PGW_ERR_TEXT_PARSE',
-    reason: 'text format parsing error in line 1: invalid label name for metric "x"' },
-  { name: 'consistency error', method: 'PUT', path: '/metrics/job/a', body: 'm 1 1000\n', level: 'error',
+    reason: 'text format parsing error in line 1: invalid label name for metric "x"',
+  },
+  {
+    name: 'consistency error',
+    method: 'PUT',
+    path: '/metrics/job/a',
+    body: 'm 1 1000\n',
+    level: 'error',
     code: 'PGW_ERR_INCONSISTENT',
-    reason: 'pushed metrics must not have timestamps' },
+    reason: 'pushed metrics must not have timestamps',
+  },
 ];
 
 /** slog's logfmt quoting of a value that contains spaces and quotes. */
@@ -113,32 +173,44 @@ function logfmtQuoted(s: string): string {
 
 describe('push logging, logfmt', () => {
   let gw: RunningGateway;
-  before(async () => { gw = await startOurs(); });
-  after(async () => { await gw.stop(); });
+  before(async () => {
+    gw = await startOurs();
+  });
+  after(async () => {
+    await gw.stop();
+  });
 
   for (const r of REJECTIONS) {
     it(`a ${r.name} logs exactly one ${r.level} line with the reason and the remote address`, async () => {
       let reply: Reply | undefined;
-      const lines = await linesDuring(gw, 1, async () => { reply = await send(gw, r.method, r.path, r.body); });
+      const lines = await linesDuring(gw, 1, async () => {
+        reply = await send(gw, r.method, r.path, r.body);
+      });
       assert.equal(reply!.status, 400);
       assert.equal(lines.length, 1, `expected one log line, got:\n${lines.join('\n')}`);
       const line = lines[0]!;
       assert.match(line, new RegExp(`^ts=\\S+ level=${r.level} `));
       assert.ok(line.includes(`source=${reply!.source}`), `no source=${reply!.source} in: ${line}`);
       assert.ok(line.includes(` code=${r.code} `), `no code=${r.code} in: ${line}`);
-      assert.ok(line.includes(r.reason.includes(' ') ? logfmtQuoted(r.reason).slice(1, -1) : r.reason),
-        `reason missing in: ${line}`);
+      assert.ok(
+        line.includes(r.reason.includes(' ') ? logfmtQuoted(r.reason).slice(1, -1) : r.reason),
+        `reason missing in: ${line}`,
+      );
     });
   }
 
   it('a consistency rejection logs the reason itself as err, not the response text', async () => {
-    const lines = await linesDuring(gw, 1, async () => { await send(gw, 'PUT', '/metrics/job/b', 'm 1 1000\n'); });
+    const lines = await linesDuring(gw, 1, async () => {
+      await send(gw, 'PUT', '/metrics/job/b', 'm 1 1000\n');
+    });
     assert.equal(lines.length, 1);
-    assert.match(lines[0]!, / msg="pushed metrics are invalid or inconsistent with existing metrics" code=PGW_ERR_INCONSISTENT method=PUT source=127\.0\.0\.1:\d+ err="pushed metrics must not have timestamps"$/);
+    assert.match(
+      lines[0]!,
+      / msg="pushed metrics are invalid or inconsistent with existing metrics" code=PGW_ERR_INCONSISTENT method=PUT source=127\.0\.0\.1:\d+ err="pushed metrics must not have timestamps"$/,
+    );
   });
 
-  it('a client gone mid-body is one warn line (unexpected EOF, with its address), a counted 400 push, nothing stored',
-    async () => {
+  it('a client gone mid-body is one warn line (unexpected EOF, with its address), a counted 400 push, nothing stored', async () => {
     let source = '';
     const lines = await linesDuring(gw, 1, async () => {
       const sock = await midBody(gw, '/metrics/job/gone_mid_body', 100, 'm 1\n');
@@ -149,9 +221,15 @@ describe('push logging, logfmt', () => {
     assert.match(lines[0]!, / level=warn .*source=\S+ err="unexpected EOF"$/);
     assert.ok(lines[0]!.includes(`source=${source}`), lines[0]);
     const text = await new Promise<string>((resolve, reject) => {
-      request(`${gw.url}/metrics`, (res) => { let t = ''; res.on('data', (c: Buffer) => { t += c; }); res.on('end',
-        () => resolve(t)); })
-        .on('error', reject).end();
+      request(`${gw.url}/metrics`, (res) => {
+        let t = '';
+        res.on('data', (c: Buffer) => {
+          t += c;
+        });
+        res.on('end', () => resolve(t));
+      })
+        .on('error', reject)
+        .end();
     });
     assert.doesNotMatch(text, /gone_mid_body/);
     assert.match(text, /^pushgateway_http_requests_total\{code="400",handler="push",method="put"\} \d+$/m);
@@ -169,34 +247,41 @@ describe('push logging, logfmt', () => {
 
 describe('push logging bounds: excerpts, per-client rate limit, reset connections', () => {
   let gw: RunningGateway;
-  before(async () => { gw = await startOurs(); });
-  after(async () => { await gw.stop(); });
+  before(async () => {
+    gw = await startOurs();
+  });
+  after(async () => {
+    await gw.stop();
+  });
 
-  it('a 10 MB bad body logs a line of at most ~1 KB that says how much was cut; the client gets the full text',
-    async () => {
+  it('a 10 MB bad body logs a line of at most ~1 KB that says how much was cut; the client gets the full text', async () => {
     // The reference answers with the whole 10 MB text too (it quotes the bad name); only our log is cut.
     const name = 'x'.repeat(10_000_000);
     let reply: Reply | undefined;
-    const lines = await linesDuring(gw, 1, async () => { reply = await send(gw, 'PUT', '/metrics/job/big',
-      `${name}{ 1\n`, '127.0.0.5'); });
+    const lines = await linesDuring(gw, 1, async () => {
+      reply = await send(gw, 'PUT', '/metrics/job/big', `${name}{ 1\n`, '127.0.0.5');
+    });
     assert.equal(reply!.status, 400);
     assert.equal(reply!.body, `text format parsing error in line 1: invalid label name for metric "${name}"\n`);
     assert.equal(lines.length, 1, `expected one log line, got ${lines.length}`);
     assert.ok(lines[0]!.length < 1200, `log line of ${lines[0]!.length} characters`);
-    assert.match(lines[0]!, / source=127\.0\.0\.5:\d+ err="text format parsing error in line 1: invalid label name for metric \\"x+… \[\d+ more bytes cut\]"$/);
+    assert.match(
+      lines[0]!,
+      / source=127\.0\.0\.5:\d+ err="text format parsing error in line 1: invalid label name for metric \\"x+… \[\d+ more bytes cut\]"$/,
+    );
   });
 
   it('a long URL is cut in the log as well', async () => {
     const path = `/metrics/job/a/${'l'.repeat(100_000)}`;
-    const lines = await linesDuring(gw, 1, async () => { assert.equal((await send(gw, 'PUT', path, 'm 1\n',
-      '127.0.0.6')).status, 400); });
+    const lines = await linesDuring(gw, 1, async () => {
+      assert.equal((await send(gw, 'PUT', path, 'm 1\n', '127.0.0.6')).status, 400);
+    });
     assert.equal(lines.length, 1);
     assert.ok(lines[0]!.length < 2500, `log line of ${lines[0]!.length} characters`);
     assert.match(lines[0]!, /url=".*… \[\d+ more bytes cut\]"/);
   });
 
-  it('one client logs at most 20 rejected pushes per 10 s, then one line counting the rest; others still log',
-    async () => {
+  it('one client logs at most 20 rejected pushes per 10 s, then one line counting the rest; others still log', async () => {
     const from = gw.output().length;
     for (let i = 0; i < 25; i++) {
       const path = i % 2 === 0 ? '/metrics/job/a/odd' : '/metrics/job/a';
@@ -253,13 +338,19 @@ describe('push logging bounds: excerpts, per-client rate limit, reset connection
 
 describe('push logging, json', () => {
   let gw: RunningGateway;
-  before(async () => { gw = await startOurs(['--log.format=json']); });
-  after(async () => { await gw.stop(); });
+  before(async () => {
+    gw = await startOurs(['--log.format=json']);
+  });
+  after(async () => {
+    await gw.stop();
+  });
 
   for (const r of REJECTIONS) {
     it(`a ${r.name} logs exactly one JSON object with level, reason and source`, async () => {
       let reply: Reply | undefined;
-      const lines = await linesDuring(gw, 1, async () => { reply = await send(gw, r.method, r.path, r.body); });
+      const lines = await linesDuring(gw, 1, async () => {
+        reply = await send(gw, r.method, r.path, r.body);
+      });
       assert.equal(reply!.status, 400);
       assert.equal(lines.length, 1, `expected one log line, got:\n${lines.join('\n')}`);
       const record = JSON.parse(lines[0]!) as Record<string, unknown>;
@@ -282,8 +373,12 @@ describe('push logging, json', () => {
 
 describe('push logging, --log.level=error', () => {
   let gw: RunningGateway;
-  before(async () => { gw = await startOurs(['--log.level=error']); });
-  after(async () => { await gw.stop(); });
+  before(async () => {
+    gw = await startOurs(['--log.level=error']);
+  });
+  after(async () => {
+    await gw.stop();
+  });
 
   it('hides URL and parse rejections but keeps the consistency rejection', async () => {
     const lines = await linesDuring(gw, 1, async () => {
@@ -297,13 +392,18 @@ describe('push logging, --log.level=error', () => {
 describe('push logging compared with the reference', () => {
   const skip = referenceSkipReason();
   let ref: RunningGateway;
-  before(async () => { if (skip === false) ref = await startReference(); });
-  after(async () => { await ref?.stop(); });
+  before(async () => {
+    if (skip === false) ref = await startReference();
+  });
+  after(async () => {
+    await ref?.stop();
+  });
 
   it('the reference logs the consistency rejection with the same facts', { skip }, async () => {
     let reply: Reply | undefined;
-    const lines = await linesDuring(ref, 1, async () => { reply = await send(ref, 'PUT', '/metrics/job/a',
-      'm 1 1000\n'); });
+    const lines = await linesDuring(ref, 1, async () => {
+      reply = await send(ref, 'PUT', '/metrics/job/a', 'm 1 1000\n');
+    });
     assert.equal(lines.length, 1, lines.join('\n'));
     assert.match(lines[0]!, /level=error /);
     assert.ok(lines[0]!.includes(`source=${reply!.source}`));

@@ -15,7 +15,10 @@ import { encodeDelimited } from '../../src/format/protobuf.js';
 
 const PB_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
 
-interface Reply { status: number; text: string }
+interface Reply {
+  status: number;
+  text: string;
+}
 
 async function push(gw: RunningGateway, job: string, body: Buffer, headers: Record<string, string>): Promise<Reply> {
   const res = await fetch(`${gw.url}/metrics/job/${job}`, { method: 'PUT', body: new Uint8Array(body), headers });
@@ -28,29 +31,41 @@ async function scrape(gw: RunningGateway): Promise<string> {
   return res.text();
 }
 
-const textBody = (job: string, n = 1) => Buffer.from(Array.from({ length: n },
-  (_v, i) => `${job}_m{i="${i}"} ${i}\n`).join(''));
+const textBody = (job: string, n = 1) =>
+  Buffer.from(Array.from({ length: n }, (_v, i) => `${job}_m{i="${i}"} ${i}\n`).join(''));
 
 describe('request compression', () => {
   let gw: RunningGateway;
-  before(async () => { gw = await startOurs(); });
-  after(async () => { await gw.stop(); });
+  before(async () => {
+    gw = await startOurs();
+  });
+  after(async () => {
+    await gw.stop();
+  });
 
   it('gzip, in any letter case, for text and protobuf bodies', async () => {
-    for (const [job, enc] of [['gz1', 'gzip'], ['gz2', 'GZIP'], ['gz3', 'GZip']] as const) {
-      assert.deepEqual(await push(gw, job, gzipSync(textBody(job)), { 'Content-Encoding': enc }),
-        { status: 200, text: '' });
+    for (const [job, enc] of [
+      ['gz1', 'gzip'],
+      ['gz2', 'GZIP'],
+      ['gz3', 'GZip'],
+    ] as const) {
+      assert.deepEqual(await push(gw, job, gzipSync(textBody(job)), { 'Content-Encoding': enc }), {
+        status: 200,
+        text: '',
+      });
     }
     const pb = encodeDelimited([{ name: 'gzpb', type: 'GAUGE', metrics: [{ labels: [], value: 4 }] }]);
-    assert.equal((await push(gw, 'gzpb', gzipSync(pb), { 'Content-Encoding': 'gzip', 'Content-Type': PB_TYPE })).status,
-      200);
+    assert.equal(
+      (await push(gw, 'gzpb', gzipSync(pb), { 'Content-Encoding': 'gzip', 'Content-Type': PB_TYPE })).status,
+      200,
+    );
     const text = await scrape(gw);
-    for (const job of ['gz1', 'gz2', 'gz3']) assert.match(text,
-      new RegExp(`^${job}_m\\{i="0",instance="",job="${job}"\\} 0$`, 'm'));
+    for (const job of ['gz1', 'gz2', 'gz3'])
+      assert.match(text, new RegExp(`^${job}_m\\{i="0",instance="",job="${job}"\\} 0$`, 'm'));
     assert.match(text, /^gzpb\{instance="",job="gzpb"\} 4$/m);
   });
 
-  it('snappy framed stream written by golang/snappy (the reference\'s codec), several chunks', async (t) => {
+  it("snappy framed stream written by golang/snappy (the reference's codec), several chunks", async (t) => {
     const go = goPusher();
     if ('skip' in go) return t.skip(go.skip);
     const body = textBody('sn1', 5000); // > 64 KiB: several chunks
@@ -60,8 +75,10 @@ describe('request compression', () => {
     assert.equal((await push(gw, 'sn1', framed.stdout, { 'Content-Encoding': 'Snappy' })).status, 200);
     const pb = encodeDelimited([{ name: 'snpb', type: 'COUNTER', metrics: [{ labels: [], value: 9 }] }]);
     const framedPb = await runGoPusher(go.binary, ['snappy'], pb);
-    assert.equal((await push(gw, 'snpb', framedPb.stdout,
-      { 'Content-Encoding': 'snappy', 'Content-Type': PB_TYPE })).status, 200);
+    assert.equal(
+      (await push(gw, 'snpb', framedPb.stdout, { 'Content-Encoding': 'snappy', 'Content-Type': PB_TYPE })).status,
+      200,
+    );
     const text = await scrape(gw);
     assert.match(text, /^sn1_m\{i="4999",instance="",job="sn1"\} 4999$/m);
     assert.match(text, /^snpb\{instance="",job="snpb"\} 9$/m);
@@ -96,22 +113,50 @@ describe('request compression', () => {
       ['gzip bad header', Buffer.from('this is not gzip at all'), 'gzip', /^gzip: invalid header$/],
       ['gzip truncated', gz.subarray(0, gz.length - 8), 'gzip', /^unexpected EOF$/],
       ['gzip corrupt data', flipped, 'gzip', /^(flate: corrupt input|gzip: invalid checksum|unexpected EOF)$/],
-      ['gzip bad CRC', Buffer.concat([gz.subarray(0, gz.length - 8), Buffer.alloc(4), gz.subarray(gz.length - 4)]),
-        'gzip', /^gzip: invalid checksum$/],
-      ['gzip bad length', Buffer.concat([gz.subarray(0, gz.length - 4), Buffer.from([1, 2, 3, 4])]), 'gzip',
-        /^gzip: invalid checksum$/],
-      ['gzip bad block type', Buffer.concat([gz.subarray(0, 10), Buffer.from([0xff, 0xff]), gz.subarray(12)]), 'gzip',
-        /^flate: corrupt input$/],
-      ['gzip garbage after the member', Buffer.concat([gz, Buffer.from('garbage garbage')]), 'gzip',
-        /^gzip: invalid header$/],
+      [
+        'gzip bad CRC',
+        Buffer.concat([gz.subarray(0, gz.length - 8), Buffer.alloc(4), gz.subarray(gz.length - 4)]),
+        'gzip',
+        /^gzip: invalid checksum$/,
+      ],
+      [
+        'gzip bad length',
+        Buffer.concat([gz.subarray(0, gz.length - 4), Buffer.from([1, 2, 3, 4])]),
+        'gzip',
+        /^gzip: invalid checksum$/,
+      ],
+      [
+        'gzip bad block type',
+        Buffer.concat([gz.subarray(0, 10), Buffer.from([0xff, 0xff]), gz.subarray(12)]),
+        'gzip',
+        /^flate: corrupt input$/,
+      ],
+      [
+        'gzip garbage after the member',
+        Buffer.concat([gz, Buffer.from('garbage garbage')]),
+        'gzip',
+        /^gzip: invalid header$/,
+      ],
       ['snappy checksum', badCrc, 'snappy', /^snappy: corrupt input \(checksum mismatch\)$/],
-      ['snappy no stream identifier', sn.subarray(10), 'snappy',
-        /^snappy: corrupt input \(missing stream identifier\)$/],
+      [
+        'snappy no stream identifier',
+        sn.subarray(10),
+        'snappy',
+        /^snappy: corrupt input \(missing stream identifier\)$/,
+      ],
       ['snappy truncated', sn.subarray(0, sn.length - 3), 'snappy', /^unexpected EOF$/],
-      ['snappy reserved chunk', Buffer.concat([sn.subarray(0, 10), Buffer.from([0x02, 0, 0, 0])]), 'snappy',
-        /^snappy: unsupported input/],
-      ['snappy raw block (not framed)', Buffer.from([5, 0x10, 0x61, 0x20, 0x31, 0x0a]), 'snappy',
-        /^snappy: corrupt input/],
+      [
+        'snappy reserved chunk',
+        Buffer.concat([sn.subarray(0, 10), Buffer.from([0x02, 0, 0, 0])]),
+        'snappy',
+        /^snappy: unsupported input/,
+      ],
+      [
+        'snappy raw block (not framed)',
+        Buffer.from([5, 0x10, 0x61, 0x20, 0x31, 0x0a]),
+        'snappy',
+        /^snappy: corrupt input/,
+      ],
     ];
     for (const [what, body, enc, message] of cases) {
       const r = await push(gw, 'bad', body, { 'Content-Encoding': enc });
@@ -124,8 +169,12 @@ describe('request compression', () => {
 
 describe('decompressed size limit (--push.max-body-size)', () => {
   let gw: RunningGateway;
-  before(async () => { gw = await startOurs(['--push.max-body-size=1MiB']); });
-  after(async () => { await gw.stop(); });
+  before(async () => {
+    gw = await startOurs(['--push.max-body-size=1MiB']);
+  });
+  after(async () => {
+    await gw.stop();
+  });
 
   it('a gzip or snappy bomb is refused with 413 and nothing is stored; the gateway stays healthy', async () => {
     // 16 MiB of spaces: both compressed forms stay under the 1 MiB raw limit (snappy's ratio is at most ~21:1).
@@ -133,11 +182,16 @@ describe('decompressed size limit (--push.max-body-size)', () => {
     const gz = gzipSync(huge);
     const sn = snappyFramed(huge);
     assert.ok(gz.length < 1 << 20 && sn.length < 1 << 20, `${gz.length} ${sn.length}`);
-    for (const [body, enc] of [[gz, 'gzip'], [sn, 'snappy']] as const) {
+    for (const [body, enc] of [
+      [gz, 'gzip'],
+      [sn, 'snappy'],
+    ] as const) {
       const r = await push(gw, 'bomb', body, { 'Content-Encoding': enc });
       assert.equal(r.status, 413, enc);
-      assert.match(r.text,
-        /^decompressed request body exceeds the limit of 1048576 bytes \(--push\.max-body-size\)\n$/);
+      assert.match(
+        r.text,
+        /^decompressed request body exceeds the limit of 1048576 bytes \(--push\.max-body-size\)\n$/,
+      );
     }
     assert.doesNotMatch(await scrape(gw), /job="bomb"/);
     // Just under the limit is fine.

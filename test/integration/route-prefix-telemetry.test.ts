@@ -9,25 +9,43 @@ import { referenceSkipReason, startOurs, startReference, type RunningGateway } f
 
 const skip = referenceSkipReason();
 
-interface Reply { status: number; location: string | null; allow: string | null; text: string }
+interface Reply {
+  status: number;
+  location: string | null;
+  allow: string | null;
+  text: string;
+}
 
 async function send(gw: RunningGateway, method: string, path: string, body?: string): Promise<Reply> {
   const res = await fetch(`http://127.0.0.1:${gw.port}${path}`, { method, body: body ?? null, redirect: 'manual' });
-  return { status: res.status, location: res.headers.get('location'), allow: res.headers.get('allow'),
-    text: await res.text() };
+  return {
+    status: res.status,
+    location: res.headers.get('location'),
+    allow: res.headers.get('allow'),
+    text: await res.text(),
+  };
 }
 
 const COMBOS: Array<{ flags: string[]; prefix: string; scrape: string }> = [
   { flags: ['--web.telemetry-path=/custom'], prefix: '', scrape: '/custom' },
   { flags: ['--web.route-prefix=/pg', '--web.telemetry-path=/m/'], prefix: '/pg', scrape: '/pg/m' },
   { flags: ['--web.route-prefix=pg/', '--web.telemetry-path=metrics'], prefix: '/pg', scrape: '/pg/metrics' },
-  { flags: ['--web.external-url=http://example.com/ext/', '--web.telemetry-path=/scrape'], prefix: '/ext',
-    scrape: '/ext/scrape' },
-  { flags: ['--web.external-url=http://example.com/ext/', '--web.route-prefix=/in'], prefix: '/in',
-    scrape: '/in/metrics' },
+  {
+    flags: ['--web.external-url=http://example.com/ext/', '--web.telemetry-path=/scrape'],
+    prefix: '/ext',
+    scrape: '/ext/scrape',
+  },
+  {
+    flags: ['--web.external-url=http://example.com/ext/', '--web.route-prefix=/in'],
+    prefix: '/in',
+    scrape: '/in/metrics',
+  },
   // Under the API subtree the reference's ServeMux hands the path to the API router: no scrape there.
-  { flags: ['--web.route-prefix=/pg', '--web.telemetry-path=/api/v1/metrics'], prefix: '/pg',
-    scrape: '/pg/api/v1/metrics' },
+  {
+    flags: ['--web.route-prefix=/pg', '--web.telemetry-path=/api/v1/metrics'],
+    prefix: '/pg',
+    scrape: '/pg/api/v1/metrics',
+  },
 ];
 
 describe('telemetry path under a route prefix, compared with the reference', () => {
@@ -36,13 +54,22 @@ describe('telemetry path under a route prefix, compared with the reference', () 
       const [ours, ref] = await Promise.all([startOurs(flags, { prefix }), startReference(flags, { prefix })]);
       try {
         const table: Array<[string, string, string?]> = [
-          ['PUT', `${prefix}/metrics/job/t`, 'm 1\n'], ['GET', scrape], ['GET', `${scrape}/`], ['GET', '/metrics'],
-          ['GET', `${prefix}/metrics`], ['HEAD', scrape], ['GET', `${prefix}/-/healthy`],
-            ['GET', `${prefix}/api/v1/status`],
-          ['GET', `${prefix}/api/v1/metrics`], ['OPTIONS', `${prefix}/api/v1/metrics`], ['GET', '/api/v1/status'],
-          ['GET', `${prefix}/api/v1`], ['GET', `${prefix.toUpperCase()}/api/v1/status`],
-            ['GET', `${prefix}/API/v1/status`],
-          ['GET', `${prefix}/api/v1/Status`], ['DELETE', `${prefix}/metrics/job/t`],
+          ['PUT', `${prefix}/metrics/job/t`, 'm 1\n'],
+          ['GET', scrape],
+          ['GET', `${scrape}/`],
+          ['GET', '/metrics'],
+          ['GET', `${prefix}/metrics`],
+          ['HEAD', scrape],
+          ['GET', `${prefix}/-/healthy`],
+          ['GET', `${prefix}/api/v1/status`],
+          ['GET', `${prefix}/api/v1/metrics`],
+          ['OPTIONS', `${prefix}/api/v1/metrics`],
+          ['GET', '/api/v1/status'],
+          ['GET', `${prefix}/api/v1`],
+          ['GET', `${prefix.toUpperCase()}/api/v1/status`],
+          ['GET', `${prefix}/API/v1/status`],
+          ['GET', `${prefix}/api/v1/Status`],
+          ['DELETE', `${prefix}/metrics/job/t`],
         ];
         for (const [method, path, body] of table) {
           const [a, b] = [await send(ours, method, path, body), await send(ref, method, path, body)];

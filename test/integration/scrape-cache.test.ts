@@ -10,9 +10,12 @@ import { startOurs, type RunningGateway } from '../helpers/servers.js';
 
 let gw: RunningGateway;
 
-function send(method: string, path: string, body = '',
-  headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string,
-  string | string[] | undefined>; body: Buffer }> {
+function send(
+  method: string,
+  path: string,
+  body = '',
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const r = request(`${gw.url}${path}`, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -34,14 +37,22 @@ async function scrape(): Promise<string> {
   const text = plain.body.toString('utf8');
   const unzipped = gunzipSync(zipped.body).toString('utf8');
   // Own process gauges may be resampled between the two requests; pushed lines must be identical.
-  const pushed = (t: string): string => t.split('\n').filter((l) => l.includes('job="c')).join('\n');
+  const pushed = (t: string): string =>
+    t
+      .split('\n')
+      .filter((l) => l.includes('job="c'))
+      .join('\n');
   assert.equal(pushed(unzipped), pushed(text));
   return text;
 }
 
 describe('scrape cache shows every write at once', () => {
-  before(async () => { gw = await startOurs(['--web.enable-admin-api']); });
-  after(async () => { await gw.stop(); });
+  before(async () => {
+    gw = await startOurs(['--web.enable-admin-api']);
+  });
+  after(async () => {
+    await gw.stop();
+  });
 
   it('PUT, POST, replace, failed push, DELETE and wipe are each visible in the next scrape', async () => {
     assert.equal((await send('PUT', '/metrics/job/c1', 'm 1\n')).status, 200);
@@ -66,8 +77,13 @@ describe('scrape cache shows every write at once', () => {
 
   it('answers gzip only when the reference would choose it for the Accept-Encoding header', async () => {
     const cases: Array<[string, boolean]> = [
-      ['gzip', true], ['br, gzip', true], ['gzip;q=0', false], ['GZIP', false],
-      ['gzip;q=0.5, identity', false], ['*', false], ['zstd;q=1, gzip;q=0.5', false],
+      ['gzip', true],
+      ['br, gzip', true],
+      ['gzip;q=0', false],
+      ['GZIP', false],
+      ['gzip;q=0.5, identity', false],
+      ['*', false],
+      ['zstd;q=1, gzip;q=0.5', false],
     ];
     for (const [acceptEncoding, gzipped] of cases) {
       const res = await send('GET', '/metrics', '', { 'Accept-Encoding': acceptEncoding });
@@ -78,20 +94,38 @@ describe('scrape cache shows every write at once', () => {
   });
 
   it('a pushed family named like an own metric merges into it with the own HELP', async () => {
-    const res = await send('PUT', '/metrics/job/c3',
-      '# HELP process_open_fds mine\n# TYPE process_open_fds gauge\nprocess_open_fds 7\n');
+    const res = await send(
+      'PUT',
+      '/metrics/job/c3',
+      '# HELP process_open_fds mine\n# TYPE process_open_fds gauge\nprocess_open_fds 7\n',
+    );
     assert.equal(res.status, 200);
     const text = await scrape();
     const block = text.slice(text.indexOf('# HELP process_open_fds'), text.indexOf('# HELP process_resident'));
-    assert.match(block, /^# HELP process_open_fds Number of open file descriptors\.\n# TYPE process_open_fds gauge\nprocess_open_fds \d+\nprocess_open_fds\{instance="",job="c3"\} 7\n$/);
-    const clash = await send('PUT', '/metrics/job/c4',
-      '# TYPE nodejs_heap_size_used_bytes counter\nnodejs_heap_size_used_bytes 1\n');
+    assert.match(
+      block,
+      /^# HELP process_open_fds Number of open file descriptors\.\n# TYPE process_open_fds gauge\nprocess_open_fds \d+\nprocess_open_fds\{instance="",job="c3"\} 7\n$/,
+    );
+    const clash = await send(
+      'PUT',
+      '/metrics/job/c4',
+      '# TYPE nodejs_heap_size_used_bytes counter\nnodejs_heap_size_used_bytes 1\n',
+    );
     assert.equal(clash.status, 400);
-    assert.equal(clash.body.toString(), 'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family nodejs_heap_size_used_bytes has type COUNTER but should have GAUGE\n');
+    assert.equal(
+      clash.body.toString(),
+      'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family nodejs_heap_size_used_bytes has type COUNTER but should have GAUGE\n',
+    );
     // client_golang 1.20+ (reference 1.11) has the network counters in its process collector.
-    const net = await send('PUT', '/metrics/job/c4',
-      '# TYPE process_network_receive_bytes_total gauge\nprocess_network_receive_bytes_total 1\n');
+    const net = await send(
+      'PUT',
+      '/metrics/job/c4',
+      '# TYPE process_network_receive_bytes_total gauge\nprocess_network_receive_bytes_total 1\n',
+    );
     assert.equal(net.status, 400);
-    assert.equal(net.body.toString(), 'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family process_network_receive_bytes_total has type GAUGE but should have COUNTER\n');
+    assert.equal(
+      net.body.toString(),
+      'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family process_network_receive_bytes_total has type GAUGE but should have COUNTER\n',
+    );
   });
 });

@@ -13,7 +13,10 @@ const FLAGS = ['--log.level=debug', '--web.external-url=http://example.com:9091/
 function startDebugLines(output: string): Map<string, string> {
   const found = new Map<string, string>();
   for (const line of output.split('\n')) {
-    const m = / level=debug (?:.* )?msg="(external URL|path prefix used externally|path prefix for internal routing)" (\w+=\S*)$/.exec(line);
+    const m =
+      / level=debug (?:.* )?msg="(external URL|path prefix used externally|path prefix for internal routing)" (\w+=\S*)$/.exec(
+        line,
+      );
     if (m !== null) found.set(m[1]!, m[2]!);
   }
   return found;
@@ -36,14 +39,24 @@ const WANT = new Map([
 
 describe('start-up debug log', () => {
   it('logs the external URL and both prefixes at debug', async () => {
-    const lines = await withGateway(() => startOurs(FLAGS, { prefix: '/inner' }), (gw) => startDebugLines(gw.output()));
+    const lines = await withGateway(
+      () => startOurs(FLAGS, { prefix: '/inner' }),
+      (gw) => startDebugLines(gw.output()),
+    );
     assert.deepEqual(lines, WANT);
   });
 
   it('logs JSON with the same keys', async () => {
-    const records = await withGateway(() => startOurs([...FLAGS, '--log.format=json'], { prefix: '/inner' }), (gw) =>
-      gw.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
-        .filter((r) => r.level === 'debug'));
+    const records = await withGateway(
+      () => startOurs([...FLAGS, '--log.format=json'], { prefix: '/inner' }),
+      (gw) =>
+        gw
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .filter((r) => r.level === 'debug'),
+    );
     const byMsg = new Map(records.map((r) => [r.msg, r]));
     assert.equal(byMsg.get('external URL')?.url, 'http://example.com:9091/pg/');
     assert.equal(byMsg.get('path prefix used externally')?.path, '/pg');
@@ -51,15 +64,19 @@ describe('start-up debug log', () => {
   });
 
   it('logs none of them at info', async () => {
-    const lines = await withGateway(() => startOurs(FLAGS.slice(1), { prefix: '/inner' }),
-      (gw) => startDebugLines(gw.output()));
+    const lines = await withGateway(
+      () => startOurs(FLAGS.slice(1), { prefix: '/inner' }),
+      (gw) => startDebugLines(gw.output()),
+    );
     assert.equal(lines.size, 0);
   });
 
   const skip = referenceSkipReason();
   it('the reference logs the same three lines', { skip }, async () => {
-    const lines = await withGateway(() => startReference(FLAGS, { prefix: '/inner' }),
-      (gw) => startDebugLines(gw.output()));
+    const lines = await withGateway(
+      () => startReference(FLAGS, { prefix: '/inner' }),
+      (gw) => startDebugLines(gw.output()),
+    );
     assert.deepEqual(lines, WANT);
   });
 });

@@ -24,7 +24,10 @@ function analyzeSkipReason(): string | false {
 function execStartArgs(unit: string): string[] {
   const m = /^ExecStart=(.*)$/m.exec(unit.replace(/\\\n/g, ' '));
   assert.ok(m !== null, 'no ExecStart');
-  const words = m[1]!.trim().split(/\s+/).map((w) => w.replace(/"/g, ''));
+  const words = m[1]!
+    .trim()
+    .split(/\s+/)
+    .map((w) => w.replace(/"/g, ''));
   assert.equal(words[0], BINARY);
   return words.slice(1);
 }
@@ -38,8 +41,17 @@ function wrapper(dir: string): string {
 
 it('the unit has the operational settings the seed lacked', () => {
   const unit = readFileSync(UNIT, 'utf8');
-  for (const line of ['Restart=on-failure', 'StateDirectory=pushgateway', 'DynamicUser=yes', 'User=pushgateway',
-    'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'WantedBy=multi-user.target']) {
+  for (const line of [
+    'Restart=on-failure',
+    'StateDirectory=pushgateway',
+    'DynamicUser=yes',
+    'User=pushgateway',
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    'ProtectHome=yes',
+    'PrivateTmp=yes',
+    'WantedBy=multi-user.target',
+  ]) {
     assert.match(unit, new RegExp(`^${line.replace(/[.]/g, '\\.')}$`, 'm'), line);
   }
   assert.ok(execStartArgs(unit).includes('--persistence.file=/var/lib/pushgateway/metrics.store'));
@@ -52,15 +64,21 @@ it('systemd-analyze verify accepts the unit', { skip: analyzeSkipReason() }, () 
   const r = spawnSync('systemd-analyze', ['verify', unitCopy], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
   // Other units installed on the machine may draw warnings of their own; ours must draw none.
-  assert.deepEqual(r.stderr.split('\n').filter((l) => l.includes('pushgateway')), [], r.stderr);
+  assert.deepEqual(
+    r.stderr.split('\n').filter((l) => l.includes('pushgateway')),
+    [],
+    r.stderr,
+  );
 });
 
 it('the ExecStart flags start our gateway (state and port moved to a temp dir)', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgw-unit-'));
   const port = await freePort();
-  const args = execStartArgs(readFileSync(UNIT, 'utf8')).map((a) => a
-    .replace(/^--web\.listen-address=.*/, `--web.listen-address=127.0.0.1:${port}`)
-    .replace('/var/lib/pushgateway/', `${dir}/`));
+  const args = execStartArgs(readFileSync(UNIT, 'utf8')).map((a) =>
+    a
+      .replace(/^--web\.listen-address=.*/, `--web.listen-address=127.0.0.1:${port}`)
+      .replace('/var/lib/pushgateway/', `${dir}/`),
+  );
   const gw = await startOursWith(wrapper(dir), args, port);
   try {
     assert.equal((await fetch(`${gw.url}/metrics/job/unit`, { method: 'PUT', body: 'm 1\n' })).status, 200);

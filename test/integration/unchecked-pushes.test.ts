@@ -12,8 +12,12 @@ import { referenceSkipReason, startOurs, startReference, type RunningGateway } f
 const FLAG = '--push.disable-consistency-check';
 const SCRAPE_ERROR_PREFIX = 'An error has occurred while serving metrics:\n\n';
 
-async function send(gw: RunningGateway, method: string, path: string,
-  body?: string): Promise<{ status: number; text: string }> {
+async function send(
+  gw: RunningGateway,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; text: string }> {
   const res = await fetch(gw.url + path, { method, body: body ?? null, redirect: 'manual' });
   return { status: res.status, text: await res.text() };
 }
@@ -37,11 +41,18 @@ function sampleValue(text: string, series: string): number | undefined {
 }
 
 /** The whole unchecked-push story; `settle` wraps each visibility check (immediate for ours). */
-function scenario(start: () => Promise<RunningGateway>, settle: <T>(check: () => Promise<T>) => Promise<T>,
-  skip: string | false = false): void {
+function scenario(
+  start: () => Promise<RunningGateway>,
+  settle: <T>(check: () => Promise<T>) => Promise<T>,
+  skip: string | false = false,
+): void {
   let gw: RunningGateway;
-  before(async () => { if (skip === false) gw = await start(); });
-  after(async () => { await gw?.stop(); });
+  before(async () => {
+    if (skip === false) gw = await start();
+  });
+  after(async () => {
+    await gw?.stop();
+  });
 
   it('accepts a valid push with 202 and serves it', { skip }, async () => {
     assert.deepEqual(await send(gw, 'PUT', '/metrics/job/valid', 'm 1\n'), { status: 202, text: '' });
@@ -55,10 +66,14 @@ function scenario(start: () => Promise<RunningGateway>, settle: <T>(check: () =>
   });
 
   it('still rejects URL and parse errors with 400', { skip }, async () => {
-    assert.deepEqual(await send(gw, 'PUT', '/metrics/job/valid/odd', 'm 1\n'),
-      { status: 400, text: 'odd number of components in label string "/odd"\n' });
-    assert.deepEqual(await send(gw, 'PUT', '/metrics/job/valid', 'x{ 1\n'),
-      { status: 400, text: 'text format parsing error in line 1: invalid label name for metric "x"\n' });
+    assert.deepEqual(await send(gw, 'PUT', '/metrics/job/valid/odd', 'm 1\n'), {
+      status: 400,
+      text: 'odd number of components in label string "/odd"\n',
+    });
+    assert.deepEqual(await send(gw, 'PUT', '/metrics/job/valid', 'x{ 1\n'), {
+      status: 400,
+      text: 'text format parsing error in line 1: invalid label name for metric "x"\n',
+    });
   });
 
   it('answers 202 to a push with timestamps but records it as a failed push', { skip }, async () => {
@@ -72,16 +87,19 @@ function scenario(start: () => Promise<RunningGateway>, settle: <T>(check: () =>
     });
   });
 
-  it('accepts a type clash across groups, then fails scrapes with 500 until the culprit is deleted', { skip },
-    async () => {
+  it('accepts a type clash across groups, then fails scrapes with 500 until the culprit is deleted', {
+    skip,
+  }, async () => {
     assert.equal((await send(gw, 'PUT', '/metrics/job/g1', '# TYPE clash counter\nclash 1\n')).status, 202);
     assert.equal((await send(gw, 'PUT', '/metrics/job/g2', '# TYPE clash gauge\nclash 2\n')).status, 202);
     await settle(async () => {
       const scrape = await send(gw, 'GET', '/metrics');
       assert.equal(scrape.status, 500);
       assert.ok(scrape.text.startsWith(SCRAPE_ERROR_PREFIX), JSON.stringify(scrape.text));
-      assert.match(scrape.text.slice(SCRAPE_ERROR_PREFIX.length),
-        /^collected metric "clash" \{.*\} is not a (COUNTER|GAUGE)\n$/);
+      assert.match(
+        scrape.text.slice(SCRAPE_ERROR_PREFIX.length),
+        /^collected metric "clash" \{.*\} is not a (COUNTER|GAUGE)\n$/,
+      );
     });
     // The health endpoints keep answering: only the exposition is broken.
     assert.equal((await send(gw, 'GET', '/-/healthy')).status, 200);
@@ -95,7 +113,10 @@ function scenario(start: () => Promise<RunningGateway>, settle: <T>(check: () =>
 }
 
 describe(`unchecked pushes (${FLAG})`, () => {
-  scenario(() => startOurs([FLAG]), (check) => check());
+  scenario(
+    () => startOurs([FLAG]),
+    (check) => check(),
+  );
 });
 
 describe(`unchecked pushes (${FLAG}) on the reference`, () => {

@@ -11,15 +11,29 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeTestCertificates } from '../helpers/certificates.js';
 import {
-  OUR_CLI, freePort, referenceSkipReason, startOurs, startReference, type RunningGateway,
+  OUR_CLI,
+  freePort,
+  referenceSkipReason,
+  startOurs,
+  startReference,
+  type RunningGateway,
 } from '../helpers/servers.js';
 
-interface Reply { status: number; text: string; allow: string | null; location: string | null }
+interface Reply {
+  status: number;
+  text: string;
+  allow: string | null;
+  location: string | null;
+}
 
 async function send(gw: RunningGateway, method: string, path: string, body?: string): Promise<Reply> {
   const res = await fetch(`http://127.0.0.1:${gw.port}${path}`, { method, body: body ?? null, redirect: 'manual' });
-  return { status: res.status, text: await res.text(), allow: res.headers.get('allow'),
-    location: res.headers.get('location') };
+  return {
+    status: res.status,
+    text: await res.text(),
+    allow: res.headers.get('allow'),
+    location: res.headers.get('location'),
+  };
 }
 
 function exited(gw: RunningGateway): Promise<number | null> {
@@ -30,8 +44,10 @@ function exited(gw: RunningGateway): Promise<number | null> {
 
 /** Resolves with the exit code, or rejects when the process has not exited within `ms`. */
 function exitWithin(gw: RunningGateway, ms: number): Promise<number | null> {
-  return Promise.race([exited(gw), new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms).unref())]);
+  return Promise.race([
+    exited(gw),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms).unref()),
+  ]);
 }
 
 describe('flags whose feature is not built yet refuse to start', () => {
@@ -45,8 +61,10 @@ describe('flags whose feature is not built yet refuse to start', () => {
   ] as const) {
     it(`${flag} exits non-zero naming the flag`, async () => {
       const port = await freePort();
-      const r = spawnSync(process.execPath, [OUR_CLI, `--web.listen-address=127.0.0.1:${port}`, flag],
-        { encoding: 'utf8', timeout: 10_000 });
+      const r = spawnSync(process.execPath, [OUR_CLI, `--web.listen-address=127.0.0.1:${port}`, flag], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
       assert.equal(r.signal, null, `still running after 10 s (killed); output:\n${r.stdout}${r.stderr}`);
       assert.notEqual(r.status, 0);
       assert.ok(r.stderr.includes('not supported yet'), r.stderr);
@@ -59,8 +77,12 @@ describe('lifecycle API (/-/quit)', () => {
   it('with --web.enable-lifecycle, PUT /-/quit says goodbye and the process exits 0', async () => {
     const gw = await startOurs(['--web.enable-lifecycle']);
     try {
-      assert.deepEqual(await send(gw, 'PUT', '/-/quit'),
-        { status: 200, text: 'Requesting termination... Goodbye!', allow: null, location: null });
+      assert.deepEqual(await send(gw, 'PUT', '/-/quit'), {
+        status: 200,
+        text: 'Requesting termination... Goodbye!',
+        allow: null,
+        location: null,
+      });
       assert.equal(await exitWithin(gw, 5000), 0);
     } finally {
       await gw.stop();
@@ -99,15 +121,23 @@ describe('lifecycle API (/-/quit)', () => {
 describe('admin API (/api/v1/admin/wipe)', () => {
   let admin: RunningGateway;
   let plain: RunningGateway;
-  before(async () => { [admin, plain] = await Promise.all([startOurs(['--web.enable-admin-api']), startOurs()]); });
-  after(async () => { await Promise.all([admin.stop(), plain.stop()]); });
+  before(async () => {
+    [admin, plain] = await Promise.all([startOurs(['--web.enable-admin-api']), startOurs()]);
+  });
+  after(async () => {
+    await Promise.all([admin.stop(), plain.stop()]);
+  });
 
   it('with --web.enable-admin-api, PUT wipes every group with 202', async () => {
     assert.equal((await send(admin, 'PUT', '/metrics/job/w1', 'a 1\n')).status, 200);
     assert.equal((await send(admin, 'PUT', '/metrics/job/w2/instance/i', 'b 2\n')).status, 200);
     assert.match((await send(admin, 'GET', '/metrics')).text, /job="w2"/);
-    assert.deepEqual(await send(admin, 'PUT', '/api/v1/admin/wipe'),
-      { status: 202, text: '', allow: null, location: null });
+    assert.deepEqual(await send(admin, 'PUT', '/api/v1/admin/wipe'), {
+      status: 202,
+      text: '',
+      allow: null,
+      location: null,
+    });
     const after = await send(admin, 'GET', '/metrics');
     assert.equal(after.status, 200);
     assert.doesNotMatch(after.text, /job="/);
@@ -131,17 +161,34 @@ describe('admin API (/api/v1/admin/wipe)', () => {
 /** Requests whose status, Location and Allow must match the reference under a route prefix. */
 function prefixRequests(p: string): Array<[string, string, string?]> {
   return [
-    ['PUT', `${p}/metrics/job/x`, 'm 1\n'], ['POST', `${p}/metrics/job/x/instance/i`, 'm 2\n'],
-    ['PUT', '/metrics/job/x', 'm 1\n'], ['GET', `${p}/metrics`], ['GET', '/metrics'], ['GET', `${p}/metrics/`],
-    ['GET', `${p}/-/healthy`], ['GET', `${p}/-/ready`], ['GET', '/-/healthy'], ['GET', `${p}/-/quit`],
-    ['GET', '/-/quit'], ['PUT', `${p}/-/quit`], ['PUT', '/-/quit'], ['GET', p], ['GET', `${p}/`],
-    ['GET', `${p}/status`], ['GET', '/'], ['GET', `${p}/api/v1`], ['OPTIONS', `${p}/-/healthy`],
-    ['DELETE', `${p}/metrics/job/x`], ['DELETE', '/metrics/job/x'],
+    ['PUT', `${p}/metrics/job/x`, 'm 1\n'],
+    ['POST', `${p}/metrics/job/x/instance/i`, 'm 2\n'],
+    ['PUT', '/metrics/job/x', 'm 1\n'],
+    ['GET', `${p}/metrics`],
+    ['GET', '/metrics'],
+    ['GET', `${p}/metrics/`],
+    ['GET', `${p}/-/healthy`],
+    ['GET', `${p}/-/ready`],
+    ['GET', '/-/healthy'],
+    ['GET', `${p}/-/quit`],
+    ['GET', '/-/quit'],
+    ['PUT', `${p}/-/quit`],
+    ['PUT', '/-/quit'],
+    ['GET', p],
+    ['GET', `${p}/`],
+    ['GET', `${p}/status`],
+    ['GET', '/'],
+    ['GET', `${p}/api/v1`],
+    ['OPTIONS', `${p}/-/healthy`],
+    ['DELETE', `${p}/metrics/job/x`],
+    ['DELETE', '/metrics/job/x'],
   ];
 }
 
-for (const [flag, prefix] of [['--web.route-prefix=/pg', '/pg'],
-  ['--web.external-url=http://example.com/ext/', '/ext']] as const) {
+for (const [flag, prefix] of [
+  ['--web.route-prefix=/pg', '/pg'],
+  ['--web.external-url=http://example.com/ext/', '/ext'],
+] as const) {
   describe(`${flag} routes like the reference`, () => {
     const skip = referenceSkipReason();
     let ours: RunningGateway;
@@ -150,7 +197,9 @@ for (const [flag, prefix] of [['--web.route-prefix=/pg', '/pg'],
       ours = await startOurs([flag], { prefix });
       if (skip === false) ref = await startReference([flag], { prefix });
     });
-    after(async () => { await Promise.all([ours.stop(), ref?.stop()]); });
+    after(async () => {
+      await Promise.all([ours.stop(), ref?.stop()]);
+    });
 
     it(`serves push, scrape and health under ${prefix}, and GET /-/quit without it`, async () => {
       assert.equal((await send(ours, 'PUT', `${prefix}/metrics/job/x`, 'm 1\n')).status, 200);
@@ -159,15 +208,19 @@ for (const [flag, prefix] of [['--web.route-prefix=/pg', '/pg'],
       assert.match(scrape.text, /^m\{instance="",job="x"\} 1$/m);
       assert.equal((await send(ours, 'GET', '/metrics')).status, 404);
       assert.equal((await send(ours, 'PUT', '/metrics/job/x', 'm 1\n')).status, 404);
-      assert.deepEqual(await send(ours, 'GET', `${prefix}/-/healthy`),
-        { status: 200, text: 'OK', allow: null, location: null });
+      assert.deepEqual(await send(ours, 'GET', `${prefix}/-/healthy`), {
+        status: 200,
+        text: 'OK',
+        allow: null,
+        location: null,
+      });
       assert.equal((await send(ours, 'GET', '/-/healthy')).status, 404);
       assert.equal((await send(ours, 'GET', '/-/quit')).status, 405);
       assert.equal((await send(ours, 'GET', prefix)).location, `${prefix}/`);
       assert.match((await send(ours, 'GET', `${prefix}/`)).text, new RegExp(`web\\.route-prefix[\\s\\S]*${prefix}`));
     });
 
-    it('answers a table of requests with the reference\'s status, Location and Allow', { skip }, async () => {
+    it("answers a table of requests with the reference's status, Location and Allow", { skip }, async () => {
       for (const [method, path, body] of prefixRequests(prefix)) {
         const [a, b] = [await send(ours, method, path, body), await send(ref, method, path, body)];
         const what = `${method} ${path}`;
@@ -187,8 +240,13 @@ describe('lifecycle and admin flags compared with the reference', () => {
     for (const flags of [['--web.enable-lifecycle', '--web.enable-admin-api'], []]) {
       const [ours, ref] = await Promise.all([startOurs(flags), startReference(flags)]);
       try {
-        for (const [method, path] of [['GET', '/api/v1/admin/wipe'], ['PUT', '/api/v1/admin/wipe'],
-          ['POST', '/api/v1/admin/wipe'], ['GET', '/-/quit'], ['PUT', '/-/quit']]) {
+        for (const [method, path] of [
+          ['GET', '/api/v1/admin/wipe'],
+          ['PUT', '/api/v1/admin/wipe'],
+          ['POST', '/api/v1/admin/wipe'],
+          ['GET', '/-/quit'],
+          ['PUT', '/-/quit'],
+        ]) {
           const [a, b] = [await send(ours, method!, path!), await send(ref, method!, path!)];
           assert.deepEqual(a, b, `${method} ${path} with [${flags.join(' ')}]`);
         }

@@ -14,25 +14,30 @@ import bcrypt from 'bcryptjs';
 import { OUR_CLI, freePort } from '../helpers/servers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pgw-webcfg-'));
-const auth = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const auth = (user: string, password: string): string =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 let child: ChildProcess;
 let base: string;
 
 before(async () => {
   const file = path.join(dir, 'web.yml');
-  writeFileSync(file, [
-    'basic_auth_users:',
-    `  alice: ${bcrypt.hashSync('s3cret', 4)}`,
-    'http_server_config:',
-    '  headers:',
-    '    X-Content-Type-Options: nosniff',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'basic_auth_users:',
+      `  alice: ${bcrypt.hashSync('s3cret', 4)}`,
+      'http_server_config:',
+      '  headers:',
+      '    X-Content-Type-Options: nosniff',
+      '',
+    ].join('\n'),
+  );
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, [OUR_CLI, `--web.listen-address=127.0.0.1:${port}`, `--web.config.file=${file}`],
-    { stdio: 'ignore' });
+  child = spawn(process.execPath, [OUR_CLI, `--web.listen-address=127.0.0.1:${port}`, `--web.config.file=${file}`], {
+    stdio: 'ignore',
+  });
   const deadline = Date.now() + 15_000;
   for (;;) {
     assert.ok(Date.now() < deadline, 'the gateway did not start listening');
@@ -82,8 +87,10 @@ describe('--web.config.file with basic_auth_users and headers', () => {
   it('a file with an unknown key stops the start with exit 1, naming the key', () => {
     const bad = path.join(dir, 'bad.yml');
     writeFileSync(bad, 'basic_auth_users: {}\nno_such_key: 1\n');
-    const r = spawnSync(process.execPath, [OUR_CLI, '--web.listen-address=127.0.0.1:0', `--web.config.file=${bad}`],
-      { encoding: 'utf8', timeout: 10_000 });
+    const r = spawnSync(process.execPath, [OUR_CLI, '--web.listen-address=127.0.0.1:0', `--web.config.file=${bad}`], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /no_such_key/);
     assert.match(r.stderr, /--web\.config\.file/);

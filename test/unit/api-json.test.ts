@@ -22,38 +22,107 @@ const GROUPING = { job: 'Björn', instance: 'inst\'a"n\\ce1' };
 
 function families(): MetricFamily[] {
   return [
-    { name: 'mf1', type: 'SUMMARY', metrics: [{ labels: [],
-      summary: { sampleCount: 0, sampleSum: 0, quantiles: [] } }] },
     {
-      name: 'mfh', type: 'HISTOGRAM', metrics: [
-        { labels: [{ name: 'testing', value: 'int classic histogram' }],
-          histogram: { sampleCount: 20, sampleSum: 99.23, buckets: [{ upperBound: 250000, cumulativeCount: 3 },
-            { upperBound: 500000, cumulativeCount: 17 }] } },
-        { labels: [{ name: 'testing', value: 'float classic histogram' }],
-          histogram: { sampleCount: 0, sampleCountFloat: 20, sampleSum: 99.23, buckets: [
-            { upperBound: 250000, cumulativeCount: 0, cumulativeCountFloat: 3 },
-              { upperBound: 500000, cumulativeCount: 0, cumulativeCountFloat: 17 }] } },
-        { labels: [{ name: 'testing', value: 'int native histogram' }],
-          histogram: { sampleCount: 20, sampleSum: 99.23, buckets: [], schema: 1,
-            negativeDeltas: [0, 2, -2, 0], positiveDeltas: [0, 2, -2, 0],
-            positiveSpans: [{ offset: 0, length: 2 }, { offset: 0, length: 2 }],
-              negativeSpans: [{ offset: 0, length: 2 }, { offset: 0, length: 2 }] } },
-        { labels: [{ name: 'testing', value: 'float native histogram' }],
-          histogram: { sampleCount: 0, sampleCountFloat: 20, sampleSum: 99.23, buckets: [], schema: 1,
-            negativeCounts: [2, 2, -2, 0], positiveCounts: [2, 2, -2, 0],
-            positiveSpans: [{ offset: 0, length: 2 }, { offset: 0, length: 2 }],
-              negativeSpans: [{ offset: 0, length: 2 }, { offset: 0, length: 2 }] } },
-        { labels: [{ name: 'testing', value: 'schema 0 with zero bucket' }],
-          histogram: { sampleCount: 7, sampleSum: 3, buckets: [], schema: 0, zeroThreshold: 0.001, zeroCount: 3,
-            positiveSpans: [{ offset: -1, length: 3 }], positiveDeltas: [1, 0, 1],
-            createdTimestamp: { seconds: 1583781000, nanos: 5 } } },
+      name: 'mf1',
+      type: 'SUMMARY',
+      metrics: [{ labels: [], summary: { sampleCount: 0, sampleSum: 0, quantiles: [] } }],
+    },
+    {
+      name: 'mfh',
+      type: 'HISTOGRAM',
+      metrics: [
+        {
+          labels: [{ name: 'testing', value: 'int classic histogram' }],
+          histogram: {
+            sampleCount: 20,
+            sampleSum: 99.23,
+            buckets: [
+              { upperBound: 250000, cumulativeCount: 3 },
+              { upperBound: 500000, cumulativeCount: 17 },
+            ],
+          },
+        },
+        {
+          labels: [{ name: 'testing', value: 'float classic histogram' }],
+          histogram: {
+            sampleCount: 0,
+            sampleCountFloat: 20,
+            sampleSum: 99.23,
+            buckets: [
+              { upperBound: 250000, cumulativeCount: 0, cumulativeCountFloat: 3 },
+              { upperBound: 500000, cumulativeCount: 0, cumulativeCountFloat: 17 },
+            ],
+          },
+        },
+        {
+          labels: [{ name: 'testing', value: 'int native histogram' }],
+          histogram: {
+            sampleCount: 20,
+            sampleSum: 99.23,
+            buckets: [],
+            schema: 1,
+            negativeDeltas: [0, 2, -2, 0],
+            positiveDeltas: [0, 2, -2, 0],
+            positiveSpans: [
+              { offset: 0, length: 2 },
+              { offset: 0, length: 2 },
+            ],
+            negativeSpans: [
+              { offset: 0, length: 2 },
+              { offset: 0, length: 2 },
+            ],
+          },
+        },
+        {
+          labels: [{ name: 'testing', value: 'float native histogram' }],
+          histogram: {
+            sampleCount: 0,
+            sampleCountFloat: 20,
+            sampleSum: 99.23,
+            buckets: [],
+            schema: 1,
+            negativeCounts: [2, 2, -2, 0],
+            positiveCounts: [2, 2, -2, 0],
+            positiveSpans: [
+              { offset: 0, length: 2 },
+              { offset: 0, length: 2 },
+            ],
+            negativeSpans: [
+              { offset: 0, length: 2 },
+              { offset: 0, length: 2 },
+            ],
+          },
+        },
+        {
+          labels: [{ name: 'testing', value: 'schema 0 with zero bucket' }],
+          histogram: {
+            sampleCount: 7,
+            sampleSum: 3,
+            buckets: [],
+            schema: 0,
+            zeroThreshold: 0.001,
+            zeroCount: 3,
+            positiveSpans: [{ offset: -1, length: 3 }],
+            positiveDeltas: [1, 0, 1],
+            createdTimestamp: { seconds: 1583781000, nanos: 5 },
+          },
+        },
       ],
     },
-    { name: 'gh', type: 'GAUGE_HISTOGRAM', help: 'gauge histogram',
-      metrics: [{ labels: [], histogram: { sampleCount: 2, sampleSum: 1,
-        buckets: [{ upperBound: 1, cumulativeCount: 1 }] } }] },
-    { name: 'c', type: 'COUNTER', help: '', metrics: [{ labels: [], value: -0,
-      createdTimestamp: { seconds: 1, nanos: 2 } }] },
+    {
+      name: 'gh',
+      type: 'GAUGE_HISTOGRAM',
+      help: 'gauge histogram',
+      metrics: [
+        { labels: [], histogram: { sampleCount: 2, sampleSum: 1, buckets: [{ upperBound: 1, cumulativeCount: 1 }] } },
+      ],
+    },
+    {
+      name: 'c',
+      type: 'COUNTER',
+      help: '',
+      metrics: [{ labels: [], value: -0, createdTimestamp: { seconds: 1, nanos: 2 } }],
+    },
   ];
 }
 
@@ -68,7 +137,8 @@ const TS = '"time_stamp":"2020-03-10T00:54:08.02575+05:30"';
 const S2 = '1.4142135623730951'; // the reference prints 1.414213562373095 (docs/compatibility.md)
 const H2 = '0.7071067811865476'; // the reference prints 0.7071067811865475
 
-const EXPECTED = '[{' +
+const EXPECTED =
+  '[{' +
   `"c":{${TS},"type":"COUNTER","metrics":[{"labels":{${L}},"value":"-0"}]},` +
   `"gh":{${TS},"type":"GAUGE_HISTOGRAM","help":"gauge histogram","metrics":[{"labels":{${L}},"value":"0"}]},` +
   `"labels":{${L}},"last_push_successful":true,` +
@@ -86,7 +156,7 @@ const EXPECTED = '[{' +
   '}]';
 
 describe('/api/v1/metrics body', () => {
-  it('matches the reference\'s layout for summaries, classic/float/native histograms and gauge histograms', () => {
+  it("matches the reference's layout for summaries, classic/float/native histograms and gauge histograms", () => {
     const tz = process.env.TZ;
     process.env.TZ = 'Asia/Kolkata';
     try {
@@ -114,8 +184,10 @@ describe('/api/v1/metrics body', () => {
 
 describe('Go JSON details', () => {
   it('strings escape <, >, &, U+2028 and U+2029 like encoding/json', () => {
-    assert.equal(goJsonString('a<b>&c\u2028\u2029"\\\n\t\u0001é'),
-      '"a\\u003cb\\u003e\\u0026c\\u2028\\u2029\\"\\\\\\n\\t\\u0001é"');
+    assert.equal(
+      goJsonString('a<b>&c\u2028\u2029"\\\n\t\u0001é'),
+      '"a\\u003cb\\u003e\\u0026c\\u2028\\u2029\\"\\\\\\n\\t\\u0001é"',
+    );
   });
 
   it('times are RFC 3339 with trimmed nanoseconds and the local offset', () => {
@@ -133,9 +205,15 @@ describe('Go JSON details', () => {
   });
 
   it('status lists build information, flags and start time with sorted keys', () => {
-    const body = statusJson({ flags: { 'web.b': '2', 'log.a': '1' }, buildInfo: { version: 'v', branch: 'b' },
-      startedAt: new Date(0) });
-    assert.match(body, /^\{"build_information":\{"branch":"b","version":"v"\},"flags":\{"log\.a":"1","web\.b":"2"\},"start_time":"1970-01-01T\d\d:\d\d:00(Z|[+-]\d\d:\d\d)"\}$/);
+    const body = statusJson({
+      flags: { 'web.b': '2', 'log.a': '1' },
+      buildInfo: { version: 'v', branch: 'b' },
+      startedAt: new Date(0),
+    });
+    assert.match(
+      body,
+      /^\{"build_information":\{"branch":"b","version":"v"\},"flags":\{"log\.a":"1","web\.b":"2"\},"start_time":"1970-01-01T\d\d:\d\d:00(Z|[+-]\d\d:\d\d)"\}$/,
+    );
   });
 });
 
@@ -151,11 +229,26 @@ describe('native histogram bucket bounds', () => {
   });
 
   it('lists negative buckets most negative first, then the zero bucket, then positive, skipping empty ones', () => {
-    const b = nativeBuckets({ sampleCount: 5, sampleSum: 0, buckets: [], schema: 0, zeroThreshold: 0, zeroCount: 1,
-      negativeSpans: [{ offset: 1, length: 2 }], negativeDeltas: [1, 1], positiveSpans: [{ offset: 0, length: 2 }],
-        positiveDeltas: [0, 0] });
-    assert.deepEqual(b.map((x) => [x.boundaries, x.lower, x.upper, x.count]),
-      [[1, -4, -2, 2], [1, -2, -1, 1], [3, -0, 0, 1]]);
+    const b = nativeBuckets({
+      sampleCount: 5,
+      sampleSum: 0,
+      buckets: [],
+      schema: 0,
+      zeroThreshold: 0,
+      zeroCount: 1,
+      negativeSpans: [{ offset: 1, length: 2 }],
+      negativeDeltas: [1, 1],
+      positiveSpans: [{ offset: 0, length: 2 }],
+      positiveDeltas: [0, 0],
+    });
+    assert.deepEqual(
+      b.map((x) => [x.boundaries, x.lower, x.upper, x.count]),
+      [
+        [1, -4, -2, 2],
+        [1, -2, -1, 1],
+        [3, -0, 0, 1],
+      ],
+    );
   });
 });
 
@@ -164,11 +257,31 @@ describe('/api/v1/metrics counts above 2^53', () => {
     const store = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES });
     const big = 2n ** 60n + 3n;
     const fams: MetricFamily[] = [
-      { name: 'h', type: 'HISTOGRAM', metrics: [{ labels: [], histogram: {
-        sampleCount: Number(big), sampleCountExact: big, sampleSum: 1,
-        buckets: [{ upperBound: 1, cumulativeCount: Number(big - 1n), cumulativeCountExact: big - 1n }] } }] },
-      { name: 's', type: 'SUMMARY', metrics: [{ labels: [],
-        summary: { sampleCount: Number(big + 2n), sampleCountExact: big + 2n, sampleSum: 1, quantiles: [] } }] },
+      {
+        name: 'h',
+        type: 'HISTOGRAM',
+        metrics: [
+          {
+            labels: [],
+            histogram: {
+              sampleCount: Number(big),
+              sampleCountExact: big,
+              sampleSum: 1,
+              buckets: [{ upperBound: 1, cumulativeCount: Number(big - 1n), cumulativeCountExact: big - 1n }],
+            },
+          },
+        ],
+      },
+      {
+        name: 's',
+        type: 'SUMMARY',
+        metrics: [
+          {
+            labels: [],
+            summary: { sampleCount: Number(big + 2n), sampleCountExact: big + 2n, sampleSum: 1, quantiles: [] },
+          },
+        ],
+      },
     ];
     assert.equal(store.push({ labels: { job: 'x' }, families: fams, replace: true, timeMs: T }), undefined);
     const json = metricsJson(store);
@@ -193,8 +306,9 @@ describe('bodies built in slices', () => {
     const empty = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES });
     assert.equal(Buffer.concat(await metricsJsonPieces(empty, new Slicer(0))).toString('utf8'), '[]');
     const page = async (sliceMs: number): Promise<string> =>
-      Buffer.concat(await renderStatusPage(store, new Date(T), { 'web.listen-address': ':9091' },
-        new Slicer(sliceMs))).toString('utf8');
+      Buffer.concat(
+        await renderStatusPage(store, new Date(T), { 'web.listen-address': ':9091' }, new Slicer(sliceMs)),
+      ).toString('utf8');
     assert.equal(await page(0), await page(Infinity));
     assert.equal((await page(0)).match(/<section class="group">/g)?.length, 3);
   });

@@ -24,7 +24,7 @@ class CountingBcrypt extends SerialBcrypt {
   }
 }
 
-describe('parseBasicAuth reads what Go\'s Request.BasicAuth reads', () => {
+describe("parseBasicAuth reads what Go's Request.BasicAuth reads", () => {
   it('splits user and password at the first colon', () => {
     assert.deepEqual(parseBasicAuth(basic('alice:pa:ss')), { user: 'alice', password: 'pa:ss' });
     assert.deepEqual(parseBasicAuth(basic(':')), { user: '', password: '' });
@@ -54,7 +54,7 @@ describe('parseBasicAuth reads what Go\'s Request.BasicAuth reads', () => {
   });
 });
 
-describe('AuthCache: the toolkit\'s size and random eviction', () => {
+describe("AuthCache: the toolkit's size and random eviction", () => {
   it('holds 100 verdicts, then drops a tenth and one more at random to make room', () => {
     const cache = new AuthCache();
     for (let i = 0; i < AUTH_CACHE_SIZE; i++) cache.set(`k${i}`, i % 2 === 0);
@@ -83,7 +83,12 @@ describe('BasicAuth decisions', () => {
   const h2b = bcrypt.hashSync(right, 4);
   const h2a = `$2a$${h2b.slice(4)}`; // the same algorithm: Go and bcryptjs hash $2a$/$2b$ alike for these
   const h2y = bcrypt.hashSync('y-pass', '$2y$04$abcdefghijklmnopqrstuu');
-  const users = { alice: h2b, bob: h2a, carol: h2y, broken: '$2b$04$!!!!!!!!!!!!!!!!!!!!!!abcdefghijklmnopqrstuvwxyz01234' };
+  const users = {
+    alice: h2b,
+    bob: h2a,
+    carol: h2y,
+    broken: '$2b$04$!!!!!!!!!!!!!!!!!!!!!!abcdefghijklmnopqrstuvwxyz01234',
+  };
 
   it('lets everything through when no users are configured, without reading the header', () => {
     const auth = new BasicAuth({});
@@ -105,7 +110,7 @@ describe('BasicAuth decisions', () => {
     assert.equal(await auth.allows(basic('carol:y-pass')), true);
     assert.equal(await auth.allows(basic('alice:wrong')), false);
     assert.equal(await auth.allows(basic(`ALICE:${right}`)), false, 'user names are case-sensitive');
-    assert.equal(await auth.allows(basic(`carol:${right}`)), false, 'another user\'s password');
+    assert.equal(await auth.allows(basic(`carol:${right}`)), false, "another user's password");
   });
   it('refuses unknown users and unusable hashes after a bcrypt check like any other', async () => {
     const counting = new CountingBcrypt();

@@ -5,9 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultConfig, parseCommandLine, unsupportedFeatures, type CommandLineResult } from '../../src/cli.js';
-import {
-  computeRoutePrefix, formatByteSize, formatDuration, parseDuration, type Config,
-} from '../../src/config.js';
+import { computeRoutePrefix, formatByteSize, formatDuration, parseDuration, type Config } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { defaultMemoryLimit } from '../../src/store/memory-budget.js';
 
@@ -18,11 +16,14 @@ function run(...argv: string[]): Config {
 }
 
 function fails(argv: string[], message: string): void {
-  assert.throws(() => parseCommandLine(argv), (err: unknown) => {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    assert.equal(err.message, message);
-    return true;
-  });
+  assert.throws(
+    () => parseCommandLine(argv),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+      assert.equal(err.message, message);
+      return true;
+    },
+  );
 }
 
 function helpText(...argv: string[]): string {
@@ -56,17 +57,32 @@ test('the default flag map matches the reference /api/v1/status map, plus our bo
   const flags = run().flags;
   // Derived from the machine: half of its (or the cgroup's) memory; bodies in flight an eighth of that.
   assert.equal(flags['store.memory-limit'], formatByteSize(defaultMemoryLimit()));
-  assert.equal(flags['push.body-memory-limit'],
-    formatByteSize(Math.max(Math.floor(defaultMemoryLimit() / 8 / 2 ** 20) * 2 ** 20, 2 * 64 * 1024 * 1024)));
+  assert.equal(
+    flags['push.body-memory-limit'],
+    formatByteSize(Math.max(Math.floor(defaultMemoryLimit() / 8 / 2 ** 20) * 2 ** 20, 2 * 64 * 1024 * 1024)),
+  );
   assert.deepEqual(flags, {
-    'store.memory-limit': flags['store.memory-limit'], 'push.body-memory-limit': flags['push.body-memory-limit'],
-    'push.sample-limit': '0', 'push.label-limit': '0', 'push.label-name-length-limit': '0',
-      'push.label-value-length-limit': '0',
-    'log.format': 'logfmt', 'log.level': 'info', 'persistence.file': '', 'persistence.interval': '5m0s',
-    'push.disable-consistency-check': 'false', 'push.enable-utf8-names': 'false', 'web.config.file': '',
-    'web.enable-admin-api': 'false', 'web.enable-lifecycle': 'false', 'web.external-url': '',
-    'web.listen-address': ':9091', 'web.route-prefix': '', 'web.systemd-socket': 'false',
-    'web.telemetry-path': '/metrics', 'push.max-body-size': '64MiB',
+    'store.memory-limit': flags['store.memory-limit'],
+    'push.body-memory-limit': flags['push.body-memory-limit'],
+    'push.sample-limit': '0',
+    'push.label-limit': '0',
+    'push.label-name-length-limit': '0',
+    'push.label-value-length-limit': '0',
+    'log.format': 'logfmt',
+    'log.level': 'info',
+    'persistence.file': '',
+    'persistence.interval': '5m0s',
+    'push.disable-consistency-check': 'false',
+    'push.enable-utf8-names': 'false',
+    'web.config.file': '',
+    'web.enable-admin-api': 'false',
+    'web.enable-lifecycle': 'false',
+    'web.external-url': '',
+    'web.listen-address': ':9091',
+    'web.route-prefix': '',
+    'web.systemd-socket': 'false',
+    'web.telemetry-path': '/metrics',
+    'push.max-body-size': '64MiB',
   });
 });
 
@@ -98,8 +114,10 @@ test('a value may be empty or start with a dash when attached with =', () => {
 
 test('boolean flags are set by --flag and cleared by --no-flag', () => {
   const bools: Array<[string, keyof Config]> = [
-    ['web.systemd-socket', 'systemdSocket'], ['web.enable-lifecycle', 'enableLifecycle'],
-    ['web.enable-admin-api', 'enableAdminApi'], ['push.disable-consistency-check', 'disableConsistencyCheck'],
+    ['web.systemd-socket', 'systemdSocket'],
+    ['web.enable-lifecycle', 'enableLifecycle'],
+    ['web.enable-admin-api', 'enableAdminApi'],
+    ['push.disable-consistency-check', 'disableConsistencyCheck'],
     ['push.enable-utf8-names', 'enableUtf8Names'],
   ];
   for (const [flag, key] of bools) {
@@ -132,14 +150,18 @@ test('--web.listen-address is repeatable; given values replace the default, in o
 
 test('other flags cannot be repeated (kingpin v2.4)', () => {
   fails(['--log.level=debug', '--log.level=warn'], "flag 'log.level' cannot be repeated, try --help");
-  fails(['--web.enable-lifecycle', '--no-web.enable-lifecycle'],
-    "flag 'web.enable-lifecycle' cannot be repeated, try --help");
+  fails(
+    ['--web.enable-lifecycle', '--no-web.enable-lifecycle'],
+    "flag 'web.enable-lifecycle' cannot be repeated, try --help",
+  );
 });
 
 test('a value flag without a value is an error', () => {
   fails(['--log.level'], "expected argument for flag '--log.level', try --help");
-  fails(['--web.listen-address', '--web.enable-lifecycle'],
-    "expected argument for flag '--web.listen-address', try --help");
+  fails(
+    ['--web.listen-address', '--web.enable-lifecycle'],
+    "expected argument for flag '--web.listen-address', try --help",
+  );
 });
 
 test('unknown flags and positional arguments are errors with kingpin texts', () => {
@@ -169,31 +191,63 @@ test('log level is case-insensitive and validated; log format is exact', () => {
 
 test('durations use kingpin v2.4 syntax (Go durations plus d and w)', () => {
   const ok: Array<[string, number]> = [
-    ['5m', 300_000], ['1h30m', 5_400_000], ['300ms', 300], ['1.5h', 5_400_000], ['-1s', -1000],
-    ['+5s', 5000], ['0', 0], ['-0', 0], ['.5s', 500], ['1.s', 1000], ['2d', 172_800_000],
-    ['1w', 604_800_000], ['1h0m0s', 3_600_000], ['1500us', 1.5], ['1500µs', 1.5], ['1500μs', 1.5],
-    ['2ns', 0.000002], ['106751d', 106751 * 86_400_000],
+    ['5m', 300_000],
+    ['1h30m', 5_400_000],
+    ['300ms', 300],
+    ['1.5h', 5_400_000],
+    ['-1s', -1000],
+    ['+5s', 5000],
+    ['0', 0],
+    ['-0', 0],
+    ['.5s', 500],
+    ['1.s', 1000],
+    ['2d', 172_800_000],
+    ['1w', 604_800_000],
+    ['1h0m0s', 3_600_000],
+    ['1500us', 1.5],
+    ['1500µs', 1.5],
+    ['1500μs', 1.5],
+    ['2ns', 0.000002],
+    ['106751d', 106751 * 86_400_000],
   ];
   for (const [text, ms] of ok) assert.equal(parseDuration(text), ms, text);
   const bad: Array<[string, string]> = [
-    ['abc', 'time: invalid duration "abc"'], ['', 'time: invalid duration ""'],
-    ['-', 'time: invalid duration "-"'], ['.s', 'time: invalid duration ".s"'],
-    ['5', 'time: missing unit in duration "5"'], ['1y', 'time: unknown unit "y" in duration "1y"'],
-    ['1m5', 'time: missing unit in duration "1m5"'], ['5 m', 'time: unknown unit " m" in duration "5 m"'],
+    ['abc', 'time: invalid duration "abc"'],
+    ['', 'time: invalid duration ""'],
+    ['-', 'time: invalid duration "-"'],
+    ['.s', 'time: invalid duration ".s"'],
+    ['5', 'time: missing unit in duration "5"'],
+    ['1y', 'time: unknown unit "y" in duration "1y"'],
+    ['1m5', 'time: missing unit in duration "1m5"'],
+    ['5 m', 'time: unknown unit " m" in duration "5 m"'],
     ['106752d', 'time: invalid duration "106752d"'],
     ['9999999999999999999ns', 'time: invalid duration "9999999999999999999ns"'],
   ];
   for (const [text, message] of bad) {
-    assert.throws(() => parseDuration(text), (err: unknown) => err instanceof ConfigError && err.message === message,
-      text);
+    assert.throws(
+      () => parseDuration(text),
+      (err: unknown) => err instanceof ConfigError && err.message === message,
+      text,
+    );
   }
 });
 
 test('durations print like Go time.Duration.String', () => {
   const cases: Array<[number, string]> = [
-    [300_000, '5m0s'], [5_400_000, '1h30m0s'], [300, '300ms'], [0, '0s'], [1500, '1.5s'], [-1000, '-1s'],
-    [86_400_000, '24h0m0s'], [61_000, '1m1s'], [60_500, '1m0.5s'], [0.0015, '1.5µs'], [0.000001, '1ns'],
-    [1.5, '1.5ms'], [3_600_000, '1h0m0s'], [-5_400_000, '-1h30m0s'],
+    [300_000, '5m0s'],
+    [5_400_000, '1h30m0s'],
+    [300, '300ms'],
+    [0, '0s'],
+    [1500, '1.5s'],
+    [-1000, '-1s'],
+    [86_400_000, '24h0m0s'],
+    [61_000, '1m1s'],
+    [60_500, '1m0.5s'],
+    [0.0015, '1.5µs'],
+    [0.000001, '1ns'],
+    [1.5, '1.5ms'],
+    [3_600_000, '1h0m0s'],
+    [-5_400_000, '-1h30m0s'],
   ];
   for (const [ms, text] of cases) assert.equal(formatDuration(ms), text, String(ms));
   assert.equal(run('--persistence.interval=1d').flags['persistence.interval'], '24h0m0s');
@@ -265,30 +319,55 @@ test('--push.max-body-size takes bytes with optional binary units', () => {
 });
 
 test('--store.memory-limit, --push.body-memory-limit and the per-push limits', () => {
-  const c = run('--store.memory-limit=512MiB', '--push.sample-limit=1000', '--push.label-limit=30',
-    '--push.label-name-length-limit=200', '--push.label-value-length-limit=2048');
+  const c = run(
+    '--store.memory-limit=512MiB',
+    '--push.sample-limit=1000',
+    '--push.label-limit=30',
+    '--push.label-name-length-limit=200',
+    '--push.label-value-length-limit=2048',
+  );
   assert.equal(c.memoryLimitBytes, 512 * 1024 * 1024);
   // Derived from the memory limit unless given: an eighth, at least two bodies of the largest size.
   assert.equal(c.bodyMemoryLimitBytes, 128 * 1024 * 1024);
   assert.equal(run('--store.memory-limit=4GiB').bodyMemoryLimitBytes, 512 * 1024 * 1024);
-  assert.equal(run('--store.memory-limit=4GiB', '--push.body-memory-limit=10MiB').bodyMemoryLimitBytes,
-    10 * 1024 * 1024);
+  assert.equal(
+    run('--store.memory-limit=4GiB', '--push.body-memory-limit=10MiB').bodyMemoryLimitBytes,
+    10 * 1024 * 1024,
+  );
   assert.equal(run('--store.memory-limit=0').memoryLimitBytes, 0);
-  assert.deepEqual(c.pushLimits, { sampleLimit: 1000, labelLimit: 30, labelNameLengthLimit: 200,
-    labelValueLengthLimit: 2048 });
+  assert.deepEqual(c.pushLimits, {
+    sampleLimit: 1000,
+    labelLimit: 30,
+    labelNameLengthLimit: 200,
+    labelValueLengthLimit: 2048,
+  });
   assert.equal(c.flags['store.memory-limit'], '512MiB');
   assert.equal(c.flags['push.sample-limit'], '1000');
-  assert.deepEqual(run().pushLimits, { sampleLimit: 0, labelLimit: 0, labelNameLengthLimit: 0,
-    labelValueLengthLimit: 0 });
-  assert.throws(() => parseCommandLine(['--push.sample-limit=-1']),
-    (e: unknown) => e instanceof ConfigError &&
-      /invalid value "-1" for --push\.sample-limit: expected a whole number/.test(e.message));
+  assert.deepEqual(run().pushLimits, {
+    sampleLimit: 0,
+    labelLimit: 0,
+    labelNameLengthLimit: 0,
+    labelValueLengthLimit: 0,
+  });
+  assert.throws(
+    () => parseCommandLine(['--push.sample-limit=-1']),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /invalid value "-1" for --push\.sample-limit: expected a whole number/.test(e.message),
+  );
   assert.throws(() => parseCommandLine(['--store.memory-limit=lots']), ConfigError);
 });
 
 test('the flag map shows every flag in its string form', () => {
-  const c = run('--web.listen-address=:1', '--web.listen-address=:2', '--web.enable-admin-api',
-    '--persistence.interval=1h30m', '--log.level=DEBUG', '--web.external-url=http://h/e/', '--persistence.file=/p');
+  const c = run(
+    '--web.listen-address=:1',
+    '--web.listen-address=:2',
+    '--web.enable-admin-api',
+    '--persistence.interval=1h30m',
+    '--log.level=DEBUG',
+    '--web.external-url=http://h/e/',
+    '--persistence.file=/p',
+  );
   assert.equal(c.flags['web.listen-address'], ':1,:2');
   assert.equal(c.flags['web.enable-admin-api'], 'true');
   assert.equal(c.flags['web.enable-lifecycle'], 'false');
@@ -299,21 +378,36 @@ test('the flag map shows every flag in its string form', () => {
   assert.equal(Object.keys(c.flags).length, 21);
 });
 
-test('a telemetry path that is another GET endpoint\'s, or below a catch-all, is refused (the reference panics)',
-  () => {
-  for (const argv of [['--web.telemetry-path=/'], ['--web.telemetry-path=/status'], ['--web.telemetry-path=/-/healthy'],
-    ['--web.telemetry-path=/-/ready'], ['--web.telemetry-path=/-/quit'], ['--web.telemetry-path=/static/x'],
-    ['--web.telemetry-path=/debug/pprof/x'], ['--web.route-prefix=/x', '--web.telemetry-path=/status'],
-    ['--web.external-url=http://h/x/', '--web.telemetry-path=/static/a/b']]) {
-    assert.throws(() => parseCommandLine(argv), (err: unknown) => err instanceof ConfigError &&
-      /^--web\.telemetry-path ".*": the scrape path \S+ is already taken by another endpoint$/.test(err.message),
-        argv.join(' '));
+test("a telemetry path that is another GET endpoint's, or below a catch-all, is refused (the reference panics)", () => {
+  for (const argv of [
+    ['--web.telemetry-path=/'],
+    ['--web.telemetry-path=/status'],
+    ['--web.telemetry-path=/-/healthy'],
+    ['--web.telemetry-path=/-/ready'],
+    ['--web.telemetry-path=/-/quit'],
+    ['--web.telemetry-path=/static/x'],
+    ['--web.telemetry-path=/debug/pprof/x'],
+    ['--web.route-prefix=/x', '--web.telemetry-path=/status'],
+    ['--web.external-url=http://h/x/', '--web.telemetry-path=/static/a/b'],
+  ]) {
+    assert.throws(
+      () => parseCommandLine(argv),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /^--web\.telemetry-path ".*": the scrape path \S+ is already taken by another endpoint$/.test(err.message),
+      argv.join(' '),
+    );
   }
   // Accepted by the reference too (observed with 1.5.1).
-  for (const argv of [['--web.telemetry-path=/static'], ['--web.telemetry-path=/debug/pprof'],
+  for (const argv of [
+    ['--web.telemetry-path=/static'],
+    ['--web.telemetry-path=/debug/pprof'],
     ['--web.telemetry-path=/-/ready/x'],
-    ['--web.route-prefix=/x', '--web.telemetry-path=/'], ['--web.route-prefix=/x', '--web.telemetry-path=/-/quit'],
-    ['--web.telemetry-path=/metrics/job/x'], ['--web.telemetry-path=/api/v1/metrics']]) {
+    ['--web.route-prefix=/x', '--web.telemetry-path=/'],
+    ['--web.route-prefix=/x', '--web.telemetry-path=/-/quit'],
+    ['--web.telemetry-path=/metrics/job/x'],
+    ['--web.telemetry-path=/api/v1/metrics'],
+  ]) {
     assert.doesNotThrow(() => parseCommandLine(argv), argv.join(' '));
   }
 });
@@ -332,11 +426,22 @@ test('--help, -h and --no-help print kingpin-style usage listing every flag and 
   assert.ok(text.startsWith('usage: pushgateway [<flags>]\n\nThe Pushgateway\n\nFlags:\n  -h, --[no-]help '), text);
   assert.ok(text.endsWith('\n\n'));
   for (const row of [
-    '--[no-]web.systemd-socket', '--web.listen-address=:9091 ...', '--web.config.file=""',
-    '--web.telemetry-path="/metrics"', '--web.external-url= ', '--web.route-prefix=""',
-    '--[no-]web.enable-lifecycle', '--[no-]web.enable-admin-api', '--persistence.file=""',
-    '--persistence.interval=5m', '--[no-]push.disable-consistency-check', '--[no-]push.enable-utf8-names',
-    '--push.max-body-size=64MiB', '--log.level=info', '--log.format=logfmt', '--[no-]version',
+    '--[no-]web.systemd-socket',
+    '--web.listen-address=:9091 ...',
+    '--web.config.file=""',
+    '--web.telemetry-path="/metrics"',
+    '--web.external-url= ',
+    '--web.route-prefix=""',
+    '--[no-]web.enable-lifecycle',
+    '--[no-]web.enable-admin-api',
+    '--persistence.file=""',
+    '--persistence.interval=5m',
+    '--[no-]push.disable-consistency-check',
+    '--[no-]push.enable-utf8-names',
+    '--push.max-body-size=64MiB',
+    '--log.level=info',
+    '--log.format=logfmt',
+    '--[no-]version',
   ]) {
     assert.ok(text.includes(`      ${row}`), `help lacks ${row}`);
   }
@@ -358,14 +463,24 @@ test('--help-man prints a man page', () => {
 });
 
 test('--version prints build information, even after bad arguments (kingpin pre-action)', () => {
-  const buildInfo = { version: '9.9.9', revision: 'abc', branch: 'main', buildUser: 'u', buildDate: 'd',
-    runtimeVersion: 'v20.0.0' };
+  const buildInfo = {
+    version: '9.9.9',
+    revision: 'abc',
+    branch: 'main',
+    buildUser: 'u',
+    buildDate: 'd',
+    runtimeVersion: 'v20.0.0',
+  };
   for (const argv of [['--version'], ['--version', '--bogus'], ['--persistence.interval=abc', '--version']]) {
     const result = parseCommandLine(argv, { buildInfo });
     assert.equal(result.kind, 'version', argv.join(' '));
-    assert.ok(result.kind === 'version' && result.text.startsWith(
-      'pushgateway, version 9.9.9 (branch: main, revision: abc)\n  build user:       u\n' +
-      '  build date:       d\n  node version:     v20.0.0\n'));
+    assert.ok(
+      result.kind === 'version' &&
+        result.text.startsWith(
+          'pushgateway, version 9.9.9 (branch: main, revision: abc)\n  build user:       u\n' +
+            '  build date:       d\n  node version:     v20.0.0\n',
+        ),
+    );
   }
   // A flag after the first parse error is never seen.
   fails(['--bogus', '--version'], "unknown long flag '--bogus', try --help");
@@ -391,9 +506,12 @@ test('@file expands arguments from a file, one per line', () => {
   assert.equal(result.config.logLevel, 'debug');
   assert.deepEqual(result.config.listenAddresses, ['127.0.0.1:9']);
   assert.equal(result.config.enableLifecycle, true);
-  assert.throws(() => parseCommandLine(['@/missing'], { readArgsFile }), (err: unknown) =>
-    err instanceof ConfigError &&
-    err.message === 'failed to open arguments file "/missing": open /missing: no such file or directory, try --help');
+  assert.throws(
+    () => parseCommandLine(['@/missing'], { readArgsFile }),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.message === 'failed to open arguments file "/missing": open /missing: no such file or directory, try --help',
+  );
   assert.throws(() => parseCommandLine(['@'], { readArgsFile }), /expected @ file to expand arguments from/);
 });
 
@@ -404,9 +522,19 @@ test('unsupported features are reported one message per flag', () => {
   assert.deepEqual(unsupportedFeatures(run('--web.systemd-socket')), []);
   // The web config file is read at start (only its tls_server_config is refused, once read).
   assert.deepEqual(unsupportedFeatures(run('--web.config.file=w.yml')), []);
-  const all = unsupportedFeatures(run('--web.config.file=w.yml', '--persistence.file=/x', '--push.enable-utf8-names',
-    '--web.systemd-socket', '--web.external-url=http://h/', '--web.route-prefix=/p', '--web.enable-lifecycle',
-    '--web.enable-admin-api', '--web.listen-address=vsock://:9091'));
+  const all = unsupportedFeatures(
+    run(
+      '--web.config.file=w.yml',
+      '--persistence.file=/x',
+      '--push.enable-utf8-names',
+      '--web.systemd-socket',
+      '--web.external-url=http://h/',
+      '--web.route-prefix=/p',
+      '--web.enable-lifecycle',
+      '--web.enable-admin-api',
+      '--web.listen-address=vsock://:9091',
+    ),
+  );
   assert.equal(all.length, 1); // only vsock:// listeners are left
   for (const m of all) assert.match(m, /^--[a-z.0-9-]+ .*is not supported yet$/);
   assert.ok(all.includes('--web.listen-address with a vsock:// address is not supported yet'));

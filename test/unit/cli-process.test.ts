@@ -9,14 +9,27 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  OUR_BIN, OUR_CLI, PROJECT_ROOT, REFERENCE_BIN, ourNodeFlags, referenceSkipReason, startOurs,
+  OUR_BIN,
+  OUR_CLI,
+  PROJECT_ROOT,
+  REFERENCE_BIN,
+  ourNodeFlags,
+  referenceSkipReason,
+  startOurs,
 } from '../helpers/servers.js';
 
-interface Outcome { status: number | null; stdout: string; stderr: string }
+interface Outcome {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function runCli(...args: string[]): Outcome {
-  const r = spawnSync(process.execPath, [OUR_CLI, ...args], { encoding: 'utf8', timeout: 10_000,
-    env: { ...process.env, COLUMNS: '' } });
+  const r = spawnSync(process.execPath, [OUR_CLI, ...args], {
+    encoding: 'utf8',
+    timeout: 10_000,
+    env: { ...process.env, COLUMNS: '' },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -36,21 +49,25 @@ test('--help prints usage to stdout and exits 0', () => {
 });
 
 test('--help wraps to $COLUMNS like kingpin', () => {
-  const r = spawnSync(process.execPath, [OUR_CLI, '--help'],
-    { encoding: 'utf8', env: { ...process.env, COLUMNS: '60' } });
+  const r = spawnSync(process.execPath, [OUR_CLI, '--help'], {
+    encoding: 'utf8',
+    env: { ...process.env, COLUMNS: '60' },
+  });
   assert.equal(r.status, 0);
   for (const line of r.stdout.split('\n')) assert.ok(line.trimEnd().length <= 60, line);
 });
 
 test('--version prints build information with the package version to stdout and exits 0', () => {
-  const version = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'),
-    'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string })
+    .version;
   const r = runCli('--version');
   assert.equal(r.status, 0);
   assert.equal(r.stderr, '');
   const lines = r.stdout.split('\n');
-  assert.match(lines[0]!,
-    new RegExp(`^pushgateway, version ${version.replaceAll('.', '\\.')} \\(branch: .+, revision: .+\\)$`));
+  assert.match(
+    lines[0]!,
+    new RegExp(`^pushgateway, version ${version.replaceAll('.', '\\.')} \\(branch: .+, revision: .+\\)$`),
+  );
   assert.match(lines[1]!, /^ {2}build user: {7}\S/);
   assert.match(lines[2]!, /^ {2}build date: {7}\S/);
   assert.equal(lines[3], `  node version:     ${process.version}`);
@@ -75,9 +92,17 @@ test('bad command lines print a kingpin error to stderr and exit 1', () => {
 
 test('error texts and exit codes match the reference binary', { skip: referenceSkipReason() }, () => {
   const cases = [
-    ['--bogus'], ['-x'], ['foo'], ['--persistence.interval=abc'], ['--persistence.interval=5'],
-    ['--log.level'], ['--web.external-url=::bad'], ['--web.external-url=http://x/%zz'],
-    ['--web.enable-lifecycle=false'], ['--no-log.level'], ['--', 'foo'],
+    ['--bogus'],
+    ['-x'],
+    ['foo'],
+    ['--persistence.interval=abc'],
+    ['--persistence.interval=5'],
+    ['--log.level'],
+    ['--web.external-url=::bad'],
+    ['--web.external-url=http://x/%zz'],
+    ['--web.enable-lifecycle=false'],
+    ['--no-log.level'],
+    ['--', 'foo'],
   ];
   for (const args of cases) {
     const ours = runCli(...args);
@@ -116,11 +141,15 @@ test('bin/pushgateway runs as an executable and is the one place the Node flags 
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^pushgateway, version /);
   // Tests and the bench start ours with the flags read from the bin's exec line.
-  assert.ok(ourNodeFlags().some((f) => /^--max-semi-space-size=\d+$/.test(f)), ourNodeFlags().join(' '));
+  assert.ok(
+    ourNodeFlags().some((f) => /^--max-semi-space-size=\d+$/.test(f)),
+    ourNodeFlags().join(' '),
+  );
   // The compiled entry point does not repeat them in a shebang, and npm start runs the bin.
   assert.equal(readFileSync(OUR_CLI, 'utf8').split('\n', 1)[0], '#!/usr/bin/env node');
-  const scripts = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as
-    { scripts: Record<string, string> }).scripts;
+  const scripts = (
+    JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
   assert.match(scripts.start ?? '', /&& bin\/pushgateway$/);
   assert.doesNotMatch(scripts.start ?? '', /--max-/);
 });

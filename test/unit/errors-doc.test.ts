@@ -9,15 +9,44 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../helpers/servers.js';
 import {
-  AsteriskTargetError, BadPathError, BodyError, BodyMemoryError, BodyTooLargeError, CATALOGUE, ConfigError,
-  ConsistencyError, GatherError, GroupingKeyError, InternalError, LifecycleDisabledError, ListenError,
-  MemoryLimitError, MethodNotAllowedError, NotFoundError, PersistenceSetupError, PersistWriteError,
-  ProtobufParseError, PushLimitError, QuitMethodError, SnapshotError, SystemdSocketError, TextParseError,
-  UnauthorizedError, UnexpectedError, UnsupportedFeatureError, WebConfigError, type CatalogueEntry,
+  AsteriskTargetError,
+  BadPathError,
+  BodyError,
+  BodyMemoryError,
+  BodyTooLargeError,
+  CATALOGUE,
+  ConfigError,
+  ConsistencyError,
+  GatherError,
+  GroupingKeyError,
+  InternalError,
+  LifecycleDisabledError,
+  ListenError,
+  MemoryLimitError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PersistenceSetupError,
+  PersistWriteError,
+  ProtobufParseError,
+  PushLimitError,
+  QuitMethodError,
+  SnapshotError,
+  SystemdSocketError,
+  TextParseError,
+  UnauthorizedError,
+  UnexpectedError,
+  UnsupportedFeatureError,
+  WebConfigError,
+  type CatalogueEntry,
   type GatewayError,
 } from '../../src/errors.js';
 
-interface DocEntry { code: string; httpStatus?: number; exitStatus?: number; message?: string }
+interface DocEntry {
+  code: string;
+  httpStatus?: number;
+  exitStatus?: number;
+  message?: string;
+}
 
 function readDoc(): { entries: DocEntry[]; text: string } {
   const text = readFileSync(path.join(PROJECT_ROOT, 'docs/errors.md'), 'utf8');
@@ -43,7 +72,10 @@ const catalogue = Object.entries(CATALOGUE as Record<string, CatalogueEntry>);
 
 test('docs/errors.md lists every catalogued code, in order, with its status and message', () => {
   const { entries } = readDoc();
-  assert.deepEqual(entries.map((e) => e.code), catalogue.map(([code]) => code));
+  assert.deepEqual(
+    entries.map((e) => e.code),
+    catalogue.map(([code]) => code),
+  );
   for (const [code, want] of catalogue) {
     const got = entries.find((e) => e.code === code)!;
     assert.equal(got.httpStatus, want.httpStatus, `${code}: HTTP status`);
@@ -68,15 +100,34 @@ test('each code has an HTTP status or an exit status, not both; HTTP statuses ar
   }
 });
 
-test('every error class carries its catalogue entry\'s code and status', () => {
+test("every error class carries its catalogue entry's code and status", () => {
   const instances: GatewayError[] = [
-    new GroupingKeyError('x'), new BodyError('x'), new BodyTooLargeError(1, false), new BodyMemoryError('x'),
-    new TextParseError(1, 'x'), new ProtobufParseError('x'), new PushLimitError('sample_limit', 'x'),
-    new MemoryLimitError('x'), new ConsistencyError(['x']), new NotFoundError(), new MethodNotAllowedError('GET'),
-    new QuitMethodError(), new LifecycleDisabledError(), new BadPathError(), new AsteriskTargetError(),
-    new GatherError(['x']), new InternalError(), new UnauthorizedError(), new ConfigError('x'),
-    new UnsupportedFeatureError('x'), new PersistenceSetupError('x'), new ListenError('x'), new SystemdSocketError('x'),
-    new WebConfigError('f', 'k', 'x'), new PersistWriteError('x'), new UnexpectedError(new Error('x')),
+    new GroupingKeyError('x'),
+    new BodyError('x'),
+    new BodyTooLargeError(1, false),
+    new BodyMemoryError('x'),
+    new TextParseError(1, 'x'),
+    new ProtobufParseError('x'),
+    new PushLimitError('sample_limit', 'x'),
+    new MemoryLimitError('x'),
+    new ConsistencyError(['x']),
+    new NotFoundError(),
+    new MethodNotAllowedError('GET'),
+    new QuitMethodError(),
+    new LifecycleDisabledError(),
+    new BadPathError(),
+    new AsteriskTargetError(),
+    new GatherError(['x']),
+    new InternalError(),
+    new UnauthorizedError(),
+    new ConfigError('x'),
+    new UnsupportedFeatureError('x'),
+    new PersistenceSetupError('x'),
+    new ListenError('x'),
+    new SystemdSocketError('x'),
+    new WebConfigError('f', 'k', 'x'),
+    new PersistWriteError('x'),
+    new UnexpectedError(new Error('x')),
     new SnapshotError('invalid', 'x'),
   ];
   assert.deepEqual(new Set(instances.map((e) => e.code)), new Set(Object.keys(CATALOGUE)), 'one class per code');
@@ -87,9 +138,16 @@ test('every error class carries its catalogue entry\'s code and status', () => {
     assert.equal(err.name, err.constructor.name);
   }
   // Fixed texts are the catalogue's, word for word.
-  for (const err of [new NotFoundError(), new MethodNotAllowedError('GET'), new QuitMethodError(),
-    new LifecycleDisabledError(), new BadPathError(), new AsteriskTargetError(), new InternalError(),
-    new UnauthorizedError()]) {
+  for (const err of [
+    new NotFoundError(),
+    new MethodNotAllowedError('GET'),
+    new QuitMethodError(),
+    new LifecycleDisabledError(),
+    new BadPathError(),
+    new AsteriskTargetError(),
+    new InternalError(),
+    new UnauthorizedError(),
+  ]) {
     assert.equal(err.message, CATALOGUE[err.code].message, err.code);
   }
 });
@@ -102,8 +160,10 @@ function sourceFiles(dir: string): string[] {
 }
 
 test('no module writes a 4xx or 5xx status by hand: they come from catalogued errors', () => {
-  const byHand = new RegExp(String.raw`\b(?:writeHead|sendText|sendEmpty|sendPieces|sendError)\(\s*\w+,\s*[45]\d\d\b` +
-    String.raw`|statusCode\s*=\s*[45]\d\d`);
+  const byHand = new RegExp(
+    String.raw`\b(?:writeHead|sendText|sendEmpty|sendPieces|sendError)\(\s*\w+,\s*[45]\d\d\b` +
+      String.raw`|statusCode\s*=\s*[45]\d\d`,
+  );
   for (const file of sourceFiles(path.join(PROJECT_ROOT, 'src'))) {
     const lines = readFileSync(file, 'utf8').split('\n');
     lines.forEach((line, i) => {

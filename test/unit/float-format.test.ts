@@ -93,8 +93,9 @@ test('formatGoFloat agrees with Go strconv on random and edge values', (t) => {
   }
   const got = runGoFloatOracle('format', values.map(float64Bits));
   if (got === undefined) {
-    t.skip(skipUnless(false, 'go (to compare against strconv.FormatFloat)', 'apt-get install -y golang-go') ||
-      undefined);
+    t.skip(
+      skipUnless(false, 'go (to compare against strconv.FormatFloat)', 'apt-get install -y golang-go') || undefined,
+    );
     return;
   }
   for (let i = 0; i < values.length; i++) {
@@ -106,9 +107,11 @@ test('formatGoFloat agrees with Go strconv on random and edge values', (t) => {
 function xorshift(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     return x;
   };
 }
@@ -116,11 +119,16 @@ function xorshift(seed: number): () => number {
 /** A mix of raw bit patterns, integers, short decimals and values near the notation boundaries. */
 function randomDouble(rnd: () => number): number {
   switch (rnd() % 5) {
-    case 0: return float64FromBits(rnd().toString(16).padStart(8, '0') + rnd().toString(16).padStart(8, '0'));
-    case 1: return (rnd() % 2 === 0 ? 1 : -1) * rnd() * (rnd() % 1000);
-    case 2: return Number(`${rnd() % 100000}.${rnd() % 1000}e${(rnd() % 30) - 15}`);
-    case 3: return (rnd() / 4294967296) * 10 ** ((rnd() % 16) - 8);
-    default: return Number(`${rnd() % 10}.${rnd()}${rnd()}e${(rnd() % 700) - 350}`);
+    case 0:
+      return float64FromBits(rnd().toString(16).padStart(8, '0') + rnd().toString(16).padStart(8, '0'));
+    case 1:
+      return (rnd() % 2 === 0 ? 1 : -1) * rnd() * (rnd() % 1000);
+    case 2:
+      return Number(`${rnd() % 100000}.${rnd() % 1000}e${(rnd() % 30) - 15}`);
+    case 3:
+      return (rnd() / 4294967296) * 10 ** ((rnd() % 16) - 8);
+    default:
+      return Number(`${rnd() % 10}.${rnd()}${rnd()}e${(rnd() % 700) - 350}`);
   }
 }
 

@@ -10,22 +10,105 @@ import { float64Bits, float64FromBits, runGoFloatOracle } from '../oracles/go-fl
 import { skipUnless } from '../helpers/skip.js';
 
 const ACCEPTED: Array<[string, number]> = [
-  ['1', 1], ['-1', -1], ['+1', 1], ['0', 0], ['-0', -0], ['+0', 0], ['3.0', 3], ['.5', 0.5], ['5.', 5],
-  ['-.5', -0.5], ['+.5e1', 5], ['1e3', 1000], ['1E3', 1000], ['1e+3', 1000], ['1e-3', 0.001], ['1.e2', 100],
-  ['00012', 12], ['007.50', 7.5], ['1.7955303369179597e+09', 1795530336.9179597],
-  ['0.1', 0.1], ['123456789012345678901234567890', 1.2345678901234568e29],
-  ['1e-400', 0], ['-1e-400', -0], ['4.9e-324', 5e-324], ['2e-324', 0], ['1.7976931348623157e308', Number.MAX_VALUE],
-  ['NaN', NaN], ['nan', NaN], ['Nan', NaN], ['nAN', NaN],
-  ['Inf', Infinity], ['inf', Infinity], ['+Inf', Infinity], ['+inf', Infinity], ['-Inf', -Infinity],
-  ['-inf', -Infinity], ['INF', Infinity], ['Infinity', Infinity], ['-Infinity', -Infinity],
-  ['+infinity', Infinity], ['iNfInItY', Infinity],
+  ['1', 1],
+  ['-1', -1],
+  ['+1', 1],
+  ['0', 0],
+  ['-0', -0],
+  ['+0', 0],
+  ['3.0', 3],
+  ['.5', 0.5],
+  ['5.', 5],
+  ['-.5', -0.5],
+  ['+.5e1', 5],
+  ['1e3', 1000],
+  ['1E3', 1000],
+  ['1e+3', 1000],
+  ['1e-3', 0.001],
+  ['1.e2', 100],
+  ['00012', 12],
+  ['007.50', 7.5],
+  ['1.7955303369179597e+09', 1795530336.9179597],
+  ['0.1', 0.1],
+  ['123456789012345678901234567890', 1.2345678901234568e29],
+  ['1e-400', 0],
+  ['-1e-400', -0],
+  ['4.9e-324', 5e-324],
+  ['2e-324', 0],
+  ['1.7976931348623157e308', Number.MAX_VALUE],
+  ['NaN', NaN],
+  ['nan', NaN],
+  ['Nan', NaN],
+  ['nAN', NaN],
+  ['Inf', Infinity],
+  ['inf', Infinity],
+  ['+Inf', Infinity],
+  ['+inf', Infinity],
+  ['-Inf', -Infinity],
+  ['-inf', -Infinity],
+  ['INF', Infinity],
+  ['Infinity', Infinity],
+  ['-Infinity', -Infinity],
+  ['+infinity', Infinity],
+  ['iNfInItY', Infinity],
 ];
 
 const REJECTED: string[] = [
-  '', ' ', ' 1', '1 ', '\t1', '1\r', '1\n', '0x1A', '0X1a', '0x1p3', '0x1P-2', '1_000', '1__0', '_1', '0b1',
-  '0o7', '1e', '1e+', '1e-', 'e5', '.', '-', '+', '+-1', '--1', '1..2', '1.2.3', '1e5.0', '1e5e5', 'abc',
-  'Infinityx', 'infin', 'infinit', 'in', 'i', 'infx', 'nanx', 'na', '-nan', '+nan', '-NaN', 'NaN1',
-  '1e400', '-1e400', '1.8e308', '1,5', '١', '１', '1f', '1d', '+ 1', 'Inf ', '∞', 'null', 'true',
+  '',
+  ' ',
+  ' 1',
+  '1 ',
+  '\t1',
+  '1\r',
+  '1\n',
+  '0x1A',
+  '0X1a',
+  '0x1p3',
+  '0x1P-2',
+  '1_000',
+  '1__0',
+  '_1',
+  '0b1',
+  '0o7',
+  '1e',
+  '1e+',
+  '1e-',
+  'e5',
+  '.',
+  '-',
+  '+',
+  '+-1',
+  '--1',
+  '1..2',
+  '1.2.3',
+  '1e5.0',
+  '1e5e5',
+  'abc',
+  'Infinityx',
+  'infin',
+  'infinit',
+  'in',
+  'i',
+  'infx',
+  'nanx',
+  'na',
+  '-nan',
+  '+nan',
+  '-NaN',
+  'NaN1',
+  '1e400',
+  '-1e400',
+  '1.8e308',
+  '1,5',
+  '١',
+  '１',
+  '1f',
+  '1d',
+  '+ 1',
+  'Inf ',
+  '∞',
+  'null',
+  'true',
 ];
 
 test('parseGoFloat accepts Go ParseFloat syntax with the right value', () => {
@@ -38,14 +121,34 @@ test('parseGoFloat rejects what Go rejects, including strings JavaScript Number(
 
 test('parseGoInt64 reads base-10 int64 timestamps only', () => {
   const ok: Array<[string, number]> = [
-    ['0', 0], ['1', 1], ['-1', -1], ['+7', 7], ['1712345678901', 1712345678901], ['007', 7],
+    ['0', 0],
+    ['1', 1],
+    ['-1', -1],
+    ['+7', 7],
+    ['1712345678901', 1712345678901],
+    ['007', 7],
     // int64's extremes as the nearest doubles: 2^63 - 1 rounds to 2^63.
-    ['9223372036854775807', 2 ** 63], ['-9223372036854775808', -(2 ** 63)],
+    ['9223372036854775807', 2 ** 63],
+    ['-9223372036854775808', -(2 ** 63)],
     ['00000000000000000000000000001', 1],
   ];
   for (const [s, want] of ok) assert.equal(parseGoInt64(s), want, s);
-  const bad = ['', '+', '-', '1.5', '1e3', '0x10', '1_000', ' 1', '1 ', '9223372036854775808',
-    '-9223372036854775809', 'abc', '--1', '١'];
+  const bad = [
+    '',
+    '+',
+    '-',
+    '1.5',
+    '1e3',
+    '0x10',
+    '1_000',
+    ' 1',
+    '1 ',
+    '9223372036854775808',
+    '-9223372036854775809',
+    'abc',
+    '--1',
+    '١',
+  ];
   for (const s of bad) assert.equal(parseGoInt64(s), undefined, JSON.stringify(s));
 });
 
@@ -80,11 +183,18 @@ test('parseGoFloat and parseGoInt64 agree with Go strconv on a corpus and random
     inputs.push(`${rnd() % 2 ? '-' : ''}${rnd()}.${rnd()}e${(rnd() % 800) - 400}`);
     inputs.push(String(rnd() * rnd() * (rnd() % 3000)));
   }
-  const got = runGoFloatOracle('parse', inputs.map((s) => JSON.stringify(s)));
-  const gotInt = runGoFloatOracle('int64', inputs.map((s) => JSON.stringify(s)));
+  const got = runGoFloatOracle(
+    'parse',
+    inputs.map((s) => JSON.stringify(s)),
+  );
+  const gotInt = runGoFloatOracle(
+    'int64',
+    inputs.map((s) => JSON.stringify(s)),
+  );
   if (got === undefined || gotInt === undefined) {
-    t.skip(skipUnless(false, 'go (to compare against strconv.ParseFloat)', 'apt-get install -y golang-go') ||
-      undefined);
+    t.skip(
+      skipUnless(false, 'go (to compare against strconv.ParseFloat)', 'apt-get install -y golang-go') || undefined,
+    );
     return;
   }
   for (let i = 0; i < inputs.length; i++) {
@@ -106,8 +216,30 @@ test('parseGoFloat and parseGoInt64 agree with Go strconv on a corpus and random
 });
 
 test('goFloatToUint64 agrees with Go uint64(f) on this platform', (t) => {
-  const values = [0, -0, 1, 1.5, -1, -1.5, -0.5, 2 ** 53, 2 ** 63, 2 ** 63 + 2048, 2 ** 64, 2 ** 64 - 2048,
-    1e19, 1e20, -1e19, -1e20, NaN, Infinity, -Infinity, 123456789.987, -(2 ** 63), -(2 ** 63) - 4096];
+  const values = [
+    0,
+    -0,
+    1,
+    1.5,
+    -1,
+    -1.5,
+    -0.5,
+    2 ** 53,
+    2 ** 63,
+    2 ** 63 + 2048,
+    2 ** 64,
+    2 ** 64 - 2048,
+    1e19,
+    1e20,
+    -1e19,
+    -1e20,
+    NaN,
+    Infinity,
+    -Infinity,
+    123456789.987,
+    -(2 ** 63),
+    -(2 ** 63) - 4096,
+  ];
   const got = runGoFloatOracle('uint64', values.map(float64Bits));
   if (got === undefined) {
     t.skip(skipUnless(false, 'go (to compare uint64 conversions)', 'apt-get install -y golang-go') || undefined);
@@ -123,9 +255,11 @@ test('goFloatToUint64 agrees with Go uint64(f) on this platform', (t) => {
 function xorshift(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     return x;
   };
 }

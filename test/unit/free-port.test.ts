@@ -12,7 +12,10 @@ import { PROJECT_ROOT, freePort } from '../helpers/servers.js';
 
 const HELPERS = pathToFileURL(path.join(PROJECT_ROOT, 'dist/test/helpers/servers.js')).href;
 
-interface Other { ports: Promise<number[]>; release(): Promise<void> }
+interface Other {
+  ports: Promise<number[]>;
+  release(): Promise<void>;
+}
 
 /**
  * Another process that takes `n` ports and keeps its reservations until released (a port a finished
@@ -25,7 +28,12 @@ function anotherProcess(n: number): Other {
     process.stdin.resume(); process.stdin.on('end', () => process.exit(0));`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
   const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { clearTimeout(killer); resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    }),
+  );
   let out = '';
   const ports = new Promise<number[]>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
@@ -34,7 +42,13 @@ function anotherProcess(n: number): Other {
     });
     void exited.then(() => reject(new Error(`exited before answering: ${out}`)));
   });
-  return { ports, release: async () => { child.stdin.end(); await exited; } };
+  return {
+    ports,
+    release: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
 }
 
 it('hands out distinct ports, below the ephemeral range, in this process and across processes', async () => {

@@ -12,13 +12,17 @@ import { findingCount, formatReport, runFuzz } from '../../fuzz/fuzz.js';
 const SECONDS = Number(process.env.FUZZ_SECONDS ?? 20);
 
 describe('short fuzz run over every target', () => {
-  it(`${SECONDS} s of inputs: no crash, no slow input, every accepted output well-formed`,
-    { timeout: (SECONDS + 120) * 1000 }, async () => {
+  it(`${SECONDS} s of inputs: no crash, no slow input, every accepted output well-formed`, {
+    timeout: (SECONDS + 120) * 1000,
+  }, async () => {
     // A fixed seed, so CI is repeatable; `npm run fuzz` (random seeds) is where new findings come from.
     const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) >>> 0 : 20261201;
     const stats = await runFuzz({ seed, inputs: Number.MAX_SAFE_INTEGER, seconds: SECONDS });
     const report = formatReport(stats, seed);
-    assert.ok(stats.every((s) => s.inputs > 0), `a target ran no input\n${report}`);
+    assert.ok(
+      stats.every((s) => s.inputs > 0),
+      `a target ran no input\n${report}`,
+    );
     assert.equal(findingCount(stats), 0, `fuzz findings (seed ${seed}):\n${report}`);
   });
 });

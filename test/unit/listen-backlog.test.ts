@@ -30,14 +30,20 @@ describe('listen backlog from somaxconn', () => {
   it('falls back to 511 for a missing file, a directory, zero, or anything but a number', () => {
     assert.equal(listenBacklog(path.join(dir, 'missing')), FALLBACK_BACKLOG);
     assert.equal(listenBacklog(dir), FALLBACK_BACKLOG);
-    for (const [name, content] of [['zero', '0\n'], ['empty', ''], ['word', 'many\n'], ['negative', '-5\n'],
-      ['float', '12.5\n']]) {
+    for (const [name, content] of [
+      ['zero', '0\n'],
+      ['empty', ''],
+      ['word', 'many\n'],
+      ['negative', '-5\n'],
+      ['float', '12.5\n'],
+    ]) {
       assert.equal(listenBacklog(file(name!, content!)), FALLBACK_BACKLOG, name);
     }
   });
 
-  it('reads this machine\'s somaxconn by default',
-    { skip: existsSync(SOMAXCONN_PATH) ? false : `no ${SOMAXCONN_PATH}` }, () => {
+  it("reads this machine's somaxconn by default", {
+    skip: existsSync(SOMAXCONN_PATH) ? false : `no ${SOMAXCONN_PATH}`,
+  }, () => {
     assert.equal(listenBacklog(), Math.min(Number(readFileSync(SOMAXCONN_PATH, 'utf8').trim()), MAX_BACKLOG));
   });
 });

@@ -6,7 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import {
-  MemoryBudget, countLines, effectiveBudget, heapLimitMiB, HEAP_LIMIT_FACTOR, availableMemory, defaultMemoryLimit,
+  MemoryBudget,
+  countLines,
+  effectiveBudget,
+  heapLimitMiB,
+  HEAP_LIMIT_FACTOR,
+  availableMemory,
+  defaultMemoryLimit,
 } from '../../src/store/memory-budget.js';
 import { BodyBudget, BodyHold, SMALL_BODY_BYTES } from '../../src/format/body-budget.js';
 import { BodyMemoryError, MemoryLimitError } from '../../src/errors.js';
@@ -29,9 +35,16 @@ test('assertHeadroom: passes for pushes that do not grow the store, refuses beyo
   assert.doesNotThrow(() => budget.assertHeadroom(1 * MiB));
   assert.doesNotThrow(() => budget.assertHeadroom(0));
   assert.doesNotThrow(() => budget.assertHeadroom(-10 * MiB));
-  assert.throws(() => budget.assertHeadroom(1024 * MiB), (err: unknown) => err instanceof MemoryLimitError &&
-    err.status === 507 && err.code === 'PGW_ERR_MEMORY_LIMIT' &&
-    /^push refused: it would take the store past its memory limit of \d+MiB \(--store\.memory-limit=test\): [\d.]+MiB of heap in use, the push needs about 1024MiB more; delete groups or raise the limit$/.test(err.message));
+  assert.throws(
+    () => budget.assertHeadroom(1024 * MiB),
+    (err: unknown) =>
+      err instanceof MemoryLimitError &&
+      err.status === 507 &&
+      err.code === 'PGW_ERR_MEMORY_LIMIT' &&
+      /^push refused: it would take the store past its memory limit of \d+MiB \(--store\.memory-limit=test\): [\d.]+MiB of heap in use, the push needs about 1024MiB more; delete groups or raise the limit$/.test(
+        err.message,
+      ),
+  );
   assert.equal(budget.refused, 1);
   // No budget: nothing is refused.
   assert.doesNotThrow(() => new MemoryBudget(0).assertHeadroom(1e15));
@@ -48,8 +61,10 @@ test('body budget: big bodies share three quarters, small ones may use the whole
   const big = new BodyHold(b);
   big.setTotal(6 * MiB);
   const other = new BodyHold(b);
-  assert.throws(() => other.setTotal(2 * MiB), (e: unknown) => e instanceof BodyMemoryError && e.status === 503 &&
-    e.headers['Retry-After'] === '1');
+  assert.throws(
+    () => other.setTotal(2 * MiB),
+    (e: unknown) => e instanceof BodyMemoryError && e.status === 503 && e.headers['Retry-After'] === '1',
+  );
   other.setTotal(SMALL_BODY_BYTES); // the reserved quarter
   assert.equal(b.held, 6 * MiB + SMALL_BODY_BYTES);
   big.release();

@@ -11,9 +11,17 @@ import type { LogLevel } from '../../src/config.js';
 function limiter(opts: { maxClients?: number } = {}) {
   let t = 0;
   const reports: Array<[string, number, LogLevel]> = [];
-  const limit = new PerClientLogLimit({ linesPerWindow: 3, windowMs: 10_000, now: () => t, ...opts },
-    (client, n, level) => reports.push([client, n, level]));
-  return { limit, reports, advance: (ms: number) => { t += ms; } };
+  const limit = new PerClientLogLimit(
+    { linesPerWindow: 3, windowMs: 10_000, now: () => t, ...opts },
+    (client, n, level) => reports.push([client, n, level]),
+  );
+  return {
+    limit,
+    reports,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 describe('per-client log limit', () => {

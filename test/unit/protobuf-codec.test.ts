@@ -21,14 +21,19 @@ import { ProtobufParseError } from '../../src/errors.js';
 const TYPE_NUMBERS = { COUNTER: 0, GAUGE: 1, SUMMARY: 2, UNTYPED: 3, HISTOGRAM: 4, GAUGE_HISTOGRAM: 5 } as const;
 const pbTs = (t: Timestamp) => ({ seconds: BigInt(t.seconds), nanos: t.nanos });
 const pbLabels = (ls: LabelPair[]) => ls.map((l) => ({ name: l.name, value: l.value }));
-const pbEx = (e: Exemplar) => ({ label: pbLabels(e.labels), value: e.value,
-  ...(e.timestamp ? { timestamp: pbTs(e.timestamp) } : {}) });
+const pbEx = (e: Exemplar) => ({
+  label: pbLabels(e.labels),
+  value: e.value,
+  ...(e.timestamp ? { timestamp: pbTs(e.timestamp) } : {}),
+});
 
 function pbHistogram(h: Histogram): Record<string, unknown> {
   const o: Record<string, unknown> = {
-    sampleCount: h.sampleCountExact ?? BigInt(h.sampleCount), sampleSum: h.sampleSum,
+    sampleCount: h.sampleCountExact ?? BigInt(h.sampleCount),
+    sampleSum: h.sampleSum,
     bucket: h.buckets.map((b) => ({
-      cumulativeCount: b.cumulativeCountExact ?? BigInt(b.cumulativeCount), upperBound: b.upperBound,
+      cumulativeCount: b.cumulativeCountExact ?? BigInt(b.cumulativeCount),
+      upperBound: b.upperBound,
       ...(b.cumulativeCountFloat === undefined ? {} : { cumulativeCountFloat: b.cumulativeCountFloat }),
       ...(b.exemplar ? { exemplar: pbEx(b.exemplar) } : {}),
     })),
@@ -51,20 +56,28 @@ function pbHistogram(h: Histogram): Record<string, unknown> {
 
 function pbFamily(desc: DescMessage, f: MetricFamily) {
   return create(desc, {
-    name: f.name, type: TYPE_NUMBERS[f.type],
-    ...(f.help === undefined ? {} : { help: f.help }), ...(f.unit === undefined ? {} : { unit: f.unit }),
+    name: f.name,
+    type: TYPE_NUMBERS[f.type],
+    ...(f.help === undefined ? {} : { help: f.help }),
+    ...(f.unit === undefined ? {} : { unit: f.unit }),
     metric: f.metrics.map((m) => {
       const o: Record<string, unknown> = { label: pbLabels(m.labels) };
       if (f.type === 'COUNTER') {
-        o.counter = { value: m.value, ...(m.exemplar ? { exemplar: pbEx(m.exemplar) } : {}),
-          ...(m.createdTimestamp ? { createdTimestamp: pbTs(m.createdTimestamp) } : {}) };
+        o.counter = {
+          value: m.value,
+          ...(m.exemplar ? { exemplar: pbEx(m.exemplar) } : {}),
+          ...(m.createdTimestamp ? { createdTimestamp: pbTs(m.createdTimestamp) } : {}),
+        };
       } else if (f.type === 'GAUGE') o.gauge = { value: m.value };
       else if (f.type === 'UNTYPED') o.untyped = { value: m.value };
       else if (f.type === 'SUMMARY') {
         const s = m.summary!;
-        o.summary = { sampleCount: s.sampleCountExact ?? BigInt(s.sampleCount), sampleSum: s.sampleSum,
+        o.summary = {
+          sampleCount: s.sampleCountExact ?? BigInt(s.sampleCount),
+          sampleSum: s.sampleSum,
           quantile: s.quantiles,
-          ...(s.createdTimestamp ? { createdTimestamp: pbTs(s.createdTimestamp) } : {}) };
+          ...(s.createdTimestamp ? { createdTimestamp: pbTs(s.createdTimestamp) } : {}),
+        };
       } else o.histogram = pbHistogram(m.histogram!);
       return o;
     }),
@@ -77,7 +90,9 @@ function bufbuildDelimited(desc: DescMessage, families: MetricFamily[]): Buffer 
 
 async function bufbuildDecode(bytes: Buffer) {
   const out = [];
-  async function* one() { yield new Uint8Array(bytes); }
+  async function* one() {
+    yield new Uint8Array(bytes);
+  }
   for await (const m of sizeDelimitedDecodeStream(MetricFamilyDesc, one())) out.push(m);
   return out;
 }
@@ -91,8 +106,11 @@ describe('protobuf codec against @bufbuild/protobuf', () => {
 
   it('decodes packed repeated scalars to the same model', () => {
     const packed = bufbuildDelimited(MetricFamilyPackedDesc, FIXTURE);
-    assert.notDeepEqual(packed, bufbuildDelimited(MetricFamilyDesc, FIXTURE),
-      'the packed variant must differ on the wire');
+    assert.notDeepEqual(
+      packed,
+      bufbuildDelimited(MetricFamilyDesc, FIXTURE),
+      'the packed variant must differ on the wire',
+    );
     assert.deepEqual(parseProtobufBody(packed, opts), FIXTURE);
   });
 
@@ -102,12 +120,15 @@ describe('protobuf codec against @bufbuild/protobuf', () => {
     for (const [i, f] of FIXTURE.entries()) {
       const want = pbFamily(MetricFamilyDesc, f);
       // Compared as bufbuild's own re-encoding (deterministic), because equals() treats NaN as unequal.
-      assert.deepEqual(Buffer.from(toBinary(MetricFamilyDesc, decoded[i]!)),
+      assert.deepEqual(
+        Buffer.from(toBinary(MetricFamilyDesc, decoded[i]!)),
         Buffer.from(toBinary(MetricFamilyDesc, want)),
-        `family ${f.name} differs`);
+        `family ${f.name} differs`,
+      );
     }
-    const big = decoded.find((m) => (m as unknown as { name: string }).name === 'h_big') as unknown as
-      { metric: Array<{ histogram: { sampleCount: bigint } }> };
+    const big = decoded.find((m) => (m as unknown as { name: string }).name === 'h_big') as unknown as {
+      metric: Array<{ histogram: { sampleCount: bigint } }>;
+    };
     assert.equal(big.metric[0]!.histogram.sampleCount, BIG);
   });
 
@@ -116,17 +137,20 @@ describe('protobuf codec against @bufbuild/protobuf', () => {
   });
 
   it('keeps the payload the family type calls for; a missing one leaves the value unset (the check rejects it)', () => {
-    const body = bufbuildDelimited(MetricFamilyDesc, [{ name: 'x', type: 'COUNTER',
-      metrics: [{ labels: [], value: 1 }] }]);
+    const body = bufbuildDelimited(MetricFamilyDesc, [
+      { name: 'x', type: 'COUNTER', metrics: [{ labels: [], value: 1 }] },
+    ]);
     const asGauge = create(MetricFamilyDesc, { name: 'x', type: 1, metric: [{ counter: { value: 1 } }] } as never);
     assert.deepEqual(parseProtobufBody(body, opts)[0]!.metrics[0], { labels: [], value: 1 });
-    assert.deepEqual(parseProtobufBody(Buffer.from(sizeDelimitedEncode(MetricFamilyDesc, asGauge)),
-      opts)[0]!.metrics[0], { labels: [] });
+    assert.deepEqual(
+      parseProtobufBody(Buffer.from(sizeDelimitedEncode(MetricFamilyDesc, asGauge)), opts)[0]!.metrics[0],
+      { labels: [] },
+    );
   });
 
   it('an absent type is COUNTER, an absent HELP stays absent, an empty HELP stays empty', () => {
-    const m = (init: object) => Buffer.from(sizeDelimitedEncode(MetricFamilyDesc,
-      create(MetricFamilyDesc, init as never)));
+    const m = (init: object) =>
+      Buffer.from(sizeDelimitedEncode(MetricFamilyDesc, create(MetricFamilyDesc, init as never)));
     const [a] = parseProtobufBody(m({ name: 'a', metric: [{ counter: { value: 2 } }] }), opts);
     assert.equal(a!.type, 'COUNTER');
     assert.equal('help' in a!, false);
@@ -137,17 +161,39 @@ describe('protobuf codec against @bufbuild/protobuf', () => {
     const f = create(MetricFamilyDesc, { name: 'k', type: 1, metric: [{ gauge: { value: 3 } }] } as never);
     const msg = Buffer.from(toBinary(MetricFamilyDesc, f));
     const unknown = Buffer.from([
-      (6 << 3) | 0, 0x96, 0x01, // varint
-      (7 << 3) | 1, 1, 2, 3, 4, 5, 6, 7, 8, // fixed64
-      (8 << 3) | 2, 2, 0xff, 0xfe, // bytes
-      (9 << 3) | 5, 1, 2, 3, 4, // fixed32
-      (10 << 3) | 3, (1 << 3) | 0, 5, (10 << 3) | 4, // group with a varint inside
-      (1 << 3) | 0, 7, // a known field (name) with an unexpected wire type
+      (6 << 3) | 0,
+      0x96,
+      0x01, // varint
+      (7 << 3) | 1,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8, // fixed64
+      (8 << 3) | 2,
+      2,
+      0xff,
+      0xfe, // bytes
+      (9 << 3) | 5,
+      1,
+      2,
+      3,
+      4, // fixed32
+      (10 << 3) | 3,
+      (1 << 3) | 0,
+      5,
+      (10 << 3) | 4, // group with a varint inside
+      (1 << 3) | 0,
+      7, // a known field (name) with an unexpected wire type
     ]);
     const whole = Buffer.concat([unknown, msg]);
     const body = Buffer.concat([Buffer.from([whole.length]), whole]);
-    assert.deepEqual(parseProtobufBody(body, opts), [{ name: 'k', type: 'GAUGE',
-      metrics: [{ labels: [], value: 3 }] }]);
+    assert.deepEqual(parseProtobufBody(body, opts), [
+      { name: 'k', type: 'GAUGE', metrics: [{ labels: [], value: 3 }] },
+    ]);
   });
 });
 
@@ -155,13 +201,21 @@ describe('protobuf codec against @bufbuild/protobuf', () => {
 function deeplyNestedGroups(depth: number, end = depth): Buffer {
   const f = create(MetricFamilyDesc, { name: 'k', type: 1, metric: [{ gauge: { value: 3 } }] } as never);
   // Tag of field 100: (100 << 3) | wire type, as a two-byte varint.
-  const tag = (wt: number) => { const t = (100 << 3) | wt; return [(t & 0x7f) | 0x80, t >> 7]; };
-  const groups = Buffer.from([...Array<number[]>(depth).fill(tag(3)).flat(),
-    ...Array<number[]>(end).fill(tag(4)).flat()]);
+  const tag = (wt: number) => {
+    const t = (100 << 3) | wt;
+    return [(t & 0x7f) | 0x80, t >> 7];
+  };
+  const groups = Buffer.from([
+    ...Array<number[]>(depth).fill(tag(3)).flat(),
+    ...Array<number[]>(end).fill(tag(4)).flat(),
+  ]);
   const msg = Buffer.concat([Buffer.from(toBinary(MetricFamilyDesc, f)), groups]);
   const len: number[] = [];
   for (let n = msg.length; ; n = Math.floor(n / 128)) {
-    if (n < 128) { len.push(n); break; }
+    if (n < 128) {
+      len.push(n);
+      break;
+    }
     len.push((n & 0x7f) | 0x80);
   }
   return Buffer.concat([Buffer.from(len), msg]);
@@ -172,25 +226,36 @@ describe('protobuf groups nested without bound', () => {
   // the reference 1.5.1 accepts 1,000,000 levels, and so do we.
   it('skips unknown groups nested 10,000 and 1,000,000 deep', () => {
     for (const depth of [10_000, 1_000_000]) {
-      assert.deepEqual(parseProtobufBody(deeplyNestedGroups(depth), opts),
-        [{ name: 'k', type: 'GAUGE', metrics: [{ labels: [], value: 3 }] }], `depth ${depth}`);
+      assert.deepEqual(
+        parseProtobufBody(deeplyNestedGroups(depth), opts),
+        [{ name: 'k', type: 'GAUGE', metrics: [{ labels: [], value: 3 }] }],
+        `depth ${depth}`,
+      );
     }
   });
 
   it('a deep group left open is a ProtobufParseError naming it', () => {
-    assert.throws(() => parseProtobufBody(deeplyNestedGroups(100_000, 99_999), opts),
-      (err: unknown) => err instanceof ProtobufParseError &&
-        err.message === 'invalid MetricFamily #1: unterminated group in field 100');
+    assert.throws(
+      () => parseProtobufBody(deeplyNestedGroups(100_000, 99_999), opts),
+      (err: unknown) =>
+        err instanceof ProtobufParseError && err.message === 'invalid MetricFamily #1: unterminated group in field 100',
+    );
   });
 });
 
 describe('protobuf push body rules', () => {
-  const fam = (name: string, value: number): MetricFamily => ({ name, type: 'GAUGE',
-    metrics: [{ labels: [], value }] });
+  const fam = (name: string, value: number): MetricFamily => ({
+    name,
+    type: 'GAUGE',
+    metrics: [{ labels: [], value }],
+  });
 
   it('a later family with the same name replaces the earlier one', () => {
     const got = parseProtobufBody(encodeDelimited([fam('a', 1), fam('b', 2), fam('a', 3)]), opts);
-    assert.deepEqual(got.map((f) => [f.name, f.metrics[0]!.value]).sort(), [['a', 3], ['b', 2]]);
+    assert.deepEqual(got.map((f) => [f.name, f.metrics[0]!.value]).sort(), [
+      ['a', 3],
+      ['b', 2],
+    ]);
   });
 
   it('an empty body is no families', () => {
@@ -198,8 +263,10 @@ describe('protobuf push body rules', () => {
   });
 
   it('an empty metric name is refused', () => {
-    assert.throws(() => parseProtobufBody(encodeDelimited([fam('', 1)]), opts),
-      { name: 'ProtobufParseError', message: /no name/ });
+    assert.throws(() => parseProtobufBody(encodeDelimited([fam('', 1)]), opts), {
+      name: 'ProtobufParseError',
+      message: /no name/,
+    });
   });
 
   it('a metric name invalid under legacy rules is refused, and accepted with UTF-8 names on', () => {
@@ -209,15 +276,21 @@ describe('protobuf push body rules', () => {
   });
 
   it('a native histogram delta beyond 2^53 is refused instead of rounded', () => {
-    const big = create(MetricFamilyDesc, { name: 'h', type: 4,
-      metric: [{ histogram: { schema: 0, positiveDelta: [2n ** 60n] } }] } as never);
-    assert.throws(() => parseProtobufBody(Buffer.from(sizeDelimitedEncode(MetricFamilyDesc, big)), opts),
-      { name: 'ProtobufParseError', message: /positive_delta 1152921504606846976 is outside the range/ });
+    const big = create(MetricFamilyDesc, {
+      name: 'h',
+      type: 4,
+      metric: [{ histogram: { schema: 0, positiveDelta: [2n ** 60n] } }],
+    } as never);
+    assert.throws(() => parseProtobufBody(Buffer.from(sizeDelimitedEncode(MetricFamilyDesc, big)), opts), {
+      name: 'ProtobufParseError',
+      message: /positive_delta 1152921504606846976 is outside the range/,
+    });
   });
 
   it('invalid UTF-8 in a label value is refused', () => {
-    const body = encodeDelimited([{ name: 'u', type: 'GAUGE',
-      metrics: [{ labels: [{ name: 'l', value: 'AB' }], value: 1 }] }]);
+    const body = encodeDelimited([
+      { name: 'u', type: 'GAUGE', metrics: [{ labels: [{ name: 'l', value: 'AB' }], value: 1 }] },
+    ]);
     body[body.indexOf('AB')] = 0xff;
     assert.throws(() => parseProtobufBody(body, opts), { message: /value of label "l" is not valid UTF-8/ });
   });
@@ -225,11 +298,15 @@ describe('protobuf push body rules', () => {
   it('every truncation ends in a ProtobufParseError, except at message boundaries', () => {
     const body = encodeDelimited(FIXTURE);
     const boundaries = new Set<number>([0]);
-    for (let pos = 0; pos < body.length;) {
+    for (let pos = 0; pos < body.length; ) {
       let len = 0;
       let shift = 0;
       let b: number;
-      do { b = body[pos++]!; len += (b & 0x7f) * 2 ** shift; shift += 7; } while (b >= 0x80);
+      do {
+        b = body[pos++]!;
+        len += (b & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (b >= 0x80);
       pos += len;
       boundaries.add(pos);
     }
@@ -239,15 +316,21 @@ describe('protobuf push body rules', () => {
         assert.doesNotThrow(() => parseProtobufBody(prefix, opts));
         continue;
       }
-      assert.throws(() => parseProtobufBody(prefix, opts), (err: unknown) =>
-        err instanceof ProtobufParseError && err.message === 'unexpected EOF', `cut at ${cut}`);
+      assert.throws(
+        () => parseProtobufBody(prefix, opts),
+        (err: unknown) => err instanceof ProtobufParseError && err.message === 'unexpected EOF',
+        `cut at ${cut}`,
+      );
     }
   });
 
   it('random corruption either decodes or ends in a ProtobufParseError, never another exception', () => {
     const body = encodeDelimited(FIXTURE);
     let seed = 12345;
-    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
     let rejected = 0;
     for (let i = 0; i < 3000; i++) {
       const copy = Buffer.from(body);

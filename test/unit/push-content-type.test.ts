@@ -23,8 +23,8 @@ describe('push Content-Type: protobuf or text', () => {
     [`${PB}; ${PARAMS}; x="a\nb"`, false],
   ];
   for (const [contentType, want] of table) {
-    it(`${JSON.stringify(contentType)} → ${want ? 'protobuf' : 'text'}`,
-      () => assert.equal(isProtobuf(contentType), want));
+    it(`${JSON.stringify(contentType)} → ${want ? 'protobuf' : 'text'}`, () =>
+      assert.equal(isProtobuf(contentType), want));
   }
 
   // The quoted value was copied a character at a time: 80 ms for a 1 MiB value (found by fuzzing the

@@ -21,15 +21,25 @@ describe('Go path handling', () => {
     const key = parseGroupingKey('x', false, decodePath('/l/%FF')!, { utf8Names: false });
     assert.equal(groupingKeyHasInvalidUtf8(key), true);
     assert.equal(groupingKeyHasInvalidUtf8(parseGroupingKey('Y-8', true, '', { utf8Names: false })), true);
-    assert.equal(groupingKeyHasInvalidUtf8(parseGroupingKey('x', false, decodePath('/l/%EF%BF%BD')!,
-      { utf8Names: false })), false);
-    assert.throws(() => parseGroupingKey('x', false, decodePath('/%FF/v')!, { utf8Names: true }),
-      /improper label name "\\xff"/);
+    assert.equal(
+      groupingKeyHasInvalidUtf8(parseGroupingKey('x', false, decodePath('/l/%EF%BF%BD')!, { utf8Names: false })),
+      false,
+    );
+    assert.throws(
+      () => parseGroupingKey('x', false, decodePath('/%FF/v')!, { utf8Names: true }),
+      /improper label name "\\xff"/,
+    );
   });
   it('cleans like ServeMux, keeping one trailing slash', () => {
     const table: [string, string][] = [
-      ['/metrics/job/foo/a//b', '/metrics/job/foo/a/b'], ['/a/./b', '/a/b'], ['/a/../b', '/b'],
-      ['/metrics/', '/metrics/'], ['/..', '/'], ['', '/'], ['/a//', '/a/'], ['/a/b/../', '/a/'],
+      ['/metrics/job/foo/a//b', '/metrics/job/foo/a/b'],
+      ['/a/./b', '/a/b'],
+      ['/a/../b', '/b'],
+      ['/metrics/', '/metrics/'],
+      ['/..', '/'],
+      ['', '/'],
+      ['/a//', '/a/'],
+      ['/a/b/../', '/a/'],
     ];
     for (const [input, want] of table) assert.equal(cleanPath(input), want, input);
   });
@@ -53,8 +63,12 @@ describe('httprouter semantics', () => {
   r.addSubtree('/api/v1/');
 
   it('matches params and the catch-all with its leading slash', () => {
-    assert.deepEqual(r.route('PUT', '/metrics/job/x'),
-      { kind: 'match', handler: 'push', params: { job: 'x' }, path: '/metrics/job/x' });
+    assert.deepEqual(r.route('PUT', '/metrics/job/x'), {
+      kind: 'match',
+      handler: 'push',
+      params: { job: 'x' },
+      path: '/metrics/job/x',
+    });
     const m = r.route('PUT', '/metrics/job/x/a/b');
     assert.equal(m.kind, 'match');
     assert.deepEqual(m.kind === 'match' && m.params, { job: 'x', labels: '/a/b' });
@@ -62,8 +76,11 @@ describe('httprouter semantics', () => {
     assert.deepEqual(slash.kind === 'match' && slash.params, { job: 'x', labels: '/' });
   });
   it('redirects cleaned paths with 301 for every method, keeping the query', () => {
-    assert.deepEqual(r.route('PUT', '/metrics/job/x/a//b?z=1'),
-      { kind: 'redirect', status: 301, location: '/metrics/job/x/a/b?z=1' });
+    assert.deepEqual(r.route('PUT', '/metrics/job/x/a//b?z=1'), {
+      kind: 'redirect',
+      status: 301,
+      location: '/metrics/job/x/a/b?z=1',
+    });
   });
   it('redirects a toggled trailing slash: 301 for GET, 307 otherwise', () => {
     assert.deepEqual(r.route('GET', '/metrics/'), { kind: 'redirect', status: 301, location: '/metrics' });
@@ -79,14 +96,18 @@ describe('httprouter semantics', () => {
     assert.deepEqual(r.route('HEAD', '/metrics'), { kind: 'method-not-allowed', allow: 'GET, OPTIONS' });
     assert.deepEqual(r.route('OPTIONS', '/metrics/job/x'), { kind: 'options', allow: 'DELETE, OPTIONS, PUT' });
   });
-  it('keeps a subtree\'s routes apart from the main ones, as ServeMux hands a path to one router only', () => {
+  it("keeps a subtree's routes apart from the main ones, as ServeMux hands a path to one router only", () => {
     const t = new Router<string>();
     t.add('GET', '/api/v1/scrape-here', 'scrape');
     t.add('GET', '/status', 'page');
     t.addSubtree('/api/v1/');
     t.add('GET', '/api/v1/status', 'api-status', '/api/v1/');
-    assert.deepEqual(t.route('GET', '/api/v1/status'),
-      { kind: 'match', handler: 'api-status', params: {}, path: '/api/v1/status' });
+    assert.deepEqual(t.route('GET', '/api/v1/status'), {
+      kind: 'match',
+      handler: 'api-status',
+      params: {},
+      path: '/api/v1/status',
+    });
     // A main route below the subtree root is never reached.
     assert.deepEqual(t.route('GET', '/api/v1/scrape-here'), { kind: 'not-found' });
     // No case fix or trailing-slash redirect from outside the subtree into it, nor out of it.
@@ -111,11 +132,13 @@ describe('the route table', () => {
     assert.equal(router.heldOver('GET', '/status'), '/status');
     assert.equal(router.heldOver('GET', '/static'), undefined);
     assert.equal(router.heldOver('PUT', '/status'), undefined);
-    assert.throws(() => router.add('GET', '/static/a/b', 'scrape'),
-      (err: unknown) => err instanceof RouteConflict && err.pattern === '/static/a/b' &&
-        err.held === '/static/*filepath');
+    assert.throws(
+      () => router.add('GET', '/static/a/b', 'scrape'),
+      (err: unknown) =>
+        err instanceof RouteConflict && err.pattern === '/static/a/b' && err.held === '/static/*filepath',
+    );
   });
-  it('holds pprof\'s paths as the reference does, so they route (and collide) the same', () => {
+  it("holds pprof's paths as the reference does, so they route (and collide) the same", () => {
     const config = defaultConfig();
     const table = routeTable(config);
     assert.deepEqual(table.route('GET', '/debug/pprof'), { kind: 'redirect', status: 301, location: '/debug/pprof/' });

@@ -16,8 +16,9 @@ function newStore(): MemoryStore {
 
 function roundTrip(store: MemoryStore): MemoryStore {
   const restored = newStore();
-  restored.restore(decodeSnapshot(Buffer.from(encodeSnapshot(store.exportState(),
-    { written: 'w', writer: 't' }))).groups);
+  restored.restore(
+    decodeSnapshot(Buffer.from(encodeSnapshot(store.exportState(), { written: 'w', writer: 't' }))).groups,
+  );
   return restored;
 }
 
@@ -28,11 +29,21 @@ function push(s: MemoryStore, job: string, body: string, timeMs: number, replace
 describe('snapshot round trip', () => {
   it('keeps NaN, ±Inf, -0 and huge/tiny values exactly', () => {
     const s = newStore();
-    push(s, 'v', 'a{k="nan"} NaN\na{k="pinf"} +Inf\na{k="ninf"} -Inf\na{k="nzero"} -0\na{k="tiny"} 5e-324\na{k="big"} 1.7976931348623157e308\n', 1000.125);
+    push(
+      s,
+      'v',
+      'a{k="nan"} NaN\na{k="pinf"} +Inf\na{k="ninf"} -Inf\na{k="nzero"} -0\na{k="tiny"} 5e-324\na{k="big"} 1.7976931348623157e308\n',
+      1000.125,
+    );
     const r = roundTrip(s);
-    const values = r.exportState()[0]!.families.find((f) => f.family.name === 'a')!.family.metrics.map((m) => m.value);
-    assert.deepEqual(values.map((v) => Object.is(v, -0) ? '-0' : String(v)),
-      ['NaN', 'Infinity', '-Infinity', '-0', '5e-324', '1.7976931348623157e+308']);
+    const values = r
+      .exportState()[0]!
+      .families.find((f) => f.family.name === 'a')!
+      .family.metrics.map((m) => m.value);
+    assert.deepEqual(
+      values.map((v) => (Object.is(v, -0) ? '-0' : String(v))),
+      ['NaN', 'Infinity', '-Infinity', '-0', '5e-324', '1.7976931348623157e+308'],
+    );
     assert.equal(r.renderText(), s.renderText());
   });
 
@@ -45,8 +56,10 @@ describe('snapshot round trip', () => {
     push(s, 'b', '# HELP f from b again\nf 4\n', 4); // same series: replaced in place, b stays the oldest holder
     push(s, 'a', '# HELP f from a, back\nf 5\n', 5); // a comes back as the newest holder
     assert.match(s.renderText(), /^# HELP f from b again$/m);
-    const ranks = (st: MemoryStore): Record<string, number> => Object.fromEntries(st.exportState()
-      .map((g) => [g.labels.job!, g.families.find((f) => f.family.name === 'f')!.rank]));
+    const ranks = (st: MemoryStore): Record<string, number> =>
+      Object.fromEntries(
+        st.exportState().map((g) => [g.labels.job!, g.families.find((f) => f.family.name === 'f')!.rank]),
+      );
     const before = ranks(s);
     assert.ok(before.b! < before.c! && before.c! < before.a!, JSON.stringify(before));
     const r = roundTrip(s);
@@ -60,7 +73,9 @@ describe('snapshot round trip', () => {
   it('keeps protobuf counts above 2^53 exactly', () => {
     const s = newStore();
     const big = 2n ** 60n + 3n;
-    const fams = parseText('# TYPE h histogram\nh_bucket{le="1"} 1\nh_count 1\nh_sum 1\n# TYPE q summary\nq_count 1\nq_sum 1\n');
+    const fams = parseText(
+      '# TYPE h histogram\nh_bucket{le="1"} 1\nh_count 1\nh_sum 1\n# TYPE q summary\nq_count 1\nq_sum 1\n',
+    );
     const h = fams[0]!.metrics[0]!.histogram!;
     h.sampleCountExact = big;
     h.buckets[0]!.cumulativeCountExact = big - 1n;
@@ -85,7 +100,10 @@ describe('snapshot round trip', () => {
     push(s, 'b', '# HELP shared HELP of b\nshared 2\n', 2);
     push(s, 'a', '# HELP shared HELP of a\nshared 3\n', 3, false);
     assert.match(s.renderText(), /^# HELP shared HELP of b$/m);
-    assert.deepEqual([...s.groups()].map((g) => g.labels.job), ['a', 'b']);
+    assert.deepEqual(
+      [...s.groups()].map((g) => g.labels.job),
+      ['a', 'b'],
+    );
     const r = roundTrip(s);
     assert.equal(r.renderText(), s.renderText());
     assert.deepEqual(r.exportState(), s.exportState());
@@ -102,25 +120,35 @@ describe('bad files are named precisely', () => {
     ['foreign', 'hello\n', 'foreign', /not a pushgateway-ts persistence file/],
     ['gob', Buffer.from([0x0e, 0xff, 0x83, 0x04, 0x01]), 'foreign', /Go Pushgateway/],
     ['cut in the magic', 'pushgateway-ts pers', 'truncated', /first line/],
-    ['future', good.replace('persistence 1', 'persistence 2'), 'future-version',
-      /version 2, but this build reads version 1/],
+    [
+      'future',
+      good.replace('persistence 1', 'persistence 2'),
+      'future-version',
+      /version 2, but this build reads version 1/,
+    ],
     ['no end line', good.slice(0, good.lastIndexOf('end ')), 'truncated', /no end line/],
     ['no final newline', good.slice(0, -1), 'truncated', /does not end with a newline/],
     ['altered', good.replace('"m"', '"x"'), 'checksum', /checksum mismatch/],
   ];
   for (const [what, data, kind, message] of cases) {
     it(what, () => {
-      assert.throws(() => decodeSnapshot(Buffer.isBuffer(data) ? data : Buffer.from(data)),
-        (err: unknown) => err instanceof SnapshotError && err.kind === kind && message.test(err.message));
+      assert.throws(
+        () => decodeSnapshot(Buffer.isBuffer(data) ? data : Buffer.from(data)),
+        (err: unknown) => err instanceof SnapshotError && err.kind === kind && message.test(err.message),
+      );
     });
   }
 
   it('an invalid field, with a valid checksum, names its path', () => {
     const bad = good.slice(0, good.lastIndexOf('end ')).replace('"value":1', '"value":"one"');
     const file = encodeSnapshotRaw(bad);
-    assert.throws(() => decodeSnapshot(Buffer.from(file)),
-      (err: unknown) => err instanceof SnapshotError && err.kind === 'invalid' &&
-        /^group 1\.families\[\d\] \("m"\)\.metrics\[0\]\.value: expected a float$/.test(err.message));
+    assert.throws(
+      () => decodeSnapshot(Buffer.from(file)),
+      (err: unknown) =>
+        err instanceof SnapshotError &&
+        err.kind === 'invalid' &&
+        /^group 1\.families\[\d\] \("m"\)\.metrics\[0\]\.value: expected a float$/.test(err.message),
+    );
   });
 });
 
@@ -131,8 +159,10 @@ describe('grouping keys', () => {
     const text = encodeSnapshot(s.exportState(), { written: 'w', writer: 't' });
     const lines = text.split('\n');
     const doubled = [lines[0], lines[1]!.replace('"groups":1', '"groups":2'), lines[2], lines[2], ''].join('\n');
-    assert.throws(() => decodeSnapshot(Buffer.from(encodeSnapshotRaw(doubled))),
-      (err: unknown) => err instanceof SnapshotError && /group 2\.labels: the same grouping key/.test(err.message));
+    assert.throws(
+      () => decodeSnapshot(Buffer.from(encodeSnapshotRaw(doubled))),
+      (err: unknown) => err instanceof SnapshotError && /group 2\.labels: the same grouping key/.test(err.message),
+    );
   });
 });
 

@@ -32,21 +32,29 @@ const OWN = ['# TYPE pushgateway_build_info gauge', 'pushgateway_build_info{bran
 describe('soak end check', () => {
   it('passes when every group holds its last acknowledged push and deleted groups are absent', () => {
     const scrape = `${[...OWN, ...groupLines(0, 7), ...groupLines(2, 3)].join('\n')}\n`;
-    const r = checkAgainstLedger(scrape, [{ last: pushed(7), unknown: false },
+    const r = checkAgainstLedger(scrape, [
+      { last: pushed(7), unknown: false },
       { last: { kind: 'delete' }, unknown: false },
-      { last: pushed(3), unknown: false }, { unknown: false }]);
+      { last: pushed(3), unknown: false },
+      { unknown: false },
+    ]);
     assert.deepEqual(r, { checkedPushed: 2, checkedAbsent: 2, skipped: 0, problems: [] });
   });
 
-  it('reports an older value, a missing series, a deleted group still present and a push time outside the window',
-    () => {
+  it('reports an older value, a missing series, a deleted group still present and a push time outside the window', () => {
     const older = groupLines(0, 6);
     const missing = groupLines(1, 5).filter((l) => !l.startsWith('soak_value'));
     const scrape = [...older, ...missing, ...groupLines(2, 1), ...groupLines(3, 4, 99)].join('\n');
-    const r = checkAgainstLedger(scrape, [{ last: pushed(7), unknown: false }, { last: pushed(5), unknown: false },
-      { last: { kind: 'delete' }, unknown: false }, { last: pushed(4), unknown: false }]);
+    const r = checkAgainstLedger(scrape, [
+      { last: pushed(7), unknown: false },
+      { last: pushed(5), unknown: false },
+      { last: { kind: 'delete' }, unknown: false },
+      { last: pushed(4), unknown: false },
+    ]);
     assert.equal(r.problems.filter((p) => p.startsWith('group 0: soak_value{format=text} is 6')).length, 1);
-    assert.ok(r.problems.some((p) => p.startsWith('group 1: series soak_value{format=text} of the last acknowledged push')));
+    assert.ok(
+      r.problems.some((p) => p.startsWith('group 1: series soak_value{format=text} of the last acknowledged push')),
+    );
     assert.ok(r.problems.some((p) => p.startsWith('group 2 should be absent (deleted last)')));
     assert.ok(r.problems.some((p) => p.startsWith('group 3: push_time_seconds 99 outside')));
   });

@@ -22,7 +22,10 @@ function req(labels: GroupingLabels, body: string, replace: boolean, timeMs = T0
 
 /** The pushed series lines (no HELP/TYPE, no timestamps gauges) of a store's rendered text. */
 function series(store: MemoryStore): string[] {
-  return store.renderText().split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('push_'));
+  return store
+    .renderText()
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('push_'));
 }
 
 describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.go, handler/push.go)', () => {
@@ -47,18 +50,20 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
     assert.equal(s.deleteGroup({ job: 'nope' }), false);
   });
 
-  it('pushed push_time_seconds / push_failure_time_seconds of any type are overridden on a group the push creates',
-    () => {
+  it('pushed push_time_seconds / push_failure_time_seconds of any type are overridden on a group the push creates', () => {
     const s = newStore();
     assert.equal(s.push(req({ job: 'other' }, 'a 1\n', true)), undefined);
-    const body = '# TYPE push_time_seconds counter\npush_time_seconds 1\n# TYPE push_failure_time_seconds counter\npush_failure_time_seconds 1\nb 2\n';
+    const body =
+      '# TYPE push_time_seconds counter\npush_time_seconds 1\n# TYPE push_failure_time_seconds counter\npush_failure_time_seconds 1\nb 2\n';
     assert.equal(s.push(req({ job: 'new' }, body, true, T0 + 1000)), undefined);
     const g = s.getGroup({ job: 'new' })!;
     assert.equal(g.gaugeValue('push_time_seconds'), (T0 + 1000) / 1000);
     assert.equal(g.gaugeValue('push_failure_time_seconds'), 0);
     assert.match(s.renderText(), /# TYPE push_failure_time_seconds gauge\n/);
-    assert.equal(s.push(req({ job: 'new2' }, '# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 7\n',
-      true)), undefined);
+    assert.equal(
+      s.push(req({ job: 'new2' }, '# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 7\n', true)),
+      undefined,
+    );
     assert.equal(s.getGroup({ job: 'new2' })!.gaugeValue('push_failure_time_seconds'), 0);
   });
 
@@ -66,11 +71,14 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
     const s = newStore();
     s.push(req({ job: 'other' }, 'a 1\n', true));
     s.push(req({ job: 'j' }, 'a 1\n', true));
-    assert.equal(s.push(req({ job: 'j' }, '# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 7\n',
-      false)), undefined);
+    assert.equal(
+      s.push(req({ job: 'j' }, '# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 7\n', false)),
+      undefined,
+    );
     assert.equal(s.getGroup({ job: 'j' })!.gaugeValue('push_failure_time_seconds'), 7);
-    const err = s.push(req({ job: 'j' }, '# TYPE push_failure_time_seconds counter\npush_failure_time_seconds 1\n',
-      false));
+    const err = s.push(
+      req({ job: 'j' }, '# TYPE push_failure_time_seconds counter\npush_failure_time_seconds 1\n', false),
+    );
     assert.match(err?.message ?? '', /collected metric "push_failure_time_seconds" .* is not a GAUGE/);
   });
 
@@ -85,7 +93,10 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
     s.push(req({ job: 'a' }, '# TYPE tc counter\ntc 1\n', true));
     const err = s.push(req({ job: 'b' }, '# TYPE tc gauge\ntc 1\n', true, T0 + 1000));
     assert.ok(err);
-    assert.match(err.message, /^pushed metrics are invalid or inconsistent with existing metrics: collected metric "tc" \{ .*\} is not a COUNTER$/);
+    assert.match(
+      err.message,
+      /^pushed metrics are invalid or inconsistent with existing metrics: collected metric "tc" \{ .*\} is not a COUNTER$/,
+    );
     const b = s.getGroup({ job: 'b' })!;
     assert.equal(b.gaugeValue('push_time_seconds'), 0);
     assert.equal(b.gaugeValue('push_failure_time_seconds'), (T0 + 1000) / 1000);
@@ -94,17 +105,37 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
   });
 
   it('a push into an own HTTP vector must repeat its HELP; other own families get their HELP replaced', () => {
-    const s = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES,
-      ownStrictHelp: OWN_STRICT_HELP });
-    const err = s.push(req({ job: 'j' },
-      '# TYPE pushgateway_http_requests_total counter\npushgateway_http_requests_total 1\n', true));
-    assert.equal(err?.message,
-      'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family '
-      + 'pushgateway_http_requests_total has help "" but should have "Total HTTP requests processed by the Pushgateway, excluding scrapes."');
+    const s = new MemoryStore({
+      checkConsistency: true,
+      utf8Names: false,
+      ownTypes: OWN_TYPES,
+      ownStrictHelp: OWN_STRICT_HELP,
+    });
+    const err = s.push(
+      req({ job: 'j' }, '# TYPE pushgateway_http_requests_total counter\npushgateway_http_requests_total 1\n', true),
+    );
+    assert.equal(
+      err?.message,
+      'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family ' +
+        'pushgateway_http_requests_total has help "" but should have "Total HTTP requests processed by the Pushgateway, excluding scrapes."',
+    );
     const help = OWN_STRICT_HELP.get('pushgateway_http_requests_total')!;
-    assert.equal(s.push(req({ job: 'j' }, `# HELP pushgateway_http_requests_total ${help}\n# TYPE pushgateway_http_requests_total counter\npushgateway_http_requests_total 1\n`, true)), undefined);
-    assert.equal(s.push(req({ job: 'k' },
-      '# HELP process_open_fds mine\n# TYPE process_open_fds gauge\nprocess_open_fds 1\n', true)), undefined);
+    assert.equal(
+      s.push(
+        req(
+          { job: 'j' },
+          `# HELP pushgateway_http_requests_total ${help}\n# TYPE pushgateway_http_requests_total counter\npushgateway_http_requests_total 1\n`,
+          true,
+        ),
+      ),
+      undefined,
+    );
+    assert.equal(
+      s.push(
+        req({ job: 'k' }, '# HELP process_open_fds mine\n# TYPE process_open_fds gauge\nprocess_open_fds 1\n', true),
+      ),
+      undefined,
+    );
   });
 
   it('a grouping value that is not UTF-8 fails every metric of the group, and nothing is stored', () => {
@@ -113,14 +144,23 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
       const labels = { job: 'j', l: decodePath('/%FF')!.slice(1) };
       const err = s.push(req(labels, 'a 1\nb{x="1"} 2\n', true));
       assert.ok(err);
-      assert.match(err.message,
-        /^pushed metrics are invalid or inconsistent with existing metrics: 4 error\(s\) occurred:\n/);
-      assert.match(err.message,
-        /\* collected metric "a" \{ .*\} has a label named "l" whose value is not utf8: "\\xff"\n/);
-      assert.match(err.message, /\* collected metric "push_failure_time_seconds" \{ .*\} has a label named "l" whose value is not utf8: "\\xff"$/m);
+      assert.match(
+        err.message,
+        /^pushed metrics are invalid or inconsistent with existing metrics: 4 error\(s\) occurred:\n/,
+      );
+      assert.match(
+        err.message,
+        /\* collected metric "a" \{ .*\} has a label named "l" whose value is not utf8: "\\xff"\n/,
+      );
+      assert.match(
+        err.message,
+        /\* collected metric "push_failure_time_seconds" \{ .*\} has a label named "l" whose value is not utf8: "\\xff"$/m,
+      );
       const ts = s.push(req(labels, 'a 1 5\n', true));
-      assert.equal(ts?.message,
-        'pushed metrics are invalid or inconsistent with existing metrics: pushed metrics must not have timestamps');
+      assert.equal(
+        ts?.message,
+        'pushed metrics are invalid or inconsistent with existing metrics: pushed metrics must not have timestamps',
+      );
       assert.equal(s.groupCount, 0);
       assert.equal(s.renderText(), '');
     }
@@ -134,8 +174,10 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
       ['d{x="1"} 1\nd{x="1"} 2\n', /was collected before with the same name and label values/],
       ['e{__x="1"} 1\n', /has a label with an invalid name: __x/],
       ['s_count 1\n', /collected metric named "s_count" collides with previously collected summary named "s"/],
-      ['# TYPE process_open_fds counter\nprocess_open_fds 1\n',
-        /gathered metric family process_open_fds has type COUNTER but should have GAUGE/],
+      [
+        '# TYPE process_open_fds counter\nprocess_open_fds 1\n',
+        /gathered metric family process_open_fds has type COUNTER but should have GAUGE/,
+      ],
     ];
     for (const [body, re] of cases) {
       const err = s.push(req({ job: 'b' }, body, true));
@@ -172,8 +214,10 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
     assert.equal(s.push(req({ job: 'g' }, '# TYPE m gauge\nm{x="1"} 1\n', true)), undefined);
     assert.equal(s.push(req({ job: 'h' }, '# TYPE m gauge\nm{x="2"} 2\n', true)), undefined);
     assert.equal(s.push(req({ job: 'g' }, '# TYPE m gauge\nm{x="1"} 5\n', false)), undefined);
-    assert.deepEqual(series(s).filter((l) => l.startsWith('m{')),
-      ['m{instance="",job="g",x="1"} 5', 'm{instance="",job="h",x="2"} 2']);
+    assert.deepEqual(
+      series(s).filter((l) => l.startsWith('m{')),
+      ['m{instance="",job="g",x="1"} 5', 'm{instance="",job="h",x="2"} 2'],
+    );
     const err = s.push(req({ job: 'g' }, '# TYPE m counter\nm{x="1"} 6\n', false));
     assert.match(err?.message ?? '', /is not a GAUGE/);
     const dup = s.push(req({ job: 'g' }, '# TYPE m gauge\nm{x="1",job="h",instance=""} 7\n', false));
@@ -197,8 +241,10 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
     assert.equal(after.pieces[m]![1], before.pieces[m]![1], 'first chunk reused');
     assert.notEqual(after.pieces[m]![2], before.pieces[m]![2], 'second chunk rendered again');
     assert.equal(after.pieces[m]![3], before.pieces[m]![3], 'third chunk reused');
-    assert.match(after.pieces[m]![2]!.text.toString(),
-      new RegExp(`m\\{instance="${pad(SERIES_PER_CHUNK + 5)}",job="j"\\} 42\n`));
+    assert.match(
+      after.pieces[m]![2]!.text.toString(),
+      new RegExp(`m\\{instance="${pad(SERIES_PER_CHUNK + 5)}",job="j"\\} 42\n`),
+    );
     assert.equal(series(s).filter((l) => l.startsWith('m{')).length, n);
     s.push(req({ job: 'j', instance: '0000a' }, 'm 7\n', true));
     const relaid = s.exposition();
@@ -210,8 +256,8 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
 
   it('gzip built from cached pieces is one gzip member of the whole text', async () => {
     const s = newStore();
-    for (let i = 0; i < SERIES_PER_CHUNK * 2 + 3; i++) s.push(req({ job: 'j', instance: `i${i}` },
-      `# HELP m help\nm ${i}\nn{x="y"} ${i}\n`, true));
+    for (let i = 0; i < SERIES_PER_CHUNK * 2 + 3; i++)
+      s.push(req({ job: 'j', instance: `i${i}` }, `# HELP m help\nm ${i}\nn{x="y"} ${i}\n`, true));
     const pieces = s.exposition().pieces.flat();
     const zipped = Buffer.concat(await gzipPieces(pieces));
     assert.equal(gunzipSync(zipped).toString('utf8'), s.renderText());
@@ -222,7 +268,10 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
 describe('incremental consistency check agrees with a full check', () => {
   // Deterministic pseudo-random generator so failures reproduce.
   let seed = 42;
-  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
   const names = ['a', 'a_count', 'a_sum', 'b', 'b_bucket'];
   const types = ['counter', 'gauge', 'untyped', 'summary', 'histogram'];
 
@@ -237,7 +286,8 @@ describe('incremental consistency check agrees with a full check', () => {
       body += `# TYPE ${name} ${type}\n`;
       const label = rnd(3) === 0 ? '' : `{x="${rnd(2)}"}`;
       if (type === 'summary') body += `${name}_sum${label} 1\n${name}_count${label} 1\n`;
-      else if (type === 'histogram') body += `${name}_bucket{le="1"${label === '' ? '' : `,${label.slice(1, -1)}`}} 1\n${name}_count${label} 1\n`;
+      else if (type === 'histogram')
+        body += `${name}_bucket{le="1"${label === '' ? '' : `,${label.slice(1, -1)}`}} 1\n${name}_count${label} 1\n`;
       else body += `${name}${label} 1\n`;
       if (rnd(6) === 0) body += `${name}${label} 2\n`;
     }
@@ -251,15 +301,26 @@ describe('incremental consistency check agrees with a full check', () => {
       const labels: GroupingLabels = rnd(2) === 0 ? { job: `g${rnd(3)}` } : { job: `g${rnd(3)}`, x: `${rnd(2)}` };
       const body = randomBody();
       let families: MetricFamily[];
-      try { families = parseText(body); } catch { continue; }
+      try {
+        families = parseText(body);
+      } catch {
+        continue;
+      }
       const push: PushRequest = { labels, families, replace: rnd(2) === 0, timeMs: T0 + i };
       const replay = newStore(false);
-      for (const p of [...accepted, push]) replay.push({ ...p,
-        families: parseText(p.families === families ? body : bodies.get(p)!) });
+      for (const p of [...accepted, push])
+        replay.push({ ...p, families: parseText(p.families === families ? body : bodies.get(p)!) });
       const consistentAfter = replay.problems().length === 0;
       const err = checked.push(push);
-      assert.equal(err === undefined, consistentAfter, `push ${i} to ${JSON.stringify(labels)}:\n${body}\nfull check: ${replay.problems().join('; ')}\nincremental: ${err?.message}`);
-      if (err === undefined) { accepted.push(push); bodies.set(push, body); }
+      assert.equal(
+        err === undefined,
+        consistentAfter,
+        `push ${i} to ${JSON.stringify(labels)}:\n${body}\nfull check: ${replay.problems().join('; ')}\nincremental: ${err?.message}`,
+      );
+      if (err === undefined) {
+        accepted.push(push);
+        bodies.set(push, body);
+      }
     }
     assert.ok(accepted.length > 30, `enough accepted pushes to be meaningful (${accepted.length})`);
   });

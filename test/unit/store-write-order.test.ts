@@ -15,8 +15,12 @@ import type { GroupingLabels } from '../../src/model/grouping-key.js';
 const BIG = SLICED_PUSH_SERIES * 3;
 
 function newStore(): MemoryStore {
-  return new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES,
-    ownStrictHelp: OWN_STRICT_HELP });
+  return new MemoryStore({
+    checkConsistency: true,
+    utf8Names: false,
+    ownTypes: OWN_TYPES,
+    ownStrictHelp: OWN_STRICT_HELP,
+  });
 }
 
 function req(labels: GroupingLabels, body: string, replace = true): PushRequest {
@@ -32,7 +36,10 @@ function bigBody(prefix: string, last = ''): string {
 const fine = (): Slicer => new Slicer(0);
 
 function lines(store: MemoryStore, pattern: RegExp): string[] {
-  return store.renderText().split('\n').filter((l) => pattern.test(l));
+  return store
+    .renderText()
+    .split('\n')
+    .filter((l) => pattern.test(l));
 }
 
 describe('sliced writes keep their order', () => {
@@ -93,13 +100,19 @@ describe('sliced writes keep their order', () => {
     assert.equal(s.push(req({ job: 'a' }, bigBody('big'))), undefined);
     assert.equal(s.push(req({ job: 'b' }, 'keep 1\n')), undefined);
     let finished = false;
-    const deleting = s.deleteSliced({ job: 'a' }, fine()).then((r) => { finished = true; return r; });
+    const deleting = s.deleteSliced({ job: 'a' }, fine()).then((r) => {
+      finished = true;
+      return r;
+    });
     while (!s.committing && !finished) await new Promise((r) => setImmediate(r));
     assert.equal(s.committing, true, 'the delete was not sliced');
     const seen = s.settled().then(() => lines(s, /^(big_|keep)/));
     assert.equal(await deleting, true);
     assert.deepEqual(await seen, ['keep{instance="",job="b"} 1']);
-    assert.deepEqual(s.familyNames().filter((n) => n.startsWith('big_')), []);
+    assert.deepEqual(
+      s.familyNames().filter((n) => n.startsWith('big_')),
+      [],
+    );
   });
 
   it('a scrape rendered in slices during a big replacing push shows one state of the group', async () => {
@@ -113,15 +126,18 @@ describe('sliced writes keep their order', () => {
       views.push([names.filter((n) => n.startsWith('old_')).length, names.filter((n) => n.startsWith('new_')).length]);
     }
     assert.equal(await pushing, undefined);
-    for (const [olds, news] of views) assert.ok((olds === BIG && news === 0) || (olds === 0 && news === BIG),
-      `${olds} old, ${news} new`);
+    for (const [olds, news] of views)
+      assert.ok((olds === BIG && news === 0) || (olds === 0 && news === BIG), `${olds} old, ${news} new`);
   });
 
   it('a scrape walked in slices while small pushes keep coming ends, and shows the store as it is then', async () => {
     const s = newStore();
     assert.equal(s.push(req({ job: 'a' }, bigBody('big'))), undefined);
     let finished = false;
-    const walking = s.expositionAsync(fine()).then((e) => { finished = true; return e; });
+    const walking = s.expositionAsync(fine()).then((e) => {
+      finished = true;
+      return e;
+    });
     let pushes = 0;
     while (!finished) {
       const small = req({ job: 'small', instance: `i${pushes % 7}` }, `small_${pushes % 5} ${pushes}\n`);
@@ -132,7 +148,8 @@ describe('sliced writes keep their order', () => {
     const exposition = await walking;
     assert.ok(pushes > 1, 'no push landed while the scrape was walked');
     assert.deepEqual(exposition.names, s.familyNames());
-    const text = (pieces: readonly { text: Buffer }[]): string => Buffer.concat(pieces.map((p) => p.text)).toString('utf8');
+    const text = (pieces: readonly { text: Buffer }[]): string =>
+      Buffer.concat(pieces.map((p) => p.text)).toString('utf8');
     for (let i = 0; i < exposition.names.length; i++) {
       const name = exposition.names[i]!;
       assert.equal(text(exposition.pieces[i]!), text(s.familyIndex(name)!.pieces()), name);
@@ -142,10 +159,16 @@ describe('sliced writes keep their order', () => {
   it('a big push that fails its check changes nothing but the failure time', async () => {
     const s = newStore();
     assert.equal(s.push(req({ job: 'seed' }, '# TYPE clash gauge\nclash 1\n')), undefined);
-    const pushed = (): string[] => s.renderText().split('\n').filter((l) => !/^(# [A-Z]+ )?push_/.test(l));
+    const pushed = (): string[] =>
+      s
+        .renderText()
+        .split('\n')
+        .filter((l) => !/^(# [A-Z]+ )?push_/.test(l));
     const before = pushed();
-    const failure = await s.pushSliced(req({ job: 'other' }, bigBody('big', '# TYPE clash counter\nclash 2\n')),
-      fine());
+    const failure = await s.pushSliced(
+      req({ job: 'other' }, bigBody('big', '# TYPE clash counter\nclash 2\n')),
+      fine(),
+    );
     assert.ok(failure !== undefined);
     assert.match(failure.message, /clash/);
     assert.deepEqual(pushed(), before);
@@ -156,11 +179,17 @@ describe('sliced writes keep their order', () => {
 describe('slicing helpers', () => {
   it('sortSteps sorts like Array.prototype.sort, stably, paused at every step', async () => {
     let seed = 7;
-    const rand = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed; };
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
     for (const n of [0, 1, 5000, 4096 * 5 + 17]) {
       const items = Array.from({ length: n }, (_, i) => ({ key: rand() % 1000, i }));
       const expected = items.slice().sort((a, b) => a.key - b.key);
-      const sorted = await runSliced(sortSteps(items.slice(), (a, b) => a.key - b.key), fine());
+      const sorted = await runSliced(
+        sortSteps(items.slice(), (a, b) => a.key - b.key),
+        fine(),
+      );
       assert.deepEqual(sorted, expected);
     }
   });
@@ -169,8 +198,15 @@ describe('slicing helpers', () => {
     const present = new Set<string>();
     const names = new FamilyNames();
     const has = (n: string): boolean => present.has(n);
-    const add = (n: string): void => { if (!present.has(n)) { present.add(n); names.add(n); } };
-    const remove = (n: string): void => { if (present.delete(n)) names.remove(); };
+    const add = (n: string): void => {
+      if (!present.has(n)) {
+        present.add(n);
+        names.add(n);
+      }
+    };
+    const remove = (n: string): void => {
+      if (present.delete(n)) names.remove();
+    };
     for (let i = 0; i < 20000; i++) add(`n${(i * 7919) % 20000}`);
     const slow = runSliced(names.steps(has), fine());
     add('zz_late');

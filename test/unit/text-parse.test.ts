@@ -37,7 +37,12 @@ function hist(labels: LabelPair[], histogram: Partial<Histogram>): Metric {
   return { labels, histogram: { sampleCount: 0, sampleSum: 0, buckets: [], ...histogram } };
 }
 
-interface ValidCase { name: string; body: string; want: MetricFamily[]; utf8?: boolean }
+interface ValidCase {
+  name: string;
+  body: string;
+  want: MetricFamily[];
+  utf8?: boolean;
+}
 
 export const VALID: ValidCase[] = [
   { name: 'empty body', body: '', want: [] },
@@ -46,7 +51,8 @@ export const VALID: ValidCase[] = [
   { name: 'leading blanks, tabs between tokens', body: '  \tm\t 2\n', want: [fam('m', 'UNTYPED', [val([], 2)])] },
   {
     name: 'prom-client body: blank lines between families, Nan',
-    body: '# HELP jobs_total Jobs done\n# TYPE jobs_total counter\njobs_total{kind="a"} 3\n\n' +
+    body:
+      '# HELP jobs_total Jobs done\n# TYPE jobs_total counter\njobs_total{kind="a"} 3\n\n' +
       '# HELP temp Temperature\n# TYPE temp gauge\ntemp Nan\n\n',
     want: [
       fam('jobs_total', 'COUNTER', [val(L('kind', 'a'), 3)], 'Jobs done'),
@@ -55,17 +61,29 @@ export const VALID: ValidCase[] = [
   },
   {
     name: 'Python client body: 3.0 values, le="1.0", _created gauges',
-    body: '# HELP req_total Requests\n# TYPE req_total counter\nreq_total 3.0\n' +
+    body:
+      '# HELP req_total Requests\n# TYPE req_total counter\nreq_total 3.0\n' +
       '# HELP req_created Requests\n# TYPE req_created gauge\nreq_created 1.7955303369179597e+09\n' +
       '# HELP lat Latency\n# TYPE lat histogram\nlat_bucket{le="1.0"} 1.0\nlat_bucket{le="+Inf"} 2.0\n' +
       'lat_count 2.0\nlat_sum 3.5\n',
     want: [
       fam('req_total', 'COUNTER', [val([], 3)], 'Requests'),
       fam('req_created', 'GAUGE', [val([], 1795530336.9179597)], 'Requests'),
-      fam('lat', 'HISTOGRAM', [hist([], {
-        sampleCount: 2, sampleSum: 3.5,
-        buckets: [{ cumulativeCount: 1, upperBound: 1 }, { cumulativeCount: 2, upperBound: Infinity }],
-      })], 'Latency'),
+      fam(
+        'lat',
+        'HISTOGRAM',
+        [
+          hist([], {
+            sampleCount: 2,
+            sampleSum: 3.5,
+            buckets: [
+              { cumulativeCount: 1, upperBound: 1 },
+              { cumulativeCount: 2, upperBound: Infinity },
+            ],
+          }),
+        ],
+        'Latency',
+      ),
     ],
   },
   {
@@ -77,11 +95,16 @@ export const VALID: ValidCase[] = [
     name: 'special and unusual float spellings',
     body: 'a Nan\nb inf\nc -Infinity\nd +inf\ne .5\nf -0\ng 1e3\nh NaN\ni +Inf\nj 5.\n',
     want: [
-      fam('a', 'UNTYPED', [val([], NaN)]), fam('b', 'UNTYPED', [val([], Infinity)]),
-      fam('c', 'UNTYPED', [val([], -Infinity)]), fam('d', 'UNTYPED', [val([], Infinity)]),
-      fam('e', 'UNTYPED', [val([], 0.5)]), fam('f', 'UNTYPED', [val([], -0)]),
-      fam('g', 'UNTYPED', [val([], 1000)]), fam('h', 'UNTYPED', [val([], NaN)]),
-      fam('i', 'UNTYPED', [val([], Infinity)]), fam('j', 'UNTYPED', [val([], 5)]),
+      fam('a', 'UNTYPED', [val([], NaN)]),
+      fam('b', 'UNTYPED', [val([], Infinity)]),
+      fam('c', 'UNTYPED', [val([], -Infinity)]),
+      fam('d', 'UNTYPED', [val([], Infinity)]),
+      fam('e', 'UNTYPED', [val([], 0.5)]),
+      fam('f', 'UNTYPED', [val([], -0)]),
+      fam('g', 'UNTYPED', [val([], 1000)]),
+      fam('h', 'UNTYPED', [val([], NaN)]),
+      fam('i', 'UNTYPED', [val([], Infinity)]),
+      fam('j', 'UNTYPED', [val([], 5)]),
     ],
   },
   {
@@ -93,7 +116,8 @@ export const VALID: ValidCase[] = [
     name: 'trailing comma, empty braces, blanks around label tokens',
     body: 'a{x="1",} 1\nb{} 2\nc { x = "1" , y="2" } 3\n',
     want: [
-      fam('a', 'UNTYPED', [val(L('x', '1'), 1)]), fam('b', 'UNTYPED', [val([], 2)]),
+      fam('a', 'UNTYPED', [val(L('x', '1'), 1)]),
+      fam('b', 'UNTYPED', [val([], 2)]),
       fam('c', 'UNTYPED', [val(L('x', '1', 'y', '2'), 3)]),
     ],
   },
@@ -124,10 +148,12 @@ export const VALID: ValidCase[] = [
   },
   {
     name: 'TYPE names are case-insensitive; gauge_histogram and gaugehistogram',
-    body: '# TYPE a COUNTER\na 1\n# TYPE b Gauge\nb 2\n# TYPE c gauge_histogram\nc_bucket{le="1"} 1\n' +
+    body:
+      '# TYPE a COUNTER\na 1\n# TYPE b Gauge\nb 2\n# TYPE c gauge_histogram\nc_bucket{le="1"} 1\n' +
       '# TYPE d GaugeHistogram\nd_count 4\n# TYPE e UnTyped\ne 5\n',
     want: [
-      fam('a', 'COUNTER', [val([], 1)]), fam('b', 'GAUGE', [val([], 2)]),
+      fam('a', 'COUNTER', [val([], 1)]),
+      fam('b', 'GAUGE', [val([], 2)]),
       fam('c', 'GAUGE_HISTOGRAM', [hist([], { buckets: [{ cumulativeCount: 1, upperBound: 1 }] })]),
       fam('d', 'GAUGE_HISTOGRAM', [hist([], { sampleCount: 4 })]),
       fam('e', 'UNTYPED', [val([], 5)]),
@@ -146,8 +172,11 @@ export const VALID: ValidCase[] = [
   {
     name: 'family order is first appearance, including HELP/TYPE lines',
     body: '# HELP z zed\ny 1\nz 2\na 3\n',
-    want: [fam('z', 'UNTYPED', [val([], 2)], 'zed'), fam('y', 'UNTYPED', [val([], 1)]),
-      fam('a', 'UNTYPED', [val([], 3)])],
+    want: [
+      fam('z', 'UNTYPED', [val([], 2)], 'zed'),
+      fam('y', 'UNTYPED', [val([], 1)]),
+      fam('a', 'UNTYPED', [val([], 3)]),
+    ],
   },
   {
     name: 'duplicate series are kept for the consistency check',
@@ -161,12 +190,19 @@ export const VALID: ValidCase[] = [
   },
   {
     name: 'summary folding by label set, quantile label removed, non-contiguous lines',
-    body: '# TYPE s summary\ns{quantile="0.5",a="1"} 1\ns{a="2",quantile="0.5"} 2\ns_sum{a="1"} 3\n' +
+    body:
+      '# TYPE s summary\ns{quantile="0.5",a="1"} 1\ns{a="2",quantile="0.5"} 2\ns_sum{a="1"} 3\n' +
       's_count{a="1"} 4\nother 0\ns{quantile="0.9",a="1"} 5\ns_count{a="2"} 6\n',
     want: [
       fam('s', 'SUMMARY', [
-        sum(L('a', '1'), { sampleCount: 4, sampleSum: 3, quantiles: [{ quantile: 0.5, value: 1 },
-          { quantile: 0.9, value: 5 }] }),
+        sum(L('a', '1'), {
+          sampleCount: 4,
+          sampleSum: 3,
+          quantiles: [
+            { quantile: 0.5, value: 1 },
+            { quantile: 0.9, value: 5 },
+          ],
+        }),
         sum(L('a', '2'), { sampleCount: 6, quantiles: [{ quantile: 0.5, value: 2 }] }),
       ]),
       fam('other', 'UNTYPED', [val([], 0)]),
@@ -176,8 +212,10 @@ export const VALID: ValidCase[] = [
     name: '_sum/_count fold only into a family declared summary or histogram',
     body: 'x_sum 1\nx_count 2\n# TYPE g gauge\ng 1\ng_count 3\n',
     want: [
-      fam('x_sum', 'UNTYPED', [val([], 1)]), fam('x_count', 'UNTYPED', [val([], 2)]),
-      fam('g', 'GAUGE', [val([], 1)]), fam('g_count', 'UNTYPED', [val([], 3)]),
+      fam('x_sum', 'UNTYPED', [val([], 1)]),
+      fam('x_count', 'UNTYPED', [val([], 2)]),
+      fam('g', 'GAUGE', [val([], 1)]),
+      fam('g_count', 'UNTYPED', [val([], 3)]),
     ],
   },
   {
@@ -195,26 +233,39 @@ export const VALID: ValidCase[] = [
   },
   {
     name: 'histogram: missing +Inf tolerated, _bucket without le dropped, labels folded',
-    body: '# TYPE h histogram\nh_bucket{a="1",le="0.5"} 1\nh_bucket{a="1",le="1"} 2\nh_bucket{a="1"} 9\n' +
+    body:
+      '# TYPE h histogram\nh_bucket{a="1",le="0.5"} 1\nh_bucket{a="1",le="1"} 2\nh_bucket{a="1"} 9\n' +
       'h_sum{a="1"} 1.5\nh_count{a="1"} 2\nh_bucket{a="2",le="1"} 0\n',
-    want: [fam('h', 'HISTOGRAM', [
-      hist(L('a', '1'), {
-        sampleCount: 2, sampleSum: 1.5,
-        buckets: [{ cumulativeCount: 1, upperBound: 0.5 }, { cumulativeCount: 2, upperBound: 1 }],
-      }),
-      hist(L('a', '2'), { buckets: [{ cumulativeCount: 0, upperBound: 1 }] }),
-    ])],
+    want: [
+      fam('h', 'HISTOGRAM', [
+        hist(L('a', '1'), {
+          sampleCount: 2,
+          sampleSum: 1.5,
+          buckets: [
+            { cumulativeCount: 1, upperBound: 0.5 },
+            { cumulativeCount: 2, upperBound: 1 },
+          ],
+        }),
+        hist(L('a', '2'), { buckets: [{ cumulativeCount: 0, upperBound: 1 }] }),
+      ]),
+    ],
   },
   {
     name: 'histogram with a non-integer count becomes a float histogram throughout',
     body: '# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 2.5\nh_count 2.5\nh_sum 4\n',
-    want: [fam('h', 'HISTOGRAM', [hist([], {
-      sampleCount: 0, sampleCountFloat: 2.5, sampleSum: 4,
-      buckets: [
-        { cumulativeCount: 0, cumulativeCountFloat: 1, upperBound: 1 },
-        { cumulativeCount: 0, cumulativeCountFloat: 2.5, upperBound: Infinity },
-      ],
-    })])],
+    want: [
+      fam('h', 'HISTOGRAM', [
+        hist([], {
+          sampleCount: 0,
+          sampleCountFloat: 2.5,
+          sampleSum: 4,
+          buckets: [
+            { cumulativeCount: 0, cumulativeCountFloat: 1, upperBound: 1 },
+            { cumulativeCount: 0, cumulativeCountFloat: 2.5, upperBound: Infinity },
+          ],
+        }),
+      ]),
+    ],
   },
   {
     name: 'histogram counts beyond 2^53 stay integer while they are exact uint64 values; 2^64 is float',
@@ -268,66 +319,130 @@ export const INVALID: Array<{ name: string; body: string; msg: string; utf8?: bo
   { name: 'missing value', body: 'm\n', msg: 'line 1: expected float as value, got ""' },
   { name: 'trailing blank after value', body: 'm 1 \n', msg: 'line 1: expected integer as timestamp, got ""' },
   { name: 'float timestamp', body: 'm 1 1.5\n', msg: 'line 1: expected integer as timestamp, got "1.5"' },
-  { name: 'out-of-range timestamp', body: 'm 1 9223372036854775808\n',
-    msg: 'line 1: expected integer as timestamp, got "9223372036854775808"' },
+  {
+    name: 'out-of-range timestamp',
+    body: 'm 1 9223372036854775808\n',
+    msg: 'line 1: expected integer as timestamp, got "9223372036854775808"',
+  },
   { name: 'text after timestamp', body: 'm 1 123 x\n', msg: 'line 1: spurious string after timestamp: " x"' },
   { name: '__name__ label', body: 'm{__name__="x"} 1\n', msg: 'line 1: label name "__name__" is reserved' },
   { name: 'duplicate label', body: 'm{a="1",a="2"} 1\n', msg: 'line 1: duplicate label names for metric "m"' },
   { name: 'dash in label name', body: 'm{a-b="1"} 1\n', msg: "line 1: expected '=' after label name, found '-'" },
-  { name: 'non-ASCII after label name (Go shows the lead byte)', body: 'm{aé="1"} 1\n',
-    msg: "line 1: expected '=' after label name, found 'Ã'" },
+  {
+    name: 'non-ASCII after label name (Go shows the lead byte)',
+    body: 'm{aé="1"} 1\n',
+    msg: "line 1: expected '=' after label name, found 'Ã'",
+  },
   { name: 'label without value', body: 'm{a} 1\n', msg: "line 1: expected '=' after label name, found '}'" },
   { name: 'label name starting with digit', body: 'm{1="a"} 1\n', msg: 'line 1: invalid label name for metric "m"' },
   { name: 'newline after comma', body: 'm{a="1",\n', msg: 'line 1: invalid label name for metric "m"' },
-  { name: 'quoted dotted label name in legacy mode', body: 'm{"a.b"="1"} 1\n',
-    msg: 'line 1: invalid label name "a.b"' },
+  {
+    name: 'quoted dotted label name in legacy mode',
+    body: 'm{"a.b"="1"} 1\n',
+    msg: 'line 1: invalid label name "a.b"',
+  },
   { name: 'unquoted label value', body: 'm{a=1} 1\n', msg: "line 1: expected '\"' at start of label value, found '1'" },
-  { name: 'missing comma between labels', body: 'm{a="1" b="2"} 1\n',
-    msg: 'line 1: unexpected end of label value "1"' },
+  {
+    name: 'missing comma between labels',
+    body: 'm{a="1" b="2"} 1\n',
+    msg: 'line 1: unexpected end of label value "1"',
+  },
   { name: 'unterminated label set', body: 'm{a="1"\n', msg: 'line 1: unexpected end of label value "1"' },
   { name: 'tab escape in label value', body: 'm{a="x\\ty"} 1\n', msg: "line 1: invalid escape sequence '\\t'" },
-  { name: 'raw newline in label value', body: 'm{a="x\ny"} 1\n',
-    msg: 'line 1: label value "x" contains unescaped new-line' },
+  {
+    name: 'raw newline in label value',
+    body: 'm{a="x\ny"} 1\n',
+    msg: 'line 1: label value "x" contains unescaped new-line',
+  },
   { name: 'metric name starting with a digit', body: '1abc 2\n', msg: 'line 1: invalid metric name' },
   { name: 'dotted metric name', body: 'my.metric 1\n', msg: 'line 1: expected float as value, got ".metric"' },
-  { name: 'quoted dotted metric name in legacy mode', body: '{"my.metric", "label.name"="v"} 1\n',
-    msg: 'line 1: invalid metric name "my.metric"' },
-  { name: 'quoted dotted name in HELP in legacy mode', body: '# HELP "a.b" x\n',
-    msg: 'line 1: invalid metric name "a.b"' },
-  { name: 'two names in braces', body: '{"x", "y"} 1\n', msg: 'line 1: multiple metric names for metric "x"',
-    utf8: true },
+  {
+    name: 'quoted dotted metric name in legacy mode',
+    body: '{"my.metric", "label.name"="v"} 1\n',
+    msg: 'line 1: invalid metric name "my.metric"',
+  },
+  {
+    name: 'quoted dotted name in HELP in legacy mode',
+    body: '# HELP "a.b" x\n',
+    msg: 'line 1: invalid metric name "a.b"',
+  },
+  {
+    name: 'two names in braces',
+    body: '{"x", "y"} 1\n',
+    msg: 'line 1: multiple metric names for metric "x"',
+    utf8: true,
+  },
   { name: 'two bare words in braces', body: '{x y} 1\n', msg: "line 1: unexpected end of metric name 'y'" },
   { name: 'empty braces with no metric', body: '{} 1\n', msg: 'line 1: invalid metric name' },
   { name: 'labels without metric on the first line', body: '{a="b"} 1\n', msg: 'line 1: invalid metric name' },
-  { name: 'newline inside a quoted name', body: '"x\n', msg: 'line 1: metric name "x" contains unescaped new-line',
-    utf8: true },
-  { name: 'newline inside a quoted label name', body: '{"x\n',
-    msg: 'line 1: label name "x" contains unescaped new-line', utf8: true },
-  { name: 'bad escape inside a quoted name', body: '{"a\\qb"} 1\n', msg: "line 1: invalid escape sequence '\\q'",
-    utf8: true },
+  {
+    name: 'newline inside a quoted name',
+    body: '"x\n',
+    msg: 'line 1: metric name "x" contains unescaped new-line',
+    utf8: true,
+  },
+  {
+    name: 'newline inside a quoted label name',
+    body: '{"x\n',
+    msg: 'line 1: label name "x" contains unescaped new-line',
+    utf8: true,
+  },
+  {
+    name: 'bad escape inside a quoted name',
+    body: '{"a\\qb"} 1\n',
+    msg: "line 1: invalid escape sequence '\\q'",
+    utf8: true,
+  },
   { name: 'unknown type', body: '# TYPE x foo\n', msg: 'line 1: unknown metric type "foo"' },
   { name: 'blank after type keyword', body: '# TYPE x gauge \n', msg: 'line 1: unknown metric type "gauge "' },
-  { name: 'second TYPE', body: '# TYPE x counter\n# TYPE x gauge\n',
-    msg: 'line 2: second TYPE line for metric name "x", or TYPE reported after samples' },
-  { name: 'TYPE after samples', body: 'x 1\n\n# TYPE x gauge\n',
-    msg: 'line 3: second TYPE line for metric name "x", or TYPE reported after samples' },
-  { name: 'TYPE of a folded _count name hits the base family', body: '# TYPE s summary\n# TYPE s_count counter\n',
-    msg: 'line 2: second TYPE line for metric name "s", or TYPE reported after samples' },
+  {
+    name: 'second TYPE',
+    body: '# TYPE x counter\n# TYPE x gauge\n',
+    msg: 'line 2: second TYPE line for metric name "x", or TYPE reported after samples',
+  },
+  {
+    name: 'TYPE after samples',
+    body: 'x 1\n\n# TYPE x gauge\n',
+    msg: 'line 3: second TYPE line for metric name "x", or TYPE reported after samples',
+  },
+  {
+    name: 'TYPE of a folded _count name hits the base family',
+    body: '# TYPE s summary\n# TYPE s_count counter\n',
+    msg: 'line 2: second TYPE line for metric name "s", or TYPE reported after samples',
+  },
   { name: 'second HELP', body: '# HELP x a\n# HELP x b\n', msg: 'line 2: second HELP line for metric name "x"' },
   { name: 'bad escape in HELP', body: '# HELP x a\\tb\n', msg: "line 1: invalid escape sequence '\\t'" },
   { name: 'dotted name in HELP', body: '# HELP x.y z\n', msg: 'line 1: invalid metric name in comment' },
-  { name: 'bad le', body: '# TYPE h histogram\nh_bucket{le="abc"} 1\n',
-    msg: "line 2: expected float as value for 'le' label, got \"abc\"" },
-  { name: 'bad quantile', body: '# TYPE s summary\ns{quantile="x"} 1\n',
-    msg: "line 2: expected float as value for 'quantile' label, got \"x\"" },
-  { name: 'negative histogram count', body: '# TYPE h histogram\nh_count -1\n',
-    msg: 'line 2: negative count for histogram "h"' },
-  { name: 'negative bucket', body: '# TYPE h histogram\nh_bucket{le="1"} -0.5\n',
-    msg: 'line 2: negative bucket population for histogram "h"' },
-  { name: 'error line counts blank and comment lines', body: '\n# c\n\na 1\nb x\n',
-    msg: 'line 5: expected float as value, got "x"' },
-  { name: 'control character quoted like Go', body: 'm 1\u0001\n',
-    msg: 'line 1: expected float as value, got "1\\x01"' },
+  {
+    name: 'bad le',
+    body: '# TYPE h histogram\nh_bucket{le="abc"} 1\n',
+    msg: 'line 2: expected float as value for \'le\' label, got "abc"',
+  },
+  {
+    name: 'bad quantile',
+    body: '# TYPE s summary\ns{quantile="x"} 1\n',
+    msg: 'line 2: expected float as value for \'quantile\' label, got "x"',
+  },
+  {
+    name: 'negative histogram count',
+    body: '# TYPE h histogram\nh_count -1\n',
+    msg: 'line 2: negative count for histogram "h"',
+  },
+  {
+    name: 'negative bucket',
+    body: '# TYPE h histogram\nh_bucket{le="1"} -0.5\n',
+    msg: 'line 2: negative bucket population for histogram "h"',
+  },
+  {
+    name: 'error line counts blank and comment lines',
+    body: '\n# c\n\na 1\nb x\n',
+    msg: 'line 5: expected float as value, got "x"',
+  },
+  {
+    name: 'control character quoted like Go',
+    body: 'm 1\u0001\n',
+    msg: 'line 1: expected float as value, got "1\\x01"',
+  },
 ];
 
 test('parseText builds the reference model for valid bodies', () => {
@@ -339,19 +454,26 @@ test('parseText builds the reference model for valid bodies', () => {
 
 test('parseText rejects invalid bodies with the reference message and line', () => {
   for (const c of INVALID) {
-    assert.throws(() => parseText(c.body, { utf8Names: c.utf8 ?? false }), (err: unknown) => {
-      assert.ok(err instanceof TextParseError, c.name);
-      assert.equal(err.message, `text format parsing error in ${c.msg}`, c.name);
-      assert.equal(err.status, 400);
-      assert.equal(err.code, 'PGW_ERR_TEXT_PARSE');
-      return true;
-    }, c.name);
+    assert.throws(
+      () => parseText(c.body, { utf8Names: c.utf8 ?? false }),
+      (err: unknown) => {
+        assert.ok(err instanceof TextParseError, c.name);
+        assert.equal(err.message, `text format parsing error in ${c.msg}`, c.name);
+        assert.equal(err.status, 400);
+        assert.equal(err.code, 'PGW_ERR_TEXT_PARSE');
+        return true;
+      },
+      c.name,
+    );
   }
 });
 
 test('parseText defaults to legacy names when no options are given', () => {
   assert.throws(() => parseText('{"a.b"} 1\n'), /invalid metric name "a\.b"/);
-  assert.deepEqual(parseText('{"a.b"} 1\n', { utf8Names: true }).map((f) => f.name), ['a.b']);
+  assert.deepEqual(
+    parseText('{"a.b"} 1\n', { utf8Names: true }).map((f) => f.name),
+    ['a.b'],
+  );
 });
 
 test('a nameless label line before any sample is an error (the reference panics on it)', () => {
@@ -379,7 +501,7 @@ test('parseText handles a 10k-line body of ten families in one pass', () => {
 test('bodies with invalid UTF-8: errors quote the bytes as Go does; HELP keeps U+FFFD (checked against 1.5.1)', () => {
   const cases: Array<[string, string]> = [
     ['m\xff 1\n', 'line 1: expected float as value, got "\\xff"'],
-    ['m{l\xff="1"} 1\n', 'line 1: expected \'=\' after label name, found \'ÿ\''],
+    ['m{l\xff="1"} 1\n', "line 1: expected '=' after label name, found 'ÿ'"],
     ['m{l="a"}\x80 1\n', 'line 1: expected float as value, got "\\x80"'],
     ['m 1 \xff\n', 'line 1: expected integer as timestamp, got "\\xff"'],
     ['# TYPE m gauge\xff\nm 1\n', 'line 1: unknown metric type "gauge\\xff"'],
@@ -387,15 +509,22 @@ test('bodies with invalid UTF-8: errors quote the bytes as Go does; HELP keeps U
     ['m{l="\xe9\xff"} 1\n', 'line 1: invalid label value "\\xe9\\xff"'],
   ];
   for (const [body, msg] of cases) {
-    assert.throws(() => parseTextBody(Buffer.from(body, 'latin1'), { utf8Names: false }),
+    assert.throws(
+      () => parseTextBody(Buffer.from(body, 'latin1'), { utf8Names: false }),
       (err: unknown) => err instanceof TextParseError && err.message === `text format parsing error in ${msg}`,
-        JSON.stringify(body));
+      JSON.stringify(body),
+    );
   }
   // A valid multi-byte character next to an invalid byte is still a character.
-  assert.throws(() => parseTextBody(Buffer.concat([Buffer.from('m{l="a"}é'), Buffer.from([0xff]), Buffer.from(' 1\n')]),
-    { utf8Names: false }),
-    { message: 'text format parsing error in line 1: expected float as value, got "é\\xff"' });
-  const [f] = parseTextBody(Buffer.concat([Buffer.from('# HELP q é'), Buffer.from([0xff]), Buffer.from('b\nq 1\n')]),
-    { utf8Names: false });
+  assert.throws(
+    () =>
+      parseTextBody(Buffer.concat([Buffer.from('m{l="a"}é'), Buffer.from([0xff]), Buffer.from(' 1\n')]), {
+        utf8Names: false,
+      }),
+    { message: 'text format parsing error in line 1: expected float as value, got "é\\xff"' },
+  );
+  const [f] = parseTextBody(Buffer.concat([Buffer.from('# HELP q é'), Buffer.from([0xff]), Buffer.from('b\nq 1\n')]), {
+    utf8Names: false,
+  });
   assert.equal(f!.help, 'é\ufffdb');
 });
