@@ -22,6 +22,7 @@ import {
 import { ConfigError, ExitError, UnexpectedError, UnsupportedFeatureError, WebConfigError } from './errors.js';
 import { loadWebConfig } from './web-config/load.js';
 import type { WebConfig } from './web-config/web-config.js';
+import { fixedWebConfig } from './web-config/web-config-source.js';
 import { KingpinApp, type Flag } from './flags/kingpin.js';
 import { RouteConflict } from './http/router.js';
 import { routeTable } from './http/routes.js';
@@ -445,7 +446,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
 async function run(config: Config, webConfig: WebConfig | undefined): Promise<void> {
   const { startGateway } = await import('./gateway.js');
   try {
-    await startGateway(config, webConfig === undefined ? {} : { webConfig });
+    await startGateway(config, webConfig === undefined ? {} : { webConfig: fixedWebConfig(webConfig) });
   } catch (err) {
     // Catalogued start-up failures (persistence, listen addresses, systemd sockets) keep their own code.
     const failure = err instanceof ExitError ? err : new UnexpectedError(err);

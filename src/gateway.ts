@@ -13,7 +13,7 @@ import { OWN_STRICT_HELP, OWN_TYPES, SelfMetrics } from './observe/self-metrics.
 import { MemoryStore } from './store/store.js';
 import { Persistence } from './store/persistence.js';
 import { createRequestListener, listen, listenOnFd } from './http/server.js';
-import type { WebConfig } from './web-config/web-config.js';
+import type { WebConfigSource } from './web-config/web-config-source.js';
 import { systemdListenFds } from './http/systemd.js';
 import { VERSION, REVISION, BRANCH } from './version.js';
 import { MemoryBudget, defaultMemoryLimit, effectiveBudget, heapLimitMiB } from './store/memory-budget.js';
@@ -36,7 +36,7 @@ const SHUTDOWN_GRACE_MS = 30_000;
 
 export async function startGateway(
   config: Config,
-  opts: { handleSignals?: boolean; webConfig?: WebConfig } = {},
+  opts: { handleSignals?: boolean; webConfig?: WebConfigSource } = {},
 ): Promise<RunningGateway> {
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   logger.info('starting pushgateway', { version: `(version=${VERSION}, branch=${BRANCH}, revision=${REVISION})` });

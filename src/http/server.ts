@@ -21,7 +21,7 @@ import { excerpt } from '../observe/log-excerpt.js';
 import { peerAddress, rememberPeer } from './peer-address.js';
 import { listenBacklog } from './listen-backlog.js';
 import { WebGate } from './web-gate.js';
-import type { WebConfig } from '../web-config/web-config.js';
+import type { WebConfigSource } from '../web-config/web-config-source.js';
 import {
   AsteriskTargetError,
   BadPathError,
@@ -59,7 +59,7 @@ export interface HttpDeps {
   /** True once a graceful stop began: responses then close their connection. */
   isStopping?: () => boolean;
   /** --web.config.file's headers and basic auth in front of every route; without it nothing is gated. */
-  webConfig?: WebConfig;
+  webConfig?: WebConfigSource;
 }
 
 export function buildRouter(deps: HttpDeps): Router<RouteEntry> {

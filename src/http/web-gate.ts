@@ -5,18 +5,30 @@
  * reaches the router (nor pushgateway_http_requests_total, which the reference counts inside its routes).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { WebConfig } from '../web-config/web-config.js';
+import { derivedFrom, type WebConfigSource } from '../web-config/web-config-source.js';
 import { UnauthorizedError } from '../errors.js';
+import { AuthCache } from './auth-cache.js';
 import { BasicAuth } from './basic-auth.js';
+import { SerialBcrypt } from './serial-bcrypt.js';
 import { sendHttpError } from './respond.js';
 
-export class WebGate {
-  private readonly headers: ReadonlyArray<readonly [string, string]>;
-  private readonly auth: BasicAuth;
+interface GateRules {
+  headers: ReadonlyArray<readonly [string, string]>;
+  auth: BasicAuth;
+}
 
-  constructor(config: WebConfig, auth = new BasicAuth(config.basicAuthUsers)) {
-    this.headers = Object.entries(config.headers);
-    this.auth = auth;
+export class WebGate {
+  /** The headers and users of the config in force, rebuilt when a reload hands out a new config. */
+  private readonly rules: () => GateRules;
+
+  constructor(source: WebConfigSource) {
+    // One cache and one bcrypt queue across reloads: the cache key holds the hash, so a changed user
+    // cannot hit an old verdict, and checks stay one at a time however often the file changes.
+    const shared = { cache: new AuthCache(), bcrypt: new SerialBcrypt() };
+    this.rules = derivedFrom(source, (config) => ({
+      headers: Object.entries(config.headers),
+      auth: new BasicAuth(config.basicAuthUsers, shared),
+    }));
   }
 
   /**
@@ -24,8 +36,9 @@ export class WebGate {
    * not, the 401 is already sent. A promise only while a bcrypt check runs.
    */
   admit(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> {
-    for (const [name, value] of this.headers) res.setHeader(name, value);
-    const verdict = this.auth.allows(req.headers.authorization);
+    const { headers, auth } = this.rules();
+    for (const [name, value] of headers) res.setHeader(name, value);
+    const verdict = auth.allows(req.headers.authorization);
     if (verdict === true) return true;
     if (verdict === false) return deny(req, res);
     return verdict.then((ok) => ok || deny(req, res));

@@ -10,6 +10,7 @@ import { OWN_STRICT_HELP, OWN_TYPES, SelfMetrics } from '../../src/observe/self-
 import { MemoryStore } from '../../src/store/store.js';
 import { createRequestListener } from '../../src/http/server.js';
 import type { WebConfig } from '../../src/web-config/web-config.js';
+import { fixedWebConfig } from '../../src/web-config/web-config-source.js';
 
 export interface InProcessGateway {
   url: string;
@@ -32,7 +33,7 @@ export async function startInProcess(opts: { webConfig?: WebConfig } = {}): Prom
     self: new SelfMetrics(),
     startedAt: new Date(),
     requestShutdown: () => {},
-    ...(opts.webConfig !== undefined ? { webConfig: opts.webConfig } : {}),
+    ...(opts.webConfig !== undefined ? { webConfig: fixedWebConfig(opts.webConfig) } : {}),
   });
   const server = createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
