@@ -59,8 +59,10 @@ async function run(side: Side, flags: string[]): Promise<void> {
     );
     const mb = (n: number): string => `${(n / MiB).toFixed(0)} MiB`;
     console.log(
-      `${side}: ${UPLOADS} × ${SIZE / MiB} MiB in ${seconds.toFixed(1)} s; answers ${[...answers].map(([k, v]) => `${k}×${v}`).join(', ')}; ` +
-        `RSS before ${mb(before)}, peak ${mb(peak)}, 1 s after ${mb(after1)}, 5 s after ${mb(after5)}; /-/healthy ${health}`,
+      `${side}: ${UPLOADS} × ${SIZE / MiB} MiB in ${seconds.toFixed(1)} s; answers ` +
+        `${[...answers].map(([k, v]) => `${k}×${v}`).join(', ')}; ` +
+        `RSS before ${mb(before)}, peak ${mb(peak)}, 1 s after ${mb(after1)}, 5 s after ${mb(after5)}; ` +
+        `/-/healthy ${health}`,
     );
   } finally {
     await gw.kill();

@@ -131,7 +131,10 @@ function summarize(p: CpuProfile, fromSample: number, top: number): string {
         return `  ${ms} ms ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${k}`;
       })
       .join('\n');
-  return `busy ${(busy / 1000).toFixed(0)} ms (idle excluded)\n\nTop self time by function:\n${table(fn, top)}\n\nBy file:\n${table(files, 12)}`;
+  return (
+    `busy ${(busy / 1000).toFixed(0)} ms (idle excluded)\n\nTop self time by ` +
+    `function:\n${table(fn, top)}\n\nBy file:\n${table(files, 12)}`
+  );
 }
 
 function newestProfile(dir: string, since: number): string {

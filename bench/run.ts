@@ -64,7 +64,8 @@ function ensureReference(): void {
       'sh',
       [
         '-c',
-        'apt-get install -y -qq prometheus-pushgateway >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq prometheus-pushgateway)',
+        'apt-get install -y -qq prometheus-pushgateway >/dev/null 2>&1 || (apt-get update -qq && apt-get ' +
+          'install -y -qq prometheus-pushgateway)',
       ],
       { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
     );
@@ -96,7 +97,9 @@ function machine(): Record<string, string> {
     memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
-    ours: `pushgateway-ts ${pkg.version} (${git.stdout.trim() || 'no git'}${dirty ? ', src/ has uncommitted changes' : ''})`,
+    ours:
+      `pushgateway-ts ${pkg.version} ` +
+      `(${git.stdout.trim() || 'no git'}${dirty ? ', src/ has uncommitted changes' : ''})`,
     reference: refVersion,
     'load avg': `${os
       .loadavg()
@@ -146,7 +149,8 @@ async function main(): Promise<void> {
   for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(10)} ${v}`);
   const b = budgets(opts.quick);
   console.log(
-    `Mode: ${opts.quick ? 'quick' : 'full'}; scenarios ${[...opts.only].join(',')}; loopback; load generator: wrk (throughput rows a, a2, b, cal, e), node:http keep-alive (latency rows)\n`,
+    `Mode: ${opts.quick ? 'quick' : 'full'}; scenarios ${[...opts.only].join(',')}; loopback; load ` +
+      `generator: wrk (throughput rows a, a2, b, cal, e), node:http keep-alive (latency rows)\n`,
   );
 
   const rows: Row[] = [];

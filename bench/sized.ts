@@ -269,7 +269,8 @@ async function newGroupPushesOnFresh(r: SizeResult, o: SizedOptions, start: () =
   try {
     await measureNewGroupPushes(gw, r, o);
     o.log(
-      `    ${r.size} groups: ${r.newGroupPushes!.requests} checked PUTs of new groups in the window (${r.newGroupPushes!.perSecond.toFixed(0)}/s)`,
+      `    ${r.size} groups: ${r.newGroupPushes!.requests} checked PUTs of new groups in the window ` +
+        `(${r.newGroupPushes!.perSecond.toFixed(0)}/s)`,
     );
   } finally {
     await gw.kill();

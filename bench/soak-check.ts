@@ -86,7 +86,8 @@ export function checkAgainstLedger(
       result.checkedAbsent++;
       if (samples.length > 0)
         problem(
-          `group ${g} should be absent (${op === undefined ? 'never pushed' : 'deleted last'}) but has ${samples.length} series`,
+          `group ${g} should be absent (${op === undefined ? 'never pushed' : 'deleted last'}) but has ` +
+            `${samples.length} series`,
         );
       return;
     }
@@ -111,7 +112,8 @@ export function checkAgainstLedger(
     if (pushTime === undefined) problem(`group ${g}: no push_time_seconds`);
     else if (pushTime < op.sentAtS - 0.05 || pushTime > op.ackedAtS + 0.05) {
       problem(
-        `group ${g}: push_time_seconds ${pushTime} outside the last push's send..ack window ${op.sentAtS}..${op.ackedAtS}`,
+        `group ${g}: push_time_seconds ${pushTime} outside the last push's send..ack window ` +
+          `${op.sentAtS}..${op.ackedAtS}`,
       );
     }
   });

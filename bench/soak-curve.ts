@@ -58,8 +58,10 @@ export const mib = (v: number): string => `${(v / 1048576).toFixed(1)} MiB`;
 /** Sparklines of both curves and a table of at most `rows` evenly spaced samples. */
 export function renderCurve(points: Point[], rows = 12): string {
   const out = [
-    `RSS  ${sparkline(points.map((p) => p.rss))}  ${mib(Math.min(...points.map((p) => p.rss)))} .. ${mib(Math.max(...points.map((p) => p.rss)))}`,
-    `fds  ${sparkline(points.map((p) => p.fds))}  ${Math.min(...points.map((p) => p.fds))} .. ${Math.max(...points.map((p) => p.fds))}`,
+    `RSS  ${sparkline(points.map((p) => p.rss))}  ${mib(Math.min(...points.map((p) => p.rss)))} .. ` +
+      `${mib(Math.max(...points.map((p) => p.rss)))}`,
+    `fds  ${sparkline(points.map((p) => p.fds))}  ${Math.min(...points.map((p) => p.fds))} .. ` +
+      `${Math.max(...points.map((p) => p.fds))}`,
     '',
     '     t (s)    RSS (MiB)   open fds',
   ];
@@ -73,7 +75,8 @@ export function renderCurve(points: Point[], rows = 12): string {
   const lastP = points[points.length - 1]!;
   if ((points.length - 1) % step !== 0)
     out.push(
-      `${lastP.atS.toFixed(0).padStart(10)} ${(lastP.rss / 1048576).toFixed(1).padStart(12)} ${String(lastP.fds).padStart(10)}`,
+      `${lastP.atS.toFixed(0).padStart(10)} ${(lastP.rss / 1048576).toFixed(1).padStart(12)} ` +
+        `${String(lastP.fds).padStart(10)}`,
     );
   return out.join('\n');
 }

@@ -68,7 +68,8 @@ function printCheck(label: string, r: CheckResult): void {
 
 async function main(): Promise<number> {
   console.log(
-    `soak: ${minutes} min, ${groups} groups, pause ${pauseMs} ms, sampling every ${sampleS} s, persistence ${flags.join(' ')}`,
+    `soak: ${minutes} min, ${groups} groups, pause ${pauseMs} ms, sampling every ${sampleS} s, ` +
+      `persistence ${flags.join(' ')}`,
   );
   gateway = await startOurs(flags);
   const pid = gateway.process.pid!;
@@ -89,7 +90,9 @@ async function main(): Promise<number> {
   const progress = setInterval(() => {
     const c = traffic.counts;
     process.stderr.write(
-      `  ${((Date.now() - started) / 1000).toFixed(0)} s: ${c.pushes} pushes, ${c.deletes} deletes, ${c.scrapes} scrapes, ${c.apiReads} API reads, ${c.failures} failures, RSS ${mib(points[points.length - 1]!.rss)}\n`,
+      `  ${((Date.now() - started) / 1000).toFixed(0)} s: ${c.pushes} pushes, ${c.deletes} deletes, ` +
+        `${c.scrapes} scrapes, ${c.apiReads} API reads, ${c.failures} failures, RSS ` +
+        `${mib(points[points.length - 1]!.rss)}\n`,
     );
   }, 30_000);
   await new Promise((r) => setTimeout(r, minutes * 60_000));
@@ -105,8 +108,10 @@ async function main(): Promise<number> {
 
   const c = traffic.counts;
   console.log(
-    `\nload: ${c.pushes} pushes, ${c.deletes} deletes, ${c.scrapes} scrapes, ${c.apiReads} JSON API reads in ${elapsedS.toFixed(0)} s` +
-      ` (${((c.pushes + c.deletes + c.scrapes + c.apiReads) / elapsedS).toFixed(0)} req/s); failed operations: ${c.failures}`,
+    `\nload: ${c.pushes} pushes, ${c.deletes} deletes, ${c.scrapes} scrapes, ${c.apiReads} JSON API reads ` +
+      `in ${elapsedS.toFixed(0)} s` +
+      ` (${((c.pushes + c.deletes + c.scrapes + c.apiReads) / elapsedS).toFixed(0)} req/s); failed ` +
+      `operations: ${c.failures}`,
   );
   for (const e of c.examples) console.log(`  ✗ ${e}`);
 
@@ -145,11 +150,14 @@ async function main(): Promise<number> {
 
   const lat = [...health.latenciesMs].sort((a, b) => a - b);
   console.log(
-    `\n/-/healthy latency under load (worker-thread client, every 50 ms, ${lat.length} probes, ${health.failures} failed):` +
-      ` p50 ${percentile(lat, 0.5).toFixed(1)} ms, p99 ${percentile(lat, 0.99).toFixed(1)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms`,
+    `\n/-/healthy latency under load (worker-thread client, every 50 ms, ${lat.length} probes, ` +
+      `${health.failures} failed):` +
+      ` p50 ${percentile(lat, 0.5).toFixed(1)} ms, p99 ${percentile(lat, 0.99).toFixed(1)} ms, max ` +
+      `${lat[lat.length - 1]!.toFixed(1)} ms`,
   );
   console.log(
-    `gateway nodejs_eventloop_lag_seconds (mean delay per sampling period), max seen in scrapes: ${(traffic.maxServerLagS * 1000).toFixed(1)} ms`,
+    `gateway nodejs_eventloop_lag_seconds (mean delay per sampling period), max seen in scrapes: ` +
+      `${(traffic.maxServerLagS * 1000).toFixed(1)} ms`,
   );
 
   const ok =

@@ -50,7 +50,9 @@ export function throughputSpecs(): ThroughputSpec[] {
     },
     {
       id: 'a2',
-      label: `a2: PUT, ${GROUPS / 1000}k groups round robin from empty, --push.disable-consistency-check, ${CONCURRENCY} conns`,
+      label:
+        `a2: PUT, ${GROUPS / 1000}k groups round robin from empty, --push.disable-consistency-check, ` +
+        `${CONCURRENCY} conns`,
       flags: unchecked,
       load: newGroups,
     },
@@ -103,7 +105,8 @@ export async function runThroughput(
         const r = await measure(side, spec, windowMs);
         runs[side].push(r);
         log(
-          `  ${spec.id} ${side}: ${r.perSecond.toFixed(0)} req/s (${r.requests} in ${r.seconds.toFixed(1)} s${r.errors > 0 ? `, ${r.errors} errors` : ''})`,
+          `  ${spec.id} ${side}: ${r.perSecond.toFixed(0)} req/s (${r.requests} in ${r.seconds.toFixed(1)} ` +
+            `s${r.errors > 0 ? `, ${r.errors} errors` : ''})`,
         );
       } catch (err) {
         failed[side] = `error: ${(err as Error).message.split('\n')[0]}`;

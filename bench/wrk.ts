@@ -60,7 +60,8 @@ function lua(load: WrkLoad, bodyFile: string | undefined): string {
     // Built on first use: at load time wrk.headers has no Host yet, and a request without one is a 400.
     lines.push(
       'local req = nil',
-      `request = function() if req == nil then req = wrk.format(${q(load.method)}, ${q(load.path)}, headers, body) end return req end`,
+      `request = function() if req == nil then req = wrk.format(${q(load.method)}, ${q(load.path)}, ` +
+        `headers, body) end return req end`,
     );
   } else {
     const cycle = load.counter.cycle ?? 0;

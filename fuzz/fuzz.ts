@@ -85,7 +85,8 @@ export function formatReport(stats: readonly TargetStats[], seed: number): strin
   const lines: string[] = [];
   lines.push(`seed ${seed}`, '');
   lines.push(
-    `${'target'.padEnd(14)}${pad('inputs', 10)}${pad('accepted', 10)}${pad('rejected', 10)}${pad('findings', 10)}${pad('seconds', 9)}${pad('inputs/s', 10)}  slowest (ms @ bytes)`,
+    `${'target'.padEnd(14)}${pad('inputs', 10)}${pad('accepted', 10)}${pad('rejected', 10)}` +
+      `${pad('findings', 10)}${pad('seconds', 9)}${pad('inputs/s', 10)}  slowest (ms @ bytes)`,
   );
   let total = 0;
   for (const s of stats) {
@@ -118,7 +119,8 @@ export function formatReport(stats: readonly TargetStats[], seed: number): strin
     for (const [sig, { count, first }] of s.findings) {
       lines.push(`  [${first.kind}] ${s.target} ×${count}: ${first.message.split('\n')[0]!.slice(0, 200)}`);
       lines.push(
-        `      first: --target=${s.target} --seed=${first.seed} --index=${first.index} (${first.size} bytes, ${first.ms.toFixed(1)} ms)${first.file === undefined ? '' : ` saved ${first.file}`}`,
+        `      first: --target=${s.target} --seed=${first.seed} --index=${first.index} (${first.size} bytes, ` +
+          `${first.ms.toFixed(1)} ms)${first.file === undefined ? '' : ` saved ${first.file}`}`,
       );
       lines.push(`      where: ${sig.split(' | ')[2] || '-'}`);
     }

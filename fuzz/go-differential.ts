@@ -280,13 +280,15 @@ export function formatDifferential(r: DifferentialResult | { skip: string }): st
   if ('skip' in r) return `*** ${r.skip} ***`;
   const lines = [
     `against ${r.goVersion} (our parser follows v0.69), ${r.inputs} inputs in ${r.seconds.toFixed(1)} s`,
-    `both accept ${r.bothAccept} (same model ${r.bothAcceptSameModel}), both reject ${r.bothReject} (same error text ${r.bothRejectSameText})`,
+    `both accept ${r.bothAccept} (same model ${r.bothAcceptSameModel}), both reject ${r.bothReject} (same ` +
+      `error text ${r.bothRejectSameText})`,
     `disagreements ${r.disagreements}: known ${r.disagreements - r.newFindings}, new ${r.newFindings}`,
   ];
   for (const [k, n] of r.byKnown) lines.push(`  known ×${n}: ${k}`);
   for (const e of r.examples) {
     lines.push(
-      `  ${e.known === undefined ? 'NEW' : 'known'} #${e.index}: ${JSON.stringify(e.input.subarray(0, 300).toString('latin1'))}`,
+      `  ${e.known === undefined ? 'NEW' : 'known'} #${e.index}: ` +
+        `${JSON.stringify(e.input.subarray(0, 300).toString('latin1'))}`,
     );
     lines.push(`      ours: ${JSON.stringify(e.ours.slice(0, 300))}`);
     lines.push(`      go:   ${JSON.stringify(e.go.slice(0, 300))}`);

@@ -72,7 +72,8 @@ async function main(): Promise<number> {
       ? Math.min(FULL_GO_INPUTS, Math.round(seconds * 200))
       : FULL_GO_INPUTS;
   console.log(
-    `fuzz: seed ${seed}, ${Number.isFinite(seconds) ? `${seconds} s` : `${inputs} inputs`} over ${targets?.join(', ') ?? 'every target'}`,
+    `fuzz: seed ${seed}, ${Number.isFinite(seconds) ? `${seconds} s` : `${inputs} inputs`} over ` +
+      `${targets?.join(', ') ?? 'every target'}`,
   );
   const stats = await runFuzz({
     seed,

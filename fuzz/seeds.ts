@@ -40,10 +40,12 @@ const PB_ACCEPT = 'application/vnd.google.protobuf;proto=io.prometheus.client.Me
 /** Accept headers real scrapers and tools send. */
 const ACCEPT_SEEDS = [
   // Prometheus 2.x, with and without native histograms
-  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,' +
+    'text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
   `${PB_ACCEPT};q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.2`,
   // Prometheus 3 default
-  'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,' +
+  'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;' +
+    'version=0.0.1;q=0.4,' +
     'text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1',
   '*/*',
   '',

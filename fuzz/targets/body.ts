@@ -88,6 +88,8 @@ export const bodyTarget: Target<BodyInput, Buffer> = {
   size: (i) => i.body.length,
   save: (i) => ({
     bytes: i.body,
-    note: `Content-Encoding ${JSON.stringify(i.encoding)}, limit ${i.limit}, ${i.protobuf ? 'protobuf' : 'text'} payload`,
+    note:
+      `Content-Encoding ${JSON.stringify(i.encoding)}, limit ${i.limit}, ` +
+      `${i.protobuf ? 'protobuf' : 'text'} payload`,
   }),
 };

@@ -86,13 +86,15 @@ export const textTarget: Target<TextInput, MetricFamily[]> = {
       again = parseTextBody(Buffer.from(once, 'utf8'), { utf8Names: input.utf8Names });
     } catch (err) {
       throw new Error(
-        `the written text of an accepted body does not parse: ${(err as Error).message}\n--- written:\n${once.slice(0, 2000)}`,
+        `the written text of an accepted body does not parse: ${(err as Error).message}\n--- ` +
+          `written:\n${once.slice(0, 2000)}`,
       );
     }
     const twice = render(again, input.utf8Names);
     expect(
       twice === once,
-      `write(parse(write(parse(body)))) differs from write(parse(body))\n--- once:\n${once.slice(0, 2000)}\n--- twice:\n${twice.slice(0, 2000)}`,
+      `write(parse(write(parse(body)))) differs from write(parse(body))\n--- ` +
+        `once:\n${once.slice(0, 2000)}\n--- twice:\n${twice.slice(0, 2000)}`,
     );
   },
   size: (input) => input.body.length,

@@ -36,7 +36,8 @@ const DURATION_HELP = 'HTTP request duration for pushes to the Pushgateway.';
 const SIZE_HELP = 'HTTP request size for pushes to the Pushgateway.';
 const REJECTIONS_HELP =
   'Pushes refused by a limit of this gateway (not in the reference), by the limit: ' +
-  'memory_limit (--store.memory-limit, 507), body_memory_limit (--push.body-memory-limit, 503), sample_limit, label_limit, ' +
+  'memory_limit (--store.memory-limit, 507), body_memory_limit (--push.body-memory-limit, 503), ' +
+  'sample_limit, label_limit, ' +
   'label_name_length_limit, label_value_length_limit (the --push.*-limit flags, 400).';
 
 /**
@@ -143,7 +144,9 @@ export class SelfMetrics {
     const families: MetricFamily[] = [...this.processFamilies(now)];
     families.push({
       name: 'pushgateway_build_info',
-      help: 'Constant 1, labelled with the version, revision and branch this gateway was built from and the runtime it runs on.',
+      help:
+        'Constant 1, labelled with the version, revision and branch this gateway was built from and the ' +
+        'runtime it runs on.',
       type: 'GAUGE',
       metrics: [
         {

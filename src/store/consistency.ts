@@ -45,7 +45,8 @@ export function metricProtoText(m: Metric, type: MetricType): string {
     const bs = h.buckets
       .map(
         (b) =>
-          ` bucket:{cumulative_count:${b.cumulativeCountExact ?? b.cumulativeCount} upper_bound:${formatGoFloat(b.upperBound)}}`,
+          ` bucket:{cumulative_count:${b.cumulativeCountExact ?? b.cumulativeCount} ` +
+          `upper_bound:${formatGoFloat(b.upperBound)}}`,
       )
       .join('');
     parts.push(
@@ -85,7 +86,10 @@ export function checkMetricLabels(name: string, m: Metric, type: MetricType, utf
       return `collected metric ${q(name)} { ${metricProtoText(m, type)}} has a label with an invalid name: ${l.name}`;
     }
     if (i > 0 && labels[i - 1]!.name === l.name) {
-      return `collected metric ${q(name)} { ${metricProtoText(m, type)}} has two or more labels with the same name: ${l.name}`;
+      return (
+        `collected metric ${q(name)} { ${metricProtoText(m, type)}} has two or more labels with the same ` +
+        `name: ${l.name}`
+      );
     }
     if (type === 'SUMMARY' && l.name === 'quantile') {
       return `collected metric ${q(name)} { ${metricProtoText(m, type)}} must not have an explicit "quantile" label`;
@@ -105,7 +109,10 @@ export function checkMetricLabels(name: string, m: Metric, type: MetricType, utf
 export function invalidUtf8LabelValue(name: string, m: Metric, type: MetricType): string | undefined {
   for (const l of m.labels) {
     if (hasInvalidUtf8(l.value)) {
-      return `collected metric ${q(name)} { ${metricProtoText(m, type)}} has a label named ${q(l.name)} whose value is not utf8: ${goQuote(l.value)}`;
+      return (
+        `collected metric ${q(name)} { ${metricProtoText(m, type)}} has a label named ${q(l.name)} whose ` +
+        `value is not utf8: ${goQuote(l.value)}`
+      );
     }
   }
   return undefined;
@@ -116,7 +123,10 @@ export function typeClash(name: string, m: Metric, pushedType: MetricType, exist
 }
 
 export function duplicateSeries(name: string, m: Metric, type: MetricType): string {
-  return `collected metric ${q(name)} { ${metricProtoText(m, type)}} was collected before with the same name and label values`;
+  return (
+    `collected metric ${q(name)} { ${metricProtoText(m, type)}} was collected before with the same name ` +
+    `and label values`
+  );
 }
 
 export function ownHelpClash(name: string, pushedHelp: string, ownHelp: string): string {
@@ -153,7 +163,10 @@ export function suffixCollision(
     const candidates = type === 'HISTOGRAM' ? SUFFIXES : SUFFIXES.slice(0, 2);
     for (const suffix of candidates) {
       if (typeOf(name + suffix) !== undefined) {
-        return `collected histogram or summary named ${q(name)} collides with previously collected metric named ${q(name + suffix)}`;
+        return (
+          `collected histogram or summary named ${q(name)} collides with previously collected metric named ` +
+          `${q(name + suffix)}`
+        );
       }
     }
   }

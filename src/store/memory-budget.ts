@@ -163,7 +163,8 @@ export class MemoryBudget {
     this.refused++;
     throw new MemoryLimitError(
       'push refused: it would take the store past its memory limit of ' +
-        `${mib(this.limitBytes)} (${this.flagText}): ${mib(used)} of heap in use, the push needs about ${mib(extraBytes)} more; ` +
+        `${mib(this.limitBytes)} (${this.flagText}): ${mib(used)} of heap in use, the push needs about ` +
+        `${mib(extraBytes)} more; ` +
         'delete groups or raise the limit',
     );
   }

@@ -119,7 +119,8 @@ function checkLength(metric: string, name: string, value: string, limits: PushLi
       throw new PushLimitError(
         'label_value_length_limit',
         `label_value_length_limit exceeded (metric: ${cut50(metric)}, ` +
-          `label name: ${cut50(name)}, value: ${quote50(value)}, length: ${length}, limit: ${limits.labelValueLengthLimit})`,
+          `label name: ${cut50(name)}, value: ${quote50(value)}, length: ${length}, limit: ` +
+          `${limits.labelValueLengthLimit})`,
       );
     }
   }

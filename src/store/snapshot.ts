@@ -376,7 +376,8 @@ export function decodeSnapshot(data: Buffer): { header: SnapshotHeader; groups: 
     }
     throw new SnapshotError(
       'foreign',
-      'not a pushgateway-ts persistence file (files written by the Go Pushgateway cannot be read; see docs/persistence.md)',
+      'not a pushgateway-ts persistence file (files written by the Go Pushgateway cannot be read; see ' +
+        'docs/persistence.md)',
     );
   }
   const version = Number(m[1]);

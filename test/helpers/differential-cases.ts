@@ -1651,7 +1651,8 @@ export const KNOWN_DIFFERENCES: Readonly<Record<string, KnownDifference>> = {
   },
   'text-invalid-utf8-help': {
     reason:
-      'our model holds strings, not bytes: an invalid UTF-8 byte in HELP is exposed as U+FFFD, the reference passes the byte through',
+      'our model holds strings, not bytes: an invalid UTF-8 byte in HELP is exposed as U+FFFD, the ' +
+      'reference passes the byte through',
     checkOurs: (ours, dc) => [
       ...expectStatuses(ours, [200]),
       ...expectFamilies(ours, dc, [
@@ -1663,7 +1664,8 @@ export const KNOWN_DIFFERENCES: Readonly<Record<string, KnownDifference>> = {
   },
   'pb-malformed-wire-type': {
     reason:
-      "both answer 400; the wording of protobuf wire errors is Go protobuf's (`proto: can't skip unknown wire type 7`) " +
+      "both answer 400; the wording of protobuf wire errors is Go protobuf's (`proto: can't skip unknown " +
+      'wire type 7`) ' +
       'there and names the message and field here',
     checkOurs: (ours) => [
       ...expectStatuses(ours, [400]),
@@ -1672,7 +1674,8 @@ export const KNOWN_DIFFERENCES: Readonly<Record<string, KnownDifference>> = {
   },
   'pb-label-value-invalid-utf8': {
     reason:
-      'both answer 400; the reference fails the consistency check ("whose value is not utf8"), which also creates the ' +
+      'both answer 400; the reference fails the consistency check ("whose value is not utf8"), which also ' +
+      'creates the ' +
       'group with a failure timestamp; ours refuses the body while decoding it, so nothing is stored',
     checkOurs: (ours, dc) => [
       ...expectStatuses(ours, [400]),
@@ -1690,7 +1693,8 @@ export const KNOWN_DIFFERENCES: Readonly<Record<string, KnownDifference>> = {
   },
   'pb-invalid-metric-name': {
     reason:
-      'the reference does not validate protobuf metric names and exposes an unparsable line; ours validates them like ' +
+      'the reference does not validate protobuf metric names and exposes an unparsable line; ours validates ' +
+      'them like ' +
       'text names (legacy rules unless --push.enable-utf8-names)',
     checkOurs: (ours, dc) => [
       ...expectStatuses(ours, [400]),

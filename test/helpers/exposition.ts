@@ -150,8 +150,10 @@ export function normaliseContentType(ct: string | undefined): string {
 // or `collected histogram or summary named "s" collides with previously collected metric named "s_count"`.
 const COLLISION_PLAIN_FIRST =
   /^collected metric named (".*") collides with previously collected (?:summary|histogram) named (".*")$/;
-const COLLISION_COMPOSITE_FIRST =
-  /^collected (?:histogram or summary|histogram|summary) named (".*") collides with previously collected metric named (".*")$/;
+const COLLISION_COMPOSITE_FIRST = new RegExp(
+  /^collected (?:histogram or summary|histogram|summary) named (".*") collides with /.source +
+    /previously collected metric named (".*")$/.source,
+);
 
 /**
  * One consistency problem reduced to what is stable: the prefix through the first `{` when there is

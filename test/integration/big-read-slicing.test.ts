@@ -105,7 +105,7 @@ describe('reading a big group or family is done in slices', () => {
     assertServedDuring(during, 'the status page was rendered');
   });
 
-  it('health checks are answered while a protobuf scrape encodes 200k families and a family of 200k series', async () => {
+  it('health checks answered while a protobuf scrape encodes 200k families and a family of 200k series', async () => {
     // A push first, so that the scrape sorts the big family and gathers everything anew.
     assert.equal(
       (await request('PUT', '/metrics/job/series/instance/late', 'one_family{i=""} 1\n').answer).status,

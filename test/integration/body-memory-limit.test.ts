@@ -85,7 +85,10 @@ describe('--push.body-memory-limit', () => {
         assert.equal(r.headers['retry-after'], '1');
         assert.match(
           r.text,
-          /^push refused for now: request bodies in flight would take more than 8388608 bytes \(--push\.body-memory-limit\); retry later\n$/,
+          new RegExp(
+            /^push refused for now: request bodies in flight would take more than 8388608 /.source +
+              /bytes \(--push\.body-memory-limit\); retry later\n$/.source,
+          ),
         );
         u.req.end(bodyOf('refused', 4 * MiB)); // read on and discarded by the gateway
       }

@@ -125,7 +125,7 @@ describe('a built gateway installed inside another git repository', { skip: gitS
     return r.stdout;
   }
 
-  it('reports its own stamp in --version, /api/v1/status and pushgateway_build_info; without one, unknown', async () => {
+  it('--version, /api/v1/status and pushgateway_build_info report the stamp; without one, unknown', async () => {
     const stamp = install();
     assert.match(
       version(),

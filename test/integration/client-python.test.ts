@@ -77,7 +77,7 @@ for (const target of gatewayTargets()) {
       await gw.stop();
     });
 
-    it('push_to_gateway stores every metric type under a grouping key with /, space, empty and UTF-8 values', async () => {
+    it('push_to_gateway stores every type under a grouping key with /, space, empty and UTF-8 values', async () => {
       const since = Date.now() / 1000;
       assertAllOk(
         await python(gw, [

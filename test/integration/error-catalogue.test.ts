@@ -103,7 +103,10 @@ describe("start-up failures exit with the catalogue's status and log their code"
       'a listen address without a port',
       ['--web.listen-address=127.0.0.1'],
       'PGW_ERR_LISTEN',
-      /msg="error listening" address=127\.0\.0\.1 err="listen address \\"127\.0\.0\.1\\": missing port" code=PGW_ERR_LISTEN/,
+      new RegExp(
+        /msg="error listening" address=127\.0\.0\.1 err="listen address \\"127\.0\.0\.1\\": /.source +
+          /missing port" code=PGW_ERR_LISTEN/.source,
+      ),
     ],
     [
       'a missing persistence directory',

@@ -63,7 +63,8 @@ function checkStatusPage(gw: RunningGateway, page: string, pushed: { from: numbe
   const near = timesIn(batch).filter((t) => t >= pushed.from - 1000 && t <= pushed.to + 1000);
   assert.ok(
     near.length > 0,
-    `no last push time between ${new Date(pushed.from).toISOString()} and ${new Date(pushed.to).toISOString()} for job="batch"`,
+    `no last push time between ${new Date(pushed.from).toISOString()} and ` +
+      `${new Date(pushed.to).toISOString()} for job="batch"`,
   );
   assert.ok(failing.includes('Last push failed!'), 'failed group not marked');
   assert.ok(!batch.includes('Last push failed!'), 'successful group marked as failed');

@@ -110,36 +110,39 @@ describe('listeners', () => {
     }
   });
 
-  it('--web.systemd-socket serves on every inherited socket (LISTEN_FDS=2: fds 3 and 4), one store behind both', async () => {
-    const [a, b] = [await listeningSocket(), await listeningSocket()];
-    const script = `LISTEN_PID=$$ LISTEN_FDS=2 exec "$0" "$@"`;
-    const gw = await startOursWith(
-      '/bin/sh',
-      ['-c', script, process.execPath, OUR_CLI, '--web.systemd-socket'],
-      a.port,
-      {
-        extraFds: [a.fd, b.fd],
-        afterSpawn: () => {
-          a.server.close();
-          b.server.close();
+  it(
+    '--web.systemd-socket serves on every inherited socket (LISTEN_FDS=2: fds 3 and 4), one store behind ' + 'both',
+    async () => {
+      const [a, b] = [await listeningSocket(), await listeningSocket()];
+      const script = `LISTEN_PID=$$ LISTEN_FDS=2 exec "$0" "$@"`;
+      const gw = await startOursWith(
+        '/bin/sh',
+        ['-c', script, process.execPath, OUR_CLI, '--web.systemd-socket'],
+        a.port,
+        {
+          extraFds: [a.fd, b.fd],
+          afterSpawn: () => {
+            a.server.close();
+            b.server.close();
+          },
         },
-      },
-    );
-    try {
-      assert.equal(
-        (await fetch(`http://127.0.0.1:${b.port}/metrics/job/second`, { method: 'PUT', body: 'm 2\n' })).status,
-        200,
       );
-      assert.match(
-        await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text(),
-        /^m\{instance="",job="second"\} 2$/m,
-      );
-      assert.match(gw.output(), /listening on a systemd socket" fd=3/);
-      assert.match(gw.output(), /listening on a systemd socket" fd=4/);
-    } finally {
-      await gw.stop();
-    }
-  });
+      try {
+        assert.equal(
+          (await fetch(`http://127.0.0.1:${b.port}/metrics/job/second`, { method: 'PUT', body: 'm 2\n' })).status,
+          200,
+        );
+        assert.match(
+          await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text(),
+          /^m\{instance="",job="second"\} 2$/m,
+        );
+        assert.match(gw.output(), /listening on a systemd socket" fd=3/);
+        assert.match(gw.output(), /listening on a systemd socket" fd=4/);
+      } finally {
+        await gw.stop();
+      }
+    },
+  );
 
   it('--web.systemd-socket without sockets from systemd is a clear error at start', () => {
     const env = { ...process.env };

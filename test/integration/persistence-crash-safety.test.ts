@@ -103,7 +103,8 @@ it('SIGKILL at random moments while persisting under load: every restart loads a
             const cause = (err as { cause?: unknown }).cause;
             throw new Error(
               `round ${rounds}, push ${seq}: ${String(err)}${cause === undefined ? '' : ` (${String(cause)})`}\n` +
-                `gateway exit ${gw.process.exitCode ?? gw.process.signalCode ?? 'none'}, output:\n${gw.output().slice(-3000)}`,
+                `gateway exit ${gw.process.exitCode ?? gw.process.signalCode ?? 'none'}, ` +
+                `output:\n${gw.output().slice(-3000)}`,
             );
           }
           nextSeq = seq + 1;

@@ -221,7 +221,7 @@ describe('persistence across restarts', () => {
     assert.equal((gw.output().match(/msg="metrics persisted"/g) ?? []).length, 1);
   });
 
-  it('with a short interval, a steady stream of pushes is written periodically, at most once per interval', async () => {
+  it('short interval: a steady stream of pushes is written periodically, at most once an interval', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'p');
     const intervalMs = 300;
@@ -435,52 +435,55 @@ describe('bad persistence files', () => {
     return readFileSync(file);
   }
 
-  it('corrupt, truncated, altered, future-version and Go gob files are moved aside; the gateway starts empty', async () => {
-    const valid = await validFile();
-    const text = valid.toString('utf8');
-    const cases: Array<[string, Buffer, RegExp]> = [
-      ['garbage', Buffer.from('\x00\x01hello world'), /not a pushgateway-ts persistence file/],
-      [
-        'Go gob',
-        Buffer.from([0x3c, 0xff, 0x81, 0x03, 0x01, 0x01, 0x0b, 0x6d, 0x65, 0x74, 0x72, 0x69, 0x63]),
-        /Go Pushgateway cannot be read/,
-      ],
-      ['truncated', valid.subarray(0, Math.floor(valid.length * 0.6)), /incomplete|does not end with a newline/],
-      ['altered', Buffer.from(text.replace('"m"', '"n"')), /checksum mismatch/],
-      [
-        'future version',
-        Buffer.from(text.replace('persistence 1\n', 'persistence 7\n')),
-        /format version 7, but this build reads version 1/,
-      ],
-      ['empty', Buffer.alloc(0), /the file is empty/],
-    ];
-    for (const [what, bytes, reason] of cases) {
-      const dir = tempDir();
-      const file = path.join(dir, 'metrics.store');
-      writeFileSync(file, bytes);
-      const gw = await startOurs([`--persistence.file=${file}`]);
-      try {
-        const out = gw.output();
-        assert.match(
-          out,
-          /level=error .*msg="could not load persisted metrics; the file was moved aside/,
-          `${what}: ${out}`,
-        );
-        assert.match(out, reason, `${what}: ${out}`);
-        assert.equal((await send(gw, 'GET', '/api/v1/metrics')).text, '{"status":"success","data":[]}', what);
-        const aside = readdirSync(dir).filter((n) => n.startsWith('metrics.store.bad-'));
-        assert.equal(aside.length, 1, `${what}: ${readdirSync(dir).join(' ')}`);
-        assert.deepEqual(readFileSync(path.join(dir, aside[0]!)), bytes, `${what}: the bad file was changed`);
-        assert.equal((await send(gw, 'PUT', '/metrics/job/new', 'm 1\n')).status, 200);
-        await gw.stop();
-        // The next write creates a fresh file; the bad one stays untouched beside it.
-        assert.match(readFileSync(file, 'utf8'), /"job":"new"/, what);
-        assert.deepEqual(readFileSync(path.join(dir, aside[0]!)), bytes, `${what}: the bad file was overwritten`);
-      } finally {
-        await gw.stop();
+  it(
+    'corrupt, truncated, altered, future-version and Go gob files are moved aside; the gateway starts ' + 'empty',
+    async () => {
+      const valid = await validFile();
+      const text = valid.toString('utf8');
+      const cases: Array<[string, Buffer, RegExp]> = [
+        ['garbage', Buffer.from('\x00\x01hello world'), /not a pushgateway-ts persistence file/],
+        [
+          'Go gob',
+          Buffer.from([0x3c, 0xff, 0x81, 0x03, 0x01, 0x01, 0x0b, 0x6d, 0x65, 0x74, 0x72, 0x69, 0x63]),
+          /Go Pushgateway cannot be read/,
+        ],
+        ['truncated', valid.subarray(0, Math.floor(valid.length * 0.6)), /incomplete|does not end with a newline/],
+        ['altered', Buffer.from(text.replace('"m"', '"n"')), /checksum mismatch/],
+        [
+          'future version',
+          Buffer.from(text.replace('persistence 1\n', 'persistence 7\n')),
+          /format version 7, but this build reads version 1/,
+        ],
+        ['empty', Buffer.alloc(0), /the file is empty/],
+      ];
+      for (const [what, bytes, reason] of cases) {
+        const dir = tempDir();
+        const file = path.join(dir, 'metrics.store');
+        writeFileSync(file, bytes);
+        const gw = await startOurs([`--persistence.file=${file}`]);
+        try {
+          const out = gw.output();
+          assert.match(
+            out,
+            /level=error .*msg="could not load persisted metrics; the file was moved aside/,
+            `${what}: ${out}`,
+          );
+          assert.match(out, reason, `${what}: ${out}`);
+          assert.equal((await send(gw, 'GET', '/api/v1/metrics')).text, '{"status":"success","data":[]}', what);
+          const aside = readdirSync(dir).filter((n) => n.startsWith('metrics.store.bad-'));
+          assert.equal(aside.length, 1, `${what}: ${readdirSync(dir).join(' ')}`);
+          assert.deepEqual(readFileSync(path.join(dir, aside[0]!)), bytes, `${what}: the bad file was changed`);
+          assert.equal((await send(gw, 'PUT', '/metrics/job/new', 'm 1\n')).status, 200);
+          await gw.stop();
+          // The next write creates a fresh file; the bad one stays untouched beside it.
+          assert.match(readFileSync(file, 'utf8'), /"job":"new"/, what);
+          assert.deepEqual(readFileSync(path.join(dir, aside[0]!)), bytes, `${what}: the bad file was overwritten`);
+        } finally {
+          await gw.stop();
+        }
       }
-    }
-  });
+    },
+  );
 
   it('an unreadable file is moved aside too', async (t) => {
     const dir = tempDir();
@@ -577,7 +580,10 @@ describe('unusable persistence directory', () => {
     assert.equal(r.status, 1, r.stderr);
     assert.match(
       r.stderr,
-      /could not load persisted metrics from .*\(not a pushgateway-ts persistence file.*\), and could not move it aside: EPERM/,
+      new RegExp(
+        /could not load persisted metrics from .*\(not a pushgateway-ts persistence /.source +
+          /file.*\), and could not move it aside: EPERM/.source,
+      ),
     );
     assert.equal(readFileSync(file, 'utf8'), 'not a snapshot\n');
     assert.deepEqual(readdirSync(dir), ['p']);

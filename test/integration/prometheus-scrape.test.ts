@@ -130,7 +130,8 @@ for (const [mode, features] of [
         (
           await put(
             '/metrics/job/nightly_backup/instance/db1',
-            '# TYPE backup_bytes gauge\nbackup_bytes{kind="full"} 1234\n# TYPE backup_runs_total counter\nbackup_runs_total 7\n',
+            '# TYPE backup_bytes gauge\nbackup_bytes{kind="full"} 1234\n# TYPE backup_runs_total ' +
+              'counter\nbackup_runs_total 7\n',
           )
         ).status,
         200,

@@ -104,7 +104,10 @@ describe('scrape cache shows every write at once', () => {
     const block = text.slice(text.indexOf('# HELP process_open_fds'), text.indexOf('# HELP process_resident'));
     assert.match(
       block,
-      /^# HELP process_open_fds Number of open file descriptors\.\n# TYPE process_open_fds gauge\nprocess_open_fds \d+\nprocess_open_fds\{instance="",job="c3"\} 7\n$/,
+      new RegExp(
+        /^# HELP process_open_fds Number of open file descriptors\.\n# TYPE process_open_fds /.source +
+          /gauge\nprocess_open_fds \d+\nprocess_open_fds\{instance="",job="c3"\} 7\n$/.source,
+      ),
     );
     const clash = await send(
       'PUT',
@@ -114,7 +117,8 @@ describe('scrape cache shows every write at once', () => {
     assert.equal(clash.status, 400);
     assert.equal(
       clash.body.toString(),
-      'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family nodejs_heap_size_used_bytes has type COUNTER but should have GAUGE\n',
+      'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family ' +
+        'nodejs_heap_size_used_bytes has type COUNTER but should have GAUGE\n',
     );
     // client_golang 1.20+ (reference 1.11) has the network counters in its process collector.
     const net = await send(
@@ -125,7 +129,8 @@ describe('scrape cache shows every write at once', () => {
     assert.equal(net.status, 400);
     assert.equal(
       net.body.toString(),
-      'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family process_network_receive_bytes_total has type GAUGE but should have COUNTER\n',
+      'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family ' +
+        'process_network_receive_bytes_total has type GAUGE but should have COUNTER\n',
     );
   });
 });

@@ -13,10 +13,10 @@ const FLAGS = ['--log.level=debug', '--web.external-url=http://example.com:9091/
 function startDebugLines(output: string): Map<string, string> {
   const found = new Map<string, string>();
   for (const line of output.split('\n')) {
-    const m =
-      / level=debug (?:.* )?msg="(external URL|path prefix used externally|path prefix for internal routing)" (\w+=\S*)$/.exec(
-        line,
-      );
+    const m = new RegExp(
+      / level=debug /.source +
+        /(?:.* )?msg="(external URL|path prefix used externally|path prefix for internal routing)" (\w+=\S*)$/.source,
+    ).exec(line);
     if (m !== null) found.set(m[1]!, m[2]!);
   }
   return found;

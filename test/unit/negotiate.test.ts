@@ -35,7 +35,8 @@ describe('Accept negotiation', () => {
     ['application/openmetrics-text;version=1.0.0', `${TEXT}; escaping=underscores`],
     // Prometheus 3 default: escaping from a clause not chosen still applies
     [
-      'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,' +
+      'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;' +
+        'version=0.0.1;q=0.4,' +
         'text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1',
       `${TEXT}; escaping=allow-utf-8`,
     ],
@@ -97,21 +98,30 @@ describe('Accept headers with many clauses', () => {
     assert.equal(negotiate(long).contentType, negotiate(short).contentType);
   });
 
-  it('beyond 12 clauses the escaping is the last one walked up to the decider (q, then specificity, then header order)', () => {
-    const pad = Array.from({ length: 20 }, () => 'a/b;q=0.01');
-    const neg = (...clauses: string[]): string => negotiate([...pad, ...clauses].join(',')).contentType;
-    assert.equal(
-      neg('a/b;escaping=allow-utf-8;q=0.95', 'a/b;escaping=dots;q=0.9', `${PB_ACCEPT};q=0.5`),
-      `${PB}; escaping=dots`,
-    );
-    assert.equal(neg('a/b;escaping=dots;q=0.5', `${PB_ACCEPT};q=0.5`), `${PB}; escaping=dots`); // same q, before it
-    assert.equal(neg(`${PB_ACCEPT};q=0.5`, 'a/b;escaping=dots;q=0.5'), `${PB}; escaping=underscores`); // same q, after it
-    assert.equal(neg('*/*;escaping=dots;q=0.5', `${PB_ACCEPT};q=0.5`), `${PB}; escaping=underscores`); // a wildcard comes after
-    assert.equal(neg(`${PB_ACCEPT};q=0.5;escaping=values`, 'a/b;escaping=dots;q=0.6'), `${PB}; escaping=values`); // its own
-    assert.equal(neg('text/plain;q=0.5', `${PB_ACCEPT};q=0.5`), `${TEXT}; escaping=underscores`); // equal deciders: the first
-    assert.equal(neg(`${PB_ACCEPT};q=0.5`, 'text/plain;q=0.5'), `${PB}; escaping=underscores`);
-    assert.equal(neg('a/b;escaping=dots;q=0.2', 'a/b;escaping=values;q=0.3'), `${TEXT}; escaping=dots`); // no decider: all walked
-  });
+  it(
+    'beyond 12 clauses the escaping is the last one walked up to the decider (q, then specificity, then ' +
+      'header order)',
+    () => {
+      const pad = Array.from({ length: 20 }, () => 'a/b;q=0.01');
+      const neg = (...clauses: string[]): string => negotiate([...pad, ...clauses].join(',')).contentType;
+      assert.equal(
+        neg('a/b;escaping=allow-utf-8;q=0.95', 'a/b;escaping=dots;q=0.9', `${PB_ACCEPT};q=0.5`),
+        `${PB}; escaping=dots`,
+      );
+      assert.equal(neg('a/b;escaping=dots;q=0.5', `${PB_ACCEPT};q=0.5`), `${PB}; escaping=dots`); // same q, before it
+      // same q, after it
+      assert.equal(neg(`${PB_ACCEPT};q=0.5`, 'a/b;escaping=dots;q=0.5'), `${PB}; escaping=underscores`);
+      // a wildcard comes after
+      assert.equal(neg('*/*;escaping=dots;q=0.5', `${PB_ACCEPT};q=0.5`), `${PB}; escaping=underscores`);
+      // its own
+      assert.equal(neg(`${PB_ACCEPT};q=0.5;escaping=values`, 'a/b;escaping=dots;q=0.6'), `${PB}; escaping=values`);
+      // equal deciders: the first
+      assert.equal(neg('text/plain;q=0.5', `${PB_ACCEPT};q=0.5`), `${TEXT}; escaping=underscores`);
+      assert.equal(neg(`${PB_ACCEPT};q=0.5`, 'text/plain;q=0.5'), `${PB}; escaping=underscores`);
+      // no decider: all walked
+      assert.equal(neg('a/b;escaping=dots;q=0.2', 'a/b;escaping=values;q=0.3'), `${TEXT}; escaping=dots`);
+    },
+  );
 
   // With concrete types only, goautoneg's comparison is a consistent order by q, so Go's insertion sort (up to
   // 12 clauses) and the long-list selection must agree: padding a list past 12 with clauses that neither

@@ -87,7 +87,8 @@ test('label_name_length_limit and label_value_length_limit, in bytes, the metric
     () => checkPushLimits(parse(`${'x'.repeat(20)} 1\n`), { job: 'j' }, limits({ labelValueLengthLimit: 10 })),
     refusal(
       'label_value_length_limit',
-      `label_value_length_limit exceeded (metric: ${'x'.repeat(20)}, label name: __name__, value: "${'x'.repeat(20)}", length: 20, limit: 10)`,
+      `label_value_length_limit exceeded (metric: ${'x'.repeat(20)}, label name: __name__, value: ` +
+        `"${'x'.repeat(20)}", length: 20, limit: 10)`,
     ),
   );
   // Grouping label values from the URL count too.
@@ -95,7 +96,8 @@ test('label_name_length_limit and label_value_length_limit, in bytes, the metric
     () => checkPushLimits(parse('m 1\n'), { job: 'j'.repeat(11) }, limits({ labelValueLengthLimit: 10 })),
     refusal(
       'label_value_length_limit',
-      `label_value_length_limit exceeded (metric: m, label name: job, value: "${'j'.repeat(11)}", length: 11, limit: 10)`,
+      `label_value_length_limit exceeded (metric: m, label name: job, value: "${'j'.repeat(11)}", length: ` +
+        `11, limit: 10)`,
     ),
   );
   assert.doesNotThrow(() =>

@@ -32,7 +32,8 @@ describe('snapshot round trip', () => {
     push(
       s,
       'v',
-      'a{k="nan"} NaN\na{k="pinf"} +Inf\na{k="ninf"} -Inf\na{k="nzero"} -0\na{k="tiny"} 5e-324\na{k="big"} 1.7976931348623157e308\n',
+      'a{k="nan"} NaN\na{k="pinf"} +Inf\na{k="ninf"} -Inf\na{k="nzero"} -0\na{k="tiny"} 5e-324\na{k="big"} ' +
+        '1.7976931348623157e308\n',
       1000.125,
     );
     const r = roundTrip(s);

@@ -41,23 +41,26 @@ describe('soak end check', () => {
     assert.deepEqual(r, { checkedPushed: 2, checkedAbsent: 2, skipped: 0, problems: [] });
   });
 
-  it('reports an older value, a missing series, a deleted group still present and a push time outside the window', () => {
-    const older = groupLines(0, 6);
-    const missing = groupLines(1, 5).filter((l) => !l.startsWith('soak_value'));
-    const scrape = [...older, ...missing, ...groupLines(2, 1), ...groupLines(3, 4, 99)].join('\n');
-    const r = checkAgainstLedger(scrape, [
-      { last: pushed(7), unknown: false },
-      { last: pushed(5), unknown: false },
-      { last: { kind: 'delete' }, unknown: false },
-      { last: pushed(4), unknown: false },
-    ]);
-    assert.equal(r.problems.filter((p) => p.startsWith('group 0: soak_value{format=text} is 6')).length, 1);
-    assert.ok(
-      r.problems.some((p) => p.startsWith('group 1: series soak_value{format=text} of the last acknowledged push')),
-    );
-    assert.ok(r.problems.some((p) => p.startsWith('group 2 should be absent (deleted last)')));
-    assert.ok(r.problems.some((p) => p.startsWith('group 3: push_time_seconds 99 outside')));
-  });
+  it(
+    'reports an older value, a missing series, a deleted group still present and a push time outside the ' + 'window',
+    () => {
+      const older = groupLines(0, 6);
+      const missing = groupLines(1, 5).filter((l) => !l.startsWith('soak_value'));
+      const scrape = [...older, ...missing, ...groupLines(2, 1), ...groupLines(3, 4, 99)].join('\n');
+      const r = checkAgainstLedger(scrape, [
+        { last: pushed(7), unknown: false },
+        { last: pushed(5), unknown: false },
+        { last: { kind: 'delete' }, unknown: false },
+        { last: pushed(4), unknown: false },
+      ]);
+      assert.equal(r.problems.filter((p) => p.startsWith('group 0: soak_value{format=text} is 6')).length, 1);
+      assert.ok(
+        r.problems.some((p) => p.startsWith('group 1: series soak_value{format=text} of the last acknowledged push')),
+      );
+      assert.ok(r.problems.some((p) => p.startsWith('group 2 should be absent (deleted last)')));
+      assert.ok(r.problems.some((p) => p.startsWith('group 3: push_time_seconds 99 outside')));
+    },
+  );
 
   it('skips groups whose last operation failed', () => {
     const r = checkAgainstLedger(groupLines(0, 1).join('\n'), [{ last: pushed(2), unknown: true }]);

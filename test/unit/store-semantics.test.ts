@@ -50,37 +50,45 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
     assert.equal(s.deleteGroup({ job: 'nope' }), false);
   });
 
-  it('pushed push_time_seconds / push_failure_time_seconds of any type are overridden on a group the push creates', () => {
-    const s = newStore();
-    assert.equal(s.push(req({ job: 'other' }, 'a 1\n', true)), undefined);
-    const body =
-      '# TYPE push_time_seconds counter\npush_time_seconds 1\n# TYPE push_failure_time_seconds counter\npush_failure_time_seconds 1\nb 2\n';
-    assert.equal(s.push(req({ job: 'new' }, body, true, T0 + 1000)), undefined);
-    const g = s.getGroup({ job: 'new' })!;
-    assert.equal(g.gaugeValue('push_time_seconds'), (T0 + 1000) / 1000);
-    assert.equal(g.gaugeValue('push_failure_time_seconds'), 0);
-    assert.match(s.renderText(), /# TYPE push_failure_time_seconds gauge\n/);
-    assert.equal(
-      s.push(req({ job: 'new2' }, '# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 7\n', true)),
-      undefined,
-    );
-    assert.equal(s.getGroup({ job: 'new2' })!.gaugeValue('push_failure_time_seconds'), 0);
-  });
+  it(
+    'pushed push_time_seconds / push_failure_time_seconds of any type are overridden on a group the push ' + 'creates',
+    () => {
+      const s = newStore();
+      assert.equal(s.push(req({ job: 'other' }, 'a 1\n', true)), undefined);
+      const body =
+        '# TYPE push_time_seconds counter\npush_time_seconds 1\n# TYPE push_failure_time_seconds ' +
+        'counter\npush_failure_time_seconds 1\nb 2\n';
+      assert.equal(s.push(req({ job: 'new' }, body, true, T0 + 1000)), undefined);
+      const g = s.getGroup({ job: 'new' })!;
+      assert.equal(g.gaugeValue('push_time_seconds'), (T0 + 1000) / 1000);
+      assert.equal(g.gaugeValue('push_failure_time_seconds'), 0);
+      assert.match(s.renderText(), /# TYPE push_failure_time_seconds gauge\n/);
+      assert.equal(
+        s.push(req({ job: 'new2' }, '# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 7\n', true)),
+        undefined,
+      );
+      assert.equal(s.getGroup({ job: 'new2' })!.gaugeValue('push_failure_time_seconds'), 0);
+    },
+  );
 
-  it('on a group that has a failure time, a pushed push_failure_time_seconds is kept (gauge) or checked (other types), as the reference does', () => {
-    const s = newStore();
-    s.push(req({ job: 'other' }, 'a 1\n', true));
-    s.push(req({ job: 'j' }, 'a 1\n', true));
-    assert.equal(
-      s.push(req({ job: 'j' }, '# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 7\n', false)),
-      undefined,
-    );
-    assert.equal(s.getGroup({ job: 'j' })!.gaugeValue('push_failure_time_seconds'), 7);
-    const err = s.push(
-      req({ job: 'j' }, '# TYPE push_failure_time_seconds counter\npush_failure_time_seconds 1\n', false),
-    );
-    assert.match(err?.message ?? '', /collected metric "push_failure_time_seconds" .* is not a GAUGE/);
-  });
+  it(
+    'on a group that has a failure time, a pushed push_failure_time_seconds is kept (gauge) or checked ' +
+      '(other types), as the reference does',
+    () => {
+      const s = newStore();
+      s.push(req({ job: 'other' }, 'a 1\n', true));
+      s.push(req({ job: 'j' }, 'a 1\n', true));
+      assert.equal(
+        s.push(req({ job: 'j' }, '# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 7\n', false)),
+        undefined,
+      );
+      assert.equal(s.getGroup({ job: 'j' })!.gaugeValue('push_failure_time_seconds'), 7);
+      const err = s.push(
+        req({ job: 'j' }, '# TYPE push_failure_time_seconds counter\npush_failure_time_seconds 1\n', false),
+      );
+      assert.match(err?.message ?? '', /collected metric "push_failure_time_seconds" .* is not a GAUGE/);
+    },
+  );
 
   it('URL labels override body labels, body instance survives, instance="" is added', () => {
     const s = newStore();
@@ -95,7 +103,10 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
     assert.ok(err);
     assert.match(
       err.message,
-      /^pushed metrics are invalid or inconsistent with existing metrics: collected metric "tc" \{ .*\} is not a COUNTER$/,
+      new RegExp(
+        /^pushed metrics are invalid or inconsistent with existing metrics: collected metric /.source +
+          /"tc" \{ .*\} is not a COUNTER$/.source,
+      ),
     );
     const b = s.getGroup({ job: 'b' })!;
     assert.equal(b.gaugeValue('push_time_seconds'), 0);
@@ -117,14 +128,16 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
     assert.equal(
       err?.message,
       'pushed metrics are invalid or inconsistent with existing metrics: gathered metric family ' +
-        'pushgateway_http_requests_total has help "" but should have "Total HTTP requests processed by the Pushgateway, excluding scrapes."',
+        'pushgateway_http_requests_total has help "" but should have "Total HTTP requests processed by the ' +
+        'Pushgateway, excluding scrapes."',
     );
     const help = OWN_STRICT_HELP.get('pushgateway_http_requests_total')!;
     assert.equal(
       s.push(
         req(
           { job: 'j' },
-          `# HELP pushgateway_http_requests_total ${help}\n# TYPE pushgateway_http_requests_total counter\npushgateway_http_requests_total 1\n`,
+          `# HELP pushgateway_http_requests_total ${help}\n# TYPE pushgateway_http_requests_total ` +
+            `counter\npushgateway_http_requests_total 1\n`,
           true,
         ),
       ),
@@ -154,7 +167,11 @@ describe('store push semantics (prometheus/pushgateway storage/diskmetricstore.g
       );
       assert.match(
         err.message,
-        /\* collected metric "push_failure_time_seconds" \{ .*\} has a label named "l" whose value is not utf8: "\\xff"$/m,
+        new RegExp(
+          /\* collected metric "push_failure_time_seconds" \{ .*\} has a label named "l" /.source +
+            /whose value is not utf8: "\\xff"$/.source,
+          'm',
+        ),
       );
       const ts = s.push(req(labels, 'a 1 5\n', true));
       assert.equal(
@@ -315,7 +332,8 @@ describe('incremental consistency check agrees with a full check', () => {
       assert.equal(
         err === undefined,
         consistentAfter,
-        `push ${i} to ${JSON.stringify(labels)}:\n${body}\nfull check: ${replay.problems().join('; ')}\nincremental: ${err?.message}`,
+        `push ${i} to ${JSON.stringify(labels)}:\n${body}\nfull check: ` +
+          `${replay.problems().join('; ')}\nincremental: ${err?.message}`,
       );
       if (err === undefined) {
         accepted.push(push);

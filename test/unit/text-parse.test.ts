@@ -88,7 +88,9 @@ export const VALID: ValidCase[] = [
   },
   {
     name: 'OpenMetrics # EOF and # UNIT are comments; X_total after TYPE X is its own untyped family',
-    body: '# HELP om_requests Requests\n# TYPE om_requests counter\n# UNIT om_requests seconds\nom_requests_total 1\n# EOF\n',
+    body:
+      '# HELP om_requests Requests\n# TYPE om_requests counter\n# UNIT om_requests ' +
+      'seconds\nom_requests_total 1\n# EOF\n',
     want: [fam('om_requests_total', 'UNTYPED', [val([], 1)])],
   },
   {

@@ -20,6 +20,11 @@ const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1
  * taken in slices) and rendered a slice at a time with the event loop served in between, so a page over
  * 100k groups or over one group of a million families does not hold up health checks and pushes.
  */
+const STYLE =
+  'body{font-family:sans-serif;margin:2em}' +
+  '.label{background:#eef;border-radius:3px;padding:0 .3em;margin-right:.3em;font-weight:normal}' +
+  '.failed{color:#b00}table{border-collapse:collapse}td{border:1px solid #ccc;padding:.2em .5em}';
+
 export async function renderStatusPage(
   store: MemoryStore,
   startedAt: Date,
@@ -39,7 +44,7 @@ export async function renderStatusPage(
     Buffer.from(
       `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Pushgateway</title>
-<style>body{font-family:sans-serif;margin:2em}.label{background:#eef;border-radius:3px;padding:0 .3em;margin-right:.3em;font-weight:normal}.failed{color:#b00}table{border-collapse:collapse}td{border:1px solid #ccc;padding:.2em .5em}</style>
+<style>${STYLE}</style>
 </head><body>
 <h1>Pushgateway</h1>
 <h2>Metrics</h2>
@@ -84,13 +89,15 @@ function* groupSectionSteps(g: GroupView, out: TextParts): Steps<void> {
   const failed = g.lastPushSuccessful ? '' : ' <strong class="failed">Last push failed!</strong>';
   out.add(
     `<section class="group"><h3>${labels}${failed}</h3>` +
-      `<p>Last push: ${isoTime(g.gaugeValue(PUSH_TIME))}; last failure: ${isoTime(g.gaugeValue(PUSH_FAILURE_TIME))}</p><ul>`,
+      `<p>Last push: ${isoTime(g.gaugeValue(PUSH_TIME))}; last failure: ` +
+      `${isoTime(g.gaugeValue(PUSH_FAILURE_TIME))}</p><ul>`,
   );
   const names = yield* sortSteps([...g.families.keys()], compareStrings);
   for (let i = 0; i < names.length; i++) {
     const gf = g.families.get(names[i]!)!;
     out.add(
-      `<li><code>${htmlEscape(names[i]!)}</code> <small>${htmlEscape(gf.family.type.toLowerCase())}, last pushed ${new Date(gf.lastPushMs).toISOString()}</small></li>`,
+      `<li><code>${htmlEscape(names[i]!)}</code> <small>${htmlEscape(gf.family.type.toLowerCase())}, last ` +
+        `pushed ${new Date(gf.lastPushMs).toISOString()}</small></li>`,
     );
     if (i % FAMILIES_PER_STEP === FAMILIES_PER_STEP - 1) yield;
   }
