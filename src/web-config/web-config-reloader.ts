@@ -45,10 +45,12 @@ interface Seen {
   text?: string;
 }
 
+type Files = Map<string, Seen>;
+
 /** The config in force and the text of every file it was loaded from. */
 interface Good {
   config: WebConfig;
-  files: ReadonlyMap<string, Seen>;
+  files: Files;
 }
 
 type Held = 'invalid' | 'needs restart' | null;
@@ -57,8 +59,13 @@ const DEFAULTS = { statIntervalMs: 1000, settleMs: 100, watch: true };
 
 export class WebConfigReloader implements WebConfigSource {
   private good: Good;
-  /** The files the latest load attempt read (good or bad), with the signatures last seen. */
-  private tracked: Map<string, string>;
+  /**
+   * The files the latest load attempt read (good or bad: the config in force's own files when it was the
+   * good one), each with its stat signature last seen and the text the attempt read.
+   */
+  private attempt: Files;
+  /** For each watched folder, the names in it that matter (events about other files are ignored). */
+  private readonly watchedNames = new Map<string, Set<string>>();
   private held: Held = null;
   private readonly tlsAtStart: boolean;
   private readonly opts: Required<WebConfigReloaderOptions>;
@@ -76,7 +83,7 @@ export class WebConfigReloader implements WebConfigSource {
 
   /** Loads `file` now (throws WebConfigError on a bad file, as at start) and starts following it. */
   static open(file: string, logger: Logger, opts: WebConfigReloaderOptions = {}): WebConfigReloader {
-    const files = new Map<string, Seen>();
+    const files: Files = new Map();
     const config = loadWebConfig(file, recordingReader(files));
     return new WebConfigReloader(file, { config, files }, logger, { ...DEFAULTS, ...opts });
   }
@@ -88,7 +95,7 @@ export class WebConfigReloader implements WebConfigSource {
     opts: Required<WebConfigReloaderOptions>,
   ) {
     this.good = good;
-    this.tracked = signaturesOf(good.files);
+    this.attempt = good.files;
     this.tlsAtStart = good.config.tlsServerConfig !== undefined;
     this.opts = opts;
     this.armStatTimer();
@@ -175,22 +182,27 @@ export class WebConfigReloader implements WebConfigSource {
 
   private async check(force: boolean): Promise<void> {
     const signatures = new Map<string, string>();
-    await Promise.all([...this.tracked.keys()].map(async (f) => signatures.set(f, await signatureOf(f))));
+    await Promise.all([...this.attempt.keys()].map(async (f) => signatures.set(f, await signatureOf(f))));
     if (this.closed) return;
-    const changed = [...signatures].filter(([f, sig]) => this.tracked.get(f) !== sig).map(([, sig]) => sig);
+    const changed = [...signatures].filter(([f, sig]) => this.attempt.get(f)?.signature !== sig).map(([, s]) => s);
     if (!force && changed.length === 0) return;
     // A file modified a moment ago may still be being written: look again once it has been quiet.
-    if (!force && changed.some((sig) => Date.now() - mtimeOf(sig) < this.opts.settleMs)) {
+    // (An mtime in the future, from a skewed clock, is not waited for.)
+    if (!force && changed.some((sig) => inRange(Date.now() - mtimeOf(sig), 0, this.opts.settleMs))) {
       this.schedule(false);
       return;
     }
-    if (await this.sameAsGood()) {
-      // Same text as the config in force (a touch, a rewrite of the same bytes, or a bad change undone).
-      this.tracked = signaturesOf(this.good.files);
-      if (this.held !== null) {
-        this.logger.info('web config file is back to the config in force', { file: this.file });
-        this.held = null;
-      }
+    if (await sameTexts(this.attempt)) {
+      // The text the latest attempt read (a touch, the same bytes rewritten, a bad file left as bad as it
+      // was): its outcome stands, logged once.
+      for (const [f, sig] of signatures) this.attempt.get(f)!.signature = sig;
+      return;
+    }
+    if (this.held !== null && (await sameTexts(this.good.files))) {
+      // A bad or held-back change undone: the config in force is the file's again.
+      this.attempt = this.good.files;
+      this.held = null;
+      this.logger.info('web config file is back to the config in force', { file: this.file });
       return;
     }
     if (this.closed) return;
@@ -198,28 +210,14 @@ export class WebConfigReloader implements WebConfigSource {
     this.updateWatchers();
   }
 
-  /** Whether every file the config in force was loaded from still holds the text it was loaded from. */
-  private async sameAsGood(): Promise<boolean> {
-    const same = await Promise.all(
-      [...this.good.files].map(async ([f, seen]) => {
-        try {
-          return seen.text !== undefined && (await readFile(f, 'utf8')) === seen.text;
-        } catch {
-          return false;
-        }
-      }),
-    );
-    return same.every(Boolean);
-  }
-
   /** Runs the loader (synchronous, a few kB) and puts the outcome in force or in the log. */
   private load(): void {
-    const files = new Map<string, Seen>();
+    const files: Files = new Map();
     let config: WebConfig;
     try {
       config = loadWebConfig(this.file, recordingReader(files));
     } catch (err) {
-      this.tracked = signaturesOf(files);
+      this.attempt = files;
       this.held = 'invalid';
       const failure = err instanceof WebConfigError ? err : new UnexpectedError(err);
       this.logger.error('error reloading the web config file; the last good config keeps serving', {
@@ -229,7 +227,7 @@ export class WebConfigReloader implements WebConfigSource {
       });
       return;
     }
-    this.tracked = signaturesOf(files);
+    this.attempt = files;
     if ((config.tlsServerConfig !== undefined) !== this.tlsAtStart) {
       this.held = 'needs restart';
       this.logger.error(
@@ -248,22 +246,39 @@ export class WebConfigReloader implements WebConfigSource {
     });
   }
 
-  /** Watches the folders of the tracked files and of the config in force; stops watching the others. */
+  /**
+   * Whether a watcher event in `dir` is about a file the config depends on: one of its names, an event
+   * without a name, or a name starting with `..` (Kubernetes swaps a `..data` symlink to update a
+   * mounted ConfigMap or Secret, and the files seen through it change without an event of their own).
+   */
+  private matters(dir: string, name: string | Buffer | null): boolean {
+    if (name === null) return true;
+    const n = name.toString();
+    return n.startsWith('..') || (this.watchedNames.get(dir)?.has(n) ?? false);
+  }
+
+  /** Watches the folders of the files and of the config in force; stops watching the others. */
   private updateWatchers(): void {
     if (this.closed || !this.opts.watch) return;
-    const dirs = new Set([...this.tracked.keys(), ...this.good.files.keys()].map((f) => path.dirname(f)));
+    this.watchedNames.clear();
+    for (const f of [...this.attempt.keys(), ...this.good.files.keys()]) {
+      const names = this.watchedNames.get(path.dirname(f)) ?? new Set();
+      this.watchedNames.set(path.dirname(f), names.add(path.basename(f)));
+    }
     for (const [dir, w] of this.watchers) {
-      if (!dirs.has(dir)) {
+      if (!this.watchedNames.has(dir)) {
         w.close();
         this.watchers.delete(dir);
       }
     }
-    for (const dir of dirs) {
+    for (const dir of this.watchedNames.keys()) {
       if (this.watchers.has(dir)) continue;
       let w: FSWatcher;
       try {
         // persistent: false: the watcher does not keep the process alive.
-        w = watch(dir, { persistent: false }, () => this.schedule(true));
+        w = watch(dir, { persistent: false }, (_event, name) => {
+          if (this.matters(dir, name)) this.schedule(true);
+        });
       } catch (err) {
         // A folder that is gone or not watchable: the stat checks still see changes, within a second.
         this.logger.debug('cannot watch a folder of the web config; stat checks only', {
@@ -282,8 +297,27 @@ export class WebConfigReloader implements WebConfigSource {
   }
 }
 
+/**
+ * Whether every file still holds the text recorded for it (a file that could not be read then must still
+ * be unreadable).
+ */
+async function sameTexts(files: Files): Promise<boolean> {
+  const same = await Promise.all(
+    [...files].map(async ([f, seen]) => {
+      let text: string | undefined;
+      try {
+        text = await readFile(f, 'utf8');
+      } catch {
+        text = undefined;
+      }
+      return text === seen.text;
+    }),
+  );
+  return same.every(Boolean);
+}
+
 /** A reader for loadWebConfig that records each file's stat signature (taken before the read) and text. */
-function recordingReader(into: Map<string, Seen>): (file: string) => string {
+function recordingReader(into: Files): (file: string) => string {
   return (file) => {
     // Stat first: a write after it shows as a changed signature at the next check, never as a missed one.
     const seen: Seen = { signature: signatureFromSync(file) };
@@ -293,13 +327,13 @@ function recordingReader(into: Map<string, Seen>): (file: string) => string {
   };
 }
 
-function signaturesOf(files: ReadonlyMap<string, Seen>): Map<string, string> {
-  return new Map([...files].map(([f, seen]) => [f, seen.signature]));
-}
-
 /** Inode, size and mtime: an atomic rename changes the inode, an in-place write the size or the mtime. */
 function signature(s: Stats): string {
   return `${s.ino}:${s.size}:${s.mtimeMs}`;
+}
+
+function inRange(x: number, low: number, high: number): boolean {
+  return x >= low && x < high;
 }
 
 function mtimeOf(sig: string): number {

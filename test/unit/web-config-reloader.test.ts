@@ -131,6 +131,25 @@ describe('WebConfigReloader', () => {
     assert.deepEqual(Object.keys(fixed.basicAuthUsers), ['dave']);
   });
 
+  it('logs a bad file once, however often its folder changes, until the file itself changes', async () => {
+    const { file, folder, reloader, lines } = setUp(users(['alice']));
+    const first = reloader.current();
+    writeFileSync(file, 'basic_auth_users: [not, a, map]\n');
+    await untilLogged(lines, /level=error /, reloader);
+    for (let i = 0; i < 5; i++) {
+      writeFileSync(path.join(folder, 'other.log'), `line ${i}\n`);
+      await reloader.checkNow();
+    }
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(file, later, later);
+    await reloader.checkNow();
+    assert.equal(lines.filter((l) => /level=error /.test(l)).length, 1, lines.join('\n'));
+    assert.equal(reloader.current(), first);
+    writeFileSync(file, users(['alice']));
+    await untilLogged(lines, /back to the config in force/, reloader);
+    assert.equal(reloader.current(), first);
+  });
+
   it('an emptied file turns basic auth off', async () => {
     const { file, reloader } = setUp(users(['alice']));
     writeFileSync(file, '');
