@@ -13,6 +13,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import bcrypt from 'bcryptjs';
+import { defaultConfig } from '../../src/cli.js';
+import { startGateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { WebConfigReloader, type WebConfigReloaderOptions } from '../../src/web-config/web-config-reloader.js';
 import type { WebConfig } from '../../src/web-config/web-config.js';
@@ -202,6 +204,17 @@ describe('WebConfigReloader', () => {
     const { file, reloader } = setUp(users(['alice']));
     const first = reloader.current();
     reloader.close();
+    writeFileSync(file, users(['bob']));
+    await reloader.checkNow();
+    assert.equal(reloader.current(), first);
+  });
+
+  it("is closed by the gateway's stop()", async () => {
+    const { file, reloader } = setUp(users(['alice']));
+    const first = reloader.current();
+    const config = { ...defaultConfig(), listenAddresses: ['127.0.0.1:0'], logLevel: 'error' as const };
+    const gateway = await startGateway(config, { handleSignals: false, webConfig: reloader });
+    assert.equal(await gateway.stop(), 0);
     writeFileSync(file, users(['bob']));
     await reloader.checkNow();
     assert.equal(reloader.current(), first);
