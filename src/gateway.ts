@@ -2,8 +2,8 @@
  * Wires the gateway together: logger, own metrics, store, persistence, HTTP listeners and signal
  * handling. startGateway() loads the persistence file before any listener opens (so /-/ready means
  * "loaded", as in the reference) and resolves once every listener is open. stop() is the one graceful
- * path for SIGINT, SIGTERM and /-/quit: listeners close, in-flight requests finish, then the store is
- * persisted a last time.
+ * path for SIGINT, SIGTERM and /-/quit: the web config stops being followed, listeners close, in-flight
+ * requests finish, then the store is persisted a last time.
  */
 import type { Server } from 'node:http';
 import v8 from 'node:v8';
@@ -70,6 +70,7 @@ export async function startGateway(
   const servers: Server[] = [];
   const stop = (): Promise<number> => {
     stopping ??= (async () => {
+      opts.webConfig?.close?.();
       const cutoff = setTimeout(() => {
         for (const s of servers) s.closeAllConnections();
       }, SHUTDOWN_GRACE_MS);
@@ -134,6 +135,7 @@ export async function startGateway(
         ...(err instanceof GatewayError ? { code: err.code } : {}),
       });
       await closeAll();
+      opts.webConfig?.close?.();
       throw err;
     }
     logger.info(t.ok, t.at);
