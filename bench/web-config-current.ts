@@ -43,7 +43,8 @@ async function main(): Promise<void> {
     const sorted = [...ns].sort((a, b) => a - b);
     console.log(
       `${name.padEnd(9)} current(): min ${sorted[0]!.toFixed(1)} ns, median ` +
-        `${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ns per call (rounds: ${ns.map((n) => n.toFixed(1)).join(' ')})`,
+        `${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ns per call ` +
+        `(rounds: ${ns.map((n) => n.toFixed(1)).join(' ')})`,
     );
   }
 }
