@@ -334,7 +334,7 @@ function finish(state: ParseState): Config {
   const metricsPath = joinUrlPath(config.routePrefix, config.telemetryPath);
   if (!metricsPath.startsWith('/')) {
     throw new ConfigError(
-      `--web.telemetry-path ${goQuote(config.telemetryPath)} must be an absolute ` + `path such as "/metrics"`,
+      `--web.telemetry-path ${goQuote(config.telemetryPath)} must be an absolute path such as "/metrics"`,
     );
   }
   // The reference panics at start-up when the scrape path is another GET route's ("a handle is already

@@ -20,6 +20,7 @@ export interface CatalogueEntry {
 export const CATALOGUE = {
   // Answered over HTTP: pushes and deletes.
   PGW_ERR_GROUPING_KEY: { httpStatus: 400, message: '<what is wrong with the grouping key in the URL>' },
+  PGW_ERR_SELECTOR: { httpStatus: 400, message: 'bad selector <selector>: <what is wrong, and where>' },
   PGW_ERR_BODY: { httpStatus: 400, message: '<why the body could not be read or decompressed>' },
   PGW_ERR_BODY_TOO_LARGE: {
     httpStatus: 413,
@@ -124,6 +125,13 @@ export class ExitError extends GatewayError {
 export class GroupingKeyError extends HttpError {
   constructor(message: string) {
     super('PGW_ERR_GROUPING_KEY', message);
+  }
+}
+
+/** A `match[]` series selector that does not parse, or selects by nothing but empty values. */
+export class SelectorError extends HttpError {
+  constructor(message: string) {
+    super('PGW_ERR_SELECTOR', message);
   }
 }
 

@@ -19,6 +19,7 @@ import {
   ConsistencyError,
   GatherError,
   GroupingKeyError,
+  SelectorError,
   InternalError,
   LifecycleDisabledError,
   ListenError,
@@ -103,6 +104,7 @@ test('each code has an HTTP status or an exit status, not both; HTTP statuses ar
 test("every error class carries its catalogue entry's code and status", () => {
   const instances: GatewayError[] = [
     new GroupingKeyError('x'),
+    new SelectorError('x'),
     new BodyError('x'),
     new BodyTooLargeError(1, false),
     new BodyMemoryError('x'),
