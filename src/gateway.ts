@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { OWN_STRICT_HELP, OWN_TYPES, SelfMetrics } from './observe/self-metrics.js';
 import { MemoryStore } from './store/store.js';
+import { LocalWriter, type StoreWriter } from './store/store-writer.js';
 import { Persistence } from './store/persistence.js';
 import { createRequestListener, listen, listenOnFd } from './http/server.js';
 import type { WebConfigSource } from './web-config/web-config-source.js';
@@ -24,6 +25,8 @@ import { CATALOGUE, GatewayError } from './errors.js';
 
 export interface RunningGateway {
   store: MemoryStore;
+  /** Every write of the HTTP layer goes through it (store-writer.ts). */
+  writer: StoreWriter;
   logger: Logger;
   servers: Server[];
   persistence: Persistence | null;
@@ -65,6 +68,7 @@ export async function startGateway(
     await persistence.load();
     persistence.start();
   }
+  const writer: StoreWriter = new LocalWriter(store);
 
   let stopping: Promise<number> | null = null;
   const servers: Server[] = [];
@@ -90,6 +94,8 @@ export async function startGateway(
       clearTimeout(cutoff);
       clearInterval(sweep);
       logger.info('HTTP server stopped');
+      // The writes already taken are finished before the last persistence write.
+      await writer.close();
       if (persistence !== null && !(await persistence.close())) return CATALOGUE.PGW_ERR_PERSIST_WRITE.exitStatus;
       return 0;
     })();
@@ -98,6 +104,7 @@ export async function startGateway(
   const listener = createRequestListener({
     config,
     store,
+    writer,
     logger,
     self,
     guards,
@@ -134,6 +141,7 @@ export async function startGateway(
         ...(err instanceof GatewayError ? { code: err.code } : {}),
       });
       await closeAll();
+      await writer.close();
       throw err;
     }
     logger.info(t.ok, t.at);
@@ -146,7 +154,7 @@ export async function startGateway(
       });
     }
   }
-  return { store, logger, servers, persistence, stop };
+  return { store, writer, logger, servers, persistence, stop };
 }
 
 /**
