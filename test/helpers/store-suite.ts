@@ -130,6 +130,9 @@ export function storeSuite(name: string, make: MakeStore): void {
       it(
         'PUT replaces the whole group, POST only same-named families',
         withStore(CHECKED, async (s) => {
+          // Persistence and the scrape cache learn of changes from onChange: every reader must call it.
+          const changes = readersOf(s).map(() => 0);
+          for (const [i, r] of readersOf(s).entries()) r.onChange(() => changes[i]!++);
           assert.equal(await s.writer.push(put({ job: 'j' }, 'a{x="1"} 1\nb 2\n')), undefined);
           assert.equal(await s.writer.push(post({ job: 'j' }, 'a{x="2"} 3\n')), undefined);
           await onEveryReader(s, async (r) => {
@@ -137,6 +140,7 @@ export function storeSuite(name: string, make: MakeStore): void {
           });
           assert.equal(await s.writer.push(put({ job: 'j' }, 'c 4\n')), undefined);
           await onEveryReader(s, async (r) => assert.deepEqual(await series(r), ['c{instance="",job="j"} 4']));
+          for (const n of changes) assert.ok(n >= 3, `onChange called for each write (${n})`);
         }),
       );
 
