@@ -48,6 +48,7 @@ export const CATALOGUE = {
   PGW_ERR_METHOD_NOT_ALLOWED: { httpStatus: 405, message: 'Method Not Allowed' },
   PGW_ERR_QUIT_METHOD: { httpStatus: 405, message: 'Only POST or PUT requests allowed.' },
   PGW_ERR_LIFECYCLE_DISABLED: { httpStatus: 403, message: 'Lifecycle API is not enabled.' },
+  PGW_ERR_NOT_READY: { httpStatus: 503, message: 'store not ready: <why>' },
   PGW_ERR_BAD_PATH: { httpStatus: 400, message: '400 Bad Request' },
   PGW_ERR_ASTERISK_TARGET: { httpStatus: 400, message: '' },
   PGW_ERR_GATHER: { httpStatus: 500, message: 'An error has occurred while serving metrics:\n\n<problems>' },
@@ -244,6 +245,17 @@ export class QuitMethodError extends HttpError {
 export class LifecycleDisabledError extends HttpError {
   constructor() {
     super('PGW_ERR_LIFECYCLE_DISABLED', CATALOGUE.PGW_ERR_LIFECYCLE_DISABLED.message, {}, 'text');
+  }
+}
+
+/**
+ * /-/ready while the store's writer cannot take writes or its local store has not caught up (a replicated
+ * store connecting or catching up; the embedded store is always ready once listening). 503, not the
+ * reference's 500 for its not-ready state: a load balancer reads 503 as "send elsewhere for now".
+ */
+export class NotReadyError extends HttpError {
+  constructor(why = 'it is connecting or catching up') {
+    super('PGW_ERR_NOT_READY', `store not ready: ${why}`);
   }
 }
 

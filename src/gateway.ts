@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { OWN_STRICT_HELP, OWN_TYPES, SelfMetrics } from './observe/self-metrics.js';
 import { MemoryStore } from './store/store.js';
+import { LocalWriter, type StoreWriter } from './store/store-writer.js';
 import { Persistence } from './store/persistence.js';
 import { createRequestListener, listen, listenOnFd } from './http/server.js';
 import type { WebConfigSource } from './web-config/web-config-source.js';
@@ -24,6 +25,8 @@ import { CATALOGUE, GatewayError } from './errors.js';
 
 export interface RunningGateway {
   store: MemoryStore;
+  /** Every write of the HTTP layer goes through it (store-writer.ts). */
+  writer: StoreWriter;
   logger: Logger;
   servers: Server[];
   persistence: Persistence | null;
@@ -65,6 +68,7 @@ export async function startGateway(
     await persistence.load();
     persistence.start();
   }
+  const writer: StoreWriter = new LocalWriter(store);
 
   let stopping: Promise<number> | null = null;
   const servers: Server[] = [];
@@ -91,6 +95,8 @@ export async function startGateway(
       clearTimeout(cutoff);
       clearInterval(sweep);
       logger.info('HTTP server stopped');
+      // The writes already taken are finished before the last persistence write.
+      await writer.close();
       if (persistence !== null && !(await persistence.close())) return CATALOGUE.PGW_ERR_PERSIST_WRITE.exitStatus;
       return 0;
     })();
@@ -99,6 +105,7 @@ export async function startGateway(
   const listener = createRequestListener({
     config,
     store,
+    writer,
     logger,
     self,
     guards,
@@ -136,6 +143,7 @@ export async function startGateway(
       });
       await closeAll();
       opts.webConfig?.close?.();
+      await writer.close();
       throw err;
     }
     logger.info(t.ok, t.at);
@@ -148,7 +156,7 @@ export async function startGateway(
       });
     }
   }
-  return { store, logger, servers, persistence, stop };
+  return { store, writer, logger, servers, persistence, stop };
 }
 
 /**

@@ -6,7 +6,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from './router.js';
 import type { MetricFamily } from '../model/metric.js';
-import type { MemoryStore } from '../store/store.js';
+import type { StoreReader } from '../store/store-reader.js';
+import type { StoreWriter } from '../store/store-writer.js';
 import type { NameSet } from '../store/write-order.js';
 import type { Logger } from '../observe/logger.js';
 import type { LogLevel } from '../config.js';
@@ -25,7 +26,10 @@ import { sendEmpty, sendHttpError } from './respond.js';
 import type { PushGuards } from './push-guards.js';
 
 export interface PushContext {
-  store: MemoryStore;
+  /** The local store, read by the push guards (the group a push replaces). */
+  store: StoreReader;
+  /** Where every push and delete goes (store-writer.ts). */
+  writer: StoreWriter;
   logger: Logger;
   self: SelfMetrics;
   utf8Names: boolean;
@@ -208,7 +212,7 @@ export async function handlePush(
         )
       : await parseTextBodySliced(body, { utf8Names: ctx.utf8Names, onNames }, slicer);
     ctx.guards?.afterParse(families, labels, ctx.store.getGroup(labels));
-    const failure = await ctx.store.pushSliced({
+    const failure = await ctx.writer.push({
       names: pushNames(parsedNames, emptyFamilies),
       labels,
       families,
@@ -255,7 +259,7 @@ export async function handleDelete(
     return reject(ctx, req, res, err, 'invalid grouping key in delete URL');
   }
   req.resume();
-  await ctx.store.deleteSliced(labels);
+  await ctx.writer.deleteGroup(labels);
   sendEmpty(res, 202);
   return 202;
 }

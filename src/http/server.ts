@@ -4,7 +4,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Config } from '../config.js';
-import type { MemoryStore } from '../store/store.js';
+import type { StoreReader } from '../store/store-reader.js';
+import type { StoreWriter } from '../store/store-writer.js';
 import type { Logger } from '../observe/logger.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
 import type { Params, Router } from './router.js';
@@ -29,6 +30,7 @@ import {
   LifecycleDisabledError,
   ListenError,
   MethodNotAllowedError,
+  NotReadyError,
   QuitMethodError,
 } from '../errors.js';
 
@@ -48,7 +50,10 @@ interface RouteEntry {
 
 export interface HttpDeps {
   config: Config;
-  store: MemoryStore;
+  /** The local store every read goes to (scrapes, API, UI, push guards). */
+  store: StoreReader;
+  /** Where every push, delete and wipe goes; its `ready` is what /-/ready answers. */
+  writer: StoreWriter;
   logger: Logger;
   self: SelfMetrics;
   /** Memory and body budgets and per-push limits; none when absent. */
@@ -63,9 +68,10 @@ export interface HttpDeps {
 }
 
 export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
-  const { config, store, self, logger } = deps;
+  const { config, store, writer, self, logger } = deps;
   const pushCtx: PushContext = {
     store,
+    writer,
     logger,
     self,
     utf8Names: config.enableUtf8Names,
@@ -84,6 +90,15 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   };
   const scrape = new ScrapeHandler(store, self, logger, config.enableUtf8Names);
   const ok: Handler = (_req, res) => {
+    sendText(res, 200, 'OK');
+    return 200;
+  };
+  // Ready as before (also while stopping) unless the writer says otherwise.
+  const ready: Handler = (_req, res) => {
+    if (!writer.ready) {
+      sendHttpError(res, new NotReadyError());
+      return 503;
+    }
     sendText(res, 200, 'OK');
     return 200;
   };
@@ -116,7 +131,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
     delete: { counted: 'delete', run: (req, res, p) => handleDelete(pushCtx, req, res, p, false) },
     'delete@base64': { counted: 'delete', run: (req, res, p) => handleDelete(pushCtx, req, res, p, true) },
     healthy: { counted: 'healthy', run: ok },
-    ready: { counted: 'ready', run: ok },
+    ready: { counted: 'ready', run: ready },
     status: {
       counted: 'status',
       run: async (_req, res) => {
@@ -166,7 +181,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
       run: async (req, res) => {
         req.resume();
         // One O(groups) clear instead of the reference's one queued delete per group (its issue #384).
-        const n = await store.wipeInOrder();
+        const n = await writer.wipe();
         logger.info('wiped all groups via the admin API', { groups: n });
         sendEmpty(res, 202);
         return 202;
