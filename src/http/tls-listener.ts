@@ -42,7 +42,7 @@ function currentSettings(deps: TlsListenerDeps, first: TlsSettings): () => TlsSe
     seen = config;
     const tls = config.tlsServerConfig;
     if (tls === undefined) {
-      deps.logger.warn(TLS_OFF_BY_RELOAD, {});
+      deps.logger.warn(tlsSwitchProblem({ tlsServerConfig: good.tls }, config)!, {});
       return good;
     }
     try {
@@ -58,8 +58,22 @@ function currentSettings(deps: TlsListenerDeps, first: TlsSettings): () => TlsSe
   };
 }
 
-export const TLS_OFF_BY_RELOAD =
-  'the reloaded web config turns TLS off; listeners keep serving HTTPS with the last TLS settings until a restart';
+/**
+ * What to log when a reloaded config turns TLS on or off, which running listeners cannot follow (they keep
+ * serving as they started until a restart); undefined for any other change. For the reloading source to
+ * call on each successful reload; the HTTPS listener also logs the "off" case itself at its next connection.
+ */
+export function tlsSwitchProblem(
+  previous: Pick<WebConfig, 'tlsServerConfig'>,
+  next: Pick<WebConfig, 'tlsServerConfig'>,
+): string | undefined {
+  const was = previous.tlsServerConfig !== undefined;
+  const is = next.tlsServerConfig !== undefined;
+  if (was === is) return undefined;
+  return is
+    ? 'the reloaded web config turns TLS on; listeners keep serving plain HTTP until a restart'
+    : 'the reloaded web config turns TLS off; listeners keep serving HTTPS with the last TLS settings until a restart';
+}
 
 /** The node:tls switches tlsConnectionListener reads off the server for each new connection. */
 interface TlsServerSwitches {
