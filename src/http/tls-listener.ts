@@ -17,7 +17,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../observe/logger.js';
 import type { WebConfigSource } from '../web-config/web-config-source.js';
 import type { WebConfig } from '../web-config/web-config.js';
-import { TlsContextError, TlsHandshakeError } from '../errors.js';
+import { TlsSettingsError, TlsHandshakeError } from '../errors.js';
 import { clientCertificateProblem } from './client-cert-policy.js';
 import { peerAddress, rememberPeer } from './peer-address.js';
 import { tlsSettings, type TlsSettings } from './tls-settings.js';
@@ -48,7 +48,7 @@ function currentSettings(deps: TlsListenerDeps, first: TlsSettings): () => TlsSe
     try {
       good = tlsSettings({ ...config, tlsServerConfig: tls });
     } catch (err) {
-      const e = new TlsContextError((err as Error).message);
+      const e = new TlsSettingsError((err as Error).message);
       deps.logger.error('cannot use the new TLS settings; new connections keep the last good ones', {
         code: e.code,
         err: e.message,
