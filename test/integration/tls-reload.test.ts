@@ -8,6 +8,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { connect, type ClientHttp2Session } from 'node:http2';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { defaultConfig } from '../../src/cli.js';
@@ -22,6 +23,15 @@ const certs = makeTestCertificates('pgw-tls-reload-');
 const clients = makeClientCertificates(certs);
 after(() => rmSync(certs.dir, { recursive: true, force: true }));
 const ca = certs.pem.caCert;
+
+function h2Status(session: ClientHttp2Session): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = session.request({ ':path': '/-/healthy' });
+    s.on('response', (h) => resolve(Number(h[':status'])));
+    s.on('error', reject);
+    s.resume();
+  });
+}
 
 function tlsConfig(tls: Partial<TlsServerConfig>): WebConfig {
   return {
@@ -63,6 +73,20 @@ describe('TLS settings follow the config in force', () => {
 
       current = tlsConfig({ clientAuthType: 'NoClientCert' });
       assert.equal((await httpsOnce({ port, ca })).status, 200, 'the new policy applies to the next handshake');
+
+      // A connection opened under one policy keeps it: an HTTP/2 session without a certificate still serves
+      // after the policy requires one, while a new connection without one is refused.
+      const session = connect(`https://127.0.0.1:${port}`, { ca, servername: 'localhost' });
+      try {
+        assert.equal(await h2Status(session), 200);
+        current = tlsConfig({ clientAuthType: 'RequireAnyClientCert', clientCaFile: certs.caCert });
+        assert.equal((await httpsOnce({ port, ca })).status, undefined, 'new connection, new policy');
+        assert.equal(await h2Status(session), 200, 'open connection, old policy');
+      } finally {
+        session.destroy();
+      }
+      current = tlsConfig({});
+      assert.equal((await httpsOnce({ port, ca })).status, 200);
 
       // A certificate file gone since the config was read: logged, the last good settings stay.
       current = tlsConfig({ certFile: path.join(certs.dir, 'missing.crt') });
