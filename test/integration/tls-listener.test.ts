@@ -53,6 +53,12 @@ describe('HTTPS listener', () => {
       assert.equal(h2push.status, 200, h2push.error);
       const bad = await http2Once({ port: gw.port, ca, method: 'POST', path: '/metrics/job/h2', body: 'n{ 2\n' });
       assert.equal(bad.status, 400);
+      // The rejection's log line names the HTTP/2 client's address, as for HTTP/1.1.
+      const deadline = Date.now() + 5_000;
+      while (!/failed to parse push body/.test(gw.output()) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.match(gw.output(), /failed to parse push body.*source=127\.0\.0\.1:\d+/);
       const gz = await http2Once({ port: gw.port, ca, path: '/metrics', headers: { 'accept-encoding': 'gzip' } });
       assert.equal(gz.headers?.['content-encoding'], 'gzip');
       const redirect = await http2Once({ port: gw.port, ca, path: '/metrics/' });
