@@ -13,14 +13,11 @@ import { rmSync } from 'node:fs';
 import { makeTestCertificates, type TestCertificates } from '../helpers/certificates.js';
 import { caseYaml, runProbe, WEB_CONFIG_CASES, type WebConfigCase } from '../helpers/differential-web-config.js';
 import { referenceSkipReason } from '../helpers/servers.js';
-import { startWithWebConfig, type WebConfigGateway } from '../helpers/web-config-servers.js';
+import { OURS_SERVES_TLS, startWithWebConfig, type WebConfigGateway } from '../helpers/web-config-servers.js';
 
 const selfCheck = process.env.PGW_DIFF_OURS === 'reference';
 
 /** `<case> / <probe>` → what ours answers instead of the reference's outcome, and why. */
-/** Until tls_server_config is served (issue 10 step 2), the TLS cases run as todo: reported, not failing. */
-const OURS_SERVES_TLS = false;
-
 const KNOWN_DIFFERENCES: Record<string, { reason: string; ours: string[] }> = {};
 
 /** Starts both with the case's file; when one fails to start, the other is stopped before the error. */
