@@ -425,10 +425,6 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   if (problems.length === 0 && result.config.webConfigFile !== '') {
     try {
       webConfig = loadWebConfig(result.config.webConfigFile);
-      // Basic auth and headers are served; TLS is the next step of its issue, refused until it is built.
-      if (webConfig.tlsServerConfig !== undefined) {
-        problems.push(new UnsupportedFeatureError('--web.config.file: tls_server_config (TLS) is not supported yet'));
-      }
     } catch (err) {
       if (!(err instanceof WebConfigError)) throw err;
       problems.push(err);
