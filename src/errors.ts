@@ -379,7 +379,7 @@ export class TlsHandshakeError extends GatewayError {
 }
 
 /** The certificate, key or CA of a reloaded web config cannot be used: the listener keeps the last good ones. */
-export class TlsContextError extends GatewayError {
+export class TlsSettingsError extends GatewayError {
   constructor(reason: string) {
     super('PGW_ERR_TLS_SETTINGS', reason);
   }

@@ -35,9 +35,13 @@ const SHUTDOWN_GRACE_MS = 30_000;
 
 export async function startGateway(
   config: Config,
-  opts: { handleSignals?: boolean; webConfig?: WebConfigSource } = {},
+  opts: { handleSignals?: boolean; webConfig?: WebConfigSource; logStream?: NodeJS.WritableStream } = {},
 ): Promise<RunningGateway> {
-  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  const logger = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    ...(opts.logStream !== undefined ? { stream: opts.logStream } : {}),
+  });
   logger.info('starting pushgateway', { version: `(version=${VERSION}, branch=${BRANCH}, revision=${REVISION})` });
   logger.info('build context', { node: process.version, platform: `${process.platform}/${process.arch}` });
   // The reference's start-up debug lines (same messages and keys), for checking how prefixes resolved.

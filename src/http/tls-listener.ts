@@ -17,7 +17,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../observe/logger.js';
 import type { WebConfigSource } from '../web-config/web-config-source.js';
 import type { WebConfig } from '../web-config/web-config.js';
-import { TlsContextError, TlsHandshakeError } from '../errors.js';
+import { TlsSettingsError, TlsHandshakeError } from '../errors.js';
 import { clientCertificateProblem } from './client-cert-policy.js';
 import { peerAddress, rememberPeer } from './peer-address.js';
 import { tlsSettings, type TlsSettings } from './tls-settings.js';
@@ -42,13 +42,13 @@ function currentSettings(deps: TlsListenerDeps, first: TlsSettings): () => TlsSe
     seen = config;
     const tls = config.tlsServerConfig;
     if (tls === undefined) {
-      deps.logger.warn(TLS_OFF_BY_RELOAD, {});
+      deps.logger.warn(tlsSwitchProblem({ tlsServerConfig: good.tls }, config)!, {});
       return good;
     }
     try {
       good = tlsSettings({ ...config, tlsServerConfig: tls });
     } catch (err) {
-      const e = new TlsContextError((err as Error).message);
+      const e = new TlsSettingsError((err as Error).message);
       deps.logger.error('cannot use the new TLS settings; new connections keep the last good ones', {
         code: e.code,
         err: e.message,
@@ -58,8 +58,22 @@ function currentSettings(deps: TlsListenerDeps, first: TlsSettings): () => TlsSe
   };
 }
 
-export const TLS_OFF_BY_RELOAD =
-  'the reloaded web config turns TLS off; listeners keep serving HTTPS with the last TLS settings until a restart';
+/**
+ * What to log when a reloaded config turns TLS on or off, which running listeners cannot follow (they keep
+ * serving as they started until a restart); undefined for any other change. For the reloading source to
+ * call on each successful reload; the HTTPS listener also logs the "off" case itself at its next connection.
+ */
+export function tlsSwitchProblem(
+  previous: Pick<WebConfig, 'tlsServerConfig'>,
+  next: Pick<WebConfig, 'tlsServerConfig'>,
+): string | undefined {
+  const was = previous.tlsServerConfig !== undefined;
+  const is = next.tlsServerConfig !== undefined;
+  if (was === is) return undefined;
+  return is
+    ? 'the reloaded web config turns TLS on; listeners keep serving plain HTTP until a restart'
+    : 'the reloaded web config turns TLS off; listeners keep serving HTTPS with the last TLS settings until a restart';
+}
 
 /** The node:tls switches tlsConnectionListener reads off the server for each new connection. */
 interface TlsServerSwitches {

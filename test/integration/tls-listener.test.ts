@@ -53,6 +53,12 @@ describe('HTTPS listener', () => {
       assert.equal(h2push.status, 200, h2push.error);
       const bad = await http2Once({ port: gw.port, ca, method: 'POST', path: '/metrics/job/h2', body: 'n{ 2\n' });
       assert.equal(bad.status, 400);
+      // The rejection's log line names the HTTP/2 client's address, as for HTTP/1.1.
+      const deadline = Date.now() + 5_000;
+      while (!/failed to parse push body/.test(gw.output()) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.match(gw.output(), /failed to parse push body.*source=127\.0\.0\.1:\d+/);
       const gz = await http2Once({ port: gw.port, ca, path: '/metrics', headers: { 'accept-encoding': 'gzip' } });
       assert.equal(gz.headers?.['content-encoding'], 'gzip');
       const redirect = await http2Once({ port: gw.port, ca, path: '/metrics/' });
@@ -243,7 +249,9 @@ describe('HTTPS listener', () => {
   it('stops gracefully with an HTTP/2 session and an HTTP/1.1 keep-alive connection open', async () => {
     const gw = await startTls(webConfig());
     const { connect } = await import('node:http2');
+    const { Agent, request } = await import('node:https');
     const session = connect(`https://127.0.0.1:${gw.port}`, { ca, servername: 'localhost' });
+    const agent = new Agent({ keepAlive: true, ca, servername: 'localhost' });
     try {
       const first = await new Promise<number>((resolve, reject) => {
         const s = session.request({ ':path': '/-/healthy' });
@@ -252,12 +260,23 @@ describe('HTTPS listener', () => {
         s.resume();
       });
       assert.equal(first, 200);
+      const keptAlive = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: gw.port, path: '/-/healthy', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(keptAlive, 200);
       const goaway = new Promise<void>((resolve) => session.once('goaway', () => resolve()));
-      // The idle session is told to go away and the process exits 0, without waiting for the 30 s cutoff.
+      // Both idle connections are closed (GOAWAY for the session) and the process exits 0 by itself: the
+      // helper's SIGKILL after 5 s would give null, the 30 s cutoff would not be reached.
       assert.equal(await gw.stop(), 0);
       await goaway;
     } finally {
       session.destroy();
+      agent.destroy();
     }
   });
 });

@@ -31,6 +31,8 @@ import {
   PushLimitError,
   QuitMethodError,
   SnapshotError,
+  TlsSettingsError,
+  TlsHandshakeError,
   SystemdSocketError,
   TextParseError,
   UnauthorizedError,
@@ -129,6 +131,8 @@ test("every error class carries its catalogue entry's code and status", () => {
     new PersistWriteError('x'),
     new UnexpectedError(new Error('x')),
     new SnapshotError('invalid', 'x'),
+    new TlsHandshakeError('x'),
+    new TlsSettingsError('x'),
   ];
   assert.deepEqual(new Set(instances.map((e) => e.code)), new Set(Object.keys(CATALOGUE)), 'one class per code');
   for (const err of instances) {
