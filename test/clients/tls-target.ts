@@ -11,7 +11,6 @@ import { makeTestCertificates, type TestCertificates } from '../helpers/certific
 import { referenceSkipReason } from '../helpers/servers.js';
 import { request, type Outcome, type RequestSpec } from '../helpers/tls-request.js';
 import {
-  OURS_SERVES_TLS,
   startWithWebConfig,
   webConfigYaml,
   type GatewayKind,
@@ -24,8 +23,8 @@ export const TLS_HEADER = ['X-Frame-Options', 'deny'] as const;
 
 export interface TlsTarget {
   kind: GatewayKind;
-  /** node:test options for each test against it: a loud skip, or todo while ours has no TLS. */
-  options: { skip?: string; todo?: string };
+  /** node:test options for each test against it: a loud skip when the reference is missing. */
+  options: { skip?: string };
 }
 
 /** The reference (the oracle: the clients' expectations hold there) and ours. */
@@ -33,7 +32,7 @@ export function tlsTargets(): TlsTarget[] {
   const refSkip = referenceSkipReason();
   return [
     { kind: 'reference', options: refSkip === false ? {} : { skip: refSkip } },
-    { kind: 'ours', options: OURS_SERVES_TLS ? {} : { todo: 'ours does not serve tls_server_config yet' } },
+    { kind: 'ours', options: {} },
   ];
 }
 
@@ -77,7 +76,7 @@ export async function startTlsGateway(kind: GatewayKind): Promise<TlsGateway> {
 
 /**
  * One gateway per describe block, started by the first test that needs it (so a gateway that cannot
- * start fails that test, which may be a todo, rather than a hook) and stopped by `stop`.
+ * start fails that test rather than a hook) and stopped by `stop`.
  */
 export function lazyTlsGateway(kind: GatewayKind): { get(): Promise<TlsGateway>; stop(): Promise<void> } {
   let started: Promise<TlsGateway> | undefined;

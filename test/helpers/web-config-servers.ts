@@ -12,12 +12,6 @@ import { freePort, OUR_CLI, ourNodeFlags, REFERENCE_BIN, type RunningGateway } f
 
 export type GatewayKind = 'ours' | 'reference';
 
-/**
- * Whether ours serves tls_server_config yet (issue 10 step 2). Until it does, tests of ours over TLS run
- * as node:test `todo`: written, run and reported, not failing the suite.
- */
-export const OURS_SERVES_TLS = true;
-
 export interface WebConfigGateway extends RunningGateway {
   kind: GatewayKind;
   /** The web config file it was started with. */

@@ -13,7 +13,7 @@ import { rmSync } from 'node:fs';
 import { makeTestCertificates, type TestCertificates } from '../helpers/certificates.js';
 import { caseYaml, runProbe, WEB_CONFIG_CASES, type WebConfigCase } from '../helpers/differential-web-config.js';
 import { referenceSkipReason } from '../helpers/servers.js';
-import { OURS_SERVES_TLS, startWithWebConfig, type WebConfigGateway } from '../helpers/web-config-servers.js';
+import { startWithWebConfig, type WebConfigGateway } from '../helpers/web-config-servers.js';
 
 const selfCheck = process.env.PGW_DIFF_OURS === 'reference';
 
@@ -106,8 +106,7 @@ describe('differential: --web.config.file on reference 1.5.1 vs ours', { skip: r
   });
 
   for (const dc of WEB_CONFIG_CASES) {
-    const todo = dc.tls !== undefined && !selfCheck && !OURS_SERVES_TLS ? 'ours does not serve TLS yet' : undefined;
-    it(dc.name, todo === undefined ? {} : { todo }, async () => {
+    it(dc.name, async () => {
       const [ref, ours] = await pair(dc, certs);
       const problems: string[] = [];
       try {
