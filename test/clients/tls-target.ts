@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import bcrypt from 'bcryptjs';
 import { makeTestCertificates, type TestCertificates } from '../helpers/certificates.js';
 import { referenceSkipReason } from '../helpers/servers.js';
+import { skipUnlessProgram } from '../helpers/skip.js';
 import { request, type Outcome, type RequestSpec } from '../helpers/tls-request.js';
 import {
   startWithWebConfig,
@@ -27,12 +28,13 @@ export interface TlsTarget {
   options: { skip?: string };
 }
 
-/** The reference (the oracle: the clients' expectations hold there) and ours. */
+/** The reference (the oracle: the clients' expectations hold there) and ours; both need openssl. */
 export function tlsTargets(): TlsTarget[] {
-  const refSkip = referenceSkipReason();
+  const opensslSkip = skipUnlessProgram('openssl', 'apt-get install -y openssl');
+  const refSkip = opensslSkip === false ? referenceSkipReason() : opensslSkip;
   return [
     { kind: 'reference', options: refSkip === false ? {} : { skip: refSkip } },
-    { kind: 'ours', options: {} },
+    { kind: 'ours', options: opensslSkip === false ? {} : { skip: opensslSkip } },
   ];
 }
 

@@ -13,6 +13,7 @@ import { rmSync } from 'node:fs';
 import { makeTestCertificates, type TestCertificates } from '../helpers/certificates.js';
 import { caseYaml, runProbe, WEB_CONFIG_CASES, type WebConfigCase } from '../helpers/differential-web-config.js';
 import { referenceSkipReason } from '../helpers/servers.js';
+import { skipUnlessProgram } from '../helpers/skip.js';
 import { startWithWebConfig, type WebConfigGateway } from '../helpers/web-config-servers.js';
 
 const selfCheck = process.env.PGW_DIFF_OURS === 'reference';
@@ -90,7 +91,9 @@ async function pair(dc: WebConfigCase, certs: TestCertificates): Promise<[WebCon
   throw started.find((s) => s.status === 'rejected')!.reason;
 }
 
-describe('differential: --web.config.file on reference 1.5.1 vs ours', { skip: referenceSkipReason() }, () => {
+const skip = skipUnlessProgram('openssl', 'apt-get install -y openssl') || referenceSkipReason();
+
+describe('differential: --web.config.file on reference 1.5.1 vs ours', { skip }, () => {
   let certs: TestCertificates;
   before(() => {
     certs = makeTestCertificates('pgw-diff-webcfg-');
