@@ -35,6 +35,8 @@ export interface Probe {
   versions?: Pick<TlsClient, 'minVersion' | 'maxVersion'>;
   /** Send plain HTTP to the (TLS) port. */
   plainHttp?: boolean;
+  /** Speak HTTP/2 (ALPN h2). */
+  http2?: boolean;
   /** What the outcome line must match on both gateways (the documented behaviour, beyond agreeing). */
   expect?: RegExp;
 }
@@ -125,6 +127,18 @@ const versionProbes = (refused: 'TLS 1.2' | 'TLS 1.3'): Probe[] => [
 export const WEB_CONFIG_CASES: WebConfigCase[] = [
   { name: 'basic auth and headers over plain HTTP', probes: AUTH_PROBES },
   { name: 'basic auth and headers over TLS (NoClientCert)', tls: tls(), probes: AUTH_PROBES },
+  {
+    name: 'basic auth and headers over TLS, HTTP/2',
+    tls: tls(),
+    probes: AUTH_PROBES.map((p) => ({ ...p, http2: true })),
+  },
+  {
+    name: 'HTTP/2 client, RequireAndVerifyClientCert',
+    tls: tls({ client_auth_type: 'RequireAndVerifyClientCert', client_ca_file: 'ca.crt' }),
+    probes: identityProbes(['no cert', 'stranger cert'])
+      .filter((p) => p.plainHttp !== true)
+      .map((p) => ({ ...p, http2: true })),
+  },
   { name: 'client_auth_type NoClientCert', tls: tls({ client_auth_type: 'NoClientCert' }), probes: identityProbes([]) },
   {
     name: 'client_auth_type RequestClientCert',
@@ -174,7 +188,7 @@ export function caseYaml(dc: WebConfigCase): string {
 }
 
 function clientFor(probe: Probe, certs: TestCertificates): TlsClient {
-  const client: TlsClient = { ca: certs.pem.caCert, ...probe.versions };
+  const client: TlsClient = { ca: certs.pem.caCert, ...probe.versions, ...(probe.http2 ? { http2: true } : {}) };
   if (probe.identity === 'CA-signed cert')
     Object.assign(client, { cert: certs.pem.clientCert, key: certs.pem.clientKey });
   if (probe.identity === 'stranger cert') {
@@ -188,6 +202,7 @@ export function observe(o: Outcome): string[] {
   const lines = [outcomeLine(o)];
   if (o.answer === undefined) return lines;
   lines.push(`TLS: ${o.answer.tlsVersion}`);
+  if (o.answer.alpn !== undefined) lines.push(`ALPN: ${o.answer.alpn}`);
   const h = o.answer.headers;
   lines.push(`WWW-Authenticate: ${h['www-authenticate'] ?? '-'}`);
   for (const name of Object.keys(HEADERS)) lines.push(`${name}: ${h[name.toLowerCase()] ?? '-'}`);

@@ -5,6 +5,7 @@
  * `closed`). A new connection per request, so each request has its own handshake.
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
+import { connect as http2Connect, type IncomingHttpHeaders as Http2Headers } from 'node:http2';
 import https from 'node:https';
 import type { SecureVersion, TLSSocket } from 'node:tls';
 
@@ -16,6 +17,8 @@ export interface TlsClient {
   key?: string;
   minVersion?: SecureVersion;
   maxVersion?: SecureVersion;
+  /** Speak HTTP/2 (ALPN `h2` only) instead of HTTP/1.1. */
+  http2?: boolean;
 }
 
 export interface RequestSpec {
@@ -33,6 +36,8 @@ export interface Answer {
   body: string;
   /** The negotiated TLS version (`TLSv1.3`), or `-` over plain HTTP. */
   tlsVersion: string;
+  /** The ALPN protocol the server selected (`h2`), HTTP/2 requests only. */
+  alpn?: string;
 }
 
 export type Outcome = { answer: Answer; failure?: undefined } | { answer?: undefined; failure: string };
@@ -86,6 +91,7 @@ export function request(base: string, spec: RequestSpec, client: TlsClient = {},
         }
       : {}),
   };
+  if (client.http2 === true) return request2(url, spec.method ?? 'GET', headers, body, options, timeoutMs);
   const send = url.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve) => {
     let handshakeDone = false;
@@ -124,4 +130,62 @@ export function request(base: string, spec: RequestSpec, client: TlsClient = {},
 /** `http <status>` or the failure: the outcome as one string, for tables of outcomes. */
 export function outcomeLine(o: Outcome): string {
   return o.answer !== undefined ? `http ${o.answer.status}` : o.failure;
+}
+
+/** The same over HTTP/2: one session per request, ALPN `h2` only, so its handshake is the request's. */
+function request2(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+  tls: https.RequestOptions,
+  timeoutMs: number,
+): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const { method: _m, headers: _h, agent: _a, timeout: _t, ...tlsOnly } = tls;
+    const session = http2Connect(url.origin, { ...(tlsOnly as object), ALPNProtocols: ['h2'] });
+    let handshakeDone = false;
+    let settled = false;
+    const finish = (o: Outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      session.destroy();
+      resolve(o);
+    };
+    const fail = (err: NodeJS.ErrnoException) =>
+      finish({ failure: `${describeFailure(err)}${handshakeDone ? ' after handshake' : ' in handshake'}` });
+    const timer = setTimeout(() => fail(Object.assign(new Error('timed out'), { code: 'TIMEOUT' })), timeoutMs);
+    session.socket?.once('secureConnect', () => {
+      handshakeDone = true;
+    });
+    session.on('error', fail);
+    session.on('close', () => fail(Object.assign(new Error('session closed'), { code: 'EPIPE' })));
+    const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    delete lower['content-length'];
+    const stream = session.request({ ':method': method, ':path': `${url.pathname}${url.search}`, ...lower });
+    const chunks: Buffer[] = [];
+    let response: Http2Headers | undefined;
+    stream.on('response', (h) => {
+      response = h;
+    });
+    stream.on('data', (d: Buffer) => chunks.push(d));
+    stream.on('end', () => {
+      // The stream ends without a response when the connection is closed under it.
+      if (response === undefined) return fail(Object.assign(new Error('no response'), { code: 'EPIPE' }));
+      const socket = session.socket as TLSSocket | undefined;
+      const { ':status': status, ...rest } = response;
+      finish({
+        answer: {
+          status: Number(status),
+          headers: rest as IncomingHttpHeaders,
+          body: Buffer.concat(chunks).toString(),
+          tlsVersion: socket?.getProtocol?.() ?? '-',
+          alpn: session.alpnProtocol ?? '-',
+        },
+      });
+    });
+    stream.on('error', fail);
+    stream.end(body);
+  });
 }
