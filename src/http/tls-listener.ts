@@ -13,7 +13,7 @@ import {
   type ServerHttp2Session,
 } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { createSecureContext, type TLSSocket } from 'node:tls';
 import type { Logger } from '../observe/logger.js';
 import type { WebConfigSource } from '../web-config/web-config-source.js';
 import type { WebConfig } from '../web-config/web-config.js';
@@ -46,7 +46,11 @@ function currentSettings(deps: TlsListenerDeps, first: TlsSettings): () => TlsSe
       return good;
     }
     try {
-      good = tlsSettings({ ...config, tlsServerConfig: tls });
+      const next = tlsSettings({ ...config, tlsServerConfig: tls });
+      // Built once here so that a context OpenSSL refuses is caught now, not thrown by setSecureContext()
+      // inside the connection handler.
+      createSecureContext(next.context);
+      good = next;
     } catch (err) {
       const e = new TlsSettingsError((err as Error).message);
       deps.logger.error('cannot use the new TLS settings; new connections keep the last good ones', {
