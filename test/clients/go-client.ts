@@ -1,6 +1,7 @@
 /**
- * Builds the Go pusher (test/clients/go-push/main.go) once per test process, offline, in GOPATH mode
- * against Debian's packaged client_golang and golang/snappy, with a build cache in the temp directory.
+ * Builds the Go pushers (test/clients/go-push/main.go, go-tls-push/main.go) once per test process, offline,
+ * in GOPATH mode against Debian's packaged client_golang and golang/snappy, with a build cache in the temp
+ * directory.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -15,18 +16,18 @@ const NEEDED: Array<[string, string]> = [
   [`${GOPATH}/src/github.com/golang/snappy`, 'golang-github-golang-snappy-dev'],
 ];
 
-let built: { binary: string } | { skip: string } | undefined;
+const built = new Map<string, { binary: string } | { skip: string }>();
 
-function build(): { binary: string } | { skip: string } {
+function build(program: string): { binary: string } | { skip: string } {
   const goSkip = skipUnlessProgram('go', 'apt-get install -y golang-go');
   if (goSkip !== false) return { skip: goSkip };
   for (const [path, pkg] of NEEDED) {
     const skip = skipUnless(existsSync(path), path, `apt-get install -y ${pkg}`);
     if (skip !== false) return { skip };
   }
-  const dir = mkdtempSync(join(tmpdir(), 'go-push-'));
-  const binary = join(dir, 'go-push');
-  const src = join(PROJECT_ROOT, 'test/clients/go-push');
+  const dir = mkdtempSync(join(tmpdir(), `${program}-`));
+  const binary = join(dir, program);
+  const src = join(PROJECT_ROOT, 'test/clients', program);
   // One build cache in the temp dir for every test process (Go's cache is safe for concurrent use).
   const env = {
     ...process.env,
@@ -40,12 +41,16 @@ function build(): { binary: string } | { skip: string } {
   return { binary };
 }
 
-/** The built binary's path, or a loud skip reason (printed once) when Go or the packages are missing. */
+/** The built binary of test/clients/<program>, or a loud skip reason when Go or the packages are missing. */
+export function goProgram(program: string): { binary: string } | { skip: string } {
+  let b = built.get(program);
+  if (b === undefined) built.set(program, (b = build(program)));
+  return b;
+}
+
+/** The built go-push binary's path, or a loud skip reason (printed once). */
 export function goPusher(): { binary: string } | { skip: string } {
-  if (built === undefined) {
-    built = build();
-  }
-  return built;
+  return goProgram('go-push');
 }
 
 /** Runs the pusher (asynchronously: the gateway under test may be a child of this process too). */

@@ -9,112 +9,25 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort, startOurs, type RunningGateway } from '../helpers/servers.js';
-import { skipUnlessProgram } from '../helpers/skip.js';
+import { startOurs, type RunningGateway } from '../helpers/servers.js';
 import { encodeDelimited } from '../../src/format/protobuf.js';
+import {
+  eventually,
+  prometheusSkipReason,
+  query,
+  startPrometheus,
+  stopPrometheus,
+  type Prom,
+} from '../clients/prometheus-server.js';
 
-const PROMETHEUS = '/usr/bin/prometheus';
 const PB_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
-const DEADLINE_MS = 60_000;
-
-function skipReason(): string | false {
-  return skipUnlessProgram(PROMETHEUS, 'apt-get install -y prometheus');
-}
-
-interface Prom {
-  url: string;
-  child: ChildProcess;
-  dir: string;
-  output(): string;
-}
-
-async function startPrometheus(target: string, features: string[]): Promise<Prom> {
-  const dir = mkdtempSync(join(tmpdir(), 'prometheus-scrape-'));
-  const config = join(dir, 'prometheus.yml');
-  writeFileSync(
-    config,
-    [
-      'global:',
-      '  scrape_interval: 1s',
-      '  scrape_timeout: 1s',
-      'scrape_configs:',
-      '  - job_name: pushgateway',
-      '    honor_labels: true',
-      '    static_configs:',
-      `      - targets: ['${target}']`,
-      '',
-    ].join('\n'),
-  );
-  const port = await freePort();
-  const args = [
-    `--config.file=${config}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--log.level=warn',
-    ...(features.length > 0 ? [`--enable-feature=${features.join(',')}`] : []),
-  ];
-  const child = spawn(PROMETHEUS, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  return { url: `http://127.0.0.1:${port}`, child, dir, output: () => out };
-}
-
-async function stopPrometheus(p: Prom | undefined): Promise<void> {
-  if (p === undefined) return;
-  if (p.child.exitCode === null && p.child.signalCode === null) {
-    const exited = new Promise((r) => p.child.once('exit', r));
-    p.child.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(p.dir, { recursive: true, force: true });
-}
-
-interface Sample {
-  metric: Record<string, string>;
-  value: [number, string];
-}
-
-async function query(p: Prom, expr: string): Promise<Sample[]> {
-  const res = await fetch(`${p.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await res.json()) as { status: string; data?: { result: Sample[] } };
-  return body.status === 'success' ? body.data!.result : [];
-}
-
-/** Polls a query until it returns at least one sample; fails with Prometheus's output at the deadline. */
-async function eventually(p: Prom, expr: string): Promise<Sample[]> {
-  const deadline = Date.now() + DEADLINE_MS;
-  let last: unknown = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (p.child.exitCode !== null) throw new Error(`prometheus exited with ${p.child.exitCode}:\n${p.output()}`);
-    try {
-      const r = await query(p, expr);
-      if (r.length > 0) return r;
-      last = r;
-    } catch (err) {
-      last = err; // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(
-    `no result for ${expr} within ${DEADLINE_MS} ms (last: ${String(last)}); prometheus said:\n${p.output()}`,
-  );
-}
 
 for (const [mode, features] of [
   ['text', []],
   ['protobuf (native histograms)', ['native-histograms']],
 ] as const) {
   describe(`Prometheus scrapes the gateway: ${mode}`, () => {
-    const skip = skipReason();
+    const skip = prometheusSkipReason();
     let gw: RunningGateway;
     let prom: Prom | undefined;
     before(async () => {
