@@ -97,10 +97,10 @@ export function request(base: string, spec: RequestSpec, client: TlsClient = {},
     let handshakeDone = false;
     // A TLS 1.3 server checks the client's certificate after the client has finished its handshake, so a
     // refusal arrives as an alert on the first read; a TLS 1.2 one refuses within the handshake.
-    const fail = (err: NodeJS.ErrnoException) =>
-      resolve({
-        failure: `${describeFailure(err)}${url.protocol === 'https:' ? (handshakeDone ? ' after handshake' : ' in handshake') : ''}`,
-      });
+    const fail = (err: NodeJS.ErrnoException) => {
+      const when = handshakeDone ? ' after handshake' : ' in handshake';
+      resolve({ failure: `${describeFailure(err)}${url.protocol === 'https:' ? when : ''}` });
+    };
     const req = send(url, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (d: Buffer) => chunks.push(d));
