@@ -1,0 +1,146 @@
+/**
+ * The StoreWriter of the Redis store (docs/high-availability.md, "How a write is made atomic with its
+ * check"): a write is appended to the one log (`XADD <prefix>log *`), which fixes its place in the global
+ * order, optionally acknowledged by Redis replicas (`WAIT`), and answered with what applying that entry to
+ * the local mirror returned (LogTail). Every replica applies the same entries to the same states, so they
+ * all reach the same answer and the same store. Without a connection a write fails at once with 503.
+ */
+import { randomBytes } from 'node:crypto';
+import { StoreUnavailableError, type ConsistencyError } from '../../errors.js';
+import type { GroupingLabels } from '../../model/grouping-key.js';
+import type { Logger } from '../../observe/logger.js';
+import type { MemoryStore, PushRequest } from '../store.js';
+import type { StoreWriter } from '../store-writer.js';
+import { encodeEntry, type LogEntry } from './entry-codec.js';
+import { LogTail, type ApplyResult } from './log-tail.js';
+import { openConnections, redactUrl, type ConnectionSet } from './redis-connection.js';
+
+export interface RedisWriterOptions {
+  url: string;
+  /** Prefix of every key (--store.redis.key-prefix). */
+  keyPrefix: string;
+  /** Redis replicas that must have a write before it is acknowledged (--store.redis.wait-replicas). */
+  waitReplicas: number;
+  /** How long a write waits for WAIT, and for the local mirror to apply it, before answering 503. */
+  writeTimeoutMs?: number;
+}
+
+const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
+
+export class RedisWriter implements StoreWriter {
+  /** Names this replica's entries in the log, so its mirror knows which results a local write waits for. */
+  readonly replicaId = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  readonly tail: LogTail;
+  private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly timeoutMs: number;
+  private readonly shownUrl: string;
+
+  private constructor(
+    private readonly conns: ConnectionSet,
+    private readonly opts: RedisWriterOptions,
+    store: MemoryStore,
+    private readonly logger: Logger,
+  ) {
+    this.timeoutMs = opts.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
+    this.shownUrl = redactUrl(opts.url);
+    this.tail = new LogTail(conns.tail, conns.bufferReplies, this.logKey, store, this.replicaId, logger);
+  }
+
+  /** Connects in the background (not ready until connected and caught up) and starts the mirror's reader. */
+  static async open(opts: RedisWriterOptions, store: MemoryStore, logger: Logger): Promise<RedisWriter> {
+    const writer = new RedisWriter(await openConnections(opts.url, logger), opts, store, logger);
+    writer.tail.start();
+    logger.info('Redis store', { url: writer.shownUrl, log: writer.logKey, replica: writer.replicaId });
+    return writer;
+  }
+
+  get logKey(): string {
+    return `${this.opts.keyPrefix}log`;
+  }
+
+  get ready(): boolean {
+    return !this.closed && this.conns.commands.isReady && this.tail.caughtUp;
+  }
+
+  push(req: PushRequest): Promise<ConsistencyError | undefined> {
+    return this.write({ op: 'push', req }) as Promise<ConsistencyError | undefined>;
+  }
+
+  deleteGroup(labels: GroupingLabels): Promise<boolean> {
+    return this.write({ op: 'delete', labels }) as Promise<boolean>;
+  }
+
+  wipe(): Promise<number> {
+    return this.write({ op: 'wipe' }) as Promise<number>;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    this.conns.tail.destroy();
+    await this.tail.stop();
+    await this.conns.commands.close().catch(() => this.conns.commands.destroy());
+  }
+
+  private write(entry: LogEntry): Promise<ApplyResult> {
+    const p = this.appendAndWait(entry);
+    this.inFlight.add(p);
+    const done = (): void => {
+      this.inFlight.delete(p);
+    };
+    p.then(done, done);
+    return p;
+  }
+
+  private async appendAndWait(entry: LogEntry): Promise<ApplyResult> {
+    if (this.closed) throw new StoreUnavailableError('the gateway is shutting down');
+    const commands = this.conns.commands;
+    if (!commands.isReady) throw new StoreUnavailableError(`not connected to ${this.shownUrl}`);
+    const fields = await encodeEntry(entry, this.replicaId);
+    const args: Array<string | Buffer> = ['XADD', this.logKey, '*'];
+    for (const name in fields) args.push(name, fields[name]!);
+    let id: string;
+    try {
+      id = await commands.sendCommand<string>(args);
+    } catch (err) {
+      // A lost connection may have cut the reply, not the append: the write may be in the log after all.
+      throw new StoreUnavailableError(`appending to the log failed (${(err as Error).message})`, true);
+    }
+    const applied = this.tail.result(id);
+    if (this.opts.waitReplicas > 0) await this.waitReplicas(id);
+    return this.withTimeout(applied, id);
+  }
+
+  private async waitReplicas(id: string): Promise<void> {
+    const want = this.opts.waitReplicas;
+    let got: number;
+    try {
+      got = await this.conns.commands.sendCommand<number>(['WAIT', String(want), String(this.timeoutMs)]);
+    } catch (err) {
+      this.tail.forget(id);
+      throw new StoreUnavailableError(`WAIT failed (${(err as Error).message})`, true);
+    }
+    if (got < want) {
+      this.tail.forget(id);
+      throw new StoreUnavailableError(
+        `only ${got} of the ${want} Redis replicas asked for (--store.redis.wait-replicas) have the write`,
+        true,
+      );
+    }
+  }
+
+  private withTimeout(applied: Promise<ApplyResult>, id: string): Promise<ApplyResult> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.tail.forget(id);
+        this.logger.warn('a write appended to the Redis log was not applied here in time', { id });
+        reject(new StoreUnavailableError(`the local mirror did not apply the write within ${this.timeoutMs} ms`, true));
+      }, this.timeoutMs);
+      void applied.then((r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+    });
+  }
+}
