@@ -123,7 +123,7 @@ describe('Redis store writer and mirror (store/redis/)', { skip }, () => {
     }
   });
 
-  it('Redis gone: writes fail at once with 503 naming Redis, the mirror keeps its state; back: writes work', async () => {
+  it('Redis gone: writes fail at once with 503 naming Redis, the mirror keeps its state; back: writes go', async () => {
     const before = a.store.renderText();
     await redis.kill();
     await until(() => !a.writer.ready, 'A not ready');
