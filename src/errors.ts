@@ -55,6 +55,7 @@ export const CATALOGUE = {
   PGW_ERR_ASTERISK_TARGET: { httpStatus: 400, message: '' },
   PGW_ERR_GATHER: { httpStatus: 500, message: 'An error has occurred while serving metrics:\n\n<problems>' },
   PGW_ERR_INTERNAL: { httpStatus: 500, message: 'Internal Server Error' },
+  PGW_ERR_NOT_READY: { httpStatus: 503, message: 'Service Unavailable: <why>' },
   // Answered over HTTP: the --web.config.file gate, in front of every route.
   PGW_ERR_UNAUTHORIZED: { httpStatus: 401, message: 'Unauthorized' },
   // The process exits.
@@ -299,6 +300,16 @@ export class GatherError extends HttpError {
 export class InternalError extends HttpError {
   constructor() {
     super('PGW_ERR_INTERNAL', CATALOGUE.PGW_ERR_INTERNAL.message);
+  }
+}
+
+/**
+ * /-/ready while the store cannot take writes: the Redis store is not connected, or its mirror has not
+ * caught up with the log yet (a load balancer that checks readiness then sends pushes to another replica).
+ */
+export class NotReadyError extends HttpError {
+  constructor(why: string) {
+    super('PGW_ERR_NOT_READY', `Service Unavailable: ${why}`);
   }
 }
 

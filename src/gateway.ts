@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { OWN_STRICT_HELP, OWN_TYPES, SelfMetrics } from './observe/self-metrics.js';
 import { MemoryStore } from './store/store.js';
+import { LocalWriter, type StoreWriter } from './store/store-writer.js';
 import { Persistence } from './store/persistence.js';
 import { createRequestListener, listen, listenOnFd } from './http/server.js';
 import type { WebConfigSource } from './web-config/web-config-source.js';
@@ -24,6 +25,8 @@ import { CATALOGUE, GatewayError } from './errors.js';
 
 export interface RunningGateway {
   store: MemoryStore;
+  /** Where writes go: the store itself, or the Redis log its mirror follows. */
+  writer: StoreWriter;
   logger: Logger;
   servers: Server[];
   persistence: Persistence | null;
@@ -58,6 +61,16 @@ export async function startGateway(
     ownTypes: OWN_TYPES,
     ownStrictHelp: OWN_STRICT_HELP,
   });
+  // With Redis (docs/high-availability.md) the store is the local mirror of the shared log; the package
+  // is loaded only then. It connects in the background: /-/ready is 503 until connected and caught up.
+  const writer: StoreWriter =
+    config.redis.url === ''
+      ? new LocalWriter(store)
+      : await (await import('./store/redis/redis-writer.js')).RedisWriter.open(
+          { url: config.redis.url, keyPrefix: config.redis.keyPrefix, waitReplicas: config.redis.waitReplicas },
+          store,
+          logger,
+        );
   let persistence: Persistence | null = null;
   if (config.persistenceFile !== '') {
     persistence = new Persistence(config.persistenceFile, config.persistenceIntervalMs, store, logger);
@@ -90,6 +103,7 @@ export async function startGateway(
       clearTimeout(cutoff);
       clearInterval(sweep);
       logger.info('HTTP server stopped');
+      await writer.close();
       if (persistence !== null && !(await persistence.close())) return CATALOGUE.PGW_ERR_PERSIST_WRITE.exitStatus;
       return 0;
     })();
@@ -98,6 +112,7 @@ export async function startGateway(
   const listener = createRequestListener({
     config,
     store,
+    writer,
     logger,
     self,
     guards,
@@ -146,7 +161,7 @@ export async function startGateway(
       });
     }
   }
-  return { store, logger, servers, persistence, stop };
+  return { store, writer, logger, servers, persistence, stop };
 }
 
 /**

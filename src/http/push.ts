@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from './router.js';
 import type { MetricFamily } from '../model/metric.js';
 import type { MemoryStore } from '../store/store.js';
+import type { StoreWriter } from '../store/store-writer.js';
 import type { NameSet } from '../store/write-order.js';
 import type { Logger } from '../observe/logger.js';
 import type { LogLevel } from '../config.js';
@@ -19,12 +20,14 @@ import { parseTextBodySliced } from '../format/text-body.js';
 import { decodeBody, readBody } from '../format/body.js';
 import { PROTOBUF_MEDIA_TYPE, PROTOBUF_PROTO, parseProtobufBodySliced } from '../format/protobuf.js';
 import { Slicer } from '../slicer.js';
-import { HttpError, formatProblems } from '../errors.js';
+import { HttpError, StoreUnavailableError, formatProblems } from '../errors.js';
 import { sendEmpty, sendHttpError } from './respond.js';
 import type { PushGuards } from './push-guards.js';
 
 export interface PushContext {
+  /** Reads (the group a push lands in, for the budgets); writes go through `writer`. */
   store: MemoryStore;
+  writer: StoreWriter;
   logger: Logger;
   self: SelfMetrics;
   utf8Names: boolean;
@@ -204,7 +207,7 @@ export async function handlePush(
         )
       : await parseTextBodySliced(body, { utf8Names: ctx.utf8Names, onNames }, slicer);
     ctx.guards?.afterParse(families, labels, ctx.store.getGroup(labels));
-    const failure = await ctx.store.pushSliced({
+    const failure = await ctx.writer.push({
       names: pushNames(parsedNames, emptyFamilies),
       labels,
       families,
@@ -227,7 +230,9 @@ export async function handlePush(
       }
     }
   } catch (err) {
-    return reject(ctx, req, res, err, 'failed to parse push body');
+    // A write the Redis store could not take is not a parse failure: its log line says so.
+    const what = err instanceof StoreUnavailableError ? 'push not stored' : 'failed to parse push body';
+    return reject(ctx, req, res, err, what);
   } finally {
     ctx.self.observePush(method, (performance.now() - started) / 1000, approximateSize(req, bodyLength));
   }
@@ -250,7 +255,11 @@ export async function handleDelete(
     return reject(ctx, req, res, err, 'invalid grouping key in delete URL');
   }
   req.resume();
-  await ctx.store.deleteSliced(labels);
+  try {
+    await ctx.writer.deleteGroup(labels);
+  } catch (err) {
+    return reject(ctx, req, res, err, 'delete failed');
+  }
   sendEmpty(res, 202);
   return 202;
 }

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Config } from '../config.js';
 import type { MemoryStore } from '../store/store.js';
+import { LocalWriter, type StoreWriter } from '../store/store-writer.js';
 import type { Logger } from '../observe/logger.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
 import type { Params, Router } from './router.js';
@@ -25,10 +26,12 @@ import type { WebConfigSource } from '../web-config/web-config-source.js';
 import {
   AsteriskTargetError,
   BadPathError,
+  HttpError,
   InternalError,
   LifecycleDisabledError,
   ListenError,
   MethodNotAllowedError,
+  NotReadyError,
   QuitMethodError,
 } from '../errors.js';
 
@@ -49,6 +52,8 @@ interface RouteEntry {
 export interface HttpDeps {
   config: Config;
   store: MemoryStore;
+  /** Where pushes, deletes and wipes go; a LocalWriter on `store` when absent. */
+  writer?: StoreWriter;
   logger: Logger;
   self: SelfMetrics;
   /** Memory and body budgets and per-push limits; none when absent. */
@@ -64,8 +69,10 @@ export interface HttpDeps {
 
 export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   const { config, store, self, logger } = deps;
+  const writer = deps.writer ?? new LocalWriter(store);
   const pushCtx: PushContext = {
     store,
+    writer,
     logger,
     self,
     utf8Names: config.enableUtf8Names,
@@ -116,7 +123,17 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
     delete: { counted: 'delete', run: (req, res, p) => handleDelete(pushCtx, req, res, p, false) },
     'delete@base64': { counted: 'delete', run: (req, res, p) => handleDelete(pushCtx, req, res, p, true) },
     healthy: { counted: 'healthy', run: ok },
-    ready: { counted: 'ready', run: ok },
+    ready: {
+      counted: 'ready',
+      run: (req, res, p) => {
+        if (writer.ready) return ok(req, res, p);
+        sendHttpError(
+          res,
+          new NotReadyError('the Redis store is not connected, or has not caught up with its log yet'),
+        );
+        return 503;
+      },
+    },
     status: {
       counted: 'status',
       run: async (_req, res) => {
@@ -166,7 +183,15 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
       run: async (req, res) => {
         req.resume();
         // One O(groups) clear instead of the reference's one queued delete per group (its issue #384).
-        const n = await store.wipeInOrder();
+        let n: number;
+        try {
+          n = await writer.wipe();
+        } catch (err) {
+          if (!(err instanceof HttpError)) throw err;
+          logger.warn('wipe failed', { code: err.code, err: err.message });
+          sendHttpError(res, err);
+          return err.status;
+        }
         logger.info('wiped all groups via the admin API', { groups: n });
         sendEmpty(res, 202);
         return 202;

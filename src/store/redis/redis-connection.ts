@@ -6,6 +6,7 @@
  * when a Redis store is configured, so the embedded default never loads it.
  */
 import type { Logger } from '../../observe/logger.js';
+import { redactUrl } from './redact-url.js';
 
 /** The few client methods the store uses; node-redis's own type is generic over modules we do not load. */
 export interface RedisConnection {
@@ -26,17 +27,6 @@ export interface BufferReplies {
 const RECONNECT_MIN_MS = 50;
 const RECONNECT_MAX_MS = 2_000;
 const CONNECT_TIMEOUT_MS = 2_000;
-
-/** The URL as logs may show it: without the password. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = 'xxxxx';
-    return u.toString();
-  } catch {
-    return '(invalid URL)';
-  }
-}
 
 export interface ConnectionSet {
   /** Appends (XADD, WAIT) and other short commands. */

@@ -13,7 +13,8 @@ import type { MemoryStore, PushRequest } from '../store.js';
 import type { StoreWriter } from '../store-writer.js';
 import { encodeEntry, type LogEntry } from './entry-codec.js';
 import { LogTail, type ApplyResult } from './log-tail.js';
-import { openConnections, redactUrl, type ConnectionSet } from './redis-connection.js';
+import { openConnections, type ConnectionSet } from './redis-connection.js';
+import { redactUrl } from './redact-url.js';
 
 export interface RedisWriterOptions {
   url: string;
