@@ -51,11 +51,11 @@ export const CATALOGUE = {
   PGW_ERR_METHOD_NOT_ALLOWED: { httpStatus: 405, message: 'Method Not Allowed' },
   PGW_ERR_QUIT_METHOD: { httpStatus: 405, message: 'Only POST or PUT requests allowed.' },
   PGW_ERR_LIFECYCLE_DISABLED: { httpStatus: 403, message: 'Lifecycle API is not enabled.' },
+  PGW_ERR_NOT_READY: { httpStatus: 503, message: 'store not ready: <why>' },
   PGW_ERR_BAD_PATH: { httpStatus: 400, message: '400 Bad Request' },
   PGW_ERR_ASTERISK_TARGET: { httpStatus: 400, message: '' },
   PGW_ERR_GATHER: { httpStatus: 500, message: 'An error has occurred while serving metrics:\n\n<problems>' },
   PGW_ERR_INTERNAL: { httpStatus: 500, message: 'Internal Server Error' },
-  PGW_ERR_NOT_READY: { httpStatus: 503, message: 'Service Unavailable: <why>' },
   // Answered over HTTP: the --web.config.file gate, in front of every route.
   PGW_ERR_UNAUTHORIZED: { httpStatus: 401, message: 'Unauthorized' },
   // The process exits.
@@ -263,6 +263,17 @@ export class LifecycleDisabledError extends HttpError {
   }
 }
 
+/**
+ * /-/ready while the store's writer cannot take writes or its local store has not caught up (a replicated
+ * store connecting or catching up; the embedded store is always ready once listening). 503, not the
+ * reference's 500 for its not-ready state: a load balancer reads 503 as "send elsewhere for now".
+ */
+export class NotReadyError extends HttpError {
+  constructor(why = 'it is connecting or catching up') {
+    super('PGW_ERR_NOT_READY', `store not ready: ${why}`);
+  }
+}
+
 /** A request path net/http cannot decode (a bad %-escape): its own plain 400 on a closed connection. */
 export class BadPathError extends HttpError {
   constructor() {
@@ -300,16 +311,6 @@ export class GatherError extends HttpError {
 export class InternalError extends HttpError {
   constructor() {
     super('PGW_ERR_INTERNAL', CATALOGUE.PGW_ERR_INTERNAL.message);
-  }
-}
-
-/**
- * /-/ready while the store cannot take writes: the Redis store is not connected, or its mirror has not
- * caught up with the log yet (a load balancer that checks readiness then sends pushes to another replica).
- */
-export class NotReadyError extends HttpError {
-  constructor(why: string) {
-    super('PGW_ERR_NOT_READY', `Service Unavailable: ${why}`);
   }
 }
 

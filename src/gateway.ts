@@ -25,7 +25,7 @@ import { CATALOGUE, GatewayError } from './errors.js';
 
 export interface RunningGateway {
   store: MemoryStore;
-  /** Where writes go: the store itself, or the Redis log its mirror follows. */
+  /** Every write of the HTTP layer goes through it (store-writer.ts). */
   writer: StoreWriter;
   logger: Logger;
   servers: Server[];
@@ -61,6 +61,13 @@ export async function startGateway(
     ownTypes: OWN_TYPES,
     ownStrictHelp: OWN_STRICT_HELP,
   });
+  let persistence: Persistence | null = null;
+  if (config.persistenceFile !== '') {
+    persistence = new Persistence(config.persistenceFile, config.persistenceIntervalMs, store, logger);
+    await persistence.prepare();
+    await persistence.load();
+    persistence.start();
+  }
   // With Redis (docs/high-availability.md) the store is the local mirror of the shared log; the package
   // is loaded only then. It connects in the background: /-/ready is 503 until connected and caught up.
   const writer: StoreWriter =
@@ -71,13 +78,6 @@ export async function startGateway(
           store,
           logger,
         );
-  let persistence: Persistence | null = null;
-  if (config.persistenceFile !== '') {
-    persistence = new Persistence(config.persistenceFile, config.persistenceIntervalMs, store, logger);
-    await persistence.prepare();
-    await persistence.load();
-    persistence.start();
-  }
 
   let stopping: Promise<number> | null = null;
   const servers: Server[] = [];
@@ -103,6 +103,7 @@ export async function startGateway(
       clearTimeout(cutoff);
       clearInterval(sweep);
       logger.info('HTTP server stopped');
+      // The writes already taken are finished before the last persistence write.
       await writer.close();
       if (persistence !== null && !(await persistence.close())) return CATALOGUE.PGW_ERR_PERSIST_WRITE.exitStatus;
       return 0;
@@ -149,6 +150,7 @@ export async function startGateway(
         ...(err instanceof GatewayError ? { code: err.code } : {}),
       });
       await closeAll();
+      await writer.close();
       throw err;
     }
     logger.info(t.ok, t.at);

@@ -8,7 +8,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Histogram, Metric, MetricFamily, MetricType } from '../model/metric.js';
-import type { MemoryStore } from '../store/store.js';
+import type { StoreReader } from '../store/store-reader.js';
 import type { GroupView } from '../store/group.js';
 import type { GroupFamily } from '../store/family-index.js';
 import { formatGoFloat } from '../format/float.js';
@@ -154,7 +154,7 @@ function* groupJsonSteps(g: GroupView, out: TextParts): Steps<void> {
 }
 
 /** GET /api/v1/metrics: every group (in store order; the reference's order is random). */
-export function metricsJson(store: MemoryStore): string {
+export function metricsJson(store: StoreReader): string {
   const parts: string[] = [];
   for (const g of store.groups()) parts.push(groupJson(g));
   return `[${parts.join(',')}]`;
@@ -166,7 +166,7 @@ export function metricsJson(store: MemoryStore): string {
  * pushes are answered while a store of 100k groups (260 MB of JSON) or one group of a million families
  * is written; as parts, so no single string has to hold it all.
  */
-export async function metricsJsonPieces(store: MemoryStore, slicer = new Slicer()): Promise<Buffer[]> {
+export async function metricsJsonPieces(store: StoreReader, slicer = new Slicer()): Promise<Buffer[]> {
   const groups = await store.snapshotGroupsAsync(slicer);
   return runSliced(metricsJsonSteps(groups), slicer);
 }

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from './router.js';
 import type { MetricFamily } from '../model/metric.js';
-import type { MemoryStore } from '../store/store.js';
+import type { StoreReader } from '../store/store-reader.js';
 import type { StoreWriter } from '../store/store-writer.js';
 import type { NameSet } from '../store/write-order.js';
 import type { Logger } from '../observe/logger.js';
@@ -25,8 +25,9 @@ import { sendEmpty, sendHttpError } from './respond.js';
 import type { PushGuards } from './push-guards.js';
 
 export interface PushContext {
-  /** Reads (the group a push lands in, for the budgets); writes go through `writer`. */
-  store: MemoryStore;
+  /** The local store, read by the push guards (the group a push replaces). */
+  store: StoreReader;
+  /** Where every push and delete goes (store-writer.ts). */
   writer: StoreWriter;
   logger: Logger;
   self: SelfMetrics;
@@ -258,7 +259,8 @@ export async function handleDelete(
   try {
     await ctx.writer.deleteGroup(labels);
   } catch (err) {
-    return reject(ctx, req, res, err, 'delete failed');
+    // A replicated writer may refuse it (PGW_ERR_STORE_UNAVAILABLE): answered with its status, not 500.
+    return reject(ctx, req, res, err, 'delete not stored');
   }
   sendEmpty(res, 202);
   return 202;

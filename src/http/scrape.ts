@@ -8,7 +8,8 @@
  * so a repeated scrape is a buffer write.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Exposition, MemoryStore } from '../store/store.js';
+import type { Exposition } from '../store/store.js';
+import type { StoreReader } from '../store/store-reader.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
 import type { Logger } from '../observe/logger.js';
 import type { MetricFamily } from '../model/metric.js';
@@ -68,7 +69,7 @@ export class ScrapeHandler {
   private cacheKey = '';
 
   constructor(
-    private readonly store: MemoryStore,
+    private readonly store: StoreReader,
     private readonly self: SelfMetrics,
     private readonly logger: Logger,
     private readonly utf8Names = false,

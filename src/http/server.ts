@@ -4,8 +4,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Config } from '../config.js';
-import type { MemoryStore } from '../store/store.js';
-import { LocalWriter, type StoreWriter } from '../store/store-writer.js';
+import type { StoreReader } from '../store/store-reader.js';
+import type { StoreWriter } from '../store/store-writer.js';
 import type { Logger } from '../observe/logger.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
 import type { Params, Router } from './router.js';
@@ -51,9 +51,10 @@ interface RouteEntry {
 
 export interface HttpDeps {
   config: Config;
-  store: MemoryStore;
-  /** Where pushes, deletes and wipes go; a LocalWriter on `store` when absent. */
-  writer?: StoreWriter;
+  /** The local store every read goes to (scrapes, API, UI, push guards). */
+  store: StoreReader;
+  /** Where every push, delete and wipe goes; its `ready` is what /-/ready answers. */
+  writer: StoreWriter;
   logger: Logger;
   self: SelfMetrics;
   /** Memory and body budgets and per-push limits; none when absent. */
@@ -68,8 +69,7 @@ export interface HttpDeps {
 }
 
 export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
-  const { config, store, self, logger } = deps;
-  const writer = deps.writer ?? new LocalWriter(store);
+  const { config, store, writer, self, logger } = deps;
   const pushCtx: PushContext = {
     store,
     writer,
@@ -91,6 +91,15 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   };
   const scrape = new ScrapeHandler(store, self, logger, config.enableUtf8Names);
   const ok: Handler = (_req, res) => {
+    sendText(res, 200, 'OK');
+    return 200;
+  };
+  // Ready as before (also while stopping) unless the writer says otherwise.
+  const ready: Handler = (_req, res) => {
+    if (!writer.ready) {
+      sendHttpError(res, new NotReadyError());
+      return 503;
+    }
     sendText(res, 200, 'OK');
     return 200;
   };
@@ -123,17 +132,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
     delete: { counted: 'delete', run: (req, res, p) => handleDelete(pushCtx, req, res, p, false) },
     'delete@base64': { counted: 'delete', run: (req, res, p) => handleDelete(pushCtx, req, res, p, true) },
     healthy: { counted: 'healthy', run: ok },
-    ready: {
-      counted: 'ready',
-      run: (req, res, p) => {
-        if (writer.ready) return ok(req, res, p);
-        sendHttpError(
-          res,
-          new NotReadyError('the Redis store is not connected, or has not caught up with its log yet'),
-        );
-        return 503;
-      },
-    },
+    ready: { counted: 'ready', run: ready },
     status: {
       counted: 'status',
       run: async (_req, res) => {
@@ -187,8 +186,9 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
         try {
           n = await writer.wipe();
         } catch (err) {
+          // A replicated writer may refuse it (PGW_ERR_STORE_UNAVAILABLE): answered with its status, not 500.
           if (!(err instanceof HttpError)) throw err;
-          logger.warn('wipe failed', { code: err.code, err: err.message });
+          logger.warn('wipe not stored', { code: err.code, err: err.message });
           sendHttpError(res, err);
           return err.status;
         }

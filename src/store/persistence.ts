@@ -10,7 +10,7 @@ import { open, readFile, readdir, rename, stat, unlink, type FileHandle } from '
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '../observe/logger.js';
-import type { MemoryStore } from './store.js';
+import type { RestorableStore } from './store-reader.js';
 import { SnapshotHasher, decodeSnapshot, encodeFirstLines, encodeGroup } from './snapshot.js';
 import { PersistWriteError, PersistenceSetupError, SnapshotError } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -41,7 +41,7 @@ export class Persistence {
   constructor(
     file: string,
     private readonly intervalMs: number,
-    private readonly store: MemoryStore,
+    private readonly store: RestorableStore,
     private readonly logger: Logger,
   ) {
     this.file = path.resolve(file);

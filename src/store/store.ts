@@ -12,7 +12,7 @@ import type { Piece } from '../format/gzip-pieces.js';
 import { ConsistencyError } from '../errors.js';
 import { FamilyIndex, type GroupFamily, type SeriesEntry } from './family-index.js';
 import { copyString, innersSteps, internPair, sanitizeFamily, type SanitizedFamily } from './sanitize.js';
-import { WriteOrder, type NameSet } from './write-order.js';
+import { WriteOrder, withGroupFamilies, type NameSet } from './write-order.js';
 import { FamilyNames } from './family-names.js';
 import { Slicer, runSliced, runSync, sortSteps, type Steps } from '../slicer.js';
 import { withoutOverriddenTimestamps } from './overridden-timestamps.js';
@@ -263,10 +263,12 @@ export class MemoryStore {
    */
   async pushSliced(req: PushRequest, slicer = new Slicer()): Promise<ConsistencyError | undefined> {
     const id = groupIdFor(req.labels);
-    if (pushWork(req) <= SLICED_PUSH_SERIES)
-      return this.order.small(id, req.names ?? pushedNames(req), () => this.push(req));
+    const pushed = req.names ?? pushedNames(req);
+    // A PUT also removes the families of its group that it does not push.
+    const names = req.replace ? withGroupFamilies(pushed, () => this.groupsById.get(id)?.families) : pushed;
+    if (pushWork(req) <= SLICED_PUSH_SERIES) return this.order.small(id, names, () => this.push(req));
     // Held from the call on, so the writes called after it wait for it where they touch the same things.
-    return this.order.exclusive(id, req.names ?? pushedNames(req), () => runSliced(this.pushSteps(req), slicer));
+    return this.order.exclusive(id, names, () => runSliced(this.pushSteps(req), slicer));
   }
 
   /** Resolves when no big write is half-way through its commit: what readers see is then one state. */
@@ -366,10 +368,10 @@ export class MemoryStore {
   async deleteSliced(labels: GroupingLabels, slicer = new Slicer()): Promise<boolean> {
     const id = groupIdFor(labels);
     const group = this.groupsById.get(id);
-    if (group === undefined) return this.order.small(id, new Set(), () => this.deleteGroup(labels));
-    // The group's own family map names what the delete touches: it does not change while the delete is
-    // held (a write to the same group waits for it), so no copy of a million names is needed.
-    const names: NameSet = group.families;
+    // The group's families when asked name what the delete touches: earlier writes still waiting may change
+    // them (or create the group) before it runs. No copy of a million names is needed.
+    const names = withGroupFamilies(new Set(), () => this.groupsById.get(id)?.families);
+    if (group === undefined) return this.order.small(id, names, () => this.deleteGroup(labels));
     let series = 0;
     if (group.families.size <= SLICED_PUSH_SERIES) for (const gf of group.families.values()) series += gf.series.length;
     if (group.families.size <= SLICED_PUSH_SERIES && series <= SLICED_PUSH_SERIES) {
@@ -395,10 +397,9 @@ export class MemoryStore {
     return true;
   }
 
-  /** wipe() after every write that arrived earlier. */
-  async wipeInOrder(): Promise<number> {
-    await this.order.drained();
-    return this.wipe();
+  /** wipe() after every write that arrived earlier, and before every write that arrives later. */
+  wipeInOrder(): Promise<number> {
+    return this.order.everything(() => this.wipe());
   }
 
   /** Removes every group; O(groups + series). Returns how many groups there were. */

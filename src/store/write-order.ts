@@ -4,8 +4,10 @@
  * moment it arrives until it is applied. A later write that touches any of them waits for it, so writes
  * to one group stay in arrival order and a sliced check stays true until its commit; a write that waits
  * holds its own group and names in turn. A write that touches none of them goes ahead at once: the order
- * between it and the big write cannot be told apart. Big writes also take turns among themselves, and
- * readers that need one consistent view wait while a big write is committing (settled()).
+ * between it and the big write cannot be told apart. A wipe touches everything: it waits for every write
+ * that arrived before it, and every write that arrives after it waits for the wipe. Big writes also take
+ * turns among themselves, and readers that need one consistent view wait while a big write is committing
+ * (settled()).
  */
 import { PUSH_FAILURE_TIME, PUSH_TIME } from './group.js';
 
@@ -18,11 +20,35 @@ export interface NameSet {
   keys(): Iterable<string>;
 }
 
+/**
+ * The names a write touches when it also removes the families its group holds (a PUT, a delete): the
+ * pushed names plus those the group holds when another write asks, not when this one was called. A
+ * group's families change only by writes to that group, which wait for this one; but an earlier write
+ * still waiting may give the group a family before this one runs, and a later write that reads that
+ * family (a push of the same name elsewhere) must then wait for this one too: waitForEarlier() asks
+ * again each time a blocker is done, so it sees the family once it is there.
+ */
+export function withGroupFamilies(pushed: NameSet, families: () => NameSet | undefined): NameSet {
+  return {
+    has: (name) => pushed.has(name) || families()?.has(name) === true,
+    get size() {
+      return pushed.size + (families()?.size ?? 0);
+    },
+    *keys() {
+      yield* pushed.keys();
+      const held = families();
+      if (held !== undefined) yield* held.keys();
+    },
+  };
+}
+
 interface HeldWrite {
   /** Arrival order: a write waits only for writes that arrived before it, so nothing waits in a circle. */
   seq: number;
   groupId: string;
   names: NameSet;
+  /** A wipe: it touches every group and name. */
+  everything: boolean;
   done: Promise<void>;
 }
 
@@ -80,10 +106,19 @@ export class WriteOrder {
     }
   }
 
-  /** Waits until no write that arrived before holds anything (wipe: it touches every group). */
-  async drained(): Promise<void> {
-    const before = this.arrivals++;
-    for (const w of [...this.held]) if (w.seq < before) await w.done;
+  /**
+   * Runs a write that touches every group (wipe) once no write that arrived before it holds anything; the
+   * writes that arrive meanwhile wait for it, so a push called after a wipe is never wiped by it.
+   */
+  async everything<T>(run: () => T): Promise<T> {
+    if (this.held.size === 0) return run();
+    const write = this.hold('', new Set(), true);
+    try {
+      await this.waitForEarlier(write);
+      return run();
+    } finally {
+      this.release(write);
+    }
   }
 
   /** A big write starts changing the store: readers wait for commitEnded(). */
@@ -111,12 +146,12 @@ export class WriteOrder {
     while (this.commit !== null) await this.commit;
   }
 
-  private hold(groupId: string, names: NameSet): HeldWrite & { release: () => void } {
+  private hold(groupId: string, names: NameSet, everything = false): HeldWrite & { release: () => void } {
     let release!: () => void;
     const done = new Promise<void>((r) => {
       release = r;
     });
-    const write = { seq: this.arrivals++, groupId, names, done, release };
+    const write = { seq: this.arrivals++, groupId, names, everything, done, release };
     this.held.add(write);
     return write;
   }
@@ -137,7 +172,7 @@ export class WriteOrder {
   private blocker(write: HeldWrite): HeldWrite | undefined {
     for (const w of this.held) {
       if (w.seq >= write.seq) continue;
-      if (w.groupId === write.groupId || overlap(w.names, write.names)) return w;
+      if (w.everything || write.everything || w.groupId === write.groupId || overlap(w.names, write.names)) return w;
     }
     return undefined;
   }

@@ -8,6 +8,7 @@ import { defaultConfig } from '../../src/cli.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { OWN_STRICT_HELP, OWN_TYPES, SelfMetrics } from '../../src/observe/self-metrics.js';
 import { MemoryStore } from '../../src/store/store.js';
+import { LocalWriter, type StoreWriter } from '../../src/store/store-writer.js';
 import { createRequestListener } from '../../src/http/server.js';
 import type { WebConfig } from '../../src/web-config/web-config.js';
 import { fixedWebConfig } from '../../src/web-config/web-config-source.js';
@@ -18,7 +19,13 @@ export interface InProcessGateway {
   close(): Promise<void>;
 }
 
-export async function startInProcess(opts: { webConfig?: WebConfig } = {}): Promise<InProcessGateway> {
+export interface InProcessOptions {
+  webConfig?: WebConfig;
+  /** The writer over the gateway's store (default: a LocalWriter, as the gateway uses). */
+  writer?: (store: MemoryStore) => StoreWriter;
+}
+
+export async function startInProcess(opts: InProcessOptions = {}): Promise<InProcessGateway> {
   const config = defaultConfig();
   const store = new MemoryStore({
     checkConsistency: !config.disableConsistencyCheck,
@@ -29,6 +36,7 @@ export async function startInProcess(opts: { webConfig?: WebConfig } = {}): Prom
   const listener = createRequestListener({
     config,
     store,
+    writer: opts.writer?.(store) ?? new LocalWriter(store),
     logger: createLogger({ level: 'error', format: 'logfmt' }),
     self: new SelfMetrics(),
     startedAt: new Date(),

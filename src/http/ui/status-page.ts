@@ -2,7 +2,7 @@
  * The plain server-rendered status page at `/` and `/status`: every group with its labels, last push
  * time and outcome, and its families. (The full interactive UI comes in a later issue.)
  */
-import type { MemoryStore } from '../../store/store.js';
+import type { StoreReader } from '../../store/store-reader.js';
 import { PUSH_FAILURE_TIME, PUSH_TIME, type GroupView } from '../../store/group.js';
 import { Slicer, runSliced, sortSteps, type Steps } from '../../slicer.js';
 import { TextParts } from '../text-parts.js';
@@ -26,7 +26,7 @@ const STYLE =
   '.failed{color:#b00}table{border-collapse:collapse}td{border:1px solid #ccc;padding:.2em .5em}';
 
 export async function renderStatusPage(
-  store: MemoryStore,
+  store: StoreReader,
   startedAt: Date,
   flags: Record<string, string>,
   slicer = new Slicer(),
