@@ -34,6 +34,12 @@ export class RedisWriter implements StoreWriter {
   readonly tail: LogTail;
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /**
+   * Settles once the latest write's XADD has been handed to the connection (or the write failed before):
+   * each write sends its XADD only after the one called before it, so the log keeps the call order even
+   * when an earlier, bigger entry takes longer to encode. Sending is pipelined: no round trip in between.
+   */
+  private lastSent: Promise<void> = Promise.resolve();
   private readonly timeoutMs: number;
   private readonly shownUrl: string;
 
@@ -98,12 +104,25 @@ export class RedisWriter implements StoreWriter {
     if (this.closed) throw new StoreUnavailableError('the gateway is shutting down');
     const commands = this.conns.commands;
     if (!commands.isReady) throw new StoreUnavailableError(`not connected to ${this.shownUrl}`);
-    const fields = await encodeEntry(entry, this.replicaId);
-    const args: Array<string | Buffer> = ['XADD', this.logKey, '*'];
-    for (const name in fields) args.push(name, fields[name]!);
+    const before = this.lastSent;
+    let sent = (): void => {};
+    this.lastSent = new Promise((resolve) => {
+      sent = resolve;
+    });
+    let reply: Promise<string>;
+    try {
+      const fields = await encodeEntry(entry, this.replicaId);
+      const args: Array<string | Buffer> = ['XADD', this.logKey, '*'];
+      for (const name in fields) args.push(name, fields[name]!);
+      await before;
+      if (!commands.isReady) throw new StoreUnavailableError(`not connected to ${this.shownUrl}`);
+      reply = commands.sendCommand<string>(args);
+    } finally {
+      sent();
+    }
     let id: string;
     try {
-      id = await commands.sendCommand<string>(args);
+      id = await reply;
     } catch (err) {
       // A lost connection may have cut the reply, not the append: the write may be in the log after all.
       throw new StoreUnavailableError(`appending to the log failed (${(err as Error).message})`, true);
