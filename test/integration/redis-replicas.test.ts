@@ -66,6 +66,11 @@ describe('two gateway processes on one Redis (--store.redis.url)', { skip }, () 
     const visible = performance.now() - started;
     console.log(`# visible on the other replica ${visible.toFixed(1)} ms after the push was sent`);
     assert.equal(await pushed(b), await pushed(a));
+    // Own metrics of the Redis store, on every replica.
+    const own = await (await fetch(`${b.url}/metrics`)).text();
+    assert.match(own, /^pushgateway_store_up 1$/m);
+    assert.match(own, /^pushgateway_store_log_entries_applied_total [1-9]\d*$/m);
+    assert.match(own, /^pushgateway_store_log_last_applied_timestamp_seconds 1\.\d+e\+09$/m);
   });
 
   it('clashing pushes to A and B at once: exactly one accepted; both bodies byte-identical once quiet', async () => {
@@ -109,6 +114,9 @@ describe('two gateway processes on one Redis (--store.redis.url)', { skip }, () 
     assert.equal(readyStatus, 503);
     assert.match(readyBody, /^store not ready: /);
     assert.equal((await send(a, 'GET', '/-/healthy'))[0], 200);
+    await until('store_up 0 on A', async () =>
+      /^pushgateway_store_up 0$/m.test(await (await fetch(`${a.url}/metrics`)).text()) ? true : undefined,
+    );
     assert.equal((await send(b, 'DELETE', '/metrics/job/kept'))[0], 503);
     assert.equal(await pushed(a), before);
     assert.equal(await pushed(b), before);

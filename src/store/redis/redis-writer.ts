@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { StoreUnavailableError, type ConsistencyError } from '../../errors.js';
 import type { GroupingLabels } from '../../model/grouping-key.js';
+import type { MetricFamily } from '../../model/metric.js';
 import type { Logger } from '../../observe/logger.js';
 import type { MemoryStore, PushRequest } from '../store.js';
 import type { StoreWriter } from '../store-writer.js';
@@ -64,6 +65,41 @@ export class RedisWriter implements StoreWriter {
 
   get logKey(): string {
     return `${this.opts.keyPrefix}log`;
+  }
+
+  /**
+   * Own metrics of the Redis store: whether it can take writes, the entries its mirror applied, and the
+   * time of the newest one (an entry ID's first part is Redis's clock in ms when it was appended), so the
+   * lag between replicas, or behind the newest write, can be read off in Prometheus.
+   */
+  ownMetrics(): MetricFamily[] {
+    const gauge = (name: string, help: string, type: 'GAUGE' | 'COUNTER', value: number): MetricFamily => ({
+      name,
+      help,
+      type,
+      metrics: [{ labels: [], value }],
+    });
+    const lastMs = Number(this.tail.lastId.split('-', 1)[0]);
+    return [
+      gauge(
+        'pushgateway_store_up',
+        'Whether the Redis store is connected and its local mirror caught up with the log (1), or not (0).',
+        'GAUGE',
+        this.ready ? 1 : 0,
+      ),
+      gauge(
+        'pushgateway_store_log_entries_applied_total',
+        'Entries of the Redis log the local mirror applied since the start.',
+        'COUNTER',
+        this.tail.applied,
+      ),
+      gauge(
+        'pushgateway_store_log_last_applied_timestamp_seconds',
+        'When the newest entry the local mirror applied was appended to the Redis log (0: none yet).',
+        'GAUGE',
+        lastMs / 1000,
+      ),
+    ];
   }
 
   get ready(): boolean {
