@@ -59,7 +59,8 @@ async function waitPing(port: number, child: ChildProcess, out: () => string): P
   throw new Error(`redis-server on port ${port} did not answer PING:\n${out()}`);
 }
 
-export async function startRedis(opts: { aof?: boolean } = {}): Promise<RunningRedis> {
+/** `replicaOf`: start it as a Redis replica of that server (replication, for WAIT). */
+export async function startRedis(opts: { aof?: boolean; replicaOf?: RunningRedis } = {}): Promise<RunningRedis> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgts-redis-'));
   let child: ChildProcess;
@@ -83,6 +84,7 @@ export async function startRedis(opts: { aof?: boolean } = {}): Promise<RunningR
     'yes',
     '--loglevel',
     'warning',
+    ...(opts.replicaOf === undefined ? [] : ['--replicaof', '127.0.0.1', String(opts.replicaOf.port)]),
   ];
   const launch = async (): Promise<void> => {
     child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
