@@ -73,7 +73,12 @@ export async function startGateway(
   let writer: StoreWriter = new LocalWriter(store);
   if (config.redis.url !== '') {
     const redis = await (await import('./store/redis/redis-writer.js')).RedisWriter.open(
-      { url: config.redis.url, keyPrefix: config.redis.keyPrefix, waitReplicas: config.redis.waitReplicas },
+      {
+        url: config.redis.url,
+        keyPrefix: config.redis.keyPrefix,
+        waitReplicas: config.redis.waitReplicas,
+        storeFlags: { checkConsistency: !config.disableConsistencyCheck, utf8Names: config.enableUtf8Names },
+      },
       store,
       logger,
     );

@@ -123,6 +123,36 @@ describe('Redis store writer and mirror (store/redis/)', { skip }, () => {
     }
   });
 
+  it('a replica with other store flags on the same log is never ready and refuses writes, naming why', async () => {
+    const store = new MemoryStore({ checkConsistency: false, utf8Names: false, ownTypes: OWN_TYPES });
+    const odd = await RedisWriter.open(
+      { url: redis.url, keyPrefix: 'w1:', waitReplicas: 0, storeFlags: { checkConsistency: false, utf8Names: false } },
+      store,
+      quiet,
+    );
+    try {
+      // It catches up (its mirror reads the log) but does not become ready.
+      await until(() => odd.tail.caughtUp, 'the odd replica caught up');
+      let err: unknown;
+      const refusal = async (): Promise<string> => {
+        err = await odd.push(req('odd', 'o 1\n')).then(
+          () => assert.fail('accepted'),
+          (e: unknown) => e,
+        );
+        return String(err);
+      };
+      // Until its config check has answered, it refuses with `still checking w1:config` (bounded wait).
+      for (let i = 0; i < 200 && (await refusal()).includes('still checking'); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(err instanceof StoreUnavailableError);
+      assert.match(err.message, /store settings .* differ from those of the log's replicas in w1:config/);
+      assert.equal(odd.ready, false);
+    } finally {
+      await odd.close();
+    }
+  });
+
   it('Redis gone: writes fail at once with 503 naming Redis, the mirror keeps its state; back: writes go', async () => {
     const before = a.store.renderText();
     await redis.kill();

@@ -33,7 +33,8 @@ if (skip) {
     const keyPrefix = `suite${n++}:`;
     const open = async (): Promise<{ store: MemoryStore; writer: RedisWriter }> => {
       const store = new MemoryStore(options);
-      const writer = await RedisWriter.open({ url: redis.url, keyPrefix, waitReplicas: 0 }, store, quiet);
+      const storeFlags = { checkConsistency: options.checkConsistency, utf8Names: options.utf8Names };
+      const writer = await RedisWriter.open({ url: redis.url, keyPrefix, waitReplicas: 0, storeFlags }, store, quiet);
       await until(() => writer.ready, 'replica ready');
       return { store, writer };
     };

@@ -12,7 +12,7 @@ import type { MetricFamily } from '../../model/metric.js';
 import type { Logger } from '../../observe/logger.js';
 import type { MemoryStore, PushRequest } from '../store.js';
 import type { StoreWriter } from '../store-writer.js';
-import { encodeEntry, type LogEntry } from './entry-codec.js';
+import { ENTRY_VERSION, encodeEntry, type LogEntry } from './entry-codec.js';
 import { LogTail, type ApplyResult } from './log-tail.js';
 import { openConnections, type ConnectionSet } from './redis-connection.js';
 import { redactUrl } from './redact-url.js';
@@ -25,6 +25,11 @@ export interface RedisWriterOptions {
   waitReplicas: number;
   /** How long a write waits for WAIT, and for the local mirror to apply it, before answering 503. */
   writeTimeoutMs?: number;
+  /**
+   * The store flags every replica on the log must share (the check is part of applying an entry):
+   * recorded in `<prefix>config` by the first replica; one with others is never ready (see checkConfig).
+   */
+  storeFlags?: { checkConsistency: boolean; utf8Names: boolean };
 }
 
 const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
@@ -43,6 +48,8 @@ export class RedisWriter implements StoreWriter {
   private lastSent: Promise<void> = Promise.resolve();
   private readonly timeoutMs: number;
   private readonly shownUrl: string;
+  /** undefined: not checked on this connection yet; '': matches; else why this replica may not write. */
+  private configProblem: string | undefined;
 
   private constructor(
     private readonly conns: ConnectionSet,
@@ -58,6 +65,8 @@ export class RedisWriter implements StoreWriter {
   /** Connects in the background (not ready until connected and caught up) and starts the mirror's reader. */
   static async open(opts: RedisWriterOptions, store: MemoryStore, logger: Logger): Promise<RedisWriter> {
     const writer = new RedisWriter(await openConnections(opts.url, logger), opts, store, logger);
+    writer.conns.commands.on('ready', () => writer.checkConfig());
+    if (writer.conns.commands.isReady) writer.checkConfig();
     writer.tail.start();
     logger.info('Redis store', { url: writer.shownUrl, log: writer.logKey, replica: writer.replicaId });
     return writer;
@@ -103,7 +112,38 @@ export class RedisWriter implements StoreWriter {
   }
 
   get ready(): boolean {
-    return !this.closed && this.conns.commands.isReady && this.tail.caughtUp;
+    return !this.closed && this.conns.commands.isReady && this.configProblem === '' && this.tail.caughtUp;
+  }
+
+  /**
+   * `<prefix>config` holds the entry format and store flags of the first replica on this log (SET NX); a
+   * replica with others would apply the same entries differently, so it stays not ready and refuses
+   * writes (its mirror is not the others' state), and says why in the log. Checked on every connect.
+   */
+  private checkConfig(): void {
+    this.configProblem = undefined;
+    const flags = this.opts.storeFlags ?? { checkConsistency: true, utf8Names: false };
+    const mine = JSON.stringify({ v: ENTRY_VERSION, ...flags });
+    const key = `${this.opts.keyPrefix}config`;
+    const commands = this.conns.commands;
+    void (async () => {
+      await commands.sendCommand(['SET', key, mine, 'NX']);
+      const theirs = await commands.sendCommand<string | null>(['GET', key]);
+      if (theirs === mine) {
+        this.configProblem = '';
+        return;
+      }
+      this.configProblem =
+        `this replica's store settings ${mine} differ from those of the log's replicas in ${key}, ${theirs}` +
+        ' (--push.disable-consistency-check, --push.enable-utf8-names and the version must match)';
+      this.logger.error('not taking writes: the Redis log belongs to replicas with other settings', {
+        key,
+        ours: mine,
+        theirs,
+      });
+    })().catch(() => {
+      // The connection went away meanwhile: checked again on the next connect.
+    });
   }
 
   push(req: PushRequest): Promise<ConsistencyError | undefined> {
@@ -140,6 +180,9 @@ export class RedisWriter implements StoreWriter {
     if (this.closed) throw new StoreUnavailableError('the gateway is shutting down');
     const commands = this.conns.commands;
     if (!commands.isReady) throw new StoreUnavailableError(`not connected to ${this.shownUrl}`);
+    if (this.configProblem !== '') {
+      throw new StoreUnavailableError(this.configProblem ?? `still checking ${this.opts.keyPrefix}config`);
+    }
     const before = this.lastSent;
     let sent = (): void => {};
     this.lastSent = new Promise((resolve) => {
