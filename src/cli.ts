@@ -228,9 +228,9 @@ const FLAGS: readonly GatewayFlag[] = [
     default: '',
     quoted: true,
     help:
-      'Keep the state in Redis, shared by every gateway started with the same URL and key prefix, as ' +
-      'redis://[user:password@]host:port[/db] (rediss:// for TLS). Empty: the in-memory store. ' +
-      '(Not in the reference Pushgateway.)',
+      'Keep the state in Redis at this URL, shared by every gateway started with the same URL and key ' +
+      'prefix: redis://host:port, with user:password@ before the host and /db after the port if needed ' +
+      '(rediss:// for TLS). Empty: the in-memory store. (Not in the reference Pushgateway.)',
     set: (s, v) => {
       if (v !== '' && !/^rediss?:\/\/[^/]/.test(v)) {
         throw new ConfigError(`--store.redis.url ${goQuote(v)} is not a redis:// or rediss:// URL with a host`);
