@@ -4,7 +4,7 @@
  * finding. Used by the `npm run fuzz` runner (run.ts) and by the short run in `npm test`.
  */
 import { loadCorpus } from './seeds.js';
-import { runTarget, SLOW_LIMIT_MS, type TargetStats } from './harness.js';
+import { runTarget, SLOW_LIMIT_MS, type Finding, type TargetStats } from './harness.js';
 import type { AnyTarget } from './target.js';
 import { textTarget } from './targets/text.js';
 import { protobufTarget } from './targets/protobuf.js';
@@ -72,8 +72,14 @@ export async function runFuzz(o: FuzzOptions): Promise<TargetStats[]> {
   return all;
 }
 
-export function findingCount(stats: readonly TargetStats[]): number {
-  return stats.reduce((s, t) => s + t.findings.size, 0);
+/** Kinds of finding counted: all by default; a test leaves out 'slow', a wall-clock verdict. */
+export function findingCount(
+  stats: readonly TargetStats[],
+  kinds: ReadonlySet<Finding['kind']> = new Set(['crash', 'property', 'slow']),
+): number {
+  let n = 0;
+  for (const t of stats) for (const { first } of t.findings.values()) if (kinds.has(first.kind)) n++;
+  return n;
 }
 
 function pad(s: string | number, n: number): string {

@@ -20,9 +20,7 @@ import {
   type Config,
 } from './config.js';
 import { ConfigError, ExitError, UnexpectedError, UnsupportedFeatureError, WebConfigError } from './errors.js';
-import { loadWebConfig } from './web-config/load.js';
-import type { WebConfig } from './web-config/web-config.js';
-import { fixedWebConfig } from './web-config/web-config-source.js';
+import { WebConfigReloader } from './web-config/web-config-reloader.js';
 import { KingpinApp, type Flag } from './flags/kingpin.js';
 import { RouteConflict } from './http/router.js';
 import { routeTable } from './http/routes.js';
@@ -414,7 +412,7 @@ function finish(state: ParseState): Config {
   const metricsPath = joinUrlPath(config.routePrefix, config.telemetryPath);
   if (!metricsPath.startsWith('/')) {
     throw new ConfigError(
-      `--web.telemetry-path ${goQuote(config.telemetryPath)} must be an absolute ` + `path such as "/metrics"`,
+      `--web.telemetry-path ${goQuote(config.telemetryPath)} must be an absolute path such as "/metrics"`,
     );
   }
   // The reference panics at start-up when the scrape path is another GET route's ("a handle is already
@@ -499,14 +497,12 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     return;
   }
   const problems: ExitError[] = unsupportedFeatures(result.config).map((p) => new UnsupportedFeatureError(p));
-  let webConfig: WebConfig | undefined;
+  let webConfig: WebConfigReloader | undefined;
   if (problems.length === 0 && result.config.webConfigFile !== '') {
     try {
-      webConfig = loadWebConfig(result.config.webConfigFile);
-      // Basic auth and headers are served; TLS is the next step of its issue, refused until it is built.
-      if (webConfig.tlsServerConfig !== undefined) {
-        problems.push(new UnsupportedFeatureError('--web.config.file: tls_server_config (TLS) is not supported yet'));
-      }
+      // Read and checked now (a bad file stops the start), then followed: changes apply without a restart.
+      const logger = createLogger({ level: result.config.logLevel, format: result.config.logFormat });
+      webConfig = WebConfigReloader.open(result.config.webConfigFile, logger);
     } catch (err) {
       if (!(err instanceof WebConfigError)) throw err;
       problems.push(err);
@@ -521,11 +517,12 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
 }
 
 /** Starts the gateway; it installs its own SIGINT/SIGTERM handling and keeps the process alive. */
-async function run(config: Config, webConfig: WebConfig | undefined): Promise<void> {
+async function run(config: Config, webConfig: WebConfigReloader | undefined): Promise<void> {
   const { startGateway } = await import('./gateway.js');
   try {
-    await startGateway(config, webConfig === undefined ? {} : { webConfig: fixedWebConfig(webConfig) });
+    await startGateway(config, webConfig === undefined ? {} : { webConfig });
   } catch (err) {
+    webConfig?.close();
     // Catalogued start-up failures (persistence, listen addresses, systemd sockets) keep their own code.
     const failure = err instanceof ExitError ? err : new UnexpectedError(err);
     createLogger({ level: config.logLevel, format: config.logFormat }).error('error starting the gateway', {

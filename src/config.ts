@@ -236,7 +236,7 @@ export function parseByteSize(s: string): number {
   const factor = m === null ? undefined : BYTE_UNITS[m[2] ?? ''];
   if (m === null || factor === undefined) {
     throw new ConfigError(
-      `invalid byte size ${goQuote(s)}: expected a whole number with an ` + 'optional unit B, KiB, MiB or GiB',
+      `invalid byte size ${goQuote(s)}: expected a whole number with an optional unit B, KiB, MiB or GiB`,
     );
   }
   const n = Number(m[1]) * factor;

@@ -20,6 +20,7 @@ export interface CatalogueEntry {
 export const CATALOGUE = {
   // Answered over HTTP: pushes and deletes.
   PGW_ERR_GROUPING_KEY: { httpStatus: 400, message: '<what is wrong with the grouping key in the URL>' },
+  PGW_ERR_SELECTOR: { httpStatus: 400, message: 'bad selector <selector>: <what is wrong, and where>' },
   PGW_ERR_BODY: { httpStatus: 400, message: '<why the body could not be read or decompressed>' },
   PGW_ERR_BODY_TOO_LARGE: {
     httpStatus: 413,
@@ -69,6 +70,8 @@ export const CATALOGUE = {
   PGW_ERR_UNEXPECTED: { exitStatus: 1, message: '<the exception and its stack>' },
   // Logged; the gateway carries on.
   PGW_ERR_SNAPSHOT: { message: '<why the persistence file could not be loaded>' },
+  PGW_ERR_TLS_HANDSHAKE: { message: '<why a TLS connection was refused>' },
+  PGW_ERR_TLS_SETTINGS: { message: '<why the TLS settings of a reloaded web config cannot be used>' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof CATALOGUE;
@@ -129,6 +132,13 @@ export class ExitError extends GatewayError {
 export class GroupingKeyError extends HttpError {
   constructor(message: string) {
     super('PGW_ERR_GROUPING_KEY', message);
+  }
+}
+
+/** A `match[]` series selector that does not parse, or selects by nothing but empty values. */
+export class SelectorError extends HttpError {
+  constructor(message: string) {
+    super('PGW_ERR_SELECTOR', message);
   }
 }
 
@@ -401,6 +411,20 @@ export class SnapshotError extends GatewayError {
   constructor(kind: SnapshotError['kind'], message: string) {
     super('PGW_ERR_SNAPSHOT', message);
     this.kind = kind;
+  }
+}
+
+/** A TLS connection refused: the handshake failed, or its client certificate fails the configured policy. */
+export class TlsHandshakeError extends GatewayError {
+  constructor(reason: string) {
+    super('PGW_ERR_TLS_HANDSHAKE', reason);
+  }
+}
+
+/** The certificate, key or CA of a reloaded web config cannot be used: the listener keeps the last good ones. */
+export class TlsSettingsError extends GatewayError {
+  constructor(reason: string) {
+    super('PGW_ERR_TLS_SETTINGS', reason);
   }
 }
 

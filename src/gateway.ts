@@ -2,10 +2,9 @@
  * Wires the gateway together: logger, own metrics, store, persistence, HTTP listeners and signal
  * handling. startGateway() loads the persistence file before any listener opens (so /-/ready means
  * "loaded", as in the reference) and resolves once every listener is open. stop() is the one graceful
- * path for SIGINT, SIGTERM and /-/quit: listeners close, in-flight requests finish, then the store is
- * persisted a last time.
+ * path for SIGINT, SIGTERM and /-/quit: the web config stops being followed, listeners close, in-flight
+ * requests finish, then the store is persisted a last time.
  */
-import type { Server } from 'node:http';
 import v8 from 'node:v8';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './observe/logger.js';
@@ -13,7 +12,7 @@ import { OWN_STRICT_HELP, OWN_TYPES, SelfMetrics } from './observe/self-metrics.
 import { MemoryStore } from './store/store.js';
 import { LocalWriter, type StoreWriter } from './store/store-writer.js';
 import { Persistence } from './store/persistence.js';
-import { createRequestListener, listen, listenOnFd } from './http/server.js';
+import { createRequestListener, listen, listenOnFd, type Listening, type ListenTls } from './http/server.js';
 import type { WebConfigSource } from './web-config/web-config-source.js';
 import { systemdListenFds } from './http/systemd.js';
 import { VERSION, REVISION, BRANCH } from './version.js';
@@ -28,7 +27,7 @@ export interface RunningGateway {
   /** Every write of the HTTP layer goes through it (store-writer.ts). */
   writer: StoreWriter;
   logger: Logger;
-  servers: Server[];
+  servers: Listening[];
   persistence: Persistence | null;
   /** Graceful stop; resolves with the exit status it warrants (PGW_ERR_PERSIST_WRITE's if the last write failed). */
   stop(): Promise<number>;
@@ -39,9 +38,13 @@ const SHUTDOWN_GRACE_MS = 30_000;
 
 export async function startGateway(
   config: Config,
-  opts: { handleSignals?: boolean; webConfig?: WebConfigSource } = {},
+  opts: { handleSignals?: boolean; webConfig?: WebConfigSource; logStream?: NodeJS.WritableStream } = {},
 ): Promise<RunningGateway> {
-  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  const logger = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    ...(opts.logStream !== undefined ? { stream: opts.logStream } : {}),
+  });
   logger.info('starting pushgateway', { version: `(version=${VERSION}, branch=${BRANCH}, revision=${REVISION})` });
   logger.info('build context', { node: process.version, platform: `${process.platform}/${process.arch}` });
   // The reference's start-up debug lines (same messages and keys), for checking how prefixes resolved.
@@ -87,9 +90,10 @@ export async function startGateway(
   }
 
   let stopping: Promise<number> | null = null;
-  const servers: Server[] = [];
+  const servers: Listening[] = [];
   const stop = (): Promise<number> => {
     stopping ??= (async () => {
+      opts.webConfig?.close?.();
       const cutoff = setTimeout(() => {
         for (const s of servers) s.closeAllConnections();
       }, SHUTDOWN_GRACE_MS);
@@ -132,17 +136,21 @@ export async function startGateway(
     },
   });
 
-  const closeAll = (): Promise<unknown> => Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  const closeAll = (): Promise<unknown> => Promise.all(servers.map((s) => new Promise<void>((r) => s.close(r))));
+  // With tls_server_config every listener, systemd sockets included, serves HTTPS (HTTP/2 by ALPN).
+  const tls: ListenTls =
+    opts.webConfig?.current().tlsServerConfig !== undefined ? { source: opts.webConfig, logger } : undefined;
+  if (tls !== undefined) logger.info('TLS is enabled', { http2: tls.source.current().http2 });
   // One listener per systemd socket, or per --web.listen-address; a failure closes those already open.
   const targets = config.systemdSocket
     ? systemdListenFds().map((fd) => ({
-        open: () => listenOnFd(listener, fd),
+        open: () => listenOnFd(listener, fd, tls),
         at: { fd },
         ok: 'listening on a systemd socket',
         failed: 'error listening on a systemd socket',
       }))
     : config.listenAddresses.map((address) => ({
-        open: () => listen(listener, address),
+        open: () => listen(listener, address, tls),
         at: { address },
         ok: 'listening on',
         failed: 'error listening',
@@ -157,6 +165,7 @@ export async function startGateway(
         ...(err instanceof GatewayError ? { code: err.code } : {}),
       });
       await closeAll();
+      opts.webConfig?.close?.();
       await writer.close();
       throw err;
     }

@@ -21,18 +21,44 @@ const LEVEL = 6;
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 const FINAL_BLOCK = deflateRawSync(Buffer.alloc(0));
 
+/**
+ * Text shorter than this stays a string: a Buffer costs about 100 bytes of its own besides its bytes, as
+ * much as the text of a family of one series (a million of them is a common shape of a gateway).
+ */
+const SMALL_PIECE = 2048;
+
 export class Piece {
-  readonly text: Buffer;
+  /** The text: a string when small (see SMALL_PIECE), else its bytes. */
+  private readonly raw: string | Buffer;
+  /** Length of the text in bytes. */
+  readonly length: number;
   private deflated: Buffer | Promise<Buffer> | null = null;
   private crcValue = -1;
 
   constructor(text: Buffer | string) {
-    this.text = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+    if (typeof text === 'string') {
+      const n = Buffer.byteLength(text, 'utf8');
+      this.raw = n < SMALL_PIECE ? text : Buffer.from(text, 'utf8');
+      this.length = n;
+    } else {
+      this.raw = text;
+      this.length = text.length;
+    }
+  }
+
+  /** The text's bytes (of a small piece, made anew on each call). */
+  get text(): Buffer {
+    return typeof this.raw === 'string' ? Buffer.from(this.raw, 'utf8') : this.raw;
+  }
+
+  /** The text as it is held, for joining many small pieces without a Buffer each. */
+  get held(): string | Buffer {
+    return this.raw;
   }
 
   /** CRC-32 of the text, computed once. */
   get crc(): number {
-    if (this.crcValue < 0) this.crcValue = crc32(this.text) >>> 0;
+    if (this.crcValue < 0) this.crcValue = crc32(this.raw) >>> 0;
     return this.crcValue;
   }
 
@@ -60,31 +86,57 @@ const WRITE_BUFFER = 64 * 1024;
 /** The pieces' text as buffers of at least WRITE_BUFFER bytes (big pieces as they are), built in steps. */
 export function* joinedText(pieces: readonly Piece[]): Steps<Buffer[]> {
   const out: Buffer[] = [];
-  let run: Buffer[] = [];
-  let runBytes = 0;
+  let run = new Run();
   for (let i = 0; i < pieces.length; i++) {
-    const t = pieces[i]!.text;
-    if (t.length >= WRITE_BUFFER && run.length === 0) {
-      out.push(t);
+    const p = pieces[i]!;
+    if (p.length >= WRITE_BUFFER && run.bytes === 0) {
+      out.push(p.text);
       continue;
     }
-    run.push(t);
-    runBytes += t.length;
-    if (runBytes >= WRITE_BUFFER) {
-      out.push(run.length === 1 ? run[0]! : Buffer.concat(run, runBytes));
-      run = [];
-      runBytes = 0;
+    run.add(p);
+    if (run.bytes >= WRITE_BUFFER) {
+      out.push(run.finish());
+      run = new Run();
       yield;
     }
   }
-  if (run.length > 0) out.push(run.length === 1 ? run[0]! : Buffer.concat(run, runBytes));
+  if (run.bytes > 0) out.push(run.finish());
   return out;
+}
+
+/** Pieces to join into one buffer: small ones as one string (one conversion), big ones as they are. */
+class Run {
+  bytes = 0;
+  private parts: Buffer[] = [];
+  private str = '';
+
+  add(p: Piece): void {
+    const h = p.held;
+    if (typeof h === 'string') {
+      this.str += h;
+    } else {
+      this.cut();
+      this.parts.push(h);
+    }
+    this.bytes += p.length;
+  }
+
+  finish(): Buffer {
+    this.cut();
+    return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.bytes);
+  }
+
+  private cut(): void {
+    if (this.str === '') return;
+    this.parts.push(Buffer.from(this.str, 'utf8'));
+    this.str = '';
+  }
 }
 
 /** Total length in bytes of the pieces' text. */
 export function textLength(pieces: readonly Piece[]): number {
   let n = 0;
-  for (const p of pieces) n += p.text.length;
+  for (const p of pieces) n += p.length;
   return n;
 }
 
@@ -95,8 +147,8 @@ export async function gzipPieces(pieces: readonly Piece[]): Promise<Buffer[]> {
   let crc = 0;
   let size = 0;
   for (const p of pieces) {
-    crc = crc32Combine(crc, p.crc, p.text.length);
-    size += p.text.length;
+    crc = crc32Combine(crc, p.crc, p.length);
+    size += p.length;
   }
   const trailer = Buffer.alloc(8);
   trailer.writeUInt32LE(crc >>> 0, 0);

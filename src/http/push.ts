@@ -20,6 +20,7 @@ import { parseTextBodySliced } from '../format/text-body.js';
 import { decodeBody, readBody } from '../format/body.js';
 import { PROTOBUF_MEDIA_TYPE, PROTOBUF_PROTO, parseProtobufBodySliced } from '../format/protobuf.js';
 import { Slicer } from '../slicer.js';
+import { collectAfterBigWork } from '../observe/gc.js';
 import { HttpError, StoreUnavailableError, formatProblems } from '../errors.js';
 import { sendEmpty, sendHttpError } from './respond.js';
 import type { PushGuards } from './push-guards.js';
@@ -166,6 +167,9 @@ function approximateSize(req: IncomingMessage, bodyLength: number): number {
   return n + bodyLength;
 }
 
+/** A push of a decoded body this big is followed by a collection (its parse leaves much garbage). */
+const BIG_PUSH_BYTES = 1024 * 1024;
+
 export async function handlePush(
   ctx: PushContext,
   req: IncomingMessage,
@@ -216,6 +220,7 @@ export async function handlePush(
       timeMs: performance.timeOrigin + performance.now(),
       ...(emptyFamilies !== undefined && emptyFamilies.size > 0 ? { emptyFamilies: [...emptyFamilies.values()] } : {}),
     });
+    if (body.length >= BIG_PUSH_BYTES) collectAfterBigWork();
     if (failure !== undefined) {
       logRejection(ctx, req, 'error', 'pushed metrics are invalid or inconsistent with existing metrics', {
         code: failure.code,

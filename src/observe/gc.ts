@@ -36,3 +36,24 @@ export function collectSoon(): void {
     // a runtime without the options form: skip rather than block
   }
 }
+
+/** Collections after big work are at most this frequent; one asked for meanwhile runs at the end of it. */
+const AFTER_BIG_WORK_INTERVAL_MS = 1_000;
+let afterBigWork: NodeJS.Timeout | null = null;
+let lastAfterBigWork = 0;
+
+/**
+ * A full collection soon after a big push (or a first render of a big store): parsing a body of a
+ * million lines leaves hundreds of megabytes of garbage in the old generation, which V8 collects only
+ * once the heap grows again, so an idle gateway kept RSS at twice what its metrics need (docs/memory.md).
+ */
+export function collectAfterBigWork(): void {
+  if (afterBigWork !== null) return;
+  const wait = Math.max(0, lastAfterBigWork + AFTER_BIG_WORK_INTERVAL_MS - Date.now());
+  afterBigWork = setTimeout(() => {
+    afterBigWork = null;
+    lastAfterBigWork = Date.now();
+    collectSoon();
+  }, wait);
+  afterBigWork.unref();
+}

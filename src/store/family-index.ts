@@ -67,15 +67,28 @@ export class FamilyIndex {
   readonly name: string;
   /** Groups holding this family, in the order they first pushed it. */
   readonly members = new SmallMap<Group, GroupFamily>();
-  readonly typeCounts = new SmallMap<MetricType, number>();
-  /** Series key → entry, for the duplicate check; not kept without the consistency check. */
-  readonly series = new SmallMap<string, SeriesEntry>();
+  /**
+   * Members per type, made when a second group joins: with one member its type is the only one. Most
+   * families of a gateway have one member, and the map was a part of what each of them cost.
+   */
+  private typeCounts: SmallMap<MetricType, number> | null = null;
+  /**
+   * Series key → entry, for the duplicate check of a push against the other groups' series; made the
+   * first time a push asks with another group holding the family (otherSeries()), kept up to date since.
+   * Not kept without the consistency check.
+   */
+  private seriesByKey: SmallMap<string, SeriesEntry> | null = null;
   private readonly trackSeries: boolean;
-  private entries: SeriesEntry[] = [];
+  /**
+   * Every series in exposition order once settled. While one group holds the family this is that
+   * group's own `series` array (`entriesShared`): never changed in place then, copied before a change.
+   */
+  private entries: SeriesEntry[] = NO_ENTRIES;
+  private entriesShared = false;
   private sortDirty = false;
   private deadCount = 0;
   /** The rendered piece of each chunk; null = to be rendered. Meaningful only while layoutValid. */
-  private chunks: (Piece | null)[] = [];
+  private chunks: (Piece | null)[] = NO_CHUNKS;
   private layoutValid = false;
   private header: Piece | null = null;
   private headerText = '';
@@ -106,6 +119,10 @@ export class FamilyIndex {
 
   /** How many groups other than `except` hold this family with a type other than `type`. */
   othersWithOtherType(type: MetricType, except: Group): MetricType | undefined {
+    if (this.typeCounts === null) {
+      for (const [g, gf] of this.members) if (g !== except && gf.family.type !== type) return gf.family.type;
+      return undefined;
+    }
     const own = this.members.get(except)?.family.type;
     for (const [t, n] of this.typeCounts) {
       if (t === type) continue;
@@ -117,10 +134,22 @@ export class FamilyIndex {
   add(group: Group, gf: GroupFamily): void {
     gf.rank = this.nextRank++;
     this.members.set(group, gf);
-    this.typeCounts.set(gf.family.type, (this.typeCounts.get(gf.family.type) ?? 0) + 1);
-    for (const e of gf.series) {
-      if (this.trackSeries) this.series.set(e.inner, e);
-      this.entries.push(e);
+    if (this.typeCounts !== null) {
+      this.typeCounts.set(gf.family.type, (this.typeCounts.get(gf.family.type) ?? 0) + 1);
+    } else if (this.members.size > 1) {
+      this.typeCounts = new SmallMap();
+      for (const m of this.members.values())
+        this.typeCounts.set(m.family.type, (this.typeCounts.get(m.family.type) ?? 0) + 1);
+    }
+    const byKey = this.seriesByKey;
+    if (byKey !== null) for (const e of gf.series) byKey.set(e.inner, e);
+    if (this.entries.length === 0) {
+      // The only series: share the group's array (an array per family was a fifth of its cost).
+      this.entries = gf.series;
+      this.entriesShared = true;
+    } else {
+      if (this.entriesShared) this.ownEntries();
+      for (const e of gf.series) this.entries.push(e);
     }
     this.sortDirty = true;
     this.layoutValid = false;
@@ -131,11 +160,14 @@ export class FamilyIndex {
     const gf = this.members.get(group);
     if (gf === undefined) return;
     this.members.delete(group);
-    const n = (this.typeCounts.get(gf.family.type) ?? 1) - 1;
-    if (n === 0) this.typeCounts.delete(gf.family.type);
-    else this.typeCounts.set(gf.family.type, n);
+    if (this.typeCounts !== null) {
+      const n = (this.typeCounts.get(gf.family.type) ?? 1) - 1;
+      if (n === 0) this.typeCounts.delete(gf.family.type);
+      else this.typeCounts.set(gf.family.type, n);
+    }
+    const byKey = this.seriesByKey;
     for (const e of gf.series) {
-      if (this.series.get(e.inner) === e) this.series.delete(e.inner);
+      if (byKey !== null && byKey.get(e.inner) === e) byKey.delete(e.inner);
       e.dead = true;
     }
     this.deadCount += gf.series.length;
@@ -145,8 +177,33 @@ export class FamilyIndex {
     // they outnumber the live ones, so memory stays bounded without scrapes (amortised O(1) per removal).
     if (this.deadCount > 1024 && this.deadCount > this.entries.length - this.deadCount) {
       this.entries = this.entries.filter((e) => !e.dead);
+      this.entriesShared = false;
       this.deadCount = 0;
     }
+  }
+
+  /**
+   * The series of a group other than `group` (any group when undefined) with this series key. The map
+   * is built the first time a push asks while another group holds the family.
+   */
+  otherSeries(inner: string, group: Group | undefined): SeriesEntry | undefined {
+    if (!this.trackSeries) return undefined;
+    if (this.seriesByKey === null) {
+      if (this.members.size === 0 || (this.members.size === 1 && group !== undefined && this.members.has(group))) {
+        return undefined;
+      }
+      const byKey = new SmallMap<string, SeriesEntry>();
+      for (const gf of this.members.values()) for (const e of gf.series) byKey.set(e.inner, e);
+      this.seriesByKey = byKey;
+    }
+    const e = this.seriesByKey.get(inner);
+    return e !== undefined && e.group !== group ? e : undefined;
+  }
+
+  /** Makes `entries` the index's own array before a change in place. */
+  private ownEntries(): void {
+    this.entries = this.entries.slice();
+    this.entriesShared = false;
   }
 
   /**
@@ -157,18 +214,21 @@ export class FamilyIndex {
   replaceInPlace(group: Group, gf: GroupFamily): void {
     const old = this.members.get(group)!;
     const type = gf.family.type;
-    if (old.family.type !== type) {
+    if (old.family.type !== type && this.typeCounts !== null) {
       this.typeCounts.set(old.family.type, this.typeCounts.get(old.family.type)! - 1);
       if (this.typeCounts.get(old.family.type) === 0) this.typeCounts.delete(old.family.type);
       this.typeCounts.set(type, (this.typeCounts.get(type) ?? 0) + 1);
     }
     const metrics = gf.family.metrics;
+    // The chunk list may have been handed out by pieces(): changed on a copy.
+    const chunks = this.layoutValid ? this.chunks.slice() : this.chunks;
     for (let i = 0; i < old.series.length; i++) {
       const e = old.series[i]!;
       e.metric = metrics[i]!;
       e.type = type;
-      if (this.layoutValid) this.chunks[(e.pos / SERIES_PER_CHUNK) | 0] = null;
+      if (this.layoutValid) chunks[(e.pos / SERIES_PER_CHUNK) | 0] = null;
     }
+    this.chunks = chunks;
     gf.series = old.series;
     gf.rank = old.rank;
     this.members.set(group, gf);
@@ -200,7 +260,11 @@ export class FamilyIndex {
     // One chunk (most families): header and series in one piece, which saves a piece, its buffer and the
     // header's text per family. The chunk is rendered again whenever the header could change: only a
     // push of its oldest member's series can change it, and those series are all in this chunk.
-    if (this.chunks.length === 1) return [(this.chunks[0] ??= this.renderChunk(0))];
+    // The list itself is returned (no array per family and scrape): chunks are changed on a copy.
+    if (this.chunks.length === 1) {
+      this.chunks[0] ??= this.renderChunk(0);
+      return this.chunks as Piece[];
+    }
     const header = renderHeader(this.name, this.help, this.type);
     if (this.header === null || this.headerText !== header) {
       this.header = new Piece(header);
@@ -279,8 +343,14 @@ export class FamilyIndex {
       const membership = this.membership;
       // After a few tries spoilt by writes to the family, in one go so that it ends.
       if (this.entries.length <= SORTED_IN_ONE_GO || attempt >= 3) {
-        if (this.deadCount > 0) this.entries = this.entries.filter((e) => !e.dead);
-        if (this.sortDirty) this.entries.sort(compareSeries);
+        if (this.deadCount > 0) {
+          this.entries = this.entries.filter((e) => !e.dead);
+          this.entriesShared = false;
+        }
+        if (this.sortDirty && !isSorted(this.entries)) {
+          if (this.entriesShared) this.ownEntries();
+          this.entries.sort(compareSeries);
+        }
         this.deadCount = 0;
         this.sortDirty = false;
         return;
@@ -290,11 +360,21 @@ export class FamilyIndex {
       if (dirty) yield* sortSteps(live, compareSeries);
       if (this.membership !== membership) continue;
       this.entries = live;
+      this.entriesShared = false;
       this.deadCount = 0;
       if (dirty) this.sortDirty = false;
       return;
     }
   }
+}
+
+const NO_ENTRIES: SeriesEntry[] = [];
+const NO_CHUNKS: (Piece | null)[] = [];
+
+/** Are the entries in exposition order already (one series, or a push in that order)? */
+function isSorted(entries: SeriesEntry[]): boolean {
+  for (let i = 1; i < entries.length; i++) if (compareSeries(entries[i - 1]!, entries[i]!) > 0) return false;
+  return true;
 }
 
 /** Families of up to this many series are sorted without pausing (a few ms at most). */

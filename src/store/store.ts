@@ -657,7 +657,7 @@ export class MemoryStore {
     for (const sf of toCheck) {
       yield;
       const f = sf.family;
-      const inners = yield* innersSteps(sf);
+      const inners = yield* innersSteps(sf, fresh);
       const name = f.name;
       const type = name === PUSH_TIME ? 'GAUGE' : f.type;
       const ownHelp = this.opts.ownStrictHelp?.get(name);
@@ -702,8 +702,7 @@ export class MemoryStore {
           continue;
         }
         const inner = inners[i]!;
-        const other = idx?.series.get(inner);
-        if (inPush?.has(inner) === true || (other !== undefined && other.group !== group)) {
+        if (inPush?.has(inner) === true || idx?.otherSeries(inner, group) !== undefined) {
           problems.push(duplicateSeries(name, m, type));
         }
         inPush?.add(inner);
@@ -764,14 +763,12 @@ export class MemoryStore {
     sameSeriesKnown = false,
   ): Steps<void> {
     const family = sanitized.family;
-    // Share the name and HELP strings of the family index: the parsed ones are slices of the request
-    // body and would keep every body alive.
+    // Share the name and HELP strings of the family index, or copy them: the parsed ones are slices of
+    // the request body (V8 sliced strings), and one kept would keep the whole body alive.
     const known = this.families.get(family.name);
-    if (known !== undefined) {
-      family.name = known.name;
-      const help = known.help;
-      if (help !== undefined && family.help === help) family.help = help;
-    }
+    const help = known?.help;
+    family.name = known !== undefined ? known.name : copyString(family.name);
+    if (family.help !== undefined) family.help = family.help === help ? help : copyString(family.help);
     const metrics = family.metrics;
     const gf: GroupFamily = { family, lastPushMs, series: [], rank: 0 };
     const old = group.families.get(family.name);
@@ -785,12 +782,12 @@ export class MemoryStore {
     if (old !== undefined) this.detach(group, family.name);
     idx = this.families.get(family.name);
     if (idx === undefined) {
-      idx = new FamilyIndex(copyString(family.name), this.opts.checkConsistency);
+      idx = new FamilyIndex(family.name, this.opts.checkConsistency);
       this.families.set(family.name, idx);
       this.names.add(idx.name);
     }
     const type = family.type;
-    const inners = yield* innersSteps(sanitized);
+    const inners = yield* innersSteps(sanitized, group);
     const series = new Array<SeriesEntry>(metrics.length);
     for (let i = 0; i < metrics.length; i++) {
       series[i] = { inner: inners[i]!, metric: metrics[i]!, type, group, dead: false, pos: 0 };

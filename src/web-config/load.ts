@@ -3,14 +3,14 @@
  * keys and values of the wrong type refused), its defaults applied, and its checks run in its order: the
  * YAML, the response headers, the bcrypt hashes, then the TLS settings and the files they name. Any fault
  * throws a WebConfigError naming the key and the reason. Synchronous: it runs once at start (before
- * anything listens) and the files are small; a reload later may call it again off the request path.
+ * anything listens), and again after a change (web-config-reloader.ts), off the request path; the files
+ * are small (a few kB: one YAML parse, one certificate and key check).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, type Node, parseDocument } from 'yaml';
 import { WebConfigError } from '../errors.js';
 import { StrictReader, YamlFieldError } from './strict-yaml.js';
-import { readFailure, readTlsMaterial, TlsMaterialError } from './tls-material.js';
+import { type ReadText, readFailure, readTlsMaterial, readUtf8, TlsMaterialError } from './tls-material.js';
 import {
   CIPHER_SUITES,
   CLIENT_AUTH_TYPES,
@@ -74,16 +74,19 @@ interface RawTls {
   clientAllowedSans: string[];
 }
 
-/** Reads, checks and returns the web config in `file`; throws WebConfigError on any fault. */
-export function loadWebConfig(file: string): WebConfig {
+/**
+ * Reads, checks and returns the web config in `file`; throws WebConfigError on any fault. Every file
+ * (the config file, then the certificate, key and client CA it names) is read through `read`.
+ */
+export function loadWebConfig(file: string, read: ReadText = readUtf8): WebConfig {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = read(file);
   } catch (err) {
     throw new WebConfigError(file, undefined, `cannot read the file: ${readFailure(err)}`, { cause: err });
   }
   try {
-    return checked(file, text);
+    return checked(file, text, read);
   } catch (err) {
     if (err instanceof YamlFieldError || err instanceof TlsMaterialError) {
       throw new WebConfigError(file, err.key === '' ? undefined : err.key, err.message, { cause: err });
@@ -92,7 +95,7 @@ export function loadWebConfig(file: string): WebConfig {
   }
 }
 
-function checked(file: string, text: string): WebConfig {
+function checked(file: string, text: string, read: ReadText): WebConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, lineCounter: lines, prettyErrors: false });
   const syntax = doc.errors[0];
@@ -127,7 +130,7 @@ function checked(file: string, text: string): WebConfig {
     }
   }
   const config: WebConfig = { http2, headers, basicAuthUsers };
-  const tlsServerConfig = checkTls(tls, http2);
+  const tlsServerConfig = checkTls(tls, http2, read);
   if (tlsServerConfig !== undefined) config.tlsServerConfig = tlsServerConfig;
   return config;
 }
@@ -194,7 +197,7 @@ function checkHeaders(headers: Record<string, string>): void {
 }
 
 /** The TLS checks, in the toolkit's order; undefined when the file asks for no TLS at all. */
-function checkTls(t: RawTls, http2: boolean): TlsServerConfig | undefined {
+function checkTls(t: RawTls, http2: boolean, read: ReadText): TlsServerConfig | undefined {
   // The toolkit serves plain HTTP unless one of these is set; cipher or version settings alone do not
   // turn TLS on.
   if ([t.certFile, t.cert, t.keyFile, t.key, t.clientCaFile, t.clientCa, t.clientAuthType].every((v) => v === '')) {
@@ -228,7 +231,7 @@ function checkTls(t: RawTls, http2: boolean): TlsServerConfig | undefined {
   if (t.clientCaFile !== '') tls.clientCaFile = t.clientCaFile;
   else if (t.clientCa !== '') tls.clientCa = t.clientCa;
   if (t.maxVersion !== undefined) tls.maxVersion = t.maxVersion;
-  readTlsMaterial(tls);
+  readTlsMaterial(tls, read);
   const policy = CLIENT_AUTH_TYPES[t.clientAuthType];
   if (!Object.hasOwn(CLIENT_AUTH_TYPES, t.clientAuthType) || policy === undefined) {
     throw new YamlFieldError(

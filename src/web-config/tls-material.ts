@@ -15,6 +15,14 @@ export interface TlsMaterial {
   ca?: string;
 }
 
+/**
+ * How the loader reads a file as text: readFileSync by default; the reloader passes one that also
+ * records what it read, so it can tell later whether anything the config depends on has changed.
+ */
+export type ReadText = (path: string) => string;
+
+export const readUtf8: ReadText = (path) => readFileSync(path, 'utf8');
+
 /** A fault of one key: the loader names the key and the reason. */
 export class TlsMaterialError extends Error {
   readonly key: string;
@@ -38,20 +46,20 @@ export function readFailure(err: unknown): string {
   return ERRNO_WORDS[e.code] === undefined ? e.code : `${ERRNO_WORDS[e.code]} (${e.code})`;
 }
 
-function readPem(path: string, key: string): string {
+function readPem(path: string, key: string, read: ReadText): string {
   try {
-    return readFileSync(path, 'utf8');
+    return read(path);
   } catch (err) {
     throw new TlsMaterialError(key, `cannot read ${path}: ${readFailure(err)}`, { cause: err });
   }
 }
 
 /** Reads and checks the certificate and key (and the client CA's file, if one is named). */
-export function readTlsMaterial(tls: TlsServerConfig): TlsMaterial {
+export function readTlsMaterial(tls: TlsServerConfig, read: ReadText = readUtf8): TlsMaterial {
   const certKey = tls.certFile !== undefined ? 'tls_server_config.cert_file' : 'tls_server_config.cert';
   const keyKey = tls.keyFile !== undefined ? 'tls_server_config.key_file' : 'tls_server_config.key';
-  const cert = tls.certFile !== undefined ? readPem(tls.certFile, certKey) : (tls.cert ?? '');
-  const key = tls.keyFile !== undefined ? readPem(tls.keyFile, keyKey) : (tls.key ?? '');
+  const cert = tls.certFile !== undefined ? readPem(tls.certFile, certKey, read) : (tls.cert ?? '');
+  const key = tls.keyFile !== undefined ? readPem(tls.keyFile, keyKey, read) : (tls.key ?? '');
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(cert);
@@ -70,7 +78,7 @@ export function readTlsMaterial(tls: TlsServerConfig): TlsMaterial {
   const material: TlsMaterial = { cert, key };
   // Like the toolkit, a CA file is only read here: one holding no certificate is not refused (no client
   // certificate then verifies).
-  if (tls.clientCaFile !== undefined) material.ca = readPem(tls.clientCaFile, 'tls_server_config.client_ca_file');
+  if (tls.clientCaFile !== undefined) material.ca = readPem(tls.clientCaFile, 'tls_server_config.client_ca_file', read);
   else if (tls.clientCa !== undefined) material.ca = tls.clientCa;
   return material;
 }

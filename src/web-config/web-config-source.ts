@@ -9,6 +9,8 @@ import type { WebConfig } from './web-config.js';
 export interface WebConfigSource {
   /** The config in force now. Cheap: called per request and per handshake. */
   current(): WebConfig;
+  /** Stops following the file, if the source does (the gateway's stop() calls it). */
+  close?(): void;
 }
 
 /** A source that never changes: a file read once at start, or a test's literal config. */

@@ -33,7 +33,7 @@ async function runCase(ref: RunningGateway, ours: RunningGateway, dc: ExpandedCa
   assert.deepEqual(
     problems,
     [],
-    `${dc.name} (known difference: ${known.reason}) misses our expectation:\n` + problems.join('\n'),
+    `${dc.name} (known difference: ${known.reason}) misses our expectation:\n${problems.join('\n')}`,
   );
   console.log(
     diffs.length === 0

@@ -2,7 +2,7 @@
  * --web.config.file with basic auth and headers (issue 10's first usable step): the gateway started with
  * such a file answers 401 with `WWW-Authenticate: Basic` without the right credentials, serves every
  * endpoint with them, and sets the configured headers on every answer; a bad file stops the start with
- * exit 1 naming the key. (TLS in the file is still refused: unsupported-flags.test.ts.)
+ * exit 1 naming the key. (TLS from the file: tls-listener.test.ts, tls-client-auth.test.ts.)
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -19,6 +19,7 @@ import {
   ConsistencyError,
   GatherError,
   GroupingKeyError,
+  SelectorError,
   InternalError,
   LifecycleDisabledError,
   ListenError,
@@ -33,6 +34,8 @@ import {
   QuitMethodError,
   SnapshotError,
   StoreUnavailableError,
+  TlsSettingsError,
+  TlsHandshakeError,
   SystemdSocketError,
   TextParseError,
   UnauthorizedError,
@@ -105,6 +108,7 @@ test('each code has an HTTP status or an exit status, not both; HTTP statuses ar
 test("every error class carries its catalogue entry's code and status", () => {
   const instances: GatewayError[] = [
     new GroupingKeyError('x'),
+    new SelectorError('x'),
     new BodyError('x'),
     new BodyTooLargeError(1, false),
     new BodyMemoryError('x'),
@@ -133,6 +137,8 @@ test("every error class carries its catalogue entry's code and status", () => {
     new PersistWriteError('x'),
     new UnexpectedError(new Error('x')),
     new SnapshotError('invalid', 'x'),
+    new TlsHandshakeError('x'),
+    new TlsSettingsError('x'),
   ];
   assert.deepEqual(new Set(instances.map((e) => e.code)), new Set(Object.keys(CATALOGUE)), 'one class per code');
   for (const err of instances) {
