@@ -27,6 +27,7 @@ import { routeTable } from './http/routes.js';
 import { goQuote } from './model/go-quote.js';
 import { createLogger } from './observe/logger.js';
 import { defaultMemoryLimit } from './store/memory-budget.js';
+import { redactUrl } from './store/redis/redact-url.js';
 import { BRANCH, BUILD_DATE, REVISION, VERSION } from './version.js';
 
 export const APP_NAME = 'pushgateway';
@@ -58,6 +59,10 @@ export const UNSUPPORTED_FEATURES: readonly UnsupportedFeature[] = [
   {
     inUse: (c) => c.listenAddresses.some((a) => a.startsWith('vsock://')),
     message: '--web.listen-address with a vsock:// address is not supported yet',
+  },
+  {
+    inUse: (c) => c.redis.sentinels.length > 0 || c.redis.sentinelMaster !== '',
+    message: '--store.redis.sentinels and --store.redis.sentinel-master (Redis Sentinel) are not supported yet',
   },
 ];
 
@@ -215,6 +220,73 @@ const FLAGS: readonly GatewayFlag[] = [
     },
     show: (c) => formatByteSize(c.memoryLimitBytes),
   },
+  {
+    name: 'store.redis.url',
+    kind: 'value',
+    default: '',
+    quoted: true,
+    help:
+      'Keep the state in Redis at this URL, shared by every gateway started with the same URL and key ' +
+      'prefix: redis://host:port, with user:password@ before the host and /db after the port if needed ' +
+      '(rediss:// for TLS). Empty: the in-memory store. (Not in the reference Pushgateway.)',
+    set: (s, v) => {
+      if (v !== '' && !/^rediss?:\/\/[^/]/.test(v)) {
+        throw new ConfigError(`--store.redis.url ${goQuote(v)} is not a redis:// or rediss:// URL with a host`);
+      }
+      s.config.redis.url = v;
+    },
+    // The password never shows on the status page or in /api/v1/status.
+    show: (c) => redactUrl(c.redis.url),
+  },
+  {
+    name: 'store.redis.sentinels',
+    kind: 'value',
+    default: '',
+    quoted: true,
+    help:
+      'Find the Redis primary through these Sentinels (host:port,…) instead of --store.redis.url. ' +
+      '(Not in the reference Pushgateway.)',
+    set: (s, v) => {
+      s.config.redis.sentinels = v.split(',').filter((x) => x !== '');
+    },
+    show: (c) => c.redis.sentinels.join(','),
+  },
+  {
+    name: 'store.redis.sentinel-master',
+    kind: 'value',
+    default: '',
+    quoted: true,
+    help: 'The master name the Sentinels know the primary by. (Not in the reference Pushgateway.)',
+    set: (s, v) => {
+      s.config.redis.sentinelMaster = v;
+    },
+    show: (c) => c.redis.sentinelMaster,
+  },
+  {
+    name: 'store.redis.key-prefix',
+    kind: 'value',
+    default: 'pushgateway:',
+    quoted: true,
+    help:
+      'Start of every Redis key the store uses, so that independent gateways can share one Redis. ' +
+      '(Not in the reference Pushgateway.)',
+    set: (s, v) => {
+      s.config.redis.keyPrefix = v;
+    },
+    show: (c) => c.redis.keyPrefix,
+  },
+  {
+    name: 'store.redis.wait-replicas',
+    kind: 'value',
+    default: '0',
+    help:
+      'Acknowledge a write only once this many Redis replicas have it (WAIT); 503 when fewer do in ' +
+      'time. (Not in the reference Pushgateway.)',
+    set: (s, v) => {
+      s.config.redis.waitReplicas = parseCount(v, 'store.redis.wait-replicas');
+    },
+    show: (c) => String(c.redis.waitReplicas),
+  },
   boolFlag(
     'push.disable-consistency-check',
     'disableConsistencyCheck',
@@ -330,6 +402,12 @@ function finish(state: ParseState): Config {
   config.routePrefix = computeRoutePrefix(state.routePrefix, state.externalUrlPath);
   config.externalPathPrefix = computeRoutePrefix('', state.externalUrlPath);
   config.flags = Object.fromEntries(FLAGS.map((f) => [f.name, f.show(config)]));
+  if (config.persistenceFile !== '' && (config.redis.url !== '' || config.redis.sentinels.length > 0)) {
+    throw new ConfigError(
+      '--persistence.file cannot be used with the Redis store (--store.redis.url, --store.redis.sentinels): ' +
+        "Redis's own persistence (AOF or RDB) keeps the shared state",
+    );
+  }
   // The reference panics at start-up ("path must begin with '/'") when the metrics path is relative.
   const metricsPath = joinUrlPath(config.routePrefix, config.telemetryPath);
   if (!metricsPath.startsWith('/')) {

@@ -51,11 +51,27 @@ export interface Config {
   bodyMemoryLimitBytes: number;
   /** --push.sample-limit, --push.label-limit, --push.label-name-length-limit, --push.label-value-length-limit. */
   pushLimits: PushLimits;
+  /** The Redis store (ours, docs/high-availability.md); off while `url` and `sentinels` are empty. */
+  redis: RedisStoreConfig;
   /**
    * Every flag's string form as the reference shows it on the status page and in /api/v1/status:
    * booleans "true"/"false", durations "5m0s", listen addresses joined with ",", computed route prefix.
    */
   flags: Record<string, string>;
+}
+
+/** --store.redis.* (ours): several replicas sharing one state in Redis. */
+export interface RedisStoreConfig {
+  /** --store.redis.url: `redis://` or `rediss://`; '' = no Redis store. */
+  url: string;
+  /** --store.redis.key-prefix: the start of every key the store uses. */
+  keyPrefix: string;
+  /** --store.redis.wait-replicas: Redis replicas that must have a write before it is acknowledged (WAIT). */
+  waitReplicas: number;
+  /** --store.redis.sentinels: host:port of each Sentinel (not built yet). */
+  sentinels: string[];
+  /** --store.redis.sentinel-master: the master name Sentinel knows the primary by. */
+  sentinelMaster: string;
 }
 
 /**
@@ -83,6 +99,7 @@ export function blankConfig(): Config {
     memoryLimitBytes: 0,
     bodyMemoryLimitBytes: 0,
     pushLimits: { ...NO_PUSH_LIMITS },
+    redis: { url: '', keyPrefix: '', waitReplicas: 0, sentinels: [], sentinelMaster: '' },
     flags: {},
   };
 }

@@ -43,6 +43,10 @@ export const CATALOGUE = {
     httpStatus: 400,
     message: 'pushed metrics are invalid or inconsistent with existing metrics: <problems>',
   },
+  PGW_ERR_STORE_UNAVAILABLE: {
+    httpStatus: 503,
+    message: 'Redis store unavailable: <why>; <nothing was written|the write may still be applied>, retry later',
+  },
   // Answered over HTTP: routing, lifecycle, scrapes.
   PGW_ERR_NOT_FOUND: { httpStatus: 404, message: '404 page not found' },
   PGW_ERR_METHOD_NOT_ALLOWED: { httpStatus: 405, message: 'Method Not Allowed' },
@@ -162,6 +166,25 @@ export class BodyTooLargeError extends HttpError {
 export class BodyMemoryError extends HttpError {
   constructor(message: string, retryAfterSeconds = 1) {
     super('PGW_ERR_BODY_MEMORY', message, { 'Retry-After': String(retryAfterSeconds) });
+  }
+}
+
+/**
+ * The Redis store (--store.redis.url) cannot take the write now: the gateway is not connected to Redis,
+ * the append failed, fewer Redis replicas than --store.redis.wait-replicas acknowledged it, or the local
+ * mirror did not apply it in time. 503 with Retry-After: the client's retry succeeds once Redis is back.
+ * `appended` tells whether the write reached the log (it may then still be applied, by every replica).
+ */
+export class StoreUnavailableError extends HttpError {
+  readonly appended: boolean;
+  constructor(why: string, appended = false) {
+    super(
+      'PGW_ERR_STORE_UNAVAILABLE',
+      `Redis store unavailable: ${why}; ${appended ? 'the write may still be applied' : 'nothing was written'}, ` +
+        'retry later',
+      { 'Retry-After': '1' },
+    );
+    this.appended = appended;
   }
 }
 

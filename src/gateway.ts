@@ -71,7 +71,23 @@ export async function startGateway(
     await persistence.load();
     persistence.start();
   }
-  const writer: StoreWriter = new LocalWriter(store);
+  // With Redis (docs/high-availability.md) the store is the local mirror of the shared log; the package
+  // is loaded only then. It connects in the background: /-/ready is 503 until connected and caught up.
+  let writer: StoreWriter = new LocalWriter(store);
+  if (config.redis.url !== '') {
+    const redis = await (await import('./store/redis/redis-writer.js')).RedisWriter.open(
+      {
+        url: config.redis.url,
+        keyPrefix: config.redis.keyPrefix,
+        waitReplicas: config.redis.waitReplicas,
+        storeFlags: { checkConsistency: !config.disableConsistencyCheck, utf8Names: config.enableUtf8Names },
+      },
+      store,
+      logger,
+    );
+    self.addCollector(() => redis.ownMetrics());
+    writer = redis;
+  }
 
   let stopping: Promise<number> | null = null;
   const servers: Listening[] = [];

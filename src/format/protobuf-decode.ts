@@ -49,6 +49,12 @@ export interface ProtobufParseOptions {
   emptyFamilies?: Map<string, MetricFamily>;
   /** Given, once decoded, the names of the families returned (a map the decoder built anyway). */
   onNames?: (names: ReadonlyMap<string, unknown>) => void;
+  /**
+   * Every family is returned as written, in stream order, empty ones and repeated names included (nothing
+   * goes to `emptyFamilies` or `onNames`): for our own Redis log, which must give back exactly the list
+   * that was encoded.
+   */
+  asWritten?: boolean;
 }
 
 /**
@@ -74,6 +80,7 @@ const METRICS_PER_YIELD = 256;
 
 function* protobufBodySteps(body: Buffer, opts: ProtobufParseOptions): Steps<MetricFamily[]> {
   const byName = new Map<string, MetricFamily>();
+  const written: MetricFamily[] = [];
   const stream = new Reader(body, 0, body.length, 'delimited stream');
   let index = 0;
   while (!stream.done) {
@@ -89,6 +96,10 @@ function* protobufBodySteps(body: Buffer, opts: ProtobufParseOptions): Steps<Met
     }
     const family = yield* decodeFamily(new Reader(body, start, end, `MetricFamily #${index}`));
     validateFamilyName(family.name, index, opts);
+    if (opts.asWritten === true) {
+      written.push(family);
+      continue;
+    }
     if (family.metrics.length === 0) {
       byName.delete(family.name);
       opts.emptyFamilies?.set(family.name, family);
@@ -97,6 +108,7 @@ function* protobufBodySteps(body: Buffer, opts: ProtobufParseOptions): Steps<Met
       opts.emptyFamilies?.delete(family.name);
     }
   }
+  if (opts.asWritten === true) return written;
   opts.onNames?.(byName);
   return [...byName.values()];
 }
@@ -264,11 +276,13 @@ function setCount<T extends object>(
   v: number | bigint,
 ): void {
   const rec = into as Record<string, unknown>;
-  if (typeof v === 'bigint') {
+  // Only a count no double holds needs the exact copy; one that is a double (2^60, or a text push's 9.3e18)
+  // decodes as that double alone, so the model is the same whichever way the count came in.
+  if (typeof v === 'bigint' && BigInt(Number(v)) !== v) {
     rec[key] = Number(v); // the nearest double, as Go's float64(uint64) conversion gives for text output
     rec[exactKey] = v;
   } else {
-    rec[key] = v;
+    rec[key] = Number(v);
     delete rec[exactKey];
   }
 }

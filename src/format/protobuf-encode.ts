@@ -26,13 +26,18 @@ const TYPE_NUMBER: Record<MetricType, number> = {
   GAUGE_HISTOGRAM: 5,
 };
 
-/** Appends one family as a length-prefixed MetricFamily message. */
-export function writeFamilyDelimited(w: ProtobufWriter, f: MetricFamily): void {
+/**
+ * Appends one family as a length-prefixed MetricFamily message.
+ * @param exact keep what a scrape need not: a counter, gauge or untyped metric without a value is written
+ *   without its value message (the decoder then leaves the value absent, which the consistency check
+ *   refuses), where a scrape writes 0 as before. The Redis log (store/redis/entry-codec.ts) sets it.
+ */
+export function writeFamilyDelimited(w: ProtobufWriter, f: MetricFamily, exact = false): void {
   const start = w.begin();
   w.string(1, f.name);
   if (f.help !== undefined) w.string(2, f.help);
   w.uint(3, TYPE_NUMBER[f.type]);
-  for (const m of f.metrics) writeMetric(w, m, f.type);
+  for (const m of f.metrics) writeMetric(w, m, f.type, exact);
   if (f.unit !== undefined) w.string(5, f.unit);
   w.end(start);
 }
@@ -52,18 +57,21 @@ function writeLabels(w: ProtobufWriter, field: number, labels: LabelPair[]): voi
   }
 }
 
-function writeMetric(w: ProtobufWriter, m: Metric, type: MetricType): void {
+function writeMetric(w: ProtobufWriter, m: Metric, type: MetricType, exact: boolean): void {
   const start = w.begin(4);
   writeLabels(w, 1, m.labels);
   switch (type) {
     case 'GAUGE':
     case 'UNTYPED': {
+      if (exact && m.value === undefined) break;
       const s = w.begin(type === 'GAUGE' ? 2 : 5);
       w.double(1, m.value ?? 0);
       w.end(s);
       break;
     }
     case 'COUNTER': {
+      // A decoded counter message always gives a value, so one without a value had no message at all.
+      if (exact && m.value === undefined) break;
       const s = w.begin(3);
       w.double(1, m.value ?? 0);
       if (m.exemplar !== undefined) writeExemplar(w, 2, m.exemplar);

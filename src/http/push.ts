@@ -21,7 +21,7 @@ import { decodeBody, readBody } from '../format/body.js';
 import { PROTOBUF_MEDIA_TYPE, PROTOBUF_PROTO, parseProtobufBodySliced } from '../format/protobuf.js';
 import { Slicer } from '../slicer.js';
 import { collectAfterBigWork } from '../observe/gc.js';
-import { HttpError, formatProblems } from '../errors.js';
+import { HttpError, StoreUnavailableError, formatProblems } from '../errors.js';
 import { sendEmpty, sendHttpError } from './respond.js';
 import type { PushGuards } from './push-guards.js';
 
@@ -236,7 +236,9 @@ export async function handlePush(
       }
     }
   } catch (err) {
-    return reject(ctx, req, res, err, 'failed to parse push body');
+    // A write the Redis store could not take is not a parse failure: its log line says so.
+    const what = err instanceof StoreUnavailableError ? 'push not stored' : 'failed to parse push body';
+    return reject(ctx, req, res, err, what);
   } finally {
     ctx.self.observePush(method, (performance.now() - started) / 1000, approximateSize(req, bodyLength));
   }
@@ -259,7 +261,12 @@ export async function handleDelete(
     return reject(ctx, req, res, err, 'invalid grouping key in delete URL');
   }
   req.resume();
-  await ctx.writer.deleteGroup(labels);
+  try {
+    await ctx.writer.deleteGroup(labels);
+  } catch (err) {
+    // A replicated writer may refuse it (PGW_ERR_STORE_UNAVAILABLE): answered with its status, not 500.
+    return reject(ctx, req, res, err, 'delete not stored');
+  }
   sendEmpty(res, 202);
   return 202;
 }

@@ -28,6 +28,7 @@ import type { WebConfigSource } from '../web-config/web-config-source.js';
 import {
   AsteriskTargetError,
   BadPathError,
+  HttpError,
   InternalError,
   LifecycleDisabledError,
   ListenError,
@@ -183,7 +184,16 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
       run: async (req, res) => {
         req.resume();
         // One O(groups) clear instead of the reference's one queued delete per group (its issue #384).
-        const n = await writer.wipe();
+        let n: number;
+        try {
+          n = await writer.wipe();
+        } catch (err) {
+          // A replicated writer may refuse it (PGW_ERR_STORE_UNAVAILABLE): answered with its status, not 500.
+          if (!(err instanceof HttpError)) throw err;
+          logger.warn('wipe not stored', { code: err.code, err: err.message });
+          sendHttpError(res, err);
+          return err.status;
+        }
         logger.info('wiped all groups via the admin API', { groups: n });
         sendEmpty(res, 202);
         return 202;

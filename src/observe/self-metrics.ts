@@ -29,6 +29,10 @@ export const OWN_TYPES: ReadonlyMap<string, MetricType> = new Map<string, Metric
   ['pushgateway_http_push_size_bytes', 'SUMMARY'],
   ['pushgateway_http_requests_total', 'COUNTER'],
   ['pushgateway_push_rejections_total', 'COUNTER'],
+  // Only with the Redis store (store/redis/redis-writer.ts).
+  ['pushgateway_store_log_entries_applied_total', 'COUNTER'],
+  ['pushgateway_store_log_last_applied_timestamp_seconds', 'GAUGE'],
+  ['pushgateway_store_up', 'GAUGE'],
 ]);
 
 const REQUESTS_HELP = 'Total HTTP requests processed by the Pushgateway, excluding scrapes.';
@@ -98,6 +102,8 @@ export class SelfMetrics {
   private maxFds: number | undefined;
   /** Changes whenever a counted event happens; part of the scrape cache key. */
   version = 0;
+  /** Families of other parts (the Redis store's), collected with ours; sampled like the process's. */
+  private readonly collectors: Array<() => MetricFamily[]> = [];
 
   constructor() {
     this.lag.enable();
@@ -126,6 +132,12 @@ export class SelfMetrics {
   /** A push refused by one of our limits; `reason` names the limit (memory_limit, sample_limit, …). */
   countRejection(reason: string): void {
     this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1);
+    this.version++;
+  }
+
+  /** Adds families collected at every scrape (at most once a second, like the process gauges). */
+  addCollector(collect: () => MetricFamily[]): void {
+    this.collectors.push(collect);
     this.version++;
   }
 
@@ -195,6 +207,7 @@ export class SelfMetrics {
           .map(([reason, n]) => ({ labels: [{ name: 'reason', value: reason }], value: n })),
       });
     }
+    for (const collect of this.collectors) families.push(...collect());
     return families.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 

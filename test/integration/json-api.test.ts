@@ -201,6 +201,11 @@ describe('JSON API compared with the reference', () => {
       assert.equal(flagsA[f], '0', f);
       delete flagsA[f];
     }
+    // The Redis store's flags are ours (off by default).
+    assert.equal(flagsA['store.redis.url'], '');
+    assert.equal(flagsA['store.redis.key-prefix'], 'pushgateway:');
+    for (const f of ['url', 'sentinels', 'sentinel-master', 'key-prefix', 'wait-replicas'])
+      delete flagsA[`store.redis.${f}`];
     delete flagsA['store.memory-limit'];
     delete flagsA['push.body-memory-limit'];
     flagsA['web.listen-address'] = flagsB['web.listen-address'] = 'addr';

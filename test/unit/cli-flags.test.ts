@@ -64,6 +64,11 @@ test('the default flag map matches the reference /api/v1/status map, plus our bo
   assert.deepEqual(flags, {
     'store.memory-limit': flags['store.memory-limit'],
     'push.body-memory-limit': flags['push.body-memory-limit'],
+    'store.redis.url': '',
+    'store.redis.sentinels': '',
+    'store.redis.sentinel-master': '',
+    'store.redis.key-prefix': 'pushgateway:',
+    'store.redis.wait-replicas': '0',
     'push.sample-limit': '0',
     'push.label-limit': '0',
     'push.label-name-length-limit': '0',
@@ -375,7 +380,38 @@ test('the flag map shows every flag in its string form', () => {
   assert.equal(c.flags['log.level'], 'debug');
   assert.equal(c.flags['web.route-prefix'], '/e');
   assert.equal(c.flags['persistence.file'], '/p');
-  assert.equal(Object.keys(c.flags).length, 21);
+  assert.equal(Object.keys(c.flags).length, 26);
+});
+
+test('--store.redis.*: URL, key prefix, wait-replicas; no password shown; refused with --persistence.file', () => {
+  const c = run(
+    '--store.redis.url=redis://user:secret@127.0.0.1:6380/2',
+    '--store.redis.key-prefix=pg1:',
+    '--store.redis.wait-replicas=1',
+  );
+  assert.deepEqual(c.redis, {
+    url: 'redis://user:secret@127.0.0.1:6380/2',
+    keyPrefix: 'pg1:',
+    waitReplicas: 1,
+    sentinels: [],
+    sentinelMaster: '',
+  });
+  assert.equal(c.flags['store.redis.url'], 'redis://user:xxxxx@127.0.0.1:6380/2');
+  assert.equal(run('--store.redis.url=rediss://h:1').redis.url, 'rediss://h:1');
+  assert.throws(() => parseCommandLine(['--store.redis.url=http://h:1']), /not a redis:\/\/ or rediss:\/\/ URL/);
+  assert.throws(() => parseCommandLine(['--store.redis.wait-replicas=-1']), /expected a whole number/);
+  assert.throws(
+    () => parseCommandLine(['--store.redis.url=redis://h:1', '--persistence.file=/p']),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.message.startsWith('--persistence.file cannot be used with the Redis store (--store.redis.url'),
+  );
+  const sentinel = run('--store.redis.sentinels=a:1,b:2', '--store.redis.sentinel-master=m');
+  assert.deepEqual(sentinel.redis.sentinels, ['a:1', 'b:2']);
+  assert.deepEqual(unsupportedFeatures(sentinel), [
+    '--store.redis.sentinels and --store.redis.sentinel-master (Redis Sentinel) are not supported yet',
+  ]);
+  assert.deepEqual(unsupportedFeatures(c), []);
 });
 
 test("a telemetry path that is another GET endpoint's, or below a catch-all, is refused (the reference panics)", () => {

@@ -1,0 +1,56 @@
+/**
+ * The store conformance suite (test/helpers/store-suite.ts) against the Redis store: a real redis-server
+ * on a loopback port, two replicas in this process (a MemoryStore and a RedisWriter each) on one log, a
+ * fresh key prefix per test. Writes go through replica A; the suite reads A's mirror and B's, which must
+ * end byte-identical. settle() waits until B has applied everything A has (the same log position).
+ */
+import { after, it } from 'node:test';
+import { PassThrough } from 'node:stream';
+import { MemoryStore } from '../../src/store/store.js';
+import { createLogger } from '../../src/observe/logger.js';
+import { RedisWriter } from '../../src/store/redis/redis-writer.js';
+import { storeSuite } from '../helpers/store-suite.js';
+import { redisSkipReason, startRedis } from '../helpers/redis.js';
+
+const skip = redisSkipReason();
+const quiet = createLogger({ level: 'error', format: 'logfmt', stream: new PassThrough() });
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+if (skip) {
+  it('store conformance: Redis store', { skip }, () => {});
+} else {
+  const redis = await startRedis();
+  after(() => redis.stop());
+  let n = 0;
+  storeSuite('Redis store, two replicas on one log', async (options) => {
+    const keyPrefix = `suite${n++}:`;
+    const open = async (): Promise<{ store: MemoryStore; writer: RedisWriter }> => {
+      const store = new MemoryStore(options);
+      const storeFlags = { checkConsistency: options.checkConsistency, utf8Names: options.utf8Names };
+      const writer = await RedisWriter.open({ url: redis.url, keyPrefix, waitReplicas: 0, storeFlags }, store, quiet);
+      await until(() => writer.ready, 'replica ready');
+      return { store, writer };
+    };
+    const [a, b] = await Promise.all([open(), open()]);
+    return {
+      writer: a.writer,
+      reader: a.store,
+      otherReader: b.store,
+      settle: async () => {
+        await until(() => b.writer.tail.lastId === a.writer.tail.lastId, 'B at A’s log position');
+        await a.store.settledNow();
+        await b.store.settledNow();
+      },
+      close: async () => {
+        await Promise.all([a.writer.close(), b.writer.close()]);
+      },
+    };
+  });
+}
