@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { PROJECT_ROOT } from './servers.js';
 
@@ -61,4 +62,50 @@ export async function debPackage(): Promise<string> {
   await singleExecutable();
   await buildOnce('build-deb.js', 'deb');
   return path.join(PROJECT_ROOT, 'dist/deb', `pushgateway-ts_${packageVersion()}_amd64.deb`);
+}
+
+const SYSTEM_LOCK = '/tmp/pushgateway-ts-system-install.lock';
+
+/**
+ * Runs `fn` while holding the machine-wide lock of the tests that install for real (the tutorial's
+ * useradd and /usr/local/bin, the .deb's /usr/bin and its user): they share the `pushgateway` user and
+ * port 9091, so two of them must never overlap. The lock is a directory holding the owner's pid; one left
+ * by a process that died is taken over.
+ */
+export async function withSystemInstallLock<T>(fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + BUILD_TIMEOUT_MS;
+  for (;;) {
+    try {
+      mkdirSync(SYSTEM_LOCK);
+      writeFileSync(path.join(SYSTEM_LOCK, 'pid'), String(process.pid));
+      break;
+    } catch {
+      let owner = Number.NaN;
+      try {
+        owner = Number(readFileSync(path.join(SYSTEM_LOCK, 'pid'), 'utf8'));
+        process.kill(owner, 0);
+      } catch {
+        if (Number.isInteger(owner)) rmSync(SYSTEM_LOCK, { recursive: true, force: true });
+      }
+      if (Date.now() > deadline) throw new Error(`${SYSTEM_LOCK} held too long by ${owner}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(SYSTEM_LOCK, { recursive: true, force: true });
+  }
+}
+
+/** Whether anything accepts connections on 127.0.0.1:`port` (the tutorial's fixed 9091 must be free). */
+export function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: '127.0.0.1', port });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
 }
