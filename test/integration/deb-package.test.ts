@@ -151,7 +151,7 @@ describe('the .deb', { skip, timeout: 12 * 60_000 }, () => {
     const before = readFileSync(STORE);
     const r = sh(`dpkg -i ${newer}`);
     assert.equal(r.code, 0, r.out);
-    assert.equal(sh("dpkg-query -W -f='${Version}' pushgateway-ts").out, newerVersion);
+    assert.equal(sh(`dpkg-query -W -f='\${Version}' pushgateway-ts`).out, newerVersion);
     assert.deepEqual(readFileSync(STORE), before);
     const gw = await startInstalled();
     try {
