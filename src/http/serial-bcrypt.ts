@@ -6,6 +6,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { EMBEDDED } from '../binary/embedded.js';
 import type { BcryptJob, BcryptResult } from './bcrypt-worker.js';
 
 /** `$2?$NN$` and the 22-character salt: what bcrypt hashes the password with. */
@@ -49,7 +50,11 @@ export class SerialBcrypt {
 
   private start(): Worker {
     if (this.worker !== undefined) return this.worker;
-    const worker = new Worker(new URL('./bcrypt-worker.js', import.meta.url));
+    // Inside the single executable there is no bcrypt-worker.js on disk: the bundle carries its source.
+    const worker =
+      EMBEDDED === undefined
+        ? new Worker(new URL('./bcrypt-worker.js', import.meta.url))
+        : new Worker(EMBEDDED.bcryptWorkerSource, { eval: true });
     worker.on('message', (result: BcryptResult) => {
       const job = this.pending.get(result.id);
       if (job === undefined) return;

@@ -143,7 +143,7 @@ async function waitHealthy(
 }
 
 /** Extra spawn options for a gateway under test (another uid, environment, inherited descriptors). */
-export type ExtraSpawnOptions = Pick<SpawnOptions, 'uid' | 'gid' | 'env'> & {
+export type ExtraSpawnOptions = Pick<SpawnOptions, 'uid' | 'gid' | 'env' | 'cwd'> & {
   extraFds?: number[];
   /** Runs right after the spawn, before waiting for health (e.g. to close the parent's copy of a socket). */
   afterSpawn?: () => void;

@@ -144,7 +144,7 @@ describe('Redis log entry codec (store/redis/entry-codec.ts)', () => {
 
   for (const utf8Names of [false, true]) {
     for (const checkConsistency of [true, false]) {
-      const name = `a store fed the decoded entries ends byte-identical (utf8Names ${utf8Names}, check ${checkConsistency})`;
+      const name = `decoded entries give a byte-identical store (utf8Names ${utf8Names}, check ${checkConsistency})`;
       it(name, async () => {
         const original = newStore(utf8Names, checkConsistency);
         const mirror = newStore(utf8Names, checkConsistency);
