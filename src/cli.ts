@@ -425,11 +425,6 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       // Read and checked now (a bad file stops the start), then followed: changes apply without a restart.
       const logger = createLogger({ level: result.config.logLevel, format: result.config.logFormat });
       webConfig = WebConfigReloader.open(result.config.webConfigFile, logger);
-      // Basic auth and headers are served; TLS is the next step of its issue, refused until it is built.
-      if (webConfig.current().tlsServerConfig !== undefined) {
-        webConfig.close();
-        problems.push(new UnsupportedFeatureError('--web.config.file: tls_server_config (TLS) is not supported yet'));
-      }
     } catch (err) {
       if (!(err instanceof WebConfigError)) throw err;
       problems.push(err);

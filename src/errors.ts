@@ -64,6 +64,8 @@ export const CATALOGUE = {
   PGW_ERR_UNEXPECTED: { exitStatus: 1, message: '<the exception and its stack>' },
   // Logged; the gateway carries on.
   PGW_ERR_SNAPSHOT: { message: '<why the persistence file could not be loaded>' },
+  PGW_ERR_TLS_HANDSHAKE: { message: '<why a TLS connection was refused>' },
+  PGW_ERR_TLS_SETTINGS: { message: '<why the TLS settings of a reloaded web config cannot be used>' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof CATALOGUE;
@@ -366,6 +368,20 @@ export class SnapshotError extends GatewayError {
   constructor(kind: SnapshotError['kind'], message: string) {
     super('PGW_ERR_SNAPSHOT', message);
     this.kind = kind;
+  }
+}
+
+/** A TLS connection refused: the handshake failed, or its client certificate fails the configured policy. */
+export class TlsHandshakeError extends GatewayError {
+  constructor(reason: string) {
+    super('PGW_ERR_TLS_HANDSHAKE', reason);
+  }
+}
+
+/** The certificate, key or CA of a reloaded web config cannot be used: the listener keeps the last good ones. */
+export class TlsContextError extends GatewayError {
+  constructor(reason: string) {
+    super('PGW_ERR_TLS_SETTINGS', reason);
   }
 }
 

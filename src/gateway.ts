@@ -5,14 +5,13 @@
  * path for SIGINT, SIGTERM and /-/quit: the web config stops being followed, listeners close, in-flight
  * requests finish, then the store is persisted a last time.
  */
-import type { Server } from 'node:http';
 import v8 from 'node:v8';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { OWN_STRICT_HELP, OWN_TYPES, SelfMetrics } from './observe/self-metrics.js';
 import { MemoryStore } from './store/store.js';
 import { Persistence } from './store/persistence.js';
-import { createRequestListener, listen, listenOnFd } from './http/server.js';
+import { createRequestListener, listen, listenOnFd, type Listening, type ListenTls } from './http/server.js';
 import type { WebConfigSource } from './web-config/web-config-source.js';
 import { systemdListenFds } from './http/systemd.js';
 import { VERSION, REVISION, BRANCH } from './version.js';
@@ -25,7 +24,7 @@ import { CATALOGUE, GatewayError } from './errors.js';
 export interface RunningGateway {
   store: MemoryStore;
   logger: Logger;
-  servers: Server[];
+  servers: Listening[];
   persistence: Persistence | null;
   /** Graceful stop; resolves with the exit status it warrants (PGW_ERR_PERSIST_WRITE's if the last write failed). */
   stop(): Promise<number>;
@@ -67,7 +66,7 @@ export async function startGateway(
   }
 
   let stopping: Promise<number> | null = null;
-  const servers: Server[] = [];
+  const servers: Listening[] = [];
   const stop = (): Promise<number> => {
     stopping ??= (async () => {
       opts.webConfig?.close?.();
@@ -110,17 +109,21 @@ export async function startGateway(
     },
   });
 
-  const closeAll = (): Promise<unknown> => Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  const closeAll = (): Promise<unknown> => Promise.all(servers.map((s) => new Promise<void>((r) => s.close(r))));
+  // With tls_server_config every listener, systemd sockets included, serves HTTPS (HTTP/2 by ALPN).
+  const tls: ListenTls =
+    opts.webConfig?.current().tlsServerConfig !== undefined ? { source: opts.webConfig, logger } : undefined;
+  if (tls !== undefined) logger.info('TLS is enabled', { http2: tls.source.current().http2 });
   // One listener per systemd socket, or per --web.listen-address; a failure closes those already open.
   const targets = config.systemdSocket
     ? systemdListenFds().map((fd) => ({
-        open: () => listenOnFd(listener, fd),
+        open: () => listenOnFd(listener, fd, tls),
         at: { fd },
         ok: 'listening on a systemd socket',
         failed: 'error listening on a systemd socket',
       }))
     : config.listenAddresses.map((address) => ({
-        open: () => listen(listener, address),
+        open: () => listen(listener, address, tls),
         at: { address },
         ok: 'listening on',
         failed: 'error listening',

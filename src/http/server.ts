@@ -2,7 +2,8 @@
  * The HTTP front: a node:http server per listen address, a handler for each route of the route table
  * (routes.ts), request counting for pushgateway_http_requests_total, and error → status mapping.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Server as NetServer } from 'node:net';
 import type { Config } from '../config.js';
 import type { MemoryStore } from '../store/store.js';
 import type { Logger } from '../observe/logger.js';
@@ -21,6 +22,7 @@ import { excerpt } from '../observe/log-excerpt.js';
 import { peerAddress, rememberPeer } from './peer-address.js';
 import { listenBacklog } from './listen-backlog.js';
 import { WebGate } from './web-gate.js';
+import { createTlsServer, type TlsListenerDeps } from './tls-listener.js';
 import type { WebConfigSource } from '../web-config/web-config-source.js';
 import {
   AsteriskTargetError,
@@ -178,7 +180,11 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
 
 const ABSOLUTE_FORM = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/;
 
-export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
+/**
+ * The handler of every listener. Over TLS it also gets HTTP/2 requests through node:http2's compatibility
+ * API (Http2ServerRequest/Response), which has every member the routes use.
+ */
+export function createRequestListener(deps: HttpDeps): RequestListener {
   const router = buildRouter(deps);
   const gate = deps.webConfig !== undefined ? new WebGate(deps.webConfig) : undefined;
   const serve = (req: IncomingMessage, res: ServerResponse, method: string): void => {
@@ -231,7 +237,8 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
     }
   };
   return (req, res) => {
-    if (deps.isStopping?.() === true) res.setHeader('Connection', 'close');
+    // HTTP/2 has no Connection header (a stopping session sends GOAWAY instead; see tls-listener.ts).
+    if (deps.isStopping?.() === true && req.httpVersionMajor === 1) res.setHeader('Connection', 'close');
     const method = req.method ?? 'GET';
     // net/http answers OPTIONS * itself (200, empty), before any handler: the web config gate included.
     // Every other asterisk-form request goes through the gate to net/http's 400.
@@ -280,54 +287,92 @@ export function parseListenAddress(addr: string): { host: string | undefined; po
   return { host: host === '' ? undefined : host, port };
 }
 
-type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-const MAX_HEADER_BYTES = (1 << 20) + 4096;
+/** node:http's limits, shared by the plain and the TLS listener. */
+export interface HttpOptions {
+  keepAliveTimeout: number;
+  headersTimeout: number;
+  requestTimeout: number;
+  maxHeaderSize: number;
+}
+
+export const HTTP_OPTIONS: HttpOptions = {
+  keepAliveTimeout: 65_000,
+  headersTimeout: 60_000,
+  requestTimeout: 300_000,
+  // net/http reads up to DefaultMaxHeaderBytes (1 MiB) plus 4 KiB of request line and headers; Node's
+  // default of 16 KiB would refuse long grouping keys (base64 values) with 431.
+  maxHeaderSize: (1 << 20) + 4096,
+};
+
+/** A listening server and the three steps of a graceful stop (gateway.ts). */
+export interface Listening {
+  server: NetServer;
+  /** Stops accepting; the callback runs once every connection is gone. */
+  close(callback: () => void): void;
+  /** Closes connections with no request in flight (HTTP/2: GOAWAY, open streams finish). */
+  closeIdleConnections(): void;
+  /** Cuts every connection off. */
+  closeAllConnections(): void;
+}
+
+/** TLS for every listener: from --web.config.file's tls_server_config (tls-listener.ts). */
+export type ListenTls = TlsListenerDeps | undefined;
 
 /** Read once: every listener of the process gets the same backlog (see listen-backlog.ts). */
 let backlog: number | undefined;
+
+function plainServer(listener: RequestListener): Listening {
+  const server = createServer(HTTP_OPTIONS, listener);
+  // Asked at once: a client that resets later is still logged with its address (see peer-address.ts).
+  server.on('connection', rememberPeer);
+  return {
+    server,
+    close: (callback) => {
+      server.close(() => callback());
+    },
+    closeIdleConnections: () => server.closeIdleConnections(),
+    closeAllConnections: () => server.closeAllConnections(),
+  };
+}
 
 /**
  * Node issues listen() on an inherited systemd socket as well (it cannot adopt one as is), so those
  * get this backlog too instead of the unit's Backlog=; Go leaves them as systemd opened them.
  */
 function serve(
-  listener: Listener,
+  listener: RequestListener,
   target: { port: number; host: string | undefined } | { fd: number },
-): Promise<Server> {
-  const server = createServer(
-    {
-      keepAliveTimeout: 65_000,
-      headersTimeout: 60_000,
-      requestTimeout: 300_000,
-      // net/http reads up to DefaultMaxHeaderBytes (1 MiB) plus 4 KiB of request line and headers; Node's
-      // default of 16 KiB would refuse long grouping keys (base64 values) with 431.
-      maxHeaderSize: MAX_HEADER_BYTES,
-    },
-    listener,
-  );
-  // Asked at once: a client that resets later is still logged with its address (see peer-address.ts).
-  server.on('connection', rememberPeer);
+  tls: ListenTls,
+): Promise<Listening> {
+  let listening: Listening;
+  try {
+    listening = tls === undefined ? plainServer(listener) : createTlsServer(listener, HTTP_OPTIONS, tls);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const { server } = listening;
   return new Promise((resolve, reject) => {
     // Node's own words (`listen EADDRINUSE: address already in use …`), under the catalogue's code.
     const fail = (err: Error): void => reject(new ListenError(err.message, { cause: err }));
     server.once('error', fail);
     backlog ??= listenBacklog();
-    const listening = (): void => {
+    const ready = (): void => {
       server.off('error', fail);
-      resolve(server);
+      resolve(listening);
     };
     // Node ignores `backlog` in the options of an fd listen; it takes it as the second argument there.
-    if ('fd' in target) server.listen(target, backlog, listening);
-    else server.listen({ ...target, backlog }, listening);
+    if ('fd' in target) server.listen(target, backlog, ready);
+    else server.listen({ ...target, backlog }, ready);
   });
 }
 
-export function listen(listener: Listener, address: string): Promise<Server> {
-  return serve(listener, parseListenAddress(address));
+export function listen(listener: RequestListener, address: string, tls?: ListenTls): Promise<Listening> {
+  return serve(listener, parseListenAddress(address), tls);
 }
 
 /** Serves on an already listening socket inherited as a file descriptor (systemd socket activation). */
-export function listenOnFd(listener: Listener, fd: number): Promise<Server> {
-  return serve(listener, { fd });
+export function listenOnFd(listener: RequestListener, fd: number, tls?: ListenTls): Promise<Listening> {
+  return serve(listener, { fd }, tls);
 }

@@ -117,14 +117,23 @@ export function referenceSkipReason(): string | false {
   return skipUnless(referenceAvailable(), REFERENCE_BIN, 'apt-get install -y prometheus-pushgateway');
 }
 
-async function waitHealthy(url: string, child: ChildProcess, out: () => string): Promise<void> {
+async function fetchHealthy(url: string): Promise<boolean> {
+  const res = await fetch(`${url}/-/healthy`);
+  await res.arrayBuffer();
+  return res.status === 200;
+}
+
+async function waitHealthy(
+  url: string,
+  child: ChildProcess,
+  out: () => string,
+  healthy: (url: string) => Promise<boolean> = fetchHealthy,
+): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}:\n${out()}`);
     try {
-      const res = await fetch(`${url}/-/healthy`);
-      await res.arrayBuffer();
-      if (res.status === 200) return;
+      if (await healthy(url)) return;
     } catch {
       // not listening yet
     }
@@ -138,6 +147,8 @@ export type ExtraSpawnOptions = Pick<SpawnOptions, 'uid' | 'gid' | 'env'> & {
   extraFds?: number[];
   /** Runs right after the spawn, before waiting for health (e.g. to close the parent's copy of a socket). */
   afterSpawn?: () => void;
+  /** Whether the gateway at `url` (http://127.0.0.1:port) answers yet; default: GET /-/healthy is 200. */
+  healthy?: (url: string) => Promise<boolean>;
 };
 
 async function startProcess(
@@ -147,7 +158,7 @@ async function startProcess(
   prefix = '',
   extra: ExtraSpawnOptions = {},
 ): Promise<RunningGateway> {
-  const { extraFds = [], afterSpawn, ...spawnOpts } = extra;
+  const { extraFds = [], afterSpawn, healthy, ...spawnOpts } = extra;
   const child = spawn(cmd, args, { ...spawnOpts, stdio: ['ignore', 'pipe', 'pipe', ...extraFds] });
   afterSpawn?.();
   let buf = '';
@@ -159,7 +170,7 @@ async function startProcess(
   });
   const url = `http://127.0.0.1:${port}${prefix}`;
   try {
-    await waitHealthy(url, child, () => buf);
+    await waitHealthy(url, child, () => buf, healthy);
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
@@ -224,7 +235,7 @@ export async function startOursWith(
 /** Starts the Debian reference 1.5.1 with persistence off, on a free loopback port. */
 export async function startReference(
   extraArgs: string[] = [],
-  opts: { prefix?: string } = {},
+  opts: { prefix?: string; spawn?: ExtraSpawnOptions } = {},
 ): Promise<RunningGateway> {
   const port = await freePort();
   return startProcess(
@@ -232,5 +243,6 @@ export async function startReference(
     [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', ...extraArgs],
     port,
     opts.prefix,
+    opts.spawn,
   );
 }

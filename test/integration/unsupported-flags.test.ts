@@ -1,23 +1,11 @@
 /**
- * Flags an operator may carry over from a reference deployment. Those whose feature is not built yet
- * must stop the start-up loudly (non-zero exit, "not supported yet" naming the flag) rather than be
- * ignored; the supported ones (lifecycle API, admin wipe, route prefix, external URL) must behave like
- * the reference with the same flags.
+ * Flags an operator may carry over from a reference deployment: the supported ones (lifecycle API, admin
+ * wipe, route prefix, external URL) must behave like the reference with the same flags. (The one feature
+ * still refused, vsock:// listeners, is checked in error-catalogue.test.ts and cli-process.test.ts.)
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { makeTestCertificates } from '../helpers/certificates.js';
-import {
-  OUR_CLI,
-  freePort,
-  referenceSkipReason,
-  startOurs,
-  startReference,
-  type RunningGateway,
-} from '../helpers/servers.js';
+import { referenceSkipReason, startOurs, startReference, type RunningGateway } from '../helpers/servers.js';
 
 interface Reply {
   status: number;
@@ -49,29 +37,6 @@ function exitWithin(gw: RunningGateway, ms: number): Promise<number | null> {
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms).unref()),
   ]);
 }
-
-describe('flags whose feature is not built yet refuse to start', () => {
-  const certs = makeTestCertificates();
-  const tlsFile = path.join(certs.dir, 'web-tls.yml');
-  writeFileSync(tlsFile, `tls_server_config:\n  cert_file: ${certs.serverCert}\n  key_file: ${certs.serverKey}\n`);
-  after(() => rmSync(certs.dir, { recursive: true, force: true }));
-  for (const [flag, name] of [
-    // Basic auth and headers are served (web-config-basic-auth.test.ts); TLS is not built yet.
-    [`--web.config.file=${tlsFile}`, 'tls_server_config'],
-  ] as const) {
-    it(`${flag} exits non-zero naming the flag`, async () => {
-      const port = await freePort();
-      const r = spawnSync(process.execPath, [OUR_CLI, `--web.listen-address=127.0.0.1:${port}`, flag], {
-        encoding: 'utf8',
-        timeout: 10_000,
-      });
-      assert.equal(r.signal, null, `still running after 10 s (killed); output:\n${r.stdout}${r.stderr}`);
-      assert.notEqual(r.status, 0);
-      assert.ok(r.stderr.includes('not supported yet'), r.stderr);
-      assert.ok(r.stderr.includes(name), r.stderr);
-    });
-  }
-});
 
 describe('lifecycle API (/-/quit)', () => {
   it('with --web.enable-lifecycle, PUT /-/quit says goodbye and the process exits 0', async () => {

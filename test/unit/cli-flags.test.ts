@@ -520,7 +520,7 @@ test('unsupported features are reported one message per flag', () => {
   assert.deepEqual(unsupportedFeatures(run('--web.route-prefix=/')), []);
   assert.deepEqual(unsupportedFeatures(run('--persistence.file=/x')), []);
   assert.deepEqual(unsupportedFeatures(run('--web.systemd-socket')), []);
-  // The web config file is read at start (only its tls_server_config is refused, once read).
+  // The web config file is read at start and served whole (TLS included).
   assert.deepEqual(unsupportedFeatures(run('--web.config.file=w.yml')), []);
   const all = unsupportedFeatures(
     run(
