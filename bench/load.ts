@@ -1,9 +1,11 @@
 /**
- * The load generator: node:http over a keep-alive Agent, so every scenario measures the server and not
- * connection set-up. runLoad() keeps `concurrency` requests in flight until the time window closes or
- * the request budget is spent; request() is one timed request for the latency scenarios.
+ * The load generator: node:http (or node:https, for an https:// base, trusting a given CA) over a
+ * keep-alive Agent, so every scenario measures the server and not connection set-up. runLoad() keeps
+ * `concurrency` requests in flight until the time window closes or the request budget is spent;
+ * request() is one timed request for the latency scenarios.
  */
 import http from 'node:http';
+import https from 'node:https';
 
 export interface BenchRequest {
   method: string;
@@ -27,8 +29,10 @@ export interface LoadResult {
   perSecond: number;
 }
 
-export function keepAliveAgent(sockets: number): http.Agent {
-  return new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+/** A keep-alive agent; with `ca` (PEM) an https one that trusts that CA, for an https:// base. */
+export function keepAliveAgent(sockets: number, ca?: string): http.Agent {
+  const opts = { keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets };
+  return ca === undefined ? new http.Agent(opts) : new https.Agent({ ...opts, ca });
 }
 
 export interface RequestOptions {
@@ -45,7 +49,7 @@ export function request(base: URL, agent: http.Agent, req: BenchRequest, opts: R
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.body !== undefined) headers['Content-Length'] = req.body.length;
-    const r = http.request(
+    const r = (base.protocol === 'https:' ? https : http).request(
       {
         host: base.hostname,
         port: base.port,
@@ -78,11 +82,13 @@ export interface LoadOptions {
   make: (i: number) => BenchRequest;
   /** Statuses that count as success. */
   expect: readonly number[];
+  /** The CA (PEM) to trust for an https:// base. */
+  ca?: string;
 }
 
 /** Closed-loop load: `concurrency` workers, each sending its next request when the previous answers. */
 export async function runLoad(base: URL, opts: LoadOptions): Promise<LoadResult> {
-  const agent = keepAliveAgent(opts.concurrency);
+  const agent = keepAliveAgent(opts.concurrency, opts.ca);
   const started = performance.now();
   const deadline = started + opts.durationMs;
   let issued = 0;

@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: ours against the reference Pushgateway on loopback, one table of results.
  *   --quick         1k / 10k groups only, 2 s windows, one A/B round, smaller sample budgets (about a minute)
- *   --only a,b,c    run only these scenarios (cal, a, a2, b, c, d, e, f, g, w, h, m)
+ *   --only a,b,c    run only these scenarios (cal, a, a2, b, c, d, e, f, g, w, h, m, t)
  *   --json FILE     also write every row, target check and raw sample to FILE
+ * Scenario t (tls-cost.ts) is what TLS and basic auth from --web.config.file cost (issue 10, "Cost").
  * Progress goes to stderr; the machine, the table and the target checks go to stdout.
  */
 import { spawnSync } from 'node:child_process';
@@ -20,8 +21,9 @@ import { runWipe, wipeRows, type WipeSide } from './wipe.js';
 import { FAMILY_COST_N, familyCostRows, runFamilyCost } from './family-cost.js';
 import type { SampleBudget } from './stats.js';
 import { runStall, stallCheck, stallRows, type StallSide } from './stall.js';
+import { runTlsCost, type TlsCostResult } from './tls-cost.js';
 
-const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'e', 'f', 'g', 'w', 'h', 'm'] as const;
+const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'e', 'f', 'g', 'w', 'h', 'm', 't'] as const;
 const SIZED: readonly SizedPart[] = ['c', 'd', 'e', 'f', 'g'];
 
 interface Options {
@@ -150,7 +152,7 @@ async function main(): Promise<void> {
   const b = budgets(opts.quick);
   console.log(
     `Mode: ${opts.quick ? 'quick' : 'full'}; scenarios ${[...opts.only].join(',')}; loopback; load ` +
-      `generator: wrk (throughput rows a, a2, b, cal, e), node:http keep-alive (latency rows)\n`,
+      `generator: wrk (throughput rows a, a2, b, cal, e, t), node:http keep-alive (latency rows)\n`,
   );
 
   const rows: Row[] = [];
@@ -210,10 +212,23 @@ async function main(): Promise<void> {
     const reference = await runFamilyCost('reference', n, log);
     rows.push(...familyCostRows(ours, reference, n));
   }
+  let tls: Omit<TlsCostResult, 'rows'> | undefined;
+  if (opts.only.has('t')) {
+    const t = await runTlsCost({
+      windowMs: b.windowMs,
+      rounds: b.rounds,
+      scrapeBudget: b.scrape,
+      loadCapMs: 120_000,
+      tmpDir: os.tmpdir(),
+      log,
+    });
+    rows.push(...t.rows);
+    tls = { push: t.push, scrape: t.scrape };
+  }
   const seconds = (Date.now() - started) / 1000;
   console.log(renderTable(rows));
-  const targets = [...checkTargets(rows), stallCheck(rows)];
-  console.log(`\nTargets (issue "Performance"):\n${renderTargets(targets)}`);
+  const targets = [...checkTargets(rows), stallCheck(rows)].filter((c) => c.measured !== 'not run');
+  console.log(`\nTargets (issue "Performance"; t: issue 10 "Cost"):\n${renderTargets(targets)}`);
   console.log(`\nTotal time ${seconds.toFixed(0)} s.`);
   if (opts.json !== undefined) {
     const out = {
@@ -225,7 +240,7 @@ async function main(): Promise<void> {
       seconds,
       rows: rows.map((r) => ({ ...r, ratio: ratios(r) ?? null })),
       targets,
-      raw: { throughput, sized, wipe, stall },
+      raw: { throughput, sized, wipe, stall, tls },
     };
     writeFileSync(opts.json, `${JSON.stringify(out, null, 2)}\n`);
     console.log(`Wrote ${opts.json}`);

@@ -90,7 +90,7 @@ async function loadGroups(
 }
 
 /** One scrape that counts the groups (one push_time_seconds series each) as the body streams by. */
-async function countingScrape(
+export async function countingScrape(
   base: URL,
   agent: ReturnType<typeof keepAliveAgent>,
 ): Promise<{ ms: number; groups: number }> {

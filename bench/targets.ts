@@ -1,5 +1,6 @@
 /**
- * The performance targets from the "Performance" issue, checked against the measured rows.
+ * The performance targets from the "Performance" issue, checked against the measured rows, and those of
+ * issue 10's "Cost" item for scenario t (TLS and basic auth from --web.config.file).
  */
 import { ratios, type Row, type TargetCheck } from './report.js';
 
@@ -48,6 +49,49 @@ function wipeCheck(rows: readonly Row[]): TargetCheck {
   const ms = row.ours.values[0];
   if (ms === undefined) return { target, measured: row.ours.note ?? 'not measured', met: false };
   return { target, measured: `${fmt(ms)} ms`, met: ms < 1000 };
+}
+
+/**
+ * (t): ours/ref of a row over TLS (or TLS + auth) against ours/ref of the same row without TLS, value by
+ * value: at least as good in the row's direction (a higher ratio for req/s, a lower one for ms).
+ */
+function relativeCheck(
+  rows: readonly Row[],
+  key: string,
+  baseKey: string,
+  target: string,
+  names: string[],
+): TargetCheck {
+  const row = find(rows, key);
+  const base = find(rows, baseKey);
+  if (row === undefined || base === undefined) return { target, measured: 'not run', met: undefined };
+  const rs = ratios(row);
+  const bs = ratios(base);
+  if (rs === undefined || bs === undefined) return { target, measured: 'no ratio (a side is missing)', met: undefined };
+  const measured = rs.map((r, i) => `${names[i] ?? ''}${names[i] ? ' ' : ''}${fmt(r)}× vs ${fmt(bs[i]!)}×`).join(', ');
+  const ok = rs.every((r, i) => (row.better === 'higher' ? r >= bs[i]! : r <= bs[i]!));
+  return { target, measured, met: ok };
+}
+
+/** (t): ours' push rate with basic auth against without, over TLS (the target) and over plain HTTP (shown). */
+function authCostCheck(rows: readonly Row[]): TargetCheck {
+  const target = '(t) basic auth (cached) costs < 5 % of checked push throughput over HTTPS (ours)';
+  const rate = (key: string): number | undefined => find(rows, key)?.ours.values[0];
+  if (!rows.some((r) => r.id === 't')) return { target, measured: 'not run', met: undefined };
+  const tls = rate('t.push.tls');
+  const tlsAuth = rate('t.push.tls_auth');
+  const cost = (withAuth: number | undefined, without: number | undefined): number | undefined =>
+    withAuth === undefined || without === undefined ? undefined : 1 - withAuth / without;
+  const plain = cost(rate('t.push.auth'), rate('t.push.http'));
+  const plainText = plain === undefined ? '' : ` (over plain HTTP: ${(plain * 100).toFixed(1)} %)`;
+  const c = cost(tlsAuth, tls);
+  if (c === undefined)
+    return { target, measured: `not measured (ours over HTTPS missing)${plainText}`, met: undefined };
+  return {
+    target,
+    measured: `1 − ${fmt(tlsAuth!)}/${fmt(tls!)} = ${(c * 100).toFixed(1)} %${plainText}`,
+    met: c < 0.05,
+  };
 }
 
 /** The checks for the scenarios that ran. */
@@ -101,6 +145,35 @@ export function checkTargets(rows: readonly Row[]): TargetCheck[] {
     ),
     ratioCheck(rows, 'd.rss.loaded.10000', '(d) RSS after loading 10k groups ≤ 1.0× reference', (r) => r <= 1.0, []),
     wipeCheck(rows),
+    relativeCheck(
+      rows,
+      't.push.tls',
+      't.push.http',
+      '(t) checked push over HTTPS: ours/ref at least ours/ref over plain HTTP',
+      [],
+    ),
+    relativeCheck(
+      rows,
+      't.push.tls_auth',
+      't.push.auth',
+      '(t) checked push over HTTPS + basic auth: ours/ref at least ours/ref over plain HTTP + basic auth',
+      [],
+    ),
+    relativeCheck(
+      rows,
+      't.scrape.tls_plain.10000',
+      't.scrape.http_plain.10000',
+      '(t) repeated scrape of 10k groups over HTTPS (plain): ours/ref at most ours/ref over plain HTTP',
+      pq,
+    ),
+    relativeCheck(
+      rows,
+      't.scrape.tls_gzip.10000',
+      't.scrape.http_gzip.10000',
+      '(t) repeated scrape of 10k groups over HTTPS (gzip): ours/ref at most ours/ref over plain HTTP',
+      pq,
+    ),
+    authCostCheck(rows),
   ];
   return all.filter((c) => c.measured !== 'not run');
 }

@@ -66,7 +66,7 @@ export function throughputSpecs(): ThroughputSpec[] {
 }
 
 /** The median round's rate; the note gives the spread over rounds and any failed requests. */
-function toCell(results: WrkResult[]): Cell {
+export function wrkCell(results: WrkResult[]): Cell {
   const sorted = [...results].sort((x, y) => x.perSecond - y.perSecond);
   const median = sorted[(sorted.length - 1) >> 1]!;
   const parts: string[] = [];
@@ -113,7 +113,7 @@ export async function runThroughput(
       }
     }
   }
-  const one = (side: Side): Cell => (runs[side].length > 0 ? toCell(runs[side]) : missing(failed[side] ?? 'n/a'));
+  const one = (side: Side): Cell => (runs[side].length > 0 ? wrkCell(runs[side]) : missing(failed[side] ?? 'n/a'));
   const row: Row = {
     id: spec.id,
     key: `${spec.id}.req_per_s`,

@@ -4,7 +4,9 @@
  * so the throughput rows would measure the generator; wrk drives ~50k req/s on the same machine and
  * leaves the gateway most of a core. Requests come from a generated Lua script: a fixed method, body
  * and Content-Type, and a path that is either fixed or `<prefix><n>` with n counting up from 1
- * (wrapping after `cycle`, when given).
+ * (wrapping after `cycle`, when given), and optionally one fixed Authorization header. An https:// base is
+ * served over TLS (Debian's wrk links OpenSSL; it does not verify the certificate), one handshake per
+ * connection, then keep-alive.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +22,8 @@ export interface WrkLoad {
   counter?: { cycle?: number };
   body?: Buffer;
   contentType?: string;
+  /** The same Authorization header value on every request (basic auth, cached by the gateway after the first). */
+  authorization?: string;
   connections: number;
   durationMs: number;
 }
@@ -55,6 +59,7 @@ function lua(load: WrkLoad, bodyFile: string | undefined): string {
       : `local f = assert(io.open(${q(bodyFile)}, "rb")); local body = f:read("*a"); f:close()`,
     `local headers = {}`,
     load.contentType === undefined ? '' : `headers["Content-Type"] = ${q(load.contentType)}`,
+    load.authorization === undefined ? '' : `headers["Authorization"] = ${q(load.authorization)}`,
   ];
   if (load.counter === undefined) {
     // Built on first use: at load time wrk.headers has no Host yet, and a request without one is a 400.
