@@ -55,6 +55,22 @@ async function bundle(entry, define) {
   return { text, packages };
 }
 
+const MIT = `Permission is hereby granted, free of charge, to any person obtaining a copy of this software and
+associated documentation files (the "Software"), to deal in the Software without restriction, including
+without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do so, subject to the following
+conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or substantial
+portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED
+TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL
+THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF
+CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER
+DEALINGS IN THE SOFTWARE.
+`;
+
 function notice(packages) {
   const parts = [
     'pushgateway-ts single executable: third-party software inside it.\n',
@@ -68,9 +84,16 @@ function notice(packages) {
     const dir = path.join(root, 'node_modules', name);
     const meta = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
     const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license'].find((f) => existsSync(path.join(dir, f)));
-    if (file === undefined) throw new Error(`build-binary: ${name} has no licence file to put in NOTICE`);
     parts.push(`\n==== ${name} ${meta.version} (${meta.license}) ====\n\n`);
-    parts.push(readFileSync(path.join(dir, file), 'utf8'));
+    if (file !== undefined) {
+      parts.push(readFileSync(path.join(dir, file), 'utf8'));
+    } else if (meta.license === 'MIT') {
+      // node-redis's packages (@redis/*, redis) name MIT in package.json but ship no licence file.
+      const repo = typeof meta.repository === 'string' ? meta.repository : (meta.repository?.url ?? 'its repository');
+      parts.push(`The npm package ships no licence file; its package.json names MIT. Source: ${repo}.\n\n${MIT}`);
+    } else {
+      throw new Error(`build-binary: ${name} has no licence file to put in NOTICE (license: ${meta.license})`);
+    }
   }
   return parts.join('');
 }

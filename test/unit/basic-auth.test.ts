@@ -141,6 +141,23 @@ describe('BasicAuth decisions', () => {
     assert.equal(counting.calls, 4);
     await counting.close();
   });
+  it('a header seen before is answered from its memo, bounded; a new table of users starts without one', async () => {
+    const counting = new CountingBcrypt();
+    const cache = new AuthCache();
+    const auth = new BasicAuth(users, { bcrypt: counting, cache });
+    assert.equal(await auth.allows(basic(`alice:${right}`)), true);
+    // The toolkit's cache may evict the key; the memo of this header still holds the same verdict.
+    for (let i = 0; i < 200; i++) cache.set(`filler${i}`, false);
+    assert.equal(auth.allows(basic(`alice:${right}`)), true);
+    assert.equal(counting.calls, 1);
+    // Many distinct headers: the memo is emptied when full, never grows past its bound.
+    for (let i = 0; i < 600; i++) await auth.allows(basic(`nobody:${i}`));
+    const memo = (auth as unknown as { byHeader: Map<string, boolean> }).byHeader;
+    assert.ok(memo.size <= 256, `memo of ${memo.size}`);
+    const rehashed = new BasicAuth({ alice: bcrypt.hashSync('other', 4) }, { bcrypt: counting, cache });
+    assert.equal(await rehashed.allows(basic(`alice:${right}`)), false, 'a reload does not inherit the memo');
+    await counting.close();
+  });
   it('runs one bcrypt for the same new credentials sent at once', async () => {
     const counting = new CountingBcrypt();
     const auth = new BasicAuth(users, { bcrypt: counting });
