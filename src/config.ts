@@ -51,6 +51,10 @@ export interface Config {
   bodyMemoryLimitBytes: number;
   /** --push.sample-limit, --push.label-limit, --push.label-name-length-limit, --push.label-value-length-limit. */
   pushLimits: PushLimits;
+  /** --push.group-ttl (ours) in ms: groups whose last successful push is older are deleted; 0 = never. */
+  groupTtlMs: number;
+  /** --push.group-up-grace (ours): pushgateway_group_up is 1 while the last success is younger than this × interval. */
+  groupUpGrace: number;
   /**
    * Every flag's string form as the reference shows it on the status page and in /api/v1/status:
    * booleans "true"/"false", durations "5m0s", listen addresses joined with ",", computed route prefix.
@@ -83,6 +87,8 @@ export function blankConfig(): Config {
     memoryLimitBytes: 0,
     bodyMemoryLimitBytes: 0,
     pushLimits: { ...NO_PUSH_LIMITS },
+    groupTtlMs: 0,
+    groupUpGrace: 0,
     flags: {},
   };
 }

@@ -21,12 +21,17 @@ import { BodyBudget } from './format/body-budget.js';
 import { PushGuards } from './http/push-guards.js';
 import { formatByteSize } from './config.js';
 import { CATALOGUE, GatewayError } from './errors.js';
+import { GroupLifecycle } from './lifecycle/group-lifecycle.js';
+import { Expiry } from './lifecycle/expiry.js';
 
 export interface RunningGateway {
   store: MemoryStore;
   logger: Logger;
   servers: Server[];
   persistence: Persistence | null;
+  /** Group TTLs and intervals, and the expiry that deletes groups past their TTL (docs/lifecycle.md). */
+  lifecycle: GroupLifecycle;
+  expiry: Expiry;
   /** Graceful stop; resolves with the exit status it warrants (PGW_ERR_PERSIST_WRITE's if the last write failed). */
   stop(): Promise<number>;
 }
@@ -58,13 +63,24 @@ export async function startGateway(
     ownTypes: OWN_TYPES,
     ownStrictHelp: OWN_STRICT_HELP,
   });
+  const lifecycle = new GroupLifecycle(store, { defaultTtlMs: config.groupTtlMs, upGrace: config.groupUpGrace });
+  // Expired groups go the way of DELETE (the store writer's path once the HTTP layer has one).
+  const expiry = new Expiry(lifecycle, {
+    deleteGroup: (labels) => store.deleteSliced(labels),
+    logger,
+    counted: (n) => self.countExpired(n),
+  });
+  if (config.groupTtlMs > 0) self.enableExpiryCounter();
   let persistence: Persistence | null = null;
   if (config.persistenceFile !== '') {
     persistence = new Persistence(config.persistenceFile, config.persistenceIntervalMs, store, logger);
+    persistence.lifecycle = lifecycle;
     await persistence.prepare();
     await persistence.load();
     persistence.start();
   }
+  // Groups past their TTL at start go before the first request is served.
+  await expiry.runDue();
 
   let stopping: Promise<number> | null = null;
   const servers: Server[] = [];
@@ -91,6 +107,7 @@ export async function startGateway(
       clearTimeout(cutoff);
       clearInterval(sweep);
       logger.info('HTTP server stopped');
+      await expiry.stop();
       if (persistence !== null && !(await persistence.close())) return CATALOGUE.PGW_ERR_PERSIST_WRITE.exitStatus;
       return 0;
     })();
@@ -102,6 +119,7 @@ export async function startGateway(
     logger,
     self,
     guards,
+    lifecycle,
     startedAt: new Date(),
     ...(opts.webConfig !== undefined ? { webConfig: opts.webConfig } : {}),
     isStopping: () => stopping !== null,
@@ -148,7 +166,7 @@ export async function startGateway(
       });
     }
   }
-  return { store, logger, servers, persistence, stop };
+  return { store, logger, servers, persistence, lifecycle, expiry, stop };
 }
 
 /**

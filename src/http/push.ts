@@ -22,6 +22,8 @@ import { Slicer } from '../slicer.js';
 import { HttpError, formatProblems } from '../errors.js';
 import { sendEmpty, sendHttpError } from './respond.js';
 import type { PushGuards } from './push-guards.js';
+import type { GroupLifecycle } from '../lifecycle/group-lifecycle.js';
+import { parsePushLifecycle, type PushLifecycle } from '../lifecycle/push-headers.js';
 
 export interface PushContext {
   store: MemoryStore;
@@ -34,6 +36,8 @@ export interface PushContext {
   rejectionLogLimit: PerClientLogLimit;
   /** Memory budget, in-flight body budget and per-push limits (absent: none). */
   guards?: PushGuards;
+  /** TTL and interval per group (src/lifecycle/), fed with each push's outcome and each delete. */
+  lifecycle?: GroupLifecycle;
 }
 
 function groupingFromParams(params: Params, jobIsBase64: boolean, utf8Names: boolean): GroupingLabels {
@@ -180,6 +184,14 @@ export async function handlePush(
     ctx.self.observePush(method, (performance.now() - started) / 1000, approximateSize(req, 0));
     return status;
   }
+  let declared: PushLifecycle = {};
+  try {
+    if (ctx.lifecycle !== undefined) declared = parsePushLifecycle(req.headers);
+  } catch (err) {
+    const status = reject(ctx, req, res, err, 'invalid lifecycle header in push');
+    ctx.self.observePush(method, (performance.now() - started) / 1000, approximateSize(req, 0));
+    return status;
+  }
   let bodyLength = 0;
   try {
     const hold = ctx.guards?.holdFor(res);
@@ -204,14 +216,25 @@ export async function handlePush(
         )
       : await parseTextBodySliced(body, { utf8Names: ctx.utf8Names, onNames }, slicer);
     ctx.guards?.afterParse(families, labels, ctx.store.getGroup(labels));
-    const failure = await ctx.store.pushSliced({
-      names: pushNames(parsedNames, emptyFamilies),
-      labels,
-      families,
-      replace: method === 'PUT',
-      timeMs: performance.timeOrigin + performance.now(),
-      ...(emptyFamilies !== undefined && emptyFamilies.size > 0 ? { emptyFamilies: [...emptyFamilies.values()] } : {}),
-    });
+    const timeMs = performance.timeOrigin + performance.now();
+    const tracked = ctx.lifecycle?.pushStarting(labels, declared);
+    let failure: Awaited<ReturnType<MemoryStore['pushSliced']>>;
+    try {
+      failure = await ctx.store.pushSliced({
+        names: pushNames(parsedNames, emptyFamilies),
+        labels,
+        families,
+        replace: method === 'PUT',
+        timeMs,
+        ...(emptyFamilies !== undefined && emptyFamilies.size > 0
+          ? { emptyFamilies: [...emptyFamilies.values()] }
+          : {}),
+      });
+    } catch (err) {
+      if (tracked !== undefined) ctx.lifecycle!.pushAbandoned(tracked);
+      throw err;
+    }
+    if (tracked !== undefined) ctx.lifecycle!.pushEnded(tracked, labels, declared, timeMs, failure === undefined);
     if (failure !== undefined) {
       logRejection(ctx, req, 'error', 'pushed metrics are invalid or inconsistent with existing metrics', {
         code: failure.code,
@@ -251,6 +274,7 @@ export async function handleDelete(
   }
   req.resume();
   await ctx.store.deleteSliced(labels);
+  ctx.lifecycle?.removed(labels);
   sendEmpty(res, 202);
   return 202;
 }
