@@ -11,7 +11,7 @@ import { parseSelector, selectsAny, type Selector } from '../model/selector.js';
 import type { MemoryStore } from '../store/store.js';
 import { PUSH_FAILURE_TIME, PUSH_TIME, type Group } from '../store/group.js';
 import type { GroupLifecycle } from '../lifecycle/group-lifecycle.js';
-import { goJsonString, goJsonStringMap, goJsonTime } from '../format/go-json.js';
+import { goJsonString, goJsonStringMap } from '../format/go-json.js';
 import { Slicer, runSliced, type Steps } from '../slicer.js';
 import { HttpError, MatchRequiredError } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
@@ -41,7 +41,8 @@ export function sendApiError(res: ServerResponse, err: HttpError): number {
   return err.status;
 }
 
-const time = (ms: number): string => (ms > 0 ? goJsonString(goJsonTime(ms)) : 'null');
+/** RFC 3339 in UTC with milliseconds (what JavaScript's Date and Python's fromisoformat read), null for never. */
+const time = (ms: number): string => (ms > 0 ? `"${new Date(ms).toISOString()}"` : 'null');
 const seconds = (ms: number | undefined): string => (ms === undefined ? 'null' : String(ms / 1000));
 
 /** One entry of GET /api/v1/groups; field names documented in docs/lifecycle.md. */

@@ -5,7 +5,8 @@ Usage: python_push.py '<json spec>'. The spec is {"gateway": "127.0.0.1:PORT", "
 an op is {"op": "push"|"pushadd"|"delete", "job": str, "grouping_key": {str: str}, "metrics": [metric]}
 and a metric is {"type": "counter"|"gauge"|"summary"|"histogram"|"info", "name": str, "help": str,
 "labels": {str: str} (optional), "buckets": [float] (histogram, optional), "inc": float (counter),
-"set": float (gauge), "observe": [float] (summary/histogram), "info": {str: str} (info)}.
+"set": float (gauge), "observe": [float] (summary/histogram), "info": {str: str} (info)}. An op may
+carry "headers": {str: str}, request headers a handler adds (the lifecycle headers of issue 12).
 Each op gets a fresh CollectorRegistry so the test controls exactly what is pushed. Prints one JSON
 line per op: {"ok": true} or {"ok": false, "error": "..."} (the client raises on HTTP status >= 400).
 """
@@ -14,6 +15,14 @@ import sys
 
 from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, Info, Summary,
                                delete_from_gateway, push_to_gateway, pushadd_to_gateway)
+from prometheus_client.exposition import default_handler
+
+
+def with_headers(extra):
+    """A push_to_gateway handler that adds request headers, as docs/lifecycle.md shows."""
+    def handler(url, method, timeout, headers, data):
+        return default_handler(url, method, timeout, list(headers) + list(extra.items()), data)
+    return handler
 
 
 def child(metric, collector):
@@ -52,7 +61,9 @@ def run(gateway, op):
     for m in op.get('metrics', []):
         add_metric(registry, m)
     send = push_to_gateway if op['op'] == 'push' else pushadd_to_gateway
-    send(gateway, job=job, registry=registry, grouping_key=key, timeout=10)
+    extra = op.get('headers')
+    kwargs = {'handler': with_headers(extra)} if extra else {}
+    send(gateway, job=job, registry=registry, grouping_key=key, timeout=10, **kwargs)
 
 
 def main():
