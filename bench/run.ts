@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: ours against the reference Pushgateway on loopback, one table of results.
  *   --quick         1k / 10k groups only, 2 s windows, one A/B round, smaller sample budgets (about a minute)
- *   --only a,b,c    run only these scenarios (cal, a, a2, b, c, d, e, f, g, w, h, m)
+ *   --only a,b,c    run only these scenarios (cal, a, a2, b, c, d, e, f, g, w, h, m, x)
  *   --json FILE     also write every row, target check and raw sample to FILE
  * Progress goes to stderr; the machine, the table and the target checks go to stdout.
  */
@@ -20,8 +20,9 @@ import { runWipe, wipeRows, type WipeSide } from './wipe.js';
 import { FAMILY_COST_N, familyCostRows, runFamilyCost } from './family-cost.js';
 import type { SampleBudget } from './stats.js';
 import { runStall, stallCheck, stallRows, type StallSide } from './stall.js';
+import { lifecycleChecks, lifecycleRows, runLifecycle, type LifecycleResult } from './lifecycle.js';
 
-const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'e', 'f', 'g', 'w', 'h', 'm'] as const;
+const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'e', 'f', 'g', 'w', 'h', 'm', 'x'] as const;
 const SIZED: readonly SizedPart[] = ['c', 'd', 'e', 'f', 'g'];
 
 interface Options {
@@ -210,9 +211,19 @@ async function main(): Promise<void> {
     const reference = await runFamilyCost('reference', n, log);
     rows.push(...familyCostRows(ours, reference, n));
   }
+  let lifecycle: LifecycleResult | undefined;
+  if (opts.only.has('x')) {
+    log('scenario x: ours (lifecycle, issue 12)');
+    lifecycle = await runLifecycle(opts.quick, log);
+    rows.push(...lifecycleRows(lifecycle));
+  }
   const seconds = (Date.now() - started) / 1000;
   console.log(renderTable(rows));
-  const targets = [...checkTargets(rows), stallCheck(rows)];
+  const targets = [
+    ...checkTargets(rows),
+    stallCheck(rows),
+    ...(lifecycle === undefined ? [] : lifecycleChecks(lifecycle)),
+  ];
   console.log(`\nTargets (issue "Performance"):\n${renderTargets(targets)}`);
   console.log(`\nTotal time ${seconds.toFixed(0)} s.`);
   if (opts.json !== undefined) {
@@ -225,7 +236,7 @@ async function main(): Promise<void> {
       seconds,
       rows: rows.map((r) => ({ ...r, ratio: ratios(r) ?? null })),
       targets,
-      raw: { throughput, sized, wipe, stall },
+      raw: { throughput, sized, wipe, stall, lifecycle },
     };
     writeFileSync(opts.json, `${JSON.stringify(out, null, 2)}\n`);
     console.log(`Wrote ${opts.json}`);

@@ -4,7 +4,7 @@
  * due and a group goes within milliseconds of its time (not at the next sweep of a fixed period). A due group
  * is deleted through the same path as DELETE, which orders it with the pushes around it; a group with a push
  * in flight is passed over and its answer decides. Many groups falling due together are deleted in batches
- * of at most a few milliseconds of work, with the event loop served in between.
+ * of at most a few milliseconds of work (one delete at a time), with the event loop served in between.
  */
 import type { GroupingLabels } from '../model/grouping-key.js';
 import { DueQueue } from '../store/due-queue.js';
@@ -16,8 +16,6 @@ import type { GroupLifecycle } from './group-lifecycle.js';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Work per batch before the event loop gets a turn. */
 const BATCH_BUDGET_MS = 5;
-/** Deletes issued per batch at most (each is small; their answers are awaited together). */
-const BATCH_GROUPS = 256;
 
 export interface ExpiryOptions {
   /** The delete path DELETE takes (the store writer's); resolves true when there was a group. */
@@ -97,34 +95,37 @@ export class Expiry {
     return this.running;
   }
 
+  /**
+   * One group at a time, each delete awaited before the next is taken (a small delete completes within a
+   * microtask or two), until the batch's budget is spent; then the event loop gets a turn. Awaiting each
+   * keeps the budget true: deletes issued together would all run in one burst after it.
+   */
   private async drain(): Promise<void> {
     for (;;) {
       const started = performance.now();
-      const batch: Array<{ labels: GroupingLabels; ttlMs: number; done: Promise<boolean> }> = [];
-      while (batch.length < BATCH_GROUPS && performance.now() - started < BATCH_BUDGET_MS) {
-        const ids = this.queue.takeDue(this.lifecycle.now(), 16);
-        if (ids.length === 0) break;
-        for (const id of ids) {
-          const s = this.lifecycle.get(id);
-          // A push in flight answers for the group: pushEnded sets its expiry again.
-          if (s === undefined || this.lifecycle.busy(id)) continue;
-          batch.push({ labels: s.labels, ttlMs: this.lifecycle.ttlOf(s), done: this.opts.deleteGroup(s.labels) });
+      let deleted = 0;
+      let more = true;
+      while (performance.now() - started < BATCH_BUDGET_MS) {
+        const id = this.queue.takeDue(this.lifecycle.now(), 1)[0];
+        if (id === undefined) {
+          more = false;
+          break;
         }
-      }
-      if (batch.length === 0) return;
-      let n = 0;
-      for (const b of batch) {
-        const existed = await b.done;
-        this.lifecycle.removed(b.labels);
+        const s = this.lifecycle.get(id);
+        // A push in flight answers for the group: pushEnded sets its expiry again.
+        if (s === undefined || this.lifecycle.busy(id)) continue;
+        const ttl = this.lifecycle.ttlOf(s);
+        const existed = await this.opts.deleteGroup(s.labels);
+        this.lifecycle.removed(s.labels);
         if (!existed) continue;
-        n++;
-        this.opts.logger.info('group expired', {
-          grouping_key: groupingKeyText(b.labels),
-          ttl: formatDuration(b.ttlMs),
-        });
+        deleted++;
+        this.opts.logger.info('group expired', { grouping_key: groupingKeyText(s.labels), ttl: formatDuration(ttl) });
       }
-      this.expired += n;
-      if (n > 0) this.opts.counted(n);
+      if (deleted > 0) {
+        this.expired += deleted;
+        this.opts.counted(deleted);
+      }
+      if (!more) return;
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
