@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: ours against the reference Pushgateway on loopback, one table of results.
  *   --quick         1k / 10k groups only, 2 s windows, one A/B round, smaller sample budgets (about a minute)
- *   --only a,b,c    run only these scenarios (cal, a, a2, b, c, d, e, f, g, w, h, m, t)
+ *   --only a,b,c    run only these scenarios (cal, a, a2, b, c, d, e, f, g, w, h, m, t, x)
  *   --json FILE     also write every row, target check and raw sample to FILE
  * Scenario t (tls-cost.ts) is what TLS and basic auth from --web.config.file cost (issue 10, "Cost").
  * Progress goes to stderr; the machine, the table and the target checks go to stdout.
@@ -22,8 +22,9 @@ import { FAMILY_COST_N, familyCostRows, runFamilyCost } from './family-cost.js';
 import type { SampleBudget } from './stats.js';
 import { runStall, stallCheck, stallRows, type StallSide } from './stall.js';
 import { runTlsCost, type TlsCostResult } from './tls-cost.js';
+import { lifecycleChecks, lifecycleRows, runLifecycle, type LifecycleResult } from './lifecycle.js';
 
-const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'e', 'f', 'g', 'w', 'h', 'm', 't'] as const;
+const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'e', 'f', 'g', 'w', 'h', 'm', 't', 'x'] as const;
 const SIZED: readonly SizedPart[] = ['c', 'd', 'e', 'f', 'g'];
 
 interface Options {
@@ -225,10 +226,20 @@ async function main(): Promise<void> {
     rows.push(...t.rows);
     tls = { push: t.push, scrape: t.scrape };
   }
+  let lifecycle: LifecycleResult | undefined;
+  if (opts.only.has('x')) {
+    log('scenario x: ours (lifecycle, issue 12)');
+    lifecycle = await runLifecycle(opts.quick, log);
+    rows.push(...lifecycleRows(lifecycle));
+  }
   const seconds = (Date.now() - started) / 1000;
   console.log(renderTable(rows));
-  const targets = [...checkTargets(rows), stallCheck(rows)].filter((c) => c.measured !== 'not run');
-  console.log(`\nTargets (issue "Performance"; t: issue 10 "Cost"):\n${renderTargets(targets)}`);
+  const targets = [
+    ...checkTargets(rows),
+    stallCheck(rows),
+    ...(lifecycle === undefined ? [] : lifecycleChecks(lifecycle)),
+  ].filter((c) => c.measured !== 'not run');
+  console.log(`\nTargets (issue "Performance"; t: issue 10 "Cost"; x: issue 12):\n${renderTargets(targets)}`);
   console.log(`\nTotal time ${seconds.toFixed(0)} s.`);
   if (opts.json !== undefined) {
     const out = {
@@ -240,7 +251,7 @@ async function main(): Promise<void> {
       seconds,
       rows: rows.map((r) => ({ ...r, ratio: ratios(r) ?? null })),
       targets,
-      raw: { throughput, sized, wipe, stall, tls },
+      raw: { throughput, sized, wipe, stall, tls, lifecycle },
     };
     writeFileSync(opts.json, `${JSON.stringify(out, null, 2)}\n`);
     console.log(`Wrote ${opts.json}`);

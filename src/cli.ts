@@ -340,6 +340,36 @@ const FLAGS: readonly GatewayFlag[] = [
     'Longest label value in a push, in bytes, the metric name included (as label_value_length_limit).',
   ),
   {
+    name: 'push.group-ttl',
+    kind: 'value',
+    default: '0',
+    help:
+      'Delete a group once its last successful push is older than this (as DELETE would); 0 means never. ' +
+      'A push overrides it for its group with the header X-Pushgateway-TTL. (Not in the reference Pushgateway.)',
+    set: (s, v) => {
+      const ns = parseDurationNs(v);
+      if (ns < 0n) throw new ConfigError(`--push.group-ttl must not be negative, got ${goQuote(v)}`);
+      s.config.groupTtlMs = Number(ns) / 1e6;
+    },
+    show: (c) => formatDuration(c.groupTtlMs),
+  },
+  {
+    name: 'push.group-up-grace',
+    kind: 'value',
+    default: '2',
+    help:
+      'pushgateway_group_up is 1 while the last push of a group succeeded and is younger than this many times ' +
+      'the interval it declared with X-Pushgateway-Interval. (Not in the reference Pushgateway.)',
+    set: (s, v) => {
+      const f = Number(v);
+      if (v.trim() === '' || !Number.isFinite(f) || f <= 0) {
+        throw new ConfigError(`--push.group-up-grace must be a number above 0, got ${goQuote(v)}`);
+      }
+      s.config.groupUpGrace = f;
+    },
+    show: (c) => String(c.groupUpGrace),
+  },
+  {
     name: 'log.level',
     kind: 'value',
     default: 'info',

@@ -53,6 +53,10 @@ export interface Config {
   pushLimits: PushLimits;
   /** The Redis store (ours, docs/high-availability.md); off while `url` and `sentinels` are empty. */
   redis: RedisStoreConfig;
+  /** --push.group-ttl (ours) in ms: groups whose last successful push is older are deleted; 0 = never. */
+  groupTtlMs: number;
+  /** --push.group-up-grace (ours): pushgateway_group_up is 1 while the last success is younger than this × interval. */
+  groupUpGrace: number;
   /**
    * Every flag's string form as the reference shows it on the status page and in /api/v1/status:
    * booleans "true"/"false", durations "5m0s", listen addresses joined with ",", computed route prefix.
@@ -100,6 +104,8 @@ export function blankConfig(): Config {
     bodyMemoryLimitBytes: 0,
     pushLimits: { ...NO_PUSH_LIMITS },
     redis: { url: '', keyPrefix: '', waitReplicas: 0, sentinels: [], sentinelMaster: '' },
+    groupTtlMs: 0,
+    groupUpGrace: 0,
     flags: {},
   };
 }

@@ -21,6 +21,11 @@ export const CATALOGUE = {
   // Answered over HTTP: pushes and deletes.
   PGW_ERR_GROUPING_KEY: { httpStatus: 400, message: '<what is wrong with the grouping key in the URL>' },
   PGW_ERR_SELECTOR: { httpStatus: 400, message: 'bad selector <selector>: <what is wrong, and where>' },
+  PGW_ERR_MATCH_REQUIRED: {
+    httpStatus: 400,
+    message: 'at least one match[] parameter is required (PUT /api/v1/admin/wipe deletes every group)',
+  },
+  PGW_ERR_LIFECYCLE_HEADER: { httpStatus: 400, message: 'invalid <header> header <value>: <reason>' },
   PGW_ERR_BODY: { httpStatus: 400, message: '<why the body could not be read or decompressed>' },
   PGW_ERR_BODY_TOO_LARGE: {
     httpStatus: 413,
@@ -139,6 +144,20 @@ export class GroupingKeyError extends HttpError {
 export class SelectorError extends HttpError {
   constructor(message: string) {
     super('PGW_ERR_SELECTOR', message);
+  }
+}
+
+/** DELETE /api/v1/admin/groups without any match[]: deleting everything is the wipe's job. */
+export class MatchRequiredError extends HttpError {
+  constructor() {
+    super('PGW_ERR_MATCH_REQUIRED', CATALOGUE.PGW_ERR_MATCH_REQUIRED.message);
+  }
+}
+
+/** An X-Pushgateway-TTL or X-Pushgateway-Interval push header that is not a non-negative duration. */
+export class LifecycleHeaderError extends HttpError {
+  constructor(header: string, value: string, reason: string) {
+    super('PGW_ERR_LIFECYCLE_HEADER', `invalid ${header} header ${JSON.stringify(value)}: ${reason}`);
   }
 }
 

@@ -21,6 +21,8 @@ import { BodyBudget } from './format/body-budget.js';
 import { PushGuards } from './http/push-guards.js';
 import { formatByteSize } from './config.js';
 import { CATALOGUE, GatewayError } from './errors.js';
+import { GroupLifecycle } from './lifecycle/group-lifecycle.js';
+import { Expiry } from './lifecycle/expiry.js';
 
 export interface RunningGateway {
   store: MemoryStore;
@@ -29,6 +31,9 @@ export interface RunningGateway {
   logger: Logger;
   servers: Listening[];
   persistence: Persistence | null;
+  /** Group TTLs and intervals, and the expiry that deletes groups past their TTL (docs/lifecycle.md). */
+  lifecycle: GroupLifecycle;
+  expiry: Expiry;
   /** Graceful stop; resolves with the exit status it warrants (PGW_ERR_PERSIST_WRITE's if the last write failed). */
   stop(): Promise<number>;
 }
@@ -64,13 +69,6 @@ export async function startGateway(
     ownTypes: OWN_TYPES,
     ownStrictHelp: OWN_STRICT_HELP,
   });
-  let persistence: Persistence | null = null;
-  if (config.persistenceFile !== '') {
-    persistence = new Persistence(config.persistenceFile, config.persistenceIntervalMs, store, logger);
-    await persistence.prepare();
-    await persistence.load();
-    persistence.start();
-  }
   // With Redis (docs/high-availability.md) the store is the local mirror of the shared log; the package
   // is loaded only then. It connects in the background: /-/ready is 503 until connected and caught up.
   let writer: StoreWriter = new LocalWriter(store);
@@ -88,6 +86,24 @@ export async function startGateway(
     self.addCollector(() => redis.ownMetrics());
     writer = redis;
   }
+  const lifecycle = new GroupLifecycle(store, { defaultTtlMs: config.groupTtlMs, upGrace: config.groupUpGrace });
+  // Expired groups go the way of DELETE: through the store writer.
+  const expiry = new Expiry(lifecycle, {
+    deleteGroup: (labels) => writer.deleteGroup(labels),
+    logger,
+    counted: (n) => self.countExpired(n),
+  });
+  if (config.groupTtlMs > 0) self.enableExpiryCounter();
+  let persistence: Persistence | null = null;
+  if (config.persistenceFile !== '') {
+    persistence = new Persistence(config.persistenceFile, config.persistenceIntervalMs, store, logger);
+    persistence.lifecycle = lifecycle;
+    await persistence.prepare();
+    await persistence.load();
+    persistence.start();
+  }
+  // Groups past their TTL at start go before the first request is served.
+  await expiry.runDue();
 
   let stopping: Promise<number> | null = null;
   const servers: Listening[] = [];
@@ -114,6 +130,7 @@ export async function startGateway(
       clearTimeout(cutoff);
       clearInterval(sweep);
       logger.info('HTTP server stopped');
+      await expiry.stop();
       // The writes already taken are finished before the last persistence write.
       await writer.close();
       if (persistence !== null && !(await persistence.close())) return CATALOGUE.PGW_ERR_PERSIST_WRITE.exitStatus;
@@ -128,6 +145,7 @@ export async function startGateway(
     logger,
     self,
     guards,
+    lifecycle,
     startedAt: new Date(),
     ...(opts.webConfig !== undefined ? { webConfig: opts.webConfig } : {}),
     isStopping: () => stopping !== null,
@@ -179,7 +197,7 @@ export async function startGateway(
       });
     }
   }
-  return { store, writer, logger, servers, persistence, stop };
+  return { store, writer, logger, servers, persistence, lifecycle, expiry, stop };
 }
 
 /**

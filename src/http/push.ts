@@ -24,6 +24,8 @@ import { collectAfterBigWork } from '../observe/gc.js';
 import { HttpError, StoreUnavailableError, formatProblems } from '../errors.js';
 import { sendEmpty, sendHttpError } from './respond.js';
 import type { PushGuards } from './push-guards.js';
+import type { GroupLifecycle } from '../lifecycle/group-lifecycle.js';
+import { parsePushLifecycle, type PushLifecycle } from '../lifecycle/push-headers.js';
 
 export interface PushContext {
   /** The local store, read by the push guards (the group a push replaces). */
@@ -39,6 +41,8 @@ export interface PushContext {
   rejectionLogLimit: PerClientLogLimit;
   /** Memory budget, in-flight body budget and per-push limits (absent: none). */
   guards?: PushGuards;
+  /** TTL and interval per group (src/lifecycle/), fed with each push's outcome and each delete. */
+  lifecycle?: GroupLifecycle;
 }
 
 function groupingFromParams(params: Params, jobIsBase64: boolean, utf8Names: boolean): GroupingLabels {
@@ -188,6 +192,14 @@ export async function handlePush(
     ctx.self.observePush(method, (performance.now() - started) / 1000, approximateSize(req, 0));
     return status;
   }
+  let declared: PushLifecycle = {};
+  try {
+    if (ctx.lifecycle !== undefined) declared = parsePushLifecycle(req.headers);
+  } catch (err) {
+    const status = reject(ctx, req, res, err, 'invalid lifecycle header in push');
+    ctx.self.observePush(method, (performance.now() - started) / 1000, approximateSize(req, 0));
+    return status;
+  }
   let bodyLength = 0;
   try {
     const hold = ctx.guards?.holdFor(res);
@@ -212,14 +224,25 @@ export async function handlePush(
         )
       : await parseTextBodySliced(body, { utf8Names: ctx.utf8Names, onNames }, slicer);
     ctx.guards?.afterParse(families, labels, ctx.store.getGroup(labels));
-    const failure = await ctx.writer.push({
-      names: pushNames(parsedNames, emptyFamilies),
-      labels,
-      families,
-      replace: method === 'PUT',
-      timeMs: performance.timeOrigin + performance.now(),
-      ...(emptyFamilies !== undefined && emptyFamilies.size > 0 ? { emptyFamilies: [...emptyFamilies.values()] } : {}),
-    });
+    const timeMs = performance.timeOrigin + performance.now();
+    const tracked = ctx.lifecycle?.pushStarting(labels, declared);
+    let failure: Awaited<ReturnType<StoreWriter['push']>>;
+    try {
+      failure = await ctx.writer.push({
+        names: pushNames(parsedNames, emptyFamilies),
+        labels,
+        families,
+        replace: method === 'PUT',
+        timeMs,
+        ...(emptyFamilies !== undefined && emptyFamilies.size > 0
+          ? { emptyFamilies: [...emptyFamilies.values()] }
+          : {}),
+      });
+    } catch (err) {
+      if (tracked !== undefined) ctx.lifecycle!.pushAbandoned(tracked);
+      throw err;
+    }
+    if (tracked !== undefined) ctx.lifecycle!.pushEnded(tracked, labels, declared, timeMs, failure === undefined);
     if (body.length >= BIG_PUSH_BYTES) collectAfterBigWork();
     if (failure !== undefined) {
       logRejection(ctx, req, 'error', 'pushed metrics are invalid or inconsistent with existing metrics', {
@@ -267,6 +290,7 @@ export async function handleDelete(
     // A replicated writer may refuse it (PGW_ERR_STORE_UNAVAILABLE): answered with its status, not 500.
     return reject(ctx, req, res, err, 'delete not stored');
   }
+  ctx.lifecycle?.removed(labels);
   sendEmpty(res, 202);
   return 202;
 }

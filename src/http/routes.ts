@@ -24,7 +24,9 @@ export type RouteName =
   | 'api/v1/status'
   | 'api/v1/metrics'
   | 'api/v1/options'
-  | 'wipe';
+  | 'api/v1/groups'
+  | 'wipe'
+  | 'admin/groups';
 
 /**
  * The reference's route table under the route prefix (main.go, api/v1/api.go), without handlers. The
@@ -64,7 +66,10 @@ export function routeTable(config: Config): Router<RouteName> {
   router.add('GET', `${prefix}/api/v1/status`, 'api/v1/status', api);
   router.add('GET', `${prefix}/api/v1/metrics`, 'api/v1/metrics', api);
   router.add('OPTIONS', `${prefix}/api/v1/*path`, 'api/v1/options', api);
+  // Ours (issue 12, docs/lifecycle.md): groups by selector; deleting them is an admin endpoint like the wipe.
+  router.add('GET', `${prefix}/api/v1/groups`, 'api/v1/groups', api);
   if (config.enableAdminApi) router.add('PUT', `${prefix}/api/v1/admin/wipe`, 'wipe', api);
+  if (config.enableAdminApi) router.add('DELETE', `${prefix}/api/v1/admin/groups`, 'admin/groups', api);
 
   router.add('GET', joinPath(prefix || '/', config.telemetryPath), 'scrape');
   return router;

@@ -62,6 +62,13 @@ const COPIED_PER_STEP = 4096;
 
 const compareNames = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** More own families beside SelfMetrics' (pushgateway_group_up, src/lifecycle/group-up.ts). */
+export interface ExtraFamilies {
+  collect(now: number): MetricFamily[];
+  /** Changes whenever collect() may answer differently: part of the cache key. */
+  version(now: number): string;
+}
+
 export class ScrapeHandler {
   private cache: CachedPieces | null = null;
   /** Model-built bodies by `<format>:<escaping>` for the state `cacheKey`. */
@@ -73,7 +80,21 @@ export class ScrapeHandler {
     private readonly self: SelfMetrics,
     private readonly logger: Logger,
     private readonly utf8Names = false,
+    private readonly extra?: ExtraFamilies,
   ) {}
+
+  /** The own families, sorted by name. */
+  private own(now: number): MetricFamily[] {
+    const own = this.self.collect(now);
+    const extra = this.extra?.collect(now);
+    if (extra === undefined || extra.length === 0) return own;
+    return [...own, ...extra].sort((a, b) => compareNames(a.name, b.name));
+  }
+
+  private stateKey(now: number): string {
+    const key = `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`;
+    return this.extra === undefined ? key : `${key}:${this.extra.version(now)}`;
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Not while a big push is half-way through its commit: a scrape shows one state of the store.
@@ -87,7 +108,7 @@ export class ScrapeHandler {
     }
     const now = Date.now();
     const neg = negotiate(req.headers.accept);
-    const key = `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`;
+    const key = this.stateKey(now);
     const gzipped = acceptsGzip(req.headers['accept-encoding']);
     // Without UTF-8 names every name is a legacy name, which no escaping scheme changes.
     const payload =
@@ -138,8 +159,7 @@ export class ScrapeHandler {
       body = { body: await this.renderVariant(neg, now) };
       // A write during the yields of renderVariant changed the state: the body is still a consistent
       // snapshot of the newer state, but must not be cached under the old key.
-      const current = `${this.store.version}:${this.self.version}:${this.self.sampleEpoch(now)}`;
-      if (key === current) this.variants.set(variant, body);
+      if (key === this.stateKey(now)) this.variants.set(variant, body);
     }
     if (!gzipped) return body.body;
     body.gzip ??= await gzipAsync(body.body.length === 1 ? body.body[0]! : Buffer.concat(body.body), { level: 6 });
@@ -185,7 +205,7 @@ export class ScrapeHandler {
 
   /** The gathered families, or undefined as soon as `stale()` says a write has changed the store. */
   private *gatherSteps(now: number, stale: () => boolean): Steps<MetricFamily[] | undefined> {
-    const own = new Map(this.self.collect(now).map((f) => [f.name, f]));
+    const own = new Map(this.own(now).map((f) => [f.name, f]));
     const stored = yield* this.store.familyNamesSteps();
     if (stale()) return undefined;
     const names = mergeNames([...own.keys()].sort(compareNames), stored);
@@ -226,7 +246,7 @@ export class ScrapeHandler {
 
   /** Merges the own families (fresh) into the store's pieces (cached) by family name. */
   private *assemble(now: number, { names, pieces }: Exposition): Steps<Piece[]> {
-    const own = this.self.collect(now);
+    const own = this.own(now);
     const out: Piece[] = [];
     let next = 0; // index of the next pushed family not yet written
     for (const f of own) {

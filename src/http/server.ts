@@ -25,6 +25,9 @@ import { listenBacklog } from './listen-backlog.js';
 import { WebGate } from './web-gate.js';
 import { createTlsServer, type TlsListenerDeps } from './tls-listener.js';
 import type { WebConfigSource } from '../web-config/web-config-source.js';
+import { GroupLifecycle } from '../lifecycle/group-lifecycle.js';
+import { GroupUp } from '../lifecycle/group-up.js';
+import { handleDeleteGroups, handleGroups, type GroupsApiDeps } from './groups-api.js';
 import {
   AsteriskTargetError,
   BadPathError,
@@ -68,11 +71,17 @@ export interface HttpDeps {
   isStopping?: () => boolean;
   /** --web.config.file's headers and basic auth in front of every route; without it nothing is gated. */
   webConfig?: WebConfigSource;
+  /** Group TTLs and intervals (src/lifecycle/); the gateway passes the one its expiry watches. */
+  lifecycle?: GroupLifecycle;
 }
 
 export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   const { config, store, writer, self, logger } = deps;
+  const lifecycle =
+    deps.lifecycle ?? new GroupLifecycle(store, { defaultTtlMs: config.groupTtlMs, upGrace: config.groupUpGrace });
+  const groupsApi: GroupsApiDeps = { store, lifecycle, logger, deleteGroup: (labels) => writer.deleteGroup(labels) };
   const pushCtx: PushContext = {
+    lifecycle,
     store,
     writer,
     logger,
@@ -91,7 +100,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
     ),
     ...(deps.guards !== undefined ? { guards: deps.guards } : {}),
   };
-  const scrape = new ScrapeHandler(store, self, logger, config.enableUtf8Names);
+  const scrape = new ScrapeHandler(store, self, logger, config.enableUtf8Names, new GroupUp(lifecycle));
   const ok: Handler = (_req, res) => {
     sendText(res, 200, 'OK');
     return 200;
@@ -142,7 +151,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
           res,
           200,
           { 'Content-Type': 'text/html; charset=utf-8' },
-          await renderStatusPage(store, deps.startedAt, config.flags),
+          await renderStatusPage(store, deps.startedAt, config.flags, undefined, lifecycle),
         );
         return 200;
       },
@@ -171,6 +180,8 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
         return 200;
       },
     },
+    'api/v1/groups': { counted: 'api/v1/groups', run: (req, res) => handleGroups(groupsApi, req, res) },
+    'admin/groups': { counted: 'admin/groups', run: (req, res) => handleDeleteGroups(groupsApi, req, res) },
     'api/v1/options': {
       counted: 'api/v1/options',
       run: (_req, res) => {
@@ -194,6 +205,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
           sendHttpError(res, err);
           return err.status;
         }
+        lifecycle.wiped();
         logger.info('wiped all groups via the admin API', { groups: n });
         sendEmpty(res, 202);
         return 202;

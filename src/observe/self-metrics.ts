@@ -25,6 +25,8 @@ export const OWN_TYPES: ReadonlyMap<string, MetricType> = new Map<string, Metric
   ['process_virtual_memory_bytes', 'GAUGE'],
   ['process_virtual_memory_max_bytes', 'GAUGE'],
   ['pushgateway_build_info', 'GAUGE'],
+  ['pushgateway_group_up', 'GAUGE'],
+  ['pushgateway_groups_expired_total', 'COUNTER'],
   ['pushgateway_http_push_duration_seconds', 'SUMMARY'],
   ['pushgateway_http_push_size_bytes', 'SUMMARY'],
   ['pushgateway_http_requests_total', 'COUNTER'],
@@ -43,6 +45,10 @@ const REJECTIONS_HELP =
   'memory_limit (--store.memory-limit, 507), body_memory_limit (--push.body-memory-limit, 503), ' +
   'sample_limit, label_limit, ' +
   'label_name_length_limit, label_value_length_limit (the --push.*-limit flags, 400).';
+
+const EXPIRED_HELP =
+  'Groups deleted because their last successful push was older than their TTL (--push.group-ttl or ' +
+  'X-Pushgateway-TTL; not in the reference).';
 
 /**
  * Own families whose HELP a pushed family of the same name must repeat exactly. The reference replaces
@@ -96,6 +102,9 @@ export class SelfMetrics {
   private readonly durations = new Map<string, WindowSummary>();
   private readonly sizes = new Map<string, WindowSummary>();
   private readonly rejections = new Map<string, number>();
+  /** Groups expired; exposed from the start with --push.group-ttl, else after the first expiry. */
+  private expired = 0;
+  private expiryEnabled = false;
   private readonly startTime = Date.now() / 1000;
   private readonly lag = monitorEventLoopDelay({ resolution: 20 });
   private processSample: { at: number; families: MetricFamily[] } | null = null;
@@ -139,6 +148,21 @@ export class SelfMetrics {
   addCollector(collect: () => MetricFamily[]): void {
     this.collectors.push(collect);
     this.version++;
+  }
+
+  /** --push.group-ttl is set: pushgateway_groups_expired_total is exposed from the start, at 0. */
+  enableExpiryCounter(): void {
+    this.expiryEnabled = true;
+    this.version++;
+  }
+
+  countExpired(n: number): void {
+    this.expired += n;
+    this.version++;
+  }
+
+  get expiredCount(): number {
+    return this.expired;
   }
 
   /** Refusals counted so far for a reason (tests, logs). */
@@ -208,6 +232,14 @@ export class SelfMetrics {
       });
     }
     for (const collect of this.collectors) families.push(...collect());
+    if (this.expiryEnabled || this.expired > 0) {
+      families.push({
+        name: 'pushgateway_groups_expired_total',
+        help: EXPIRED_HELP,
+        type: 'COUNTER',
+        metrics: [{ labels: [], value: this.expired }],
+      });
+    }
     return families.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 

@@ -11,7 +11,9 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '../observe/logger.js';
 import type { RestorableStore } from './store-reader.js';
-import { SnapshotHasher, decodeSnapshot, encodeFirstLines, encodeGroup } from './snapshot.js';
+import type { GroupingLabels } from '../model/grouping-key.js';
+import { groupIdFor } from '../model/grouping-key.js';
+import { SnapshotHasher, decodeSnapshot, encodeFirstLines, encodeGroup, type LifecycleRecord } from './snapshot.js';
 import { PersistWriteError, PersistenceSetupError, SnapshotError } from '../errors.js';
 import { VERSION } from '../version.js';
 
@@ -23,6 +25,13 @@ export interface LoadOutcome {
   /** Set when the file was unusable and was renamed to this path. */
   movedTo?: string;
   error?: string;
+}
+
+/** Group lifecycles (src/lifecycle/), kept beside the store, written and loaded with their groups. */
+export interface LifecycleRecords {
+  recordOf(labels: GroupingLabels): LifecycleRecord | undefined;
+  /** At load, after the store was restored: the records by group id. */
+  restore(records: ReadonlyMap<string, LifecycleRecord>): void;
 }
 
 export class Persistence {
@@ -37,6 +46,8 @@ export class Persistence {
   private closed = false;
   /** Completed writes; tests and logs use it. */
   writes = 0;
+  /** Set by the gateway before load() when lifecycles are kept. */
+  lifecycle: LifecycleRecords | undefined;
 
   constructor(
     file: string,
@@ -99,6 +110,11 @@ export class Persistence {
       return this.moveAside(err);
     }
     this.store.restore(decoded.groups);
+    if (this.lifecycle !== undefined) {
+      const records = new Map<string, LifecycleRecord>();
+      for (const g of decoded.groups) if (g.lifecycle !== undefined) records.set(groupIdFor(g.labels), g.lifecycle);
+      this.lifecycle.restore(records);
+    }
     this.logger.info('loaded persisted metrics', {
       file: this.file,
       groups: decoded.groups.length,
@@ -204,6 +220,8 @@ export class Persistence {
     // Not while a big push is half-way through its commit: the file holds one state of the store.
     await this.store.settled();
     const groups = this.store.exportState();
+    // Taken with the groups, so that the file holds one point in time of both.
+    const lifecycles = this.lifecycle === undefined ? undefined : groups.map((g) => this.lifecycle!.recordOf(g.labels));
     const tmp = path.join(this.dir, `${this.tmpPrefix}${process.pid}-${randomBytes(6).toString('hex')}`);
     let fh: FileHandle | undefined = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
     try {
@@ -221,7 +239,8 @@ export class Persistence {
       );
       for (let i = 0; i < groups.length; i += GROUPS_PER_CHUNK) {
         let chunk = '';
-        for (const g of groups.slice(i, i + GROUPS_PER_CHUNK)) chunk += `${encodeGroup(g)}\n`;
+        const end = Math.min(groups.length, i + GROUPS_PER_CHUNK);
+        for (let k = i; k < end; k++) chunk += `${encodeGroup(groups[k]!, lifecycles?.[k])}\n`;
         await put(chunk);
       }
       await fh.write(hasher.endLine());

@@ -4,6 +4,9 @@
  * makes a truncated or altered file detectable; the version line lets a newer format be refused clearly.
  * Floats are JSON numbers, except NaN, ±Inf and -0, which JSON cannot carry: they are the strings
  * "NaN", "+Inf", "-Inf" and "-0". Decoding checks every field and names the first bad one.
+ * A group line may carry a `lifecycle` object (issue 12: the TTL and interval its pushes declared, its last
+ * success and failure, when its expiry clock started); files written before it existed load unchanged, and
+ * a build before it ignores the field, so the format version stays 1.
  */
 import { createHash } from 'node:crypto';
 import type {
@@ -27,6 +30,20 @@ export { SnapshotError };
 
 export const SNAPSHOT_MAGIC = 'pushgateway-ts persistence';
 export const SNAPSHOT_VERSION = 1;
+
+/** A group's lifecycle as persisted (src/lifecycle/group-lifecycle.ts): times in ms since the epoch. */
+export interface LifecycleRecord {
+  ttlMs?: number;
+  intervalMs?: number;
+  lastSuccessMs: number;
+  lastFailureMs: number;
+  sinceMs: number;
+}
+
+/** A group of the file: the store's part and, when it has one, its lifecycle. */
+export interface SnapshotGroup extends StoredGroup {
+  lifecycle?: LifecycleRecord;
+}
 
 export interface SnapshotHeader {
   written: string;
@@ -126,8 +143,10 @@ function family(sf: StoredFamily): Record<string, unknown> {
 }
 
 /** One group as its line of the file (without the newline). */
-export function encodeGroup(g: StoredGroup): string {
-  return JSON.stringify({ labels: g.labels, families: g.families.map(family) });
+export function encodeGroup(g: StoredGroup, lifecycle?: LifecycleRecord): string {
+  const o: Record<string, unknown> = { labels: g.labels, families: g.families.map(family) };
+  if (lifecycle !== undefined) o.lifecycle = lifecycle;
+  return JSON.stringify(o);
 }
 
 export function encodeFirstLines(header: SnapshotHeader): string {
@@ -146,10 +165,10 @@ export class SnapshotHasher {
 }
 
 /** The whole file in one string (tests and small stores; the gateway writes it in chunks). */
-export function encodeSnapshot(groups: StoredGroup[], header: Omit<SnapshotHeader, 'groups'>): string {
+export function encodeSnapshot(groups: SnapshotGroup[], header: Omit<SnapshotHeader, 'groups'>): string {
   const hasher = new SnapshotHasher();
   let out = encodeFirstLines({ ...header, groups: groups.length });
-  for (const g of groups) out += `${encodeGroup(g)}\n`;
+  for (const g of groups) out += `${encodeGroup(g, g.lifecycle)}\n`;
   hasher.update(out);
   return out + hasher.endLine();
 }
@@ -343,7 +362,24 @@ function readFamily(v: unknown, path: string): StoredFamily {
   return { family: fam, lastPushMs: num(o.lastPushMs, `${p}.lastPushMs`), rank: int(o.rank, `${p}.rank`) };
 }
 
-function readGroup(line: string, n: number): StoredGroup {
+function readLifecycle(v: unknown, path: string): LifecycleRecord {
+  const o = obj(v, path);
+  const time = (key: string): number => {
+    const t = num(o[key], `${path}.${key}`);
+    if (!Number.isFinite(t) || t < 0) bad(`${path}.${key}`, 'expected a time in ms since the epoch');
+    return t;
+  };
+  const r: LifecycleRecord = {
+    lastSuccessMs: time('lastSuccessMs'),
+    lastFailureMs: time('lastFailureMs'),
+    sinceMs: time('sinceMs'),
+  };
+  if (o.ttlMs !== undefined) r.ttlMs = time('ttlMs');
+  if (o.intervalMs !== undefined) r.intervalMs = time('intervalMs');
+  return r;
+}
+
+function readGroup(line: string, n: number): SnapshotGroup {
   const path = `group ${n}`;
   let v: unknown;
   try {
@@ -357,7 +393,9 @@ function readGroup(line: string, n: number): StoredGroup {
   for (const [k, val] of Object.entries(lo)) groupLabels[k] = str(val, `${path}.labels.${k}`);
   if (typeof groupLabels.job !== 'string' || groupLabels.job === '') bad(`${path}.labels`, 'no job label');
   const families = arr(o.families, `${path}.families`).map((fv, i) => readFamily(fv, `${path}.families[${i}]`));
-  return { labels: groupLabels, families };
+  const g: SnapshotGroup = { labels: groupLabels, families };
+  if (o.lifecycle !== undefined) g.lifecycle = readLifecycle(o.lifecycle, `${path}.lifecycle`);
+  return g;
 }
 
 /**
@@ -365,7 +403,7 @@ function readGroup(line: string, n: number): StoredGroup {
  * reference's Go gob file), a newer format version, a missing end line (truncated), a checksum mismatch,
  * or the first invalid field.
  */
-export function decodeSnapshot(data: Buffer): { header: SnapshotHeader; groups: StoredGroup[] } {
+export function decodeSnapshot(data: Buffer): { header: SnapshotHeader; groups: SnapshotGroup[] } {
   const firstNl = data.indexOf(0x0a);
   const first = data.subarray(0, firstNl < 0 ? Math.min(data.length, 64) : firstNl).toString('latin1');
   const m = /^pushgateway-ts persistence (\d+)$/.exec(first);

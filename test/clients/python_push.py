@@ -5,7 +5,8 @@ Usage: python_push.py '<json spec>'. The spec is {"gateway": "127.0.0.1:PORT", "
 an op is {"op": "push"|"pushadd"|"delete", "job": str, "grouping_key": {str: str}, "metrics": [metric]}
 and a metric is {"type": "counter"|"gauge"|"summary"|"histogram"|"info", "name": str, "help": str,
 "labels": {str: str} (optional), "buckets": [float] (histogram, optional), "inc": float (counter),
-"set": float (gauge), "observe": [float] (summary/histogram), "info": {str: str} (info)}.
+"set": float (gauge), "observe": [float] (summary/histogram), "info": {str: str} (info)}. An op may
+carry "headers": {str: str}, request headers a handler adds (the lifecycle headers of issue 12).
 Each op gets a fresh CollectorRegistry so the test controls exactly what is pushed. Prints one JSON
 line per op: {"ok": true} or {"ok": false, "error": "..."} (the client raises on HTTP status >= 400).
 
@@ -23,6 +24,13 @@ from urllib.request import HTTPSHandler, Request, build_opener
 from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, Info, Summary,
                                delete_from_gateway, push_to_gateway, pushadd_to_gateway)
 from prometheus_client.exposition import default_handler, tls_auth_handler
+
+
+def with_headers(extra, base=default_handler):
+    """A push_to_gateway handler that adds request headers, as docs/lifecycle.md shows."""
+    def handler(url, method, timeout, headers, data):
+        return base(url, method, timeout, list(headers) + list(extra.items()), data)
+    return handler
 
 
 def child(metric, collector):
@@ -83,6 +91,9 @@ def run(gateway, op, handler=default_handler):
     for m in op.get('metrics', []):
         add_metric(registry, m)
     send = push_to_gateway if op['op'] == 'push' else pushadd_to_gateway
+    extra = op.get('headers')
+    if extra:
+        handler = with_headers(extra, handler)
     send(gateway, job=job, registry=registry, grouping_key=key, timeout=10, handler=handler)
 
 

@@ -1,7 +1,8 @@
 /**
  * deploy/prometheus/: the alert rules pass `promtool check rules`, their unit tests (alerts-test.yml: each
  * alert fires where it should and stays silent where it should not) pass `promtool test rules`, and
- * scrape.yml is a configuration `promtool check config` accepts, with honor_labels on the gateway's job.
+ * scrape.yml is a configuration `promtool check config` accepts, with honor_labels on the gateway's job;
+ * one rule alerts on pushgateway_group_up == 0 (issue 12).
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,10 @@ function promtool(...args: string[]) {
   const r = spawnSync('promtool', args, { cwd: DIR, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
+
+it('alerts.yml has a rule on pushgateway_group_up == 0 (issue 12)', () => {
+  assert.match(readFileSync(path.join(DIR, 'alerts.yml'), 'utf8'), /expr: pushgateway_group_up == 0\n/);
+});
 
 it('promtool check rules accepts alerts.yml', { skip }, () => {
   const r = promtool('check', 'rules', 'alerts.yml');

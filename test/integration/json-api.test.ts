@@ -208,6 +208,11 @@ describe('JSON API compared with the reference', () => {
       delete flagsA[`store.redis.${f}`];
     delete flagsA['store.memory-limit'];
     delete flagsA['push.body-memory-limit'];
+    // Issue 12's lifecycle flags are ours: off (no TTL) and the default grace.
+    assert.equal(flagsA['push.group-ttl'], '0s');
+    assert.equal(flagsA['push.group-up-grace'], '2');
+    delete flagsA['push.group-ttl'];
+    delete flagsA['push.group-up-grace'];
     flagsA['web.listen-address'] = flagsB['web.listen-address'] = 'addr';
     flagsB['persistence.file'] = flagsA['persistence.file']!;
     assert.deepEqual(flagsA, flagsB);

@@ -53,6 +53,20 @@ test('no arguments give the reference defaults', () => {
   assert.equal(c.maxBodyBytes, 64 * 1024 * 1024);
 });
 
+test('--push.group-ttl takes a Go duration (0 = never, negative refused); --push.group-up-grace a number > 0', () => {
+  const ok = parseCommandLine(['--push.group-ttl=1m30s', '--push.group-up-grace=1.5']);
+  assert.equal(ok.kind, 'run');
+  if (ok.kind !== 'run') return;
+  assert.equal(ok.config.groupTtlMs, 90_000);
+  assert.equal(ok.config.groupUpGrace, 1.5);
+  assert.equal(ok.config.flags['push.group-ttl'], '1m30s');
+  assert.equal(ok.config.flags['push.group-up-grace'], '1.5');
+  assert.throws(() => parseCommandLine(['--push.group-ttl=-1s']), /must not be negative/);
+  assert.throws(() => parseCommandLine(['--push.group-ttl=5']), /missing unit/);
+  assert.throws(() => parseCommandLine(['--push.group-up-grace=0']), /above 0/);
+  assert.throws(() => parseCommandLine(['--push.group-up-grace=x']), /above 0/);
+});
+
 test('the default flag map matches the reference /api/v1/status map, plus our body-size and limit flags', () => {
   const flags = run().flags;
   // Derived from the machine: half of its (or the cgroup's) memory; bodies in flight an eighth of that.
@@ -73,6 +87,8 @@ test('the default flag map matches the reference /api/v1/status map, plus our bo
     'push.label-limit': '0',
     'push.label-name-length-limit': '0',
     'push.label-value-length-limit': '0',
+    'push.group-ttl': '0s',
+    'push.group-up-grace': '2',
     'log.format': 'logfmt',
     'log.level': 'info',
     'persistence.file': '',
@@ -380,7 +396,7 @@ test('the flag map shows every flag in its string form', () => {
   assert.equal(c.flags['log.level'], 'debug');
   assert.equal(c.flags['web.route-prefix'], '/e');
   assert.equal(c.flags['persistence.file'], '/p');
-  assert.equal(Object.keys(c.flags).length, 26);
+  assert.equal(Object.keys(c.flags).length, 28);
 });
 
 test('--store.redis.*: URL, key prefix, wait-replicas; no password shown; refused with --persistence.file', () => {

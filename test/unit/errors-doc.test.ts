@@ -20,6 +20,8 @@ import {
   GatherError,
   GroupingKeyError,
   SelectorError,
+  MatchRequiredError,
+  LifecycleHeaderError,
   InternalError,
   LifecycleDisabledError,
   ListenError,
@@ -109,6 +111,8 @@ test("every error class carries its catalogue entry's code and status", () => {
   const instances: GatewayError[] = [
     new GroupingKeyError('x'),
     new SelectorError('x'),
+    new MatchRequiredError(),
+    new LifecycleHeaderError('X-Pushgateway-TTL', 'x', 'y'),
     new BodyError('x'),
     new BodyTooLargeError(1, false),
     new BodyMemoryError('x'),
@@ -150,6 +154,7 @@ test("every error class carries its catalogue entry's code and status", () => {
   // Fixed texts are the catalogue's, word for word.
   for (const err of [
     new NotFoundError(),
+    new MatchRequiredError(),
     new MethodNotAllowedError('GET'),
     new QuitMethodError(),
     new LifecycleDisabledError(),

@@ -175,3 +175,42 @@ function encodeSnapshotRaw(body: string): string {
 function createHashHex(s: string): string {
   return createHash('sha256').update(s, 'utf8').digest('hex');
 }
+
+describe('snapshot lifecycle records (issue 12)', () => {
+  it('a group line carries its lifecycle record, and a file without any still loads the same', () => {
+    const s = newStore();
+    push(s, 'a', 'x 1\n', 5000);
+    push(s, 'b', 'x 2\n', 6000);
+    const [ga, gb] = s.exportState();
+    const rec = { lastSuccessMs: 5000, lastFailureMs: 0, sinceMs: 5000, ttlMs: 30_000, intervalMs: 10_000 };
+    const withRecord = encodeSnapshot([{ ...ga!, lifecycle: rec }, gb!], { written: 'w', writer: 't' });
+    const decoded = decodeSnapshot(Buffer.from(withRecord));
+    assert.deepEqual(decoded.groups[0]!.lifecycle, rec);
+    assert.equal(decoded.groups[1]!.lifecycle, undefined);
+    // The file of a build before issue 12: no lifecycle anywhere, same version line; loads unchanged.
+    const before = encodeSnapshot([ga!, gb!], { written: 'w', writer: 't' });
+    assert.ok(before.startsWith('pushgateway-ts persistence 1\n'));
+    assert.ok(withRecord.startsWith('pushgateway-ts persistence 1\n'));
+    assert.ok(!before.includes('lifecycle'));
+    const old = decodeSnapshot(Buffer.from(before));
+    assert.deepEqual(
+      old.groups.map((g) => g.labels),
+      [{ job: 'a' }, { job: 'b' }],
+    );
+  });
+
+  it('a bad lifecycle field is named', () => {
+    const s = newStore();
+    push(s, 'a', 'x 1\n', 5000);
+    const bad = { lastSuccessMs: 5000, lastFailureMs: 'never', sinceMs: 5000 } as unknown as {
+      lastSuccessMs: number;
+      lastFailureMs: number;
+      sinceMs: number;
+    };
+    const file = encodeSnapshot([{ ...s.exportState()[0]!, lifecycle: bad }], { written: 'w', writer: 't' });
+    assert.throws(
+      () => decodeSnapshot(Buffer.from(file)),
+      (err: unknown) => err instanceof SnapshotError && /group 1\.lifecycle\.lastFailureMs/.test(err.message),
+    );
+  });
+});

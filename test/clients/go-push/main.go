@@ -4,6 +4,7 @@
 //	go-push add    <url>   Add (POST) one more family to the same group and update the gauge
 //	go-push other  <url>   Push a second group (job only) that "delete" removes again
 //	go-push delete <url>   Delete the second group
+//	go-push lifecycle <url> Push a group (job go-lifecycle) with X-Pushgateway-TTL: 1h and Interval: 1m
 //	go-push snappy         framed-snappy-encode stdin to stdout (golang/snappy, the reference's codec)
 //
 // The main group's grouping key has a '/' in the job name, a space and an empty value, which the client
@@ -13,6 +14,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 
 	"github.com/golang/snappy"
@@ -22,6 +24,19 @@ import (
 
 func mainGroup(url string) *push.Pusher {
 	return push.New(url, "go batch/x").Grouping("instance", "a b").Grouping("empty", "").Grouping("path", "x/y")
+}
+
+// headerDoer adds request headers to every request of a Pusher. client_golang 1.14 (Debian's) has no
+// Pusher.Header(); newer releases do, and there push.New(...).Header(h) does the same.
+type headerDoer struct{ header http.Header }
+
+func (d headerDoer) Do(req *http.Request) (*http.Response, error) {
+	for k, vs := range d.header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	return http.DefaultClient.Do(req)
 }
 
 func run(mode, url string) error {
@@ -59,6 +74,13 @@ func run(mode, url string) error {
 		return push.New(url, "go-other").Collector(g).Push()
 	case "delete":
 		return push.New(url, "go-other").Delete()
+	case "lifecycle":
+		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "go_push_lifecycle", Help: "With a TTL."})
+		g.Set(1)
+		h := http.Header{}
+		h.Set("X-Pushgateway-TTL", "1h")
+		h.Set("X-Pushgateway-Interval", "1m")
+		return push.New(url, "go-lifecycle").Client(headerDoer{h}).Collector(g).Push()
 	}
 	return fmt.Errorf("unknown mode %q", mode)
 }

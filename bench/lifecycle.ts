@@ -1,0 +1,243 @@
+/**
+ * Scenario x (issue 12, docs/lifecycle.md), ours only (the reference has no TTL):
+ *  1. push throughput with X-Pushgateway-TTL on every push against the same pushes without it, two
+ *     gateways of this build loaded in alternating windows (target: ≥ 0.95×);
+ *  2. 100,000 groups falling due together (each pushed with a TTL that ends at one instant) while 8 clients
+ *     keep pushing to other groups: the time from the due instant until every one is gone (counted from
+ *     the gateway's `group expired` log lines), the pushes served meanwhile, and the longest answer of a
+ *     sequential /-/healthy probe and of those pushes: an upper bound of the longest event-loop pause
+ *     (target: < 50 ms).
+ */
+import { startOurs, type RunningGateway } from '../test/helpers/servers.js';
+import { keepAliveAgent, request, runLoad, type BenchRequest } from './load.js';
+import { bodyFor } from './workload.js';
+import { cell, missing, type Row, type TargetCheck } from './report.js';
+import { sleep } from './stats.js';
+
+const THROUGHPUT_GROUPS = 1_000;
+const EXPIRE_GROUPS = 100_000;
+const LIVE_PUSHERS = 8;
+const NO_TTL = 'n/a (no TTL in the reference)';
+
+export interface LifecycleResult {
+  withTtl: number[];
+  withoutTtl: number[];
+  expire?: { ms: number; pushesServed: number; pushRate: number; maxHealthMs: number; maxPushMs: number };
+  note?: string;
+}
+
+const put = (path: string, i: number, headers: Record<string, string> = {}): BenchRequest => ({
+  method: 'PUT',
+  path,
+  body: bodyFor(i),
+  headers: { 'Content-Type': 'text/plain; version=0.0.4', ...headers },
+});
+
+async function throughput(quick: boolean, log: (s: string) => void): Promise<[number[], number[]]> {
+  const plain = await startOurs(['--log.level=warn']);
+  const ttl = await startOurs(['--log.level=warn']);
+  const withTtl: number[] = [];
+  const withoutTtl: number[] = [];
+  try {
+    const windowMs = quick ? 3_000 : 5_000;
+    const rounds = quick ? 2 : 3;
+    for (let r = 0; r < rounds; r++) {
+      for (const [gw, headers, out] of [
+        [plain, {}, withoutTtl],
+        [ttl, { 'X-Pushgateway-TTL': '1h' }, withTtl],
+      ] as const) {
+        const res = await runLoad(new URL(gw.url), {
+          concurrency: 32,
+          durationMs: windowMs,
+          maxRequests: Number.MAX_SAFE_INTEGER,
+          expect: [200],
+          make: (i) => put(`/metrics/job/x/instance/g${i % THROUGHPUT_GROUPS}`, i, headers),
+        });
+        if (res.errors > 0) throw new Error(`throughput: ${res.errors} errors (${res.firstError ?? ''})`);
+        out.push(res.perSecond);
+      }
+      log(`x: round ${r + 1}: without TTL ${withoutTtl.at(-1)!.toFixed(0)}/s, with ${withTtl.at(-1)!.toFixed(0)}/s`);
+    }
+  } finally {
+    await Promise.all([plain.stop(), ttl.stop()]);
+  }
+  return [withTtl, withoutTtl];
+}
+
+/** Counts `group expired` log lines as they come, without rescanning the whole output. */
+function expiredCounter(gw: RunningGateway): () => number {
+  const needle = 'msg="group expired"';
+  let from = 0;
+  let n = 0;
+  return () => {
+    const out = gw.output();
+    let i = out.indexOf(needle, from);
+    while (i >= 0) {
+      n++;
+      from = i + needle.length;
+      i = out.indexOf(needle, from);
+    }
+    // A match cut at the end of the output so far is found next time.
+    from = Math.max(from, out.length - needle.length + 1);
+    return n;
+  };
+}
+
+async function expireTogether(log: (s: string) => void): Promise<NonNullable<LifecycleResult['expire']>> {
+  const gw = await startOurs([]);
+  try {
+    const base = new URL(gw.url);
+    const path = (i: number): string => `/metrics/job/expire/instance/e${i}`;
+    // Load once to learn the rate, then push every group again with a TTL ending at one instant after
+    // the second pass will have finished.
+    const first = await runLoad(base, {
+      concurrency: 32,
+      durationMs: 300_000,
+      maxRequests: EXPIRE_GROUPS,
+      expect: [200],
+      make: (i) => put(path(i), i),
+    });
+    if (first.requests < EXPIRE_GROUPS || first.errors > 0) throw new Error(`loading: ${first.firstError ?? ''}`);
+    const due = Date.now() + first.seconds * 1000 * 1.5 + 3_000;
+    log(`x: ${EXPIRE_GROUPS} groups loaded at ${first.perSecond.toFixed(0)}/s; all due in ${due - Date.now()} ms`);
+    const second = await runLoad(base, {
+      concurrency: 32,
+      durationMs: 300_000,
+      maxRequests: EXPIRE_GROUPS,
+      expect: [200],
+      make: (i) => put(path(i), i, { 'X-Pushgateway-TTL': `${Math.max(1, due - Date.now())}ms` }),
+    });
+    if (second.errors > 0) throw new Error(`re-push with TTL: ${second.firstError ?? ''}`);
+    if (Date.now() > due - 500) log('x: WARNING the TTL pass ran into the due time');
+    const expired = expiredCounter(gw);
+    let stop = false;
+    let served = 0;
+    let maxPushMs = 0;
+    let maxHealthMs = 0;
+    const agent = keepAliveAgent(LIVE_PUSHERS + 1);
+    const pusher = async (w: number): Promise<void> => {
+      for (let i = 0; !stop; i++) {
+        const res = await request(base, agent, put(`/metrics/job/live/instance/w${w}-${i % 100}`, i));
+        if (res.status === 200) served++;
+        if (Date.now() >= due) maxPushMs = Math.max(maxPushMs, res.ms);
+      }
+    };
+    const prober = async (): Promise<void> => {
+      while (!stop) {
+        const res = await request(base, agent, { method: 'GET', path: '/-/healthy' });
+        if (Date.now() >= due) maxHealthMs = Math.max(maxHealthMs, res.ms);
+        await sleep(5);
+      }
+    };
+    const load = [...Array.from({ length: LIVE_PUSHERS }, (_, w) => pusher(w)), prober()];
+    while (Date.now() < due) await sleep(10);
+    const servedAtDue = served;
+    const capAt = Date.now() + 120_000;
+    while (expired() < EXPIRE_GROUPS && Date.now() < capAt) await sleep(20);
+    const doneAt = Date.now();
+    const n = expired();
+    stop = true;
+    await Promise.all(load);
+    agent.destroy();
+    if (n < EXPIRE_GROUPS) throw new Error(`only ${n} of ${EXPIRE_GROUPS} groups expired within 120 s`);
+    const ms = doneAt - due;
+    const pushesServed = served - servedAtDue;
+    return { ms, pushesServed, pushRate: pushesServed / Math.max(0.001, ms / 1000), maxHealthMs, maxPushMs };
+  } finally {
+    await gw.stop();
+  }
+}
+
+export async function runLifecycle(quick: boolean, log: (s: string) => void): Promise<LifecycleResult> {
+  const [withTtl, withoutTtl] = await throughput(quick, log);
+  try {
+    return { withTtl, withoutTtl, expire: await expireTogether(log) };
+  } catch (err) {
+    return { withTtl, withoutTtl, note: `expiry run failed: ${(err as Error).message}` };
+  }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export function lifecycleRows(r: LifecycleResult): Row[] {
+  const rows: Row[] = [
+    {
+      id: 'x',
+      key: 'x.push.without_ttl',
+      label: `x: PUT/s to ${THROUGHPUT_GROUPS} groups, no lifecycle header (median of ${r.withoutTtl.length})`,
+      unit: 'req/s',
+      better: 'higher',
+      ours: cell([median(r.withoutTtl)]),
+      reference: missing(NO_TTL),
+    },
+    {
+      id: 'x',
+      key: 'x.push.with_ttl',
+      label: `x: PUT/s to ${THROUGHPUT_GROUPS} groups, X-Pushgateway-TTL on every push`,
+      unit: 'req/s',
+      better: 'higher',
+      ours: cell([median(r.withTtl)]),
+      reference: missing(NO_TTL),
+    },
+  ];
+  const e = r.expire;
+  const val = (v: number | undefined): ReturnType<typeof cell> =>
+    v === undefined ? missing(r.note ?? 'n/a') : cell([v]);
+  rows.push(
+    {
+      id: 'x',
+      key: 'x.expire.100k.ms',
+      label: `x: expire ${EXPIRE_GROUPS / 1000}k groups due together, from due time to the last gone`,
+      unit: 'ms',
+      better: 'lower',
+      ours: val(e?.ms),
+      reference: missing(NO_TTL),
+    },
+    {
+      id: 'x',
+      key: 'x.expire.push_rate',
+      label: `x: PUT/s served meanwhile (${LIVE_PUSHERS} clients)`,
+      unit: 'req/s',
+      better: 'higher',
+      ours: val(e?.pushRate),
+      reference: missing(NO_TTL),
+    },
+    {
+      id: 'x',
+      key: 'x.expire.max_health',
+      label: 'x: longest /-/healthy answer meanwhile (bounds the event-loop pause)',
+      unit: 'ms',
+      better: 'lower',
+      ours: val(e?.maxHealthMs),
+      reference: missing(NO_TTL),
+    },
+    {
+      id: 'x',
+      key: 'x.expire.max_push',
+      label: 'x: longest PUT answer meanwhile',
+      unit: 'ms',
+      better: 'lower',
+      ours: val(e?.maxPushMs),
+      reference: missing(NO_TTL),
+    },
+  );
+  return rows;
+}
+
+export function lifecycleChecks(r: LifecycleResult): TargetCheck[] {
+  const ratio = median(r.withTtl) / median(r.withoutTtl);
+  const checks: TargetCheck[] = [
+    {
+      target: '(x) push throughput with a TTL on every group ≥ 0.95× without',
+      measured: `${ratio.toFixed(3)}×`,
+      met: ratio >= 0.95,
+    },
+  ];
+  const e = r.expire;
+  checks.push({
+    target: '(x) event loop never pauses > 50 ms while 100k groups expire (longest /-/healthy answer)',
+    measured: e === undefined ? (r.note ?? 'not measured') : `${e.maxHealthMs.toFixed(1)} ms`,
+    met: e === undefined ? undefined : e.maxHealthMs < 50,
+  });
+  return checks;
+}

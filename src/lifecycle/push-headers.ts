@@ -1,0 +1,51 @@
+/**
+ * The two lifecycle request headers of a push (docs/lifecycle.md): `X-Pushgateway-TTL: <duration>` (how long
+ * the group lives after its last successful push; `0` = never) and `X-Pushgateway-Interval: <duration>` (how
+ * often the group is expected to push, for pushgateway_group_up). Durations in Go's syntax, as every flag's.
+ * A bad value is refused with a 400 naming the header before the body is read, so nothing is stored.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { parseDurationNs } from '../config.js';
+import { GatewayError, LifecycleHeaderError } from '../errors.js';
+
+export const TTL_HEADER = 'X-Pushgateway-TTL';
+export const INTERVAL_HEADER = 'X-Pushgateway-Interval';
+
+/** What a push declared; a field is absent when its header was. */
+export interface PushLifecycle {
+  /** ms; 0 = never expire. */
+  ttlMs?: number;
+  /** ms, above 0. */
+  intervalMs?: number;
+}
+
+const NONE: PushLifecycle = Object.freeze({});
+
+/** Node joins a header sent twice with ", ": such a value is refused as not one duration. */
+function parseHeader(name: string, raw: string | string[] | undefined, zeroAllowed: boolean): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Array.isArray(raw) ? raw.join(', ') : raw;
+  let ns: bigint;
+  try {
+    ns = parseDurationNs(value.trim());
+  } catch (err) {
+    if (!(err instanceof GatewayError)) throw err;
+    throw new LifecycleHeaderError(name, value, err.message);
+  }
+  if (ns < 0n) throw new LifecycleHeaderError(name, value, 'the duration is negative');
+  if (ns === 0n && !zeroAllowed) throw new LifecycleHeaderError(name, value, 'the interval must be above 0');
+  return Number(ns) / 1e6;
+}
+
+/** The push's lifecycle headers; throws LifecycleHeaderError for a bad one. */
+export function parsePushLifecycle(headers: IncomingHttpHeaders): PushLifecycle {
+  const ttl = headers['x-pushgateway-ttl'];
+  const interval = headers['x-pushgateway-interval'];
+  if (ttl === undefined && interval === undefined) return NONE;
+  const out: PushLifecycle = {};
+  const ttlMs = parseHeader(TTL_HEADER, ttl, true);
+  if (ttlMs !== undefined) out.ttlMs = ttlMs;
+  const intervalMs = parseHeader(INTERVAL_HEADER, interval, false);
+  if (intervalMs !== undefined) out.intervalMs = intervalMs;
+  return out;
+}
