@@ -82,7 +82,14 @@ const PYTHON_SNIPPET = [
 ].join('\n');
 
 function bash(script: string, cwd: string): { code: number | null; out: string } {
-  const r = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd, encoding: 'utf8', timeout: 60_000 });
+  // --norc and no stdin: bash run with a socket on stdin (a CI runner, nohup under a remote shell) reads
+  // the system bashrc, whose first line fails under -u.
+  const r = spawnSync('bash', ['--norc', '-euo', 'pipefail', '-c', script], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 60_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
