@@ -224,6 +224,20 @@ const ABSOLUTE_FORM = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/;
 export function createRequestListener(deps: HttpDeps): RequestListener {
   const router = buildRouter(deps);
   const gate = deps.webConfig !== undefined ? new WebGate(deps.webConfig) : undefined;
+  /** An unexpected error while serving: logged with the request, answered 500 unless the head is out. */
+  const failed = (req: IncomingMessage, res: ServerResponse, method: string, err: unknown): boolean => {
+    const internal = new InternalError();
+    deps.logger.error('request failed', {
+      code: internal.code,
+      method,
+      url: excerpt(req.url ?? ''),
+      source: peerAddress(req.socket),
+      err: excerpt(String(err)),
+    });
+    if (res.headersSent) return false;
+    sendHttpError(res, internal);
+    return true;
+  };
   const serve = (req: IncomingMessage, res: ServerResponse, method: string): void => {
     if (req.url === '*') {
       sendHttpError(res, new AsteriskTargetError());
@@ -244,16 +258,7 @@ export function createRequestListener(deps: HttpDeps): RequestListener {
             if (handler.counted !== undefined) deps.self.countRequest(code ?? res.statusCode, handler.counted, method);
           })
           .catch((err: unknown) => {
-            const internal = new InternalError();
-            deps.logger.error('request failed', {
-              code: internal.code,
-              method,
-              url: excerpt(req.url ?? ''),
-              source: peerAddress(req.socket),
-              err: excerpt(String(err)),
-            });
-            if (!res.headersSent) sendHttpError(res, internal);
-            else res.destroy();
+            if (!failed(req, res, method, err)) res.destroy();
           });
         return;
       }
@@ -296,15 +301,7 @@ export function createRequestListener(deps: HttpDeps): RequestListener {
         },
         (err: unknown) => {
           // The bcrypt worker died: logged, answered 500; the next check starts a new one.
-          const internal = new InternalError();
-          deps.logger.error('request failed', {
-            code: internal.code,
-            method,
-            url: excerpt(req.url ?? ''),
-            source: peerAddress(req.socket),
-            err: excerpt(String(err)),
-          });
-          if (!res.headersSent) sendHttpError(res, internal);
+          failed(req, res, method, err);
         },
       );
     }
