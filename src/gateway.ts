@@ -81,6 +81,8 @@ export async function startGateway(
         keyPrefix: config.redis.keyPrefix,
         waitReplicas: config.redis.waitReplicas,
         storeFlags: { checkConsistency: !config.disableConsistencyCheck, utf8Names: config.enableUtf8Names },
+        // Internal, for tests and the bench only (not a flag): a small snapshot threshold.
+        snapshotEntries: snapshotEntriesFromEnv(),
       },
       store,
       logger,
@@ -212,4 +214,10 @@ function memoryBudget(config: Config, logger: Logger): MemoryBudget {
       ? `--store.memory-limit=${config.flags['store.memory-limit']}`
       : `--store.memory-limit, lowered to fit V8's heap limit of ${formatByteSize(heapLimit)}`,
   );
+}
+
+/** PUSHGATEWAY_TEST_REDIS_SNAPSHOT_ENTRIES (tests and bench): the Redis store's snapshot threshold. */
+function snapshotEntriesFromEnv(): number | undefined {
+  const v = process.env.PUSHGATEWAY_TEST_REDIS_SNAPSHOT_ENTRIES;
+  return v !== undefined && /^[1-9]\d*$/.test(v) ? Number(v) : undefined;
 }
