@@ -74,10 +74,12 @@ export async function startGateway(
   // With Redis (docs/high-availability.md) the store is the local mirror of the shared log; the package
   // is loaded only then. It connects in the background: /-/ready is 503 until connected and caught up.
   let writer: StoreWriter = new LocalWriter(store);
-  if (config.redis.url !== '') {
+  if (config.redis.url !== '' || config.redis.sentinels.length > 0) {
+    const sentinels = config.redis.sentinels;
     const redis = await (await import('./store/redis/redis-writer.js')).RedisWriter.open(
       {
         url: config.redis.url,
+        sentinels: sentinels.length === 0 ? undefined : { addresses: sentinels, master: config.redis.sentinelMaster },
         keyPrefix: config.redis.keyPrefix,
         waitReplicas: config.redis.waitReplicas,
         storeFlags: { checkConsistency: !config.disableConsistencyCheck, utf8Names: config.enableUtf8Names },

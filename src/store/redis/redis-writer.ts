@@ -19,7 +19,10 @@ import { openConnections, type ConnectionSet } from './redis-connection.js';
 import { redactUrl } from './redact-url.js';
 
 export interface RedisWriterOptions {
+  /** redis:// or rediss:// (--store.redis.url); '' with sentinels. */
   url: string;
+  /** --store.redis.sentinels and --store.redis.sentinel-master: find the primary through Sentinel instead. */
+  sentinels?: { addresses: string[]; master: string } | undefined;
   /** Prefix of every key (--store.redis.key-prefix). */
   keyPrefix: string;
   /** Redis replicas that must have a write before it is acknowledged (--store.redis.wait-replicas). */
@@ -61,7 +64,10 @@ export class RedisWriter implements StoreWriter {
     private readonly logger: Logger,
   ) {
     this.timeoutMs = opts.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
-    this.shownUrl = redactUrl(opts.url);
+    this.shownUrl =
+      opts.sentinels === undefined
+        ? redactUrl(opts.url)
+        : `the primary ${opts.sentinels.master} (Sentinels ${opts.sentinels.addresses.join(',')})`;
     this.tail = new LogTail(
       conns.tail,
       conns.commands,
@@ -75,7 +81,11 @@ export class RedisWriter implements StoreWriter {
 
   /** Connects in the background (not ready until connected and caught up) and starts the mirror's reader. */
   static async open(opts: RedisWriterOptions, store: MemoryStore, logger: Logger): Promise<RedisWriter> {
-    const writer = new RedisWriter(await openConnections(opts.url, logger), opts, store, logger);
+    const target =
+      opts.sentinels === undefined
+        ? { url: opts.url }
+        : { sentinels: opts.sentinels.addresses, master: opts.sentinels.master };
+    const writer = new RedisWriter(await openConnections(target, logger), opts, store, logger);
     writer.conns.commands.on('ready', () => writer.checkConfig());
     if (writer.conns.commands.isReady) writer.checkConfig();
     writer.tail.start();
