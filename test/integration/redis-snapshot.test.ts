@@ -9,7 +9,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { createClient } from 'redis';
+import { gunzipSync } from 'node:zlib';
+import { createClient, RESP_TYPES } from 'redis';
 import { MemoryStore, type PushRequest } from '../../src/store/store.js';
 import { parseText } from '../../src/format/text-parse.js';
 import { OWN_STRICT_HELP, OWN_TYPES } from '../../src/observe/self-metrics.js';
@@ -116,7 +117,10 @@ describe('Redis store snapshots and log trimming', { skip }, () => {
     assert.ok(len < 4 * THRESHOLD, `XLEN ${len} after 600 writes`);
     assert.ok((await raw.get('s1:snapshot-at')) !== null);
     assert.ok((await raw.get('s1:trimmed-to')) !== null);
-    assert.match((await raw.get('s1:snapshot')) ?? '', /^pushgateway-ts persistence/);
+    // Stored gzipped, in the persistence file format.
+    const snap = (await raw.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }).get('s1:snapshot')) as Buffer;
+    assert.deepEqual([...snap.subarray(0, 2)], [0x1f, 0x8b]);
+    assert.match(gunzipSync(snap).toString('utf8'), /^pushgateway-ts persistence/);
     const oldest = ((await raw.xRange('s1:log', '-', '+', { COUNT: 1 })) as Array<{ id: string }>)[0]?.id;
     assert.notEqual(oldest, firstId);
     assert.match(a.log() + b.log(), /msg="wrote a snapshot to Redis and trimmed the log"/);
