@@ -376,6 +376,8 @@ export async function runRedisHa(o: RedisHaOptions): Promise<RedisHaResult> {
     const before = await usedMemory(redis);
     const loader = await replica(redis);
     await loadGroups(loader.url, n);
+    // Not while a snapshot is being committed: its argument and the string it replaces are both held then.
+    await noSnapshotInProgress(redis);
     const after = await usedMemory(redis);
     const { ms, gw } = await catchUp(redis);
     const own = await (await fetch(`${gw.url}/metrics`)).text();

@@ -58,7 +58,9 @@ export class Pusher {
     private readonly target: () => RunningGateway,
   ) {}
 
+  /** Starts (or resumes after stop) its two loops. */
   start(): void {
+    this.stopped = false;
     this.loops = [this.loop(), this.loop()];
   }
 
@@ -107,7 +109,10 @@ export function missing(body: string, pushers: Pusher[]): string | undefined {
   return undefined;
 }
 
-/** Every replica has every acknowledged push so far and all the bodies are the same (within 30 s). */
+/**
+ * Every replica has every acknowledged push so far and all the bodies are the same (within 30 s). Call it
+ * with the pushers stopped: under load three scrapes are three instants, never one quiet state.
+ */
 export async function convergedAll(gws: RunningGateway[], pushers: Pusher[], what: string): Promise<void> {
   let last = 'bodies differ';
   await until(`${what}: replicas converged`, async () => {

@@ -32,7 +32,12 @@ describe('fault tests: three replicas, kill -9, Redis restart, a replica trimmed
     const goal = ackedTotal() + n;
     await until(what, async () => (ackedTotal() >= goal ? true : undefined));
   };
-  const converged = (what: string): Promise<void> => convergedAll(gws, pushers, what);
+  /** Quiet (pushers paused), then every acknowledged push on every replica and identical bodies; load resumes. */
+  const converged = async (what: string): Promise<void> => {
+    await Promise.all(pushers.map((p) => p.stop()));
+    await convergedAll(gws, pushers, what);
+    for (const p of pushers) p.start();
+  };
 
   before(async () => {
     redis = await startRedis({ aof: true });
@@ -106,8 +111,8 @@ describe('fault tests: three replicas, kill -9, Redis restart, a replica trimmed
     });
     assert.match(frozen.output(), /the Redis log was trimmed past this mirror; restored it from the snapshot/);
     await moreAcked(100, 'load after the thaw');
-    await Promise.all(pushers.map((p) => p.stop()));
     await converged('after the thaw');
+    await Promise.all(pushers.map((p) => p.stop()));
     const body = (await pushed(gws[0]!))!;
     assert.equal(body.match(/^fault_push\{/gm)?.length, 3 * SLOTS);
     console.log(`# acknowledged ${ackedTotal()} pushes, ${pushers.reduce((s, p) => s + p.failed, 0)} not`);
