@@ -112,6 +112,11 @@ export class LogTail {
       this.unclaimed.delete(id);
       return Promise.resolve(r);
     }
+    // Already behind the mirror's position but never applied here: a snapshot restore stepped over it.
+    if (compareIds(id, this.lastId) <= 0) {
+      const why = 'the mirror was restored from a snapshot that includes it';
+      return Promise.reject(new StoreUnavailableError(why, true));
+    }
     return new Promise((resolve, reject) => this.waiters.set(id, { resolve, reject }));
   }
 
@@ -196,14 +201,17 @@ export class LogTail {
     return true;
   }
 
-  /** Own writes whose entries (up to `upTo`, or all) will not be applied one by one: answered 503. */
+  /**
+   * Own writes whose entries (up to `upTo`, or all) will not be applied one by one: answered 503. Results
+   * already kept for entries applied before stay claimable, except when the whole history is gone.
+   */
   private failWaiters(upTo: string | null, why: string): void {
     for (const [id, w] of this.waiters) {
       if (upTo !== null && compareIds(id, upTo) > 0) continue;
       this.waiters.delete(id);
       w.reject(new StoreUnavailableError(why, true));
     }
-    this.unclaimed.clear();
+    if (upTo === null) this.unclaimed.clear();
   }
 
   /**
