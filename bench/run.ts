@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: ours against the reference Pushgateway on loopback, one table of results.
  *   --quick         1k / 10k groups only, 2 s windows, one A/B round, smaller sample budgets (about a minute)
- *   --only a,b,c    run only these scenarios (cal, a, a2, b, c, d, e, f, g, w, h, m, t, x)
+ *   --only a,b,c    run only these scenarios (cal, a, a2, b, c, d, e, f, g, w, h, m, t, x, r)
  *   --json FILE     also write every row, target check and raw sample to FILE
  * Scenario t (tls-cost.ts) is what TLS and basic auth from --web.config.file cost (issue 10, "Cost").
+ * Scenario r (redis-ha.ts) is the Redis store with one and three replicas (issue 11, ours only).
  * Progress goes to stderr; the machine, the table and the target checks go to stdout.
  */
 import { spawnSync } from 'node:child_process';
@@ -23,8 +24,10 @@ import type { SampleBudget } from './stats.js';
 import { runStall, stallCheck, stallRows, type StallSide } from './stall.js';
 import { runTlsCost, type TlsCostResult } from './tls-cost.js';
 import { lifecycleChecks, lifecycleRows, runLifecycle, type LifecycleResult } from './lifecycle.js';
+import { runRedisHa } from './redis-ha.js';
+import type { TargetCheck } from './report.js';
 
-const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'e', 'f', 'g', 'w', 'h', 'm', 't', 'x'] as const;
+const ALL = ['cal', 'a', 'a2', 'b', 'c', 'd', 'e', 'f', 'g', 'w', 'h', 'm', 't', 'x', 'r'] as const;
 const SIZED: readonly SizedPart[] = ['c', 'd', 'e', 'f', 'g'];
 
 interface Options {
@@ -232,14 +235,29 @@ async function main(): Promise<void> {
     lifecycle = await runLifecycle(opts.quick, log);
     rows.push(...lifecycleRows(lifecycle));
   }
+  const redisTargets: TargetCheck[] = [];
+  if (opts.only.has('r')) {
+    log('scenario r: the Redis store');
+    const r = await runRedisHa({
+      windowMs: b.windowMs,
+      scrapeBudget: b.scrape,
+      catchUpSizes: [10_000, 100_000],
+      log,
+    });
+    rows.push(...r.rows);
+    redisTargets.push(...r.targets);
+  }
   const seconds = (Date.now() - started) / 1000;
   console.log(renderTable(rows));
   const targets = [
     ...checkTargets(rows),
     stallCheck(rows),
     ...(lifecycle === undefined ? [] : lifecycleChecks(lifecycle)),
+    ...redisTargets,
   ].filter((c) => c.measured !== 'not run');
-  console.log(`\nTargets (issue "Performance"; t: issue 10 "Cost"; x: issue 12):\n${renderTargets(targets)}`);
+  console.log(
+    `\nTargets (issue "Performance"; t: issue 10 "Cost"; x: issue 12; r: issue 11):\n${renderTargets(targets)}`,
+  );
   console.log(`\nTotal time ${seconds.toFixed(0)} s.`);
   if (opts.json !== undefined) {
     const out = {

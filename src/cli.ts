@@ -60,10 +60,6 @@ export const UNSUPPORTED_FEATURES: readonly UnsupportedFeature[] = [
     inUse: (c) => c.listenAddresses.some((a) => a.startsWith('vsock://')),
     message: '--web.listen-address with a vsock:// address is not supported yet',
   },
-  {
-    inUse: (c) => c.redis.sentinels.length > 0 || c.redis.sentinelMaster !== '',
-    message: '--store.redis.sentinels and --store.redis.sentinel-master (Redis Sentinel) are not supported yet',
-  },
 ];
 
 /** One message per requested feature that this build cannot provide yet. */
@@ -437,6 +433,18 @@ function finish(state: ParseState): Config {
       '--persistence.file cannot be used with the Redis store (--store.redis.url, --store.redis.sentinels): ' +
         "Redis's own persistence (AOF or RDB) keeps the shared state",
     );
+  }
+  const r = config.redis;
+  if (r.url !== '' && r.sentinels.length > 0) {
+    throw new ConfigError('--store.redis.url and --store.redis.sentinels cannot both be set: one names the primary');
+  }
+  if (r.sentinels.length > 0 !== (r.sentinelMaster !== '')) {
+    throw new ConfigError('--store.redis.sentinels and --store.redis.sentinel-master go together');
+  }
+  for (const s of r.sentinels) {
+    if (!/^([^:[\]]+|\[[^\]]+\]):\d+$/.test(s)) {
+      throw new ConfigError(`--store.redis.sentinels: ${goQuote(s)} is not host:port`);
+    }
   }
   // The reference panics at start-up ("path must begin with '/'") when the metrics path is relative.
   const metricsPath = joinUrlPath(config.routePrefix, config.telemetryPath);

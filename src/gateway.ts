@@ -72,13 +72,17 @@ export async function startGateway(
   // With Redis (docs/high-availability.md) the store is the local mirror of the shared log; the package
   // is loaded only then. It connects in the background: /-/ready is 503 until connected and caught up.
   let writer: StoreWriter = new LocalWriter(store);
-  if (config.redis.url !== '') {
+  if (config.redis.url !== '' || config.redis.sentinels.length > 0) {
+    const sentinels = config.redis.sentinels;
     const redis = await (await import('./store/redis/redis-writer.js')).RedisWriter.open(
       {
         url: config.redis.url,
+        sentinels: sentinels.length === 0 ? undefined : { addresses: sentinels, master: config.redis.sentinelMaster },
         keyPrefix: config.redis.keyPrefix,
         waitReplicas: config.redis.waitReplicas,
         storeFlags: { checkConsistency: !config.disableConsistencyCheck, utf8Names: config.enableUtf8Names },
+        // Internal, for tests and the bench only (not a flag): a small snapshot threshold.
+        snapshotEntries: snapshotEntriesFromEnv(),
       },
       store,
       logger,
@@ -230,4 +234,10 @@ function memoryBudget(config: Config, logger: Logger): MemoryBudget {
       ? `--store.memory-limit=${config.flags['store.memory-limit']}`
       : `--store.memory-limit, lowered to fit V8's heap limit of ${formatByteSize(heapLimit)}`,
   );
+}
+
+/** PUSHGATEWAY_TEST_REDIS_SNAPSHOT_ENTRIES (tests and bench): the Redis store's snapshot threshold. */
+function snapshotEntriesFromEnv(): number | undefined {
+  const v = process.env.PUSHGATEWAY_TEST_REDIS_SNAPSHOT_ENTRIES;
+  return v !== undefined && /^[1-9]\d*$/.test(v) ? Number(v) : undefined;
 }

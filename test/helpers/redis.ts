@@ -3,9 +3,10 @@
  * with its own temporary directory, no config file of the system's, and persistence off unless asked
  * (`aof`). stop() ends it gracefully, kill() with SIGKILL (a crash), restart() starts it again on the same
  * port and directory (so an AOF file is read back). Tests skip loudly when redis-server is missing.
+ * startSentinel() starts a redis-sentinel monitoring a primary under a master name, with short timeouts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +32,69 @@ export interface RunningRedis {
 /** Why a Redis test is skipped (printed loudly), or false when redis-server is installed. */
 export function redisSkipReason(): string | false {
   return skipUnless(hasProgram(REDIS_SERVER), REDIS_SERVER, 'apt-get install -y redis-server');
+}
+
+export const REDIS_SENTINEL = 'redis-sentinel';
+
+/** Why a Sentinel test is skipped, or false when redis-server and redis-sentinel are installed. */
+export function sentinelSkipReason(): string | false {
+  return (
+    redisSkipReason() || skipUnless(hasProgram(REDIS_SENTINEL), REDIS_SENTINEL, 'apt-get install -y redis-sentinel')
+  );
+}
+
+export interface RunningSentinel {
+  port: number;
+  address: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A redis-sentinel on a free loopback port watching `primary` as `master` (quorum `quorum`), its config
+ * file in a temporary directory of its own (Sentinel rewrites it). Down after 1 s, failover timeout 5 s.
+ */
+export async function startSentinel(primary: RunningRedis, master: string, quorum = 2): Promise<RunningSentinel> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgts-sentinel-'));
+  const conf = path.join(dir, 'sentinel.conf');
+  writeFileSync(
+    conf,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      'daemonize no',
+      `dir ${dir}`,
+      'loglevel warning',
+      `sentinel monitor ${master} 127.0.0.1 ${primary.port} ${quorum}`,
+      `sentinel down-after-milliseconds ${master} 1000`,
+      `sentinel failover-timeout ${master} 5000`,
+      `sentinel parallel-syncs ${master} 1`,
+      '',
+    ].join('\n'),
+  );
+  let buf = '';
+  const child = spawn(REDIS_SENTINEL, [conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    buf += d.toString();
+  });
+  await waitPing(port, child, () => buf);
+  process.on('exit', () => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    port,
+    address: `127.0.0.1:${port}`,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
 /** Resolves once something accepts TCP connections and answers PING on the port, within 10 s. */

@@ -424,9 +424,15 @@ test('--store.redis.*: URL, key prefix, wait-replicas; no password shown; refuse
   );
   const sentinel = run('--store.redis.sentinels=a:1,b:2', '--store.redis.sentinel-master=m');
   assert.deepEqual(sentinel.redis.sentinels, ['a:1', 'b:2']);
-  assert.deepEqual(unsupportedFeatures(sentinel), [
-    '--store.redis.sentinels and --store.redis.sentinel-master (Redis Sentinel) are not supported yet',
-  ]);
+  assert.deepEqual(unsupportedFeatures(sentinel), []);
+  for (const [argv, message] of [
+    [['--store.redis.sentinels=a:1'], /go together/],
+    [['--store.redis.sentinel-master=m'], /go together/],
+    [['--store.redis.sentinels=a:1', '--store.redis.sentinel-master=m', '--store.redis.url=redis://h:1'], /both/],
+    [['--store.redis.sentinels=a', '--store.redis.sentinel-master=m'], /"a" is not host:port/],
+  ] as const) {
+    assert.throws(() => parseCommandLine([...argv]), message);
+  }
   assert.deepEqual(unsupportedFeatures(c), []);
 });
 

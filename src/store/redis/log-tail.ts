@@ -7,13 +7,28 @@
  * applying an entry this replica appended is handed to the write waiting for it. After a lost connection
  * it waits with a backoff, then catches up from where it stopped before it is caught up again.
  *
- * Not built yet (step 3): a snapshot to start from and a trimmed log; a replica reads the whole log.
+ * Snapshots (log-snapshot.ts): after every read the position script tells whether the log was trimmed past
+ * this mirror (or, at start, whether there is a snapshot to begin from): then the mirror is restored from
+ * the snapshot and reads on after it. It also tells the epoch: a Redis that lost its data has another, and
+ * the mirror resets. Once the log has grown past max(snapshotEntries, the state's groups) a caught-up
+ * mirror captures its state between two entries (exportState, exact at `lastId`), takes the snapshot lock,
+ * serialises in slices while it keeps applying (the captured families are never changed once stored) and
+ * commits the snapshot, which trims the log to the previous one.
  */
-import type { ConsistencyError } from '../../errors.js';
+import { StoreUnavailableError, type ConsistencyError } from '../../errors.js';
 import type { Logger } from '../../observe/logger.js';
 import type { MemoryStore } from '../store.js';
 import { decodeEntry, type LogEntry } from './entry-codec.js';
 import type { BufferReplies, RedisConnection } from './redis-connection.js';
+import {
+  compareIds,
+  readPosition,
+  readSnapshot,
+  takeSnapshotLock,
+  writeSnapshot,
+  type LogKeys,
+  type LogPosition,
+} from './log-snapshot.js';
 
 /** What applying an entry returned: a push's rejection (or undefined), a delete's found, a wipe's count. */
 export type ApplyResult = ConsistencyError | undefined | boolean | number;
@@ -26,12 +41,23 @@ const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 2_000;
 /** Results of own entries applied before their XADD answered, kept until claimed; beyond this, dropped. */
 const MAX_UNCLAIMED = 10_000;
+/** Log entries since the last snapshot that make a caught-up mirror write one (or the state's groups, if more). */
+export const DEFAULT_SNAPSHOT_ENTRIES = 10_000;
+/** After the lock was found taken or a snapshot failed, the next try waits this long. */
+const SNAPSHOT_RETRY_MS = 5_000;
 
 type RawEntry = [Buffer, Buffer[]];
 type RawStreams = Array<[Buffer, RawEntry[]]> | null;
 
 interface Waiter {
   resolve(result: ApplyResult): void;
+  reject(err: Error): void;
+}
+
+export interface TailOptions {
+  keys: LogKeys;
+  /** The snapshot threshold in entries (DEFAULT_SNAPSHOT_ENTRIES; tests use a small one). */
+  snapshotEntries: number;
 }
 
 export class LogTail {
@@ -39,6 +65,13 @@ export class LogTail {
   lastId = '0-0';
   /** Entries applied since start. */
   applied = 0;
+  /** Snapshots this mirror wrote, and restores it made from one (own metrics, tests). */
+  snapshotsWritten = 0;
+  restores = 0;
+  /** The epoch of the Redis data the mirror holds (undefined: not read yet). */
+  epoch: string | undefined;
+  private snapshotting = false;
+  private nextSnapshotTry = 0;
   private caught = false;
   private stopped = false;
   private loop: Promise<void> | null = null;
@@ -48,8 +81,10 @@ export class LogTail {
 
   constructor(
     private readonly conn: RedisConnection,
+    /** The short-commands connection: the snapshot lock and commit go there, not behind a blocking read. */
+    private readonly commands: RedisConnection,
     private readonly buffers: BufferReplies,
-    private readonly logKey: string,
+    private readonly opts: TailOptions,
     private readonly store: MemoryStore,
     private readonly replicaId: string,
     private readonly logger: Logger,
@@ -77,7 +112,12 @@ export class LogTail {
       this.unclaimed.delete(id);
       return Promise.resolve(r);
     }
-    return new Promise((resolve) => this.waiters.set(id, { resolve }));
+    // Already behind the mirror's position but never applied here: a snapshot restore stepped over it.
+    if (compareIds(id, this.lastId) <= 0) {
+      const why = 'the mirror was restored from a snapshot that includes it';
+      return Promise.reject(new StoreUnavailableError(why, true));
+    }
+    return new Promise((resolve, reject) => this.waiters.set(id, { resolve, reject }));
   }
 
   /** Gives up waiting for `id` (the write timed out); a result that comes later is dropped. */
@@ -99,11 +139,17 @@ export class LogTail {
         continue;
       }
       try {
-        const streams = await this.read(this.caught);
+        const from = this.lastId;
+        // Pipelined: Redis runs the position script right after the read, on this connection.
+        const reading = this.read(this.caught);
+        const position = readPosition(this.conn, this.opts.keys);
+        const [streams, pos] = await Promise.all([reading, position]);
         failures = 0;
+        if (await this.startOverIfNeeded(pos, from)) continue;
         const entries = streams?.[0]?.[1] ?? [];
         for (const [id, fields] of entries) await this.apply(id.toString('latin1'), fields);
         if (!this.caught && entries.length < READ_COUNT) this.markCaughtUp();
+        if (this.caught) this.maybeSnapshot(pos.length);
       } catch (err) {
         if (this.stopped) break;
         this.caught = false;
@@ -113,11 +159,110 @@ export class LogTail {
     }
   }
 
+  /**
+   * Before applying what was read after `from`: a Redis of another epoch (it lost its data) empties the
+   * mirror; a log trimmed past `from` (or, for an empty mirror, any snapshot) restores the snapshot. True
+   * when the batch read must be dropped and the loop read again from the new position.
+   */
+  private async startOverIfNeeded(pos: LogPosition, from: string): Promise<boolean> {
+    if (this.epoch !== undefined && pos.epoch !== this.epoch) {
+      this.logger.error('Redis lost the log this mirror was built from (its epoch changed); starting over', {
+        was: this.epoch,
+        now: pos.epoch,
+        at: this.lastId,
+        groups: this.store.groupCount,
+      });
+      this.epoch = pos.epoch;
+      this.failWaiters(null, 'Redis lost its data');
+      this.store.restore([]);
+      this.lastId = '0-0';
+      return true;
+    }
+    this.epoch = pos.epoch;
+    const trimmedPast = pos.trimmedTo !== null && compareIds(pos.trimmedTo, from) > 0;
+    const fresh = from === '0-0' && pos.snapshotAt !== null;
+    if (!trimmedPast && !fresh) return false;
+    const snap = await readSnapshot(this.conn, this.opts.keys, this.buffers);
+    if (snap === null) {
+      if (trimmedPast) throw new Error('the log was trimmed past this mirror but there is no snapshot');
+      return false;
+    }
+    const started = performance.now();
+    this.store.restore(snap.groups);
+    this.failWaiters(snap.at, 'the mirror was restored from a snapshot that includes it');
+    this.lastId = snap.at;
+    this.restores++;
+    this.logger.info(
+      trimmedPast
+        ? 'the Redis log was trimmed past this mirror; restored it from the snapshot'
+        : 'restored the snapshot',
+      { was: from, at: snap.at, groups: snap.groups.length, ms: Math.round(performance.now() - started) },
+    );
+    return true;
+  }
+
+  /**
+   * Own writes whose entries (up to `upTo`, or all) will not be applied one by one: answered 503. Results
+   * already kept for entries applied before stay claimable, except when the whole history is gone.
+   */
+  private failWaiters(upTo: string | null, why: string): void {
+    for (const [id, w] of this.waiters) {
+      if (upTo !== null && compareIds(id, upTo) > 0) continue;
+      this.waiters.delete(id);
+      w.reject(new StoreUnavailableError(why, true));
+    }
+    if (upTo === null) this.unclaimed.clear();
+  }
+
+  /**
+   * Called between two entries, caught up: when the log holds more than max(threshold, groups) entries,
+   * capture the state (exact at lastId: nothing is half-applied now, and the tail is the mirror's only
+   * writer) and write the snapshot in the background, if the lock is ours.
+   */
+  private maybeSnapshot(length: number): void {
+    if (this.snapshotting || this.epoch === undefined || Date.now() < this.nextSnapshotTry) return;
+    if (length < Math.max(this.opts.snapshotEntries, this.store.groupCount)) return;
+    if (this.store.committing) return;
+    this.snapshotting = true;
+    const groups = this.store.exportState();
+    const at = this.lastId;
+    const epoch = this.epoch;
+    const keys = this.opts.keys;
+    void (async () => {
+      if (!(await takeSnapshotLock(this.commands, keys, this.replicaId))) {
+        this.nextSnapshotTry = Date.now() + SNAPSHOT_RETRY_MS;
+        return;
+      }
+      const started = performance.now();
+      const { result, bytes } = await writeSnapshot(this.commands, keys, groups, at, this.replicaId, epoch);
+      if (result < 0) {
+        this.nextSnapshotTry = Date.now() + SNAPSHOT_RETRY_MS;
+        this.logger.info('a snapshot was not committed', { at, why: result });
+        return;
+      }
+      this.snapshotsWritten++;
+      this.logger.info('wrote a snapshot to Redis and trimmed the log', {
+        at,
+        groups: groups.length,
+        bytes,
+        trimmed: result,
+        ms: Math.round(performance.now() - started),
+      });
+    })()
+      .catch((err: unknown) => {
+        this.nextSnapshotTry = Date.now() + SNAPSHOT_RETRY_MS;
+        this.logger.warn('writing a snapshot to Redis failed', { at, err: (err as Error).message });
+      })
+      .finally(() => {
+        this.snapshotting = false;
+      });
+  }
+
   /** XREAD after the last applied entry; blocking only once caught up (catching up reads without a pause). */
   private read(block: boolean): Promise<RawStreams> {
     const args = ['XREAD', 'COUNT', String(READ_COUNT)];
     if (block) args.push('BLOCK', String(BLOCK_MS));
-    args.push('STREAMS', this.logKey, this.lastId);
+    args.push('STREAMS', this.opts.keys.log, this.lastId);
     return this.conn.sendCommand<RawStreams>(args, this.buffers);
   }
 

@@ -4,7 +4,14 @@
  * commands refused at once while disconnected instead of queued (a push answers 503 now, not when Redis
  * comes back), and reconnection with a capped exponential backoff forever. The package is imported only
  * when a Redis store is configured, so the embedded default never loads it.
+ *
+ * With Sentinel (--store.redis.sentinels), each connection is a SentinelConnection: it asks the Sentinels
+ * for the primary's address (SENTINEL GET-MASTER-ADDR-BY-NAME, each in turn), connects there, checks with
+ * ROLE that it is the primary, and on a lost connection or a READONLY/UNBLOCKED reply (the node was
+ * demoted) asks again. node-redis's own createSentinel is not used: it holds commands while it rediscovers
+ * (a push should fail at once with 503) and retries them, which could append an entry twice unasked.
  */
+import { EventEmitter } from 'node:events';
 import type { Logger } from '../../observe/logger.js';
 import { redactUrl } from './redact-url.js';
 
@@ -28,6 +35,9 @@ const RECONNECT_MIN_MS = 50;
 const RECONNECT_MAX_MS = 2_000;
 const CONNECT_TIMEOUT_MS = 2_000;
 
+/** Where the store's Redis is: one URL, or a primary found through Sentinels. */
+export type RedisTarget = { url: string } | { sentinels: string[]; master: string };
+
 export interface ConnectionSet {
   /** Appends (XADD, WAIT) and other short commands. */
   commands: RedisConnection;
@@ -40,8 +50,18 @@ export interface ConnectionSet {
  * Opens the two connections in the background: the promise resolves at once, and the clients connect (and
  * reconnect) by themselves; `isReady` tells when they are. Errors are logged once per outage and role.
  */
-export async function openConnections(url: string, logger: Logger): Promise<ConnectionSet> {
+export async function openConnections(target: RedisTarget, logger: Logger): Promise<ConnectionSet> {
   const { createClient, RESP_TYPES } = await import('redis');
+  const bufferReplies = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
+  if ('sentinels' in target) {
+    const make = (role: string): RedisConnection => {
+      const c = new SentinelConnection(target.sentinels, target.master, role, createClient, logger);
+      c.start();
+      return c;
+    };
+    return { commands: make('commands'), tail: make('log-reader'), bufferReplies };
+  }
+  const url = target.url;
   const shown = redactUrl(url);
   const make = (role: string): RedisConnection => {
     const client = createClient({
@@ -71,9 +91,172 @@ export async function openConnections(url: string, logger: Logger): Promise<Conn
     });
     return client as unknown as RedisConnection;
   };
-  return {
-    commands: make('commands'),
-    tail: make('log-reader'),
-    bufferReplies: { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } },
-  };
+  return { commands: make('commands'), tail: make('log-reader'), bufferReplies };
+}
+
+type CreateClient = typeof import('redis')['createClient'];
+
+/** A connection to whichever node the Sentinels name as the primary, found again after every loss. */
+class SentinelConnection extends EventEmitter implements RedisConnection {
+  private client: RedisConnection | null = null;
+  private verified = false;
+  private stopped = false;
+  private failures = 0;
+  private down = false;
+  private finding: Promise<void> | null = null;
+
+  constructor(
+    private readonly sentinels: string[],
+    private readonly master: string,
+    private readonly role: string,
+    private readonly createClient: CreateClient,
+    private readonly logger: Logger,
+  ) {
+    super();
+    // An 'error' with no listener would throw; errors are logged here.
+    this.on('error', () => undefined);
+  }
+
+  get isReady(): boolean {
+    return this.verified && this.client?.isReady === true;
+  }
+
+  start(): void {
+    this.finding ??= this.find().finally(() => {
+      this.finding = null;
+    });
+  }
+
+  connect(): Promise<unknown> {
+    this.start();
+    return Promise.resolve();
+  }
+
+  async sendCommand<T>(args: ReadonlyArray<string | Buffer>, options?: { typeMapping?: object }): Promise<T> {
+    const client = this.client;
+    if (client === null || !this.isReady) throw new Error(`not connected to the primary of ${this.master}`);
+    try {
+      return await client.sendCommand<T>(args, options);
+    } catch (err) {
+      const msg = (err as Error).message;
+      // Demoted under us (a failover): write refused, or a blocking read cut by REPLICAOF.
+      if (/^(READONLY|UNBLOCKED)/.test(msg)) this.lost(client, msg);
+      throw err;
+    }
+  }
+
+  destroy(): void {
+    this.stopped = true;
+    this.client?.destroy();
+    this.client = null;
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    await this.client?.close();
+    this.client = null;
+  }
+
+  private lost(client: RedisConnection, why: string): void {
+    if (this.client !== client) return;
+    this.verified = false;
+    this.client = null;
+    client.destroy();
+    if (!this.down) {
+      this.down = true;
+      this.logger.warn('lost the Redis primary; asking the Sentinels again', {
+        master: this.master,
+        role: this.role,
+        err: why,
+      });
+    }
+    if (!this.stopped) this.start();
+  }
+
+  /** Asks each Sentinel in turn for the primary, connects, checks ROLE; retries with a backoff until it has one. */
+  private async find(): Promise<void> {
+    while (!this.stopped) {
+      const addr = await this.ask();
+      if (addr !== null && (await this.attach(addr))) return;
+      await new Promise((r) => setTimeout(r, Math.min(RECONNECT_MIN_MS * 2 ** this.failures++, RECONNECT_MAX_MS)));
+    }
+  }
+
+  private async ask(): Promise<{ host: string; port: number } | null> {
+    for (const s of this.sentinels) {
+      const [host = '', port = ''] = splitHostPort(s);
+      const c = this.createClient({
+        socket: { host, port: Number(port), connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: false },
+        RESP: 2,
+      });
+      c.on('error', () => undefined);
+      try {
+        await c.connect();
+        const reply = (await c.sendCommand(['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.master])) as string[] | null;
+        if (reply !== null && reply.length === 2) return { host: reply[0]!, port: Number(reply[1]) };
+      } catch {
+        // this Sentinel is down: ask the next
+      } finally {
+        c.destroy();
+      }
+    }
+    if (!this.down) {
+      this.down = true;
+      this.logger.warn('no Sentinel named the Redis primary yet; retrying', {
+        sentinels: this.sentinels.join(','),
+        master: this.master,
+        role: this.role,
+      });
+    }
+    return null;
+  }
+
+  private async attach(addr: { host: string; port: number }): Promise<boolean> {
+    const client = this.createClient({
+      RESP: 2,
+      disableOfflineQueue: true,
+      name: `pushgateway-${this.role}`,
+      socket: {
+        host: addr.host,
+        port: addr.port,
+        connectTimeout: CONNECT_TIMEOUT_MS,
+        keepAlive: true,
+        reconnectStrategy: false,
+      },
+    }) as unknown as RedisConnection;
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const role = await client.sendCommand<unknown[]>(['ROLE']);
+      if (String(role[0]) !== 'master') throw new Error(`${addr.host}:${addr.port} is a ${String(role[0])}`);
+    } catch (err) {
+      client.destroy();
+      this.logger.warn('the node the Sentinels named is not a reachable primary yet', {
+        at: `${addr.host}:${addr.port}`,
+        role: this.role,
+        err: (err as Error).message,
+      });
+      return false;
+    }
+    if (this.stopped) {
+      client.destroy();
+      return false;
+    }
+    client.on('end', () => this.lost(client, 'connection closed'));
+    client.on('error', (err: unknown) => this.lost(client, (err as Error).message));
+    this.client = client;
+    this.verified = true;
+    this.failures = 0;
+    if (this.down)
+      this.logger.info('connected to the Redis primary', { at: `${addr.host}:${addr.port}`, role: this.role });
+    this.down = false;
+    this.emit('ready');
+    return true;
+  }
+}
+
+/** "host:port" or "[v6]:port" into its two parts. */
+function splitHostPort(s: string): [string, string] {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
+  return m === null ? [s, ''] : [m[1]!, m[2]!];
 }

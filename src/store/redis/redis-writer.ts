@@ -13,12 +13,16 @@ import type { Logger } from '../../observe/logger.js';
 import type { MemoryStore, PushRequest } from '../store.js';
 import type { StoreWriter } from '../store-writer.js';
 import { ENTRY_VERSION, encodeEntry, type LogEntry } from './entry-codec.js';
-import { LogTail, type ApplyResult } from './log-tail.js';
+import { DEFAULT_SNAPSHOT_ENTRIES, LogTail, type ApplyResult } from './log-tail.js';
+import { logKeys } from './log-snapshot.js';
 import { openConnections, type ConnectionSet } from './redis-connection.js';
 import { redactUrl } from './redact-url.js';
 
 export interface RedisWriterOptions {
+  /** redis:// or rediss:// (--store.redis.url); '' with sentinels. */
   url: string;
+  /** --store.redis.sentinels and --store.redis.sentinel-master: find the primary through Sentinel instead. */
+  sentinels?: { addresses: string[]; master: string } | undefined;
   /** Prefix of every key (--store.redis.key-prefix). */
   keyPrefix: string;
   /** Redis replicas that must have a write before it is acknowledged (--store.redis.wait-replicas). */
@@ -30,6 +34,8 @@ export interface RedisWriterOptions {
    * recorded in `<prefix>config` by the first replica; one with others is never ready (see checkConfig).
    */
   storeFlags?: { checkConsistency: boolean; utf8Names: boolean };
+  /** Internal (tests, bench): log entries since the last snapshot before a new one; DEFAULT_SNAPSHOT_ENTRIES. */
+  snapshotEntries?: number | undefined;
 }
 
 const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
@@ -58,13 +64,28 @@ export class RedisWriter implements StoreWriter {
     private readonly logger: Logger,
   ) {
     this.timeoutMs = opts.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
-    this.shownUrl = redactUrl(opts.url);
-    this.tail = new LogTail(conns.tail, conns.bufferReplies, this.logKey, store, this.replicaId, logger);
+    this.shownUrl =
+      opts.sentinels === undefined
+        ? redactUrl(opts.url)
+        : `the primary ${opts.sentinels.master} (Sentinels ${opts.sentinels.addresses.join(',')})`;
+    this.tail = new LogTail(
+      conns.tail,
+      conns.commands,
+      conns.bufferReplies,
+      { keys: logKeys(opts.keyPrefix), snapshotEntries: opts.snapshotEntries ?? DEFAULT_SNAPSHOT_ENTRIES },
+      store,
+      this.replicaId,
+      logger,
+    );
   }
 
   /** Connects in the background (not ready until connected and caught up) and starts the mirror's reader. */
   static async open(opts: RedisWriterOptions, store: MemoryStore, logger: Logger): Promise<RedisWriter> {
-    const writer = new RedisWriter(await openConnections(opts.url, logger), opts, store, logger);
+    const target =
+      opts.sentinels === undefined
+        ? { url: opts.url }
+        : { sentinels: opts.sentinels.addresses, master: opts.sentinels.master };
+    const writer = new RedisWriter(await openConnections(target, logger), opts, store, logger);
     writer.conns.commands.on('ready', () => writer.checkConfig());
     if (writer.conns.commands.isReady) writer.checkConfig();
     writer.tail.start();
@@ -107,6 +128,18 @@ export class RedisWriter implements StoreWriter {
         'When the newest entry the local mirror applied was appended to the Redis log (0: none yet).',
         'GAUGE',
         lastMs / 1000,
+      ),
+      gauge(
+        'pushgateway_store_snapshots_written_total',
+        'Snapshots of the state this replica wrote to Redis (each trims the log to the one before).',
+        'COUNTER',
+        this.tail.snapshotsWritten,
+      ),
+      gauge(
+        'pushgateway_store_snapshot_restores_total',
+        'Times the local mirror was restored from the Redis snapshot (at start, or when the log was trimmed past it).',
+        'COUNTER',
+        this.tail.restores,
       ),
     ];
   }
@@ -236,10 +269,16 @@ export class RedisWriter implements StoreWriter {
         this.logger.warn('a write appended to the Redis log was not applied here in time', { id });
         reject(new StoreUnavailableError(`the local mirror did not apply the write within ${this.timeoutMs} ms`, true));
       }, this.timeoutMs);
-      void applied.then((r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
+      applied.then(
+        (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err as Error);
+        },
+      );
     });
   }
 }
