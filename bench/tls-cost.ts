@@ -24,6 +24,7 @@ import { percentile, sampleLoop, type SampleBudget } from './stats.js';
 import { CONCURRENCY, GROUPS, throughputSpecs, wrkCell } from './throughput.js';
 import { pushToGroup } from './workload.js';
 import { runWrk, type WrkResult } from './wrk.js';
+import { authCpuRounds, medianCost } from './auth-cpu.js';
 
 /** The store size of the scrape rows (the issue's "a scrape of 10k groups"). */
 export const SCRAPE_GROUPS = 10_000;
@@ -52,6 +53,10 @@ export interface TlsCostOptions {
 
 interface Fixture {
   dir: string;
+  tlsText: string;
+  authText: string;
+  ca: string;
+  authorization: string;
   /** Per setup: the gateway flags (the web config file, when there is one) and how to reach it. */
   flags: Record<Setup, string[]>;
   access: Record<Setup, Access>;
@@ -71,6 +76,10 @@ function makeFixture(): Fixture {
   const authorization = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
   return {
     dir: certs.dir,
+    tlsText: tls,
+    authText: tls + auth,
+    ca,
+    authorization,
     flags: {
       http: [],
       tls: file('tls.yml', tls),
@@ -79,6 +88,25 @@ function makeFixture(): Fixture {
     },
     access: { http: {}, tls: { ca }, tls_auth: { ca, authorization }, auth: { authorization } },
   };
+}
+
+/** The basic-auth cost as CPU per push on one gateway, alternating rounds (auth-cpu.ts). */
+async function authCpuRow(fx: Fixture, o: TlsCostOptions): Promise<Row> {
+  const file = path.join(fx.dir, 'switched.yml');
+  writeFileSync(file, fx.tlsText);
+  const label = 't: basic auth (cached), CPU per checked push over HTTPS, with vs without, median of 5 rounds';
+  const base = { id: 't', key: 't.auth_cpu', label, unit: '%', better: 'lower' as const, reference: missing('–') };
+  let gw: Gateway | undefined;
+  try {
+    gw = await startGatewayWith('ours', [`--web.config.file=${file}`], { ca: fx.ca });
+    const rounds = await authCpuRounds({ gw, file, ...fx, windowMs: o.windowMs, rounds: 5 });
+    const note = rounds.map((r) => `${r.withoutUs.toFixed(0)}→${r.withUs.toFixed(0)} µs`).join(', ');
+    return { ...base, ours: cell([medianCost(rounds) * 100], `(${note})`) };
+  } catch (err) {
+    return { ...base, ours: missing(why(err)) };
+  } finally {
+    await gw?.kill();
+  }
 }
 
 /** First line of an error, short enough for a table cell. */
@@ -267,6 +295,8 @@ export async function runTlsCost(o: TlsCostOptions): Promise<TlsCostResult> {
         reference: pushCell(runs.reference),
       });
     }
+    o.log('scenario t: basic auth, CPU per push with and without it on one gateway');
+    rows.push(await authCpuRow(fx, o));
     o.log('scenario t: scrapes of 10k groups, ours');
     const ours = await oursScrapes(fx, o);
     o.log('scenario t: scrapes of 10k groups, reference');

@@ -50,6 +50,12 @@ describe('bench scenario t targets', () => {
     assert.equal(verdict([row('t.push.http', 'higher', [1000], [100]), tls], PUSH_TLS), undefined);
   });
 
+  it('the CPU-per-push row, when measured, decides basic auth whatever the req/s rows say', () => {
+    const rates = [row('t.push.tls', 'higher', [1000], [100]), row('t.push.tls_auth', 'higher', [500], [50])];
+    assert.equal(verdict([...rates, row('t.auth_cpu', 'lower', [3.2], [])], AUTH), true);
+    assert.equal(verdict([...rates, row('t.auth_cpu', 'lower', [5], [])], AUTH), false);
+  });
+
   it('basic auth is met under 5 % of ours over HTTPS and missed at 5 % or more', () => {
     const tls = row('t.push.tls', 'higher', [1000], [100]);
     assert.equal(verdict([tls, row('t.push.tls_auth', 'higher', [960], [90])], AUTH), true);
