@@ -8,6 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Script } from 'node:vm';
 import { startOurs, type RunningGateway } from '../helpers/servers.js';
 import { encodeDelimited } from '../../src/format/protobuf.js';
 
@@ -195,7 +196,11 @@ describe('UI page: panels, values, delete URLs', () => {
       assert.equal(res.headers.get('content-type'), type);
       assert.equal(res.headers.get('cache-control'), 'public, max-age=86400');
       const etag = res.headers.get('etag')!;
-      assert.ok((await res.text()).length > 0);
+      const text = await res.text();
+      assert.ok(text.length > 0);
+      // The script at least compiles (what it does in a browser is not tested here).
+      if (file === 'ui.js') assert.doesNotThrow(() => new Script(text, { filename: 'ui.js' }));
+      assert.equal(res.headers.get('set-cookie'), null);
       const again = await fetch(`${gw.url}/static/${file}`, { headers: { 'If-None-Match': etag } });
       assert.equal(again.status, 304);
     }
