@@ -15,6 +15,7 @@ import { handleDelete, handlePush, type PushContext } from './push.js';
 import type { PushGuards } from './push-guards.js';
 import { ScrapeHandler } from './scrape.js';
 import { renderStatusPage } from './ui/status-page.js';
+import { STATIC_MAX_AGE, staticAsset } from './ui/static-assets.js';
 import { sendEmpty, sendHttpError, sendNotFound, sendRedirect, sendText, sendPieces } from './respond.js';
 import { metricsJsonPieces, sendJson, sendJsonPieces, setCors, statusJson } from './api.js';
 import { BRANCH, BUILD_DATE, REVISION, VERSION } from '../version.js';
@@ -151,12 +152,35 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
           res,
           200,
           { 'Content-Type': 'text/html; charset=utf-8' },
-          await renderStatusPage(store, deps.startedAt, config.flags, undefined, lifecycle),
+          await renderStatusPage(store, deps.startedAt, config.flags, undefined, lifecycle, {
+            externalPathPrefix: config.externalPathPrefix,
+            enableAdminApi: config.enableAdminApi,
+            buildInfo,
+          }),
         );
         return 200;
       },
     },
-    static: { counted: 'static', run: notFound },
+    static: {
+      counted: 'static',
+      run: (req, res, p) => {
+        // The catch-all holds the rest of the path with its leading '/'.
+        const a = staticAsset((p.filepath ?? '').replace(/^\//, ''));
+        if (a === undefined) return notFound(req, res, p);
+        const headers = {
+          'Content-Type': a.contentType,
+          'Cache-Control': `public, max-age=${STATIC_MAX_AGE}`,
+          ETag: a.etag,
+        };
+        if (req.headers['if-none-match'] === a.etag) {
+          res.writeHead(304, headers);
+          res.end();
+          return 304;
+        }
+        sendPieces(res, 200, headers, [a.body]);
+        return 200;
+      },
+    },
     pprof: { run: notFound },
     quit: { run: quit },
     'quit-get': {

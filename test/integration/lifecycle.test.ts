@@ -283,13 +283,13 @@ describe('pushgateway_group_up and the selector API', () => {
     await push(gw, '/metrics/job/late', 'late_x 1\n', { 'X-Pushgateway-Interval': '1ms', 'X-Pushgateway-TTL': '1h' });
     await until('the late group to be overdue', async () => (await groups(gw, '{job="late"}'))[0]!.overdue);
     const page = await (await fetch(`${gw.url}/status`)).text();
-    const late = page.split('<section').find((s) => s.includes('job="late"'))!;
-    assert.match(late, /^ class="group overdue"/);
+    const late = page.split('<details class="group').find((s) => s.includes('job="late"'))!;
+    assert.match(late, /^ overdue"/);
     assert.match(late, /TTL: 1h0m0s; expires in [0-9hms]+ \(\d{4}-/);
     assert.match(late, /up: <strong class="failed">0<\/strong>; <strong class="failed">Overdue!<\/strong>/);
-    const plain = page.split('<section').find((s) => s.includes('job="plain"'))!;
+    const plain = page.split('<details class="group').find((s) => s.includes('job="plain"'))!;
     assert.doesNotMatch(
-      plain.split('</section>')[0]!,
+      plain.split('</details>')[0]!,
       /lifecycle|TTL/,
       'a group without a lifecycle is shown as before',
     );

@@ -320,6 +320,6 @@ describe('bodies built in slices', () => {
         await renderStatusPage(store, new Date(T), { 'web.listen-address': ':9091' }, new Slicer(sliceMs)),
       ).toString('utf8');
     assert.equal(await page(0), await page(Infinity));
-    assert.equal((await page(0)).match(/<section class="group">/g)?.length, 3);
+    assert.equal((await page(0)).match(/<details class="group"/g)?.length, 3);
   });
 });

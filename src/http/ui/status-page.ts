@@ -1,16 +1,33 @@
 /**
- * The plain server-rendered status page at `/` and `/status`: every group with its labels, last push
- * time and outcome, and its families; for a group with a lifecycle (docs/lifecycle.md) its TTL, time to
- * expiry and up state, overdue groups marked. (The full interactive UI comes in a later issue.)
+ * The server-rendered UI at `/` and `/status`, the reference's page rebuilt: a Metrics tab with one
+ * panel per group (label badges, job first; "Last push failed!"; its families with HELP, TYPE, last push
+ * time and every series with its value), and for a group with a lifecycle (docs/lifecycle.md) its TTL,
+ * time to expiry and up state, overdue groups marked; a Status tab (start time, build information,
+ * flags); a Help link. Panels are <details> elements, so reading needs no JavaScript; the script
+ * (ui-script.ts) adds the delete buttons' confirmation and remembers what is expanded.
  */
 import type { StoreReader } from '../../store/store-reader.js';
 import { PUSH_FAILURE_TIME, PUSH_TIME, type GroupView } from '../../store/group.js';
 import { Slicer, runSliced, sortSteps, type Steps } from '../../slicer.js';
 import { TextParts } from '../text-parts.js';
 import { htmlEscape } from '../respond.js';
-import { VERSION } from '../../version.js';
+import { REVISION, VERSION } from '../../version.js';
 import { formatDuration } from '../../config.js';
 import type { GroupLifecycle } from '../../lifecycle/group-lifecycle.js';
+import { labelBadge, seriesRow } from './metric-values.js';
+import { groupPushUrl } from './delete-url.js';
+
+/** What the page needs beyond the store; the defaults render a page without links to a prefix. */
+export interface PageOptions {
+  /** The path prefix the browser sees (the external URL's path), '' for relative links. */
+  externalPathPrefix?: string;
+  /** --web.enable-admin-api: shows "Delete all N groups". */
+  enableAdminApi?: boolean;
+  /** The build information table of the Status tab. */
+  buildInfo?: Record<string, string>;
+}
+
+const HELP_URL = 'https://github.com/prometheus/pushgateway/blob/master/README.md';
 
 function isoTime(seconds: number): string {
   return seconds === 0 ? 'never' : new Date(seconds * 1000).toISOString();
@@ -18,74 +35,88 @@ function isoTime(seconds: number): string {
 
 const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+function tableRows(m: Record<string, string>): string {
+  return Object.keys(m)
+    .sort()
+    .map((k) => `<tr><th scope="row">${htmlEscape(k)}</th><td>${htmlEscape(m[k]!)}</td></tr>`)
+    .join('');
+}
+
 /**
  * The page as pieces to write in order. Groups are taken as they are when the request comes (snapshots
  * taken in slices) and rendered a slice at a time with the event loop served in between, so a page over
  * 100k groups or over one group of a million families does not hold up health checks and pushes.
  */
-const STYLE =
-  'body{font-family:sans-serif;margin:2em}' +
-  '.label{background:#eef;border-radius:3px;padding:0 .3em;margin-right:.3em;font-weight:normal}' +
-  '.failed{color:#b00}.overdue{border-left:4px solid #b00;padding-left:.5em}' +
-  'table{border-collapse:collapse}td{border:1px solid #ccc;padding:.2em .5em}';
-
 export async function renderStatusPage(
   store: StoreReader,
   startedAt: Date,
   flags: Record<string, string>,
   slicer = new Slicer(),
   lifecycle?: GroupLifecycle,
+  options: PageOptions = {},
 ): Promise<Buffer[]> {
   const groups = await store.snapshotGroupsAsync(slicer);
   await runSliced(
     sortSteps(groups, (a, b) => compareStrings(a.id, b.id)),
     slicer,
   );
-  const flagRows = Object.keys(flags)
-    .sort()
-    .map((k) => `<tr><td>${htmlEscape(k)}</td><td>${htmlEscape(flags[k]!)}</td></tr>`)
-    .join('');
+  // As the reference: the external URL's path, else relative to the page (which sits at the prefix root).
+  const rawBase = options.externalPathPrefix || '.';
+  const base = htmlEscape(rawBase);
+  const v = encodeURIComponent(REVISION || VERSION);
+  const n = groups.length;
+  const count = `${n} group${n === 1 ? '' : 's'}`;
+  const wipe = options.enableAdminApi
+    ? `<p><button type="button" id="wipe" class="danger needs-js" data-url="${base}/api/v1/admin/wipe"` +
+      `${n === 0 ? ' disabled' : ''}>Delete all ${n} groups</button></p>\n`
+    : '';
   const pieces: Buffer[] = [
     Buffer.from(
-      `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Pushgateway</title>
-<style>${STYLE}</style>
-</head><body>
-<h1>Pushgateway</h1>
-<h2>Metrics</h2>
-<p>${groups.length} group${groups.length === 1 ? '' : 's'}</p>
-`,
+      '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Pushgateway</title>\n' +
+        `<link rel="icon" href="${base}/static/favicon.svg?v=${v}" type="image/svg+xml">\n` +
+        `<link rel="stylesheet" href="${base}/static/ui.css?v=${v}">\n` +
+        `<script src="${base}/static/ui.js?v=${v}" defer></script>\n` +
+        '</head><body>\n' +
+        `<nav><a class="brand" href="${base}/">Pushgateway</a><a href="#metrics">Metrics</a>` +
+        `<a href="#status">Status</a><a href="${HELP_URL}">Help</a></nav>\n` +
+        '<main>\n<section id="metrics" class="tab"><h2>Metrics</h2>\n' +
+        `<p id="group-count">${count}</p>\n${wipe}`,
       'utf8',
     ),
   ];
-  pieces.push(...(await runSliced(groupSectionsSteps(groups, lifecycle), slicer)));
+  pieces.push(...(await runSliced(groupSectionsSteps(groups, lifecycle, rawBase), slicer)));
   pieces.push(
     Buffer.from(
-      `
-<h2>Status</h2>
-<p>Started: ${htmlEscape(startedAt.toISOString())} &middot; version ${htmlEscape(VERSION)}</p>
-<table>${flagRows}</table>
-</body></html>
-`,
+      '\n</section>\n<section id="status" class="tab"><h2>Status</h2>\n' +
+        `<p>Started: ${htmlEscape(startedAt.toISOString())} &middot; version ${htmlEscape(VERSION)}</p>\n` +
+        `<h3>Build information</h3>\n<table class="build">${tableRows(options.buildInfo ?? { version: VERSION })}` +
+        '</table>\n' +
+        `<h3>Startup flags</h3>\n<table class="flags">${tableRows(flags)}</table>\n` +
+        '</section>\n</main>\n</body></html>\n',
       'utf8',
     ),
   );
   return pieces;
 }
 
-function* groupSectionsSteps(groups: GroupView[], lifecycle: GroupLifecycle | undefined): Steps<Buffer[]> {
+function* groupSectionsSteps(
+  groups: GroupView[],
+  lifecycle: GroupLifecycle | undefined,
+  base: string,
+): Steps<Buffer[]> {
   const out = new TextParts();
   const now = lifecycle?.now() ?? 0;
   for (let i = 0; i < groups.length; i++) {
     if (i > 0) out.add('\n');
-    yield* groupSectionSteps(groups[i]!, out, lifecycle, now);
+    yield* groupSectionSteps(groups[i]!, out, lifecycle, now, base);
     yield;
   }
   return out.finish();
 }
 
-/** Families listed between two yields. */
-const FAMILIES_PER_STEP = 512;
+/** Series (or families) rendered between two yields. */
+const ROWS_PER_STEP = 512;
 
 /** TTL, time to expiry and up state of a group with a lifecycle; '' for one without (the page as before). */
 function lifecycleLine(g: GroupView, lifecycle: GroupLifecycle | undefined, now: number): string {
@@ -115,26 +146,41 @@ function* groupSectionSteps(
   out: TextParts,
   lifecycle: GroupLifecycle | undefined,
   now: number,
+  base: string,
 ): Steps<void> {
   const overdue = lifecycle?.overdue(lifecycle.stateOf(g.labels), now) === true;
-  const labels = Object.keys(g.labels)
-    .sort((a, b) => (a === 'job' ? -1 : b === 'job' ? 1 : a < b ? -1 : 1))
-    .map((n) => `<span class="label">${htmlEscape(n)}="${htmlEscape(g.labels[n]!)}"</span>`)
-    .join(' ');
+  const names = Object.keys(g.labels).sort((a, b) => (a === 'job' ? -1 : b === 'job' ? 1 : compareStrings(a, b)));
+  const labels = names.map((n) => labelBadge(n, g.labels[n]!)).join(' ');
+  const groupText = `{${names.map((n) => `${n}="${g.labels[n]!}"`).join(', ')}}`;
   const failed = g.lastPushSuccessful ? '' : ' <strong class="failed">Last push failed!</strong>';
+  const key = htmlEscape(g.id);
   out.add(
-    `<section class="group${overdue ? ' overdue' : ''}"><h3>${labels}${failed}</h3>` +
+    `<details class="group${overdue ? ' overdue' : ''}" data-key="${key}"><summary>${labels}${failed}` +
+      `<span class="when">last push: ${isoTime(g.gaugeValue(PUSH_TIME))}</span></summary>\n<div class="group-body">` +
       `<p>Last push: ${isoTime(g.gaugeValue(PUSH_TIME))}; last failure: ` +
-      `${isoTime(g.gaugeValue(PUSH_FAILURE_TIME))}</p>${lifecycleLine(g, lifecycle, now)}<ul>`,
+      `${isoTime(g.gaugeValue(PUSH_FAILURE_TIME))}</p>${lifecycleLine(g, lifecycle, now)}` +
+      '<p><button type="button" class="delete-group danger needs-js" ' +
+      `data-url="${htmlEscape(groupPushUrl(base, g.labels))}"` +
+      ` data-group="${htmlEscape(groupText)}">Delete group</button></p>\n`,
   );
-  const names = yield* sortSteps([...g.families.keys()], compareStrings);
-  for (let i = 0; i < names.length; i++) {
-    const gf = g.families.get(names[i]!)!;
+  const families = yield* sortSteps([...g.families.keys()], compareStrings);
+  let rows = 0;
+  for (const name of families) {
+    const gf = g.families.get(name)!;
+    const f = gf.family;
+    const help = f.help === undefined ? '' : `<span class="badge help">HELP: ${htmlEscape(f.help)}</span>`;
     out.add(
-      `<li><code>${htmlEscape(names[i]!)}</code> <small>${htmlEscape(gf.family.type.toLowerCase())}, last ` +
-        `pushed ${new Date(gf.lastPushMs).toISOString()}</small></li>`,
+      `<details class="family" data-key="${key}&#10;${htmlEscape(name)}"><summary><code>${htmlEscape(name)}</code>` +
+        `${help}<span class="badge type">TYPE: ${htmlEscape(f.type.toLowerCase())}</span>` +
+        `<span class="when">last pushed: ${new Date(gf.lastPushMs).toISOString()}</span></summary>\n` +
+        '<table class="series"><thead><tr><th>Labels</th><th>Value</th></tr></thead><tbody>\n',
     );
-    if (i % FAMILIES_PER_STEP === FAMILIES_PER_STEP - 1) yield;
+    for (const m of f.metrics) {
+      out.add(`${seriesRow(f, m)}\n`);
+      if (++rows % ROWS_PER_STEP === 0) yield;
+    }
+    out.add('</tbody></table></details>\n');
+    if (++rows % ROWS_PER_STEP === 0) yield;
   }
-  out.add('</ul></section>');
+  out.add('</div></details>');
 }
