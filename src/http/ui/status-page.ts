@@ -16,6 +16,7 @@ import { formatDuration } from '../../config.js';
 import type { GroupLifecycle } from '../../lifecycle/group-lifecycle.js';
 import { labelBadge, seriesRow } from './metric-values.js';
 import { groupPushUrl } from './delete-url.js';
+import { curlCommands, pushAge } from './group-tools.js';
 
 /** What the page needs beyond the store; the defaults render a page without links to a prefix. */
 export interface PageOptions {
@@ -25,6 +26,10 @@ export interface PageOptions {
   enableAdminApi?: boolean;
   /** The build information table of the Status tab. */
   buildInfo?: Record<string, string>;
+  /** The absolute URL the push API is reached at (no trailing slash), for the copyable curl commands. */
+  absoluteBase?: string;
+  /** The clock for "N min ago" (ms since the epoch); Date.now by default. */
+  nowMs?: number;
 }
 
 const HELP_URL = 'https://github.com/prometheus/pushgateway/blob/master/README.md';
@@ -85,7 +90,8 @@ export async function renderStatusPage(
       'utf8',
     ),
   ];
-  pieces.push(...(await runSliced(groupSectionsSteps(groups, lifecycle, rawBase), slicer)));
+  const tools: ToolContext = { absoluteBase: options.absoluteBase ?? '', nowMs: options.nowMs ?? Date.now() };
+  pieces.push(...(await runSliced(groupSectionsSteps(groups, lifecycle, rawBase, tools), slicer)));
   pieces.push(
     Buffer.from(
       '\n</section>\n<section id="status" class="tab"><h2>Status</h2>\n' +
@@ -104,15 +110,22 @@ function* groupSectionsSteps(
   groups: GroupView[],
   lifecycle: GroupLifecycle | undefined,
   base: string,
+  tools: ToolContext,
 ): Steps<Buffer[]> {
   const out = new TextParts();
   const now = lifecycle?.now() ?? 0;
   for (let i = 0; i < groups.length; i++) {
     if (i > 0) out.add('\n');
-    yield* groupSectionSteps(groups[i]!, out, lifecycle, now, base);
+    yield* groupSectionSteps(groups[i]!, out, lifecycle, now, base, tools);
     yield;
   }
   return out.finish();
+}
+
+/** What the per-group tools (age, curl commands) need from the request. */
+interface ToolContext {
+  absoluteBase: string;
+  nowMs: number;
 }
 
 /** Series (or families) rendered between two yields. */
@@ -147,6 +160,7 @@ function* groupSectionSteps(
   lifecycle: GroupLifecycle | undefined,
   now: number,
   base: string,
+  tools: ToolContext,
 ): Steps<void> {
   const overdue = lifecycle?.overdue(lifecycle.stateOf(g.labels), now) === true;
   const names = Object.keys(g.labels).sort((a, b) => (a === 'job' ? -1 : b === 'job' ? 1 : compareStrings(a, b)));
@@ -154,14 +168,25 @@ function* groupSectionSteps(
   const groupText = `{${names.map((n) => `${n}="${g.labels[n]!}"`).join(', ')}}`;
   const failed = g.lastPushSuccessful ? '' : ' <strong class="failed">Last push failed!</strong>';
   const key = htmlEscape(g.id);
+  const pushSeconds = g.gaugeValue(PUSH_TIME);
+  const pushMs = Math.round(pushSeconds * 1000);
+  // What the script's filter, sort, "failed only" and stale marking work on (ui-script.ts).
+  const data =
+    ` data-labels="${htmlEscape(JSON.stringify(g.labels))}" data-push-ms="${pushMs}"` +
+    ` data-failed="${g.lastPushSuccessful ? '0' : '1'}" data-metrics="${htmlEscape([...g.families.keys()].join(' '))}"`;
+  const age =
+    pushSeconds === 0
+      ? '<span class="age">never pushed</span>'
+      : `<span class="age" title="${new Date(pushMs).toISOString()}">${pushAge(tools.nowMs - pushMs)}</span>`;
+  const curl = curlCommands(tools.absoluteBase + groupPushUrl('', g.labels));
   out.add(
-    `<details class="group${overdue ? ' overdue' : ''}" data-key="${key}"><summary>${labels}${failed}` +
-      `<span class="when">last push: ${isoTime(g.gaugeValue(PUSH_TIME))}</span></summary>\n<div class="group-body">` +
+    `<details class="group${overdue ? ' overdue' : ''}" data-key="${key}"${data}><summary>${labels}${failed}` +
+      `<span class="when">last push: ${age}</span></summary>\n<div class="group-body">` +
       `<p>Last push: ${isoTime(g.gaugeValue(PUSH_TIME))}; last failure: ` +
       `${isoTime(g.gaugeValue(PUSH_FAILURE_TIME))}</p>${lifecycleLine(g, lifecycle, now)}` +
       '<p><button type="button" class="delete-group danger needs-js" ' +
       `data-url="${htmlEscape(groupPushUrl(base, g.labels))}"` +
-      ` data-group="${htmlEscape(groupText)}">Delete group</button></p>\n`,
+      ` data-group="${htmlEscape(groupText)}">Delete group</button></p>\n${curl}`,
   );
   const families = yield* sortSteps([...g.families.keys()], compareStrings);
   let rows = 0;
