@@ -3,7 +3,8 @@
  * as JSON, last push time in ms, failed flag, metric names), the age of the last push computed on the
  * server with the exact time in a title, and the copyable curl commands, which are run with the system
  * curl (skipped, loudly, without it) and must land in / delete exactly that group, values with '/' and
- * empty values included; the absolute URL from --web.external-url, else from the Host header. No browser
+ * empty values included; the absolute URL from --web.external-url, else from the Host header; the
+ * filter, sort, "failed only" and stale controls rendered hidden (the script shows them). No browser
  * here: the script's filter, sort and stale marking are not exercised by this file.
  */
 import { after, before, describe, it } from 'node:test';
@@ -135,6 +136,36 @@ describe('UI tools: data attributes, age, curl commands', () => {
       all.map((x) => x.labels),
       others.map((x) => x.labels),
     );
+  });
+});
+
+describe('UI tools: the controls', () => {
+  let gw: RunningGateway;
+  before(async () => {
+    gw = await startOurs();
+    assert.equal((await fetch(`${gw.url}/metrics/job/c`, { method: 'PUT', body: 'm 1\n' })).status, 200);
+  });
+  after(() => gw.stop());
+
+  it('filter, sort, failed only and stale threshold are rendered hidden, for the script to show', async () => {
+    const html = await (await fetch(`${gw.url}/`)).text();
+    const tools = /<div id="tools" class="tools" hidden>([\s\S]*?)<\/div>/.exec(html);
+    assert.ok(tools !== null, 'the controls, hidden');
+    for (const control of [
+      '<input type="search" id="filter"',
+      '<select id="sort"><option value="job">by job</option><option value="oldest">',
+      '<option value="newest">',
+      '<input type="checkbox" id="failed-only">',
+      '<input type="number" id="stale-minutes"',
+    ])
+      assert.ok(tools[1]!.includes(control), control);
+    // The panels the script sorts sit in one container after the controls.
+    const list = html.indexOf('<div id="groups">');
+    assert.ok(list > html.indexOf('<div id="tools"'));
+    assert.ok(html.indexOf('<details class="group"') > list);
+    assert.ok(html.indexOf('<section id="status"') > html.lastIndexOf('</details>'));
+    const js = await (await fetch(`${gw.url}/static/ui.js`)).text();
+    assert.match(js, /tools\.hidden = false/);
   });
 });
 

@@ -3,8 +3,10 @@
  * panel per group (label badges, job first; "Last push failed!"; its families with HELP, TYPE, last push
  * time and every series with its value), and for a group with a lifecycle (docs/lifecycle.md) its TTL,
  * time to expiry and up state, overdue groups marked; a Status tab (start time, build information,
- * flags); a Help link. Panels are <details> elements, so reading needs no JavaScript; the script
- * (ui-script.ts) adds the delete buttons' confirmation and remembers what is expanded.
+ * flags); a Help link. Each group also shows the age of its last push and copyable curl commands
+ * (group-tools.ts). Panels are <details> elements, so reading needs no JavaScript; the script
+ * (ui-script.ts) adds the delete buttons' confirmation, remembers what is expanded, and runs the
+ * filter, sort, "failed only" and stale controls over the panels' data attributes.
  */
 import type { StoreReader } from '../../store/store-reader.js';
 import { PUSH_FAILURE_TIME, PUSH_TIME, type GroupView } from '../../store/group.js';
@@ -31,6 +33,23 @@ export interface PageOptions {
   /** The clock for "N min ago" (ms since the epoch); Date.now by default. */
   nowMs?: number;
 }
+
+/**
+ * Filter, sort, "failed only" and the stale threshold: they work in the browser over the panels' data
+ * attributes (ui-script.ts), so they are rendered hidden and shown by the script; without it they
+ * would do nothing.
+ */
+const TOOLS =
+  '<div id="tools" class="tools" hidden>' +
+  '<input type="search" id="filter" placeholder="Filter: label name or value, metric name" ' +
+  'aria-label="Filter groups by label name or value or metric name">' +
+  '<label>Sort <select id="sort"><option value="job">by job</option>' +
+  '<option value="oldest">by age, oldest push first</option>' +
+  '<option value="newest">by age, newest push first</option></select></label>' +
+  '<label><input type="checkbox" id="failed-only"> failed only</label>' +
+  '<label>Stale after <input type="number" id="stale-minutes" min="0" step="1" size="5" ' +
+  'aria-label="Stale after this many minutes without a push"> min</label>' +
+  '<span id="shown" aria-live="polite"></span></div>\n';
 
 const HELP_URL = 'https://github.com/prometheus/pushgateway/blob/master/README.md';
 
@@ -86,7 +105,7 @@ export async function renderStatusPage(
         `<nav><a class="brand" href="${base}/">Pushgateway</a><a href="#metrics">Metrics</a>` +
         `<a href="#status">Status</a><a href="${HELP_URL}">Help</a></nav>\n` +
         '<main>\n<section id="metrics" class="tab"><h2>Metrics</h2>\n' +
-        `<p id="group-count">${count}</p>\n${wipe}`,
+        `<p id="group-count">${count}</p>\n${wipe}${TOOLS}<div id="groups">\n`,
       'utf8',
     ),
   ];
@@ -94,7 +113,7 @@ export async function renderStatusPage(
   pieces.push(...(await runSliced(groupSectionsSteps(groups, lifecycle, rawBase, tools), slicer)));
   pieces.push(
     Buffer.from(
-      '\n</section>\n<section id="status" class="tab"><h2>Status</h2>\n' +
+      '\n</div>\n</section>\n<section id="status" class="tab"><h2>Status</h2>\n' +
         `<p>Started: ${htmlEscape(startedAt.toISOString())} &middot; version ${htmlEscape(VERSION)}</p>\n` +
         `<h3>Build information</h3>\n<table class="build">${tableRows(options.buildInfo ?? { version: VERSION })}` +
         '</table>\n' +
