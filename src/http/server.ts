@@ -15,6 +15,7 @@ import { handleDelete, handlePush, type PushContext } from './push.js';
 import type { PushGuards } from './push-guards.js';
 import { ScrapeHandler } from './scrape.js';
 import { renderStatusPage } from './ui/status-page.js';
+import { absoluteBase } from './ui/absolute-base.js';
 import { STATIC_MAX_AGE, staticAsset } from './ui/static-assets.js';
 import { sendEmpty, sendHttpError, sendNotFound, sendRedirect, sendText, sendPieces } from './respond.js';
 import { metricsJsonPieces, sendJson, sendJsonPieces, setCors, statusJson } from './api.js';
@@ -147,7 +148,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
     ready: { counted: 'ready', run: ready },
     status: {
       counted: 'status',
-      run: async (_req, res) => {
+      run: async (req, res) => {
         sendPieces(
           res,
           200,
@@ -156,6 +157,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
             externalPathPrefix: config.externalPathPrefix,
             enableAdminApi: config.enableAdminApi,
             buildInfo,
+            absoluteBase: absoluteBase(req, config),
           }),
         );
         return 200;

@@ -118,7 +118,10 @@ describe('UI page: panels, values, delete URLs', () => {
     assert.deepEqual(order, ['job:job', 'other:abc', 'instance:instance', 'other:zone']);
     assert.match(panel(html, 'failing'), /Last push failed!/);
     assert.doesNotMatch(app, /Last push failed!/);
-    assert.match(summary, /last push: \d{4}-\d\d-\d\dT/);
+    assert.match(
+      summary,
+      /last push: <span class="age" title="\d{4}-\d\d-\d\dT[^"]+">(?:\d+ (?:s|min|h|d) ago|just now)<\/span>/,
+    );
   });
 
   it('each family with HELP, TYPE and last push time, each series with its value', async () => {

@@ -3,8 +3,10 @@
  * panel per group (label badges, job first; "Last push failed!"; its families with HELP, TYPE, last push
  * time and every series with its value), and for a group with a lifecycle (docs/lifecycle.md) its TTL,
  * time to expiry and up state, overdue groups marked; a Status tab (start time, build information,
- * flags); a Help link. Panels are <details> elements, so reading needs no JavaScript; the script
- * (ui-script.ts) adds the delete buttons' confirmation and remembers what is expanded.
+ * flags); a Help link. Each group also shows the age of its last push and copyable curl commands
+ * (group-tools.ts). Panels are <details> elements, so reading needs no JavaScript; the script
+ * (ui-script.ts) adds the delete buttons' confirmation, remembers what is expanded, and runs the
+ * filter, sort, "failed only" and stale controls over the panels' data attributes.
  */
 import type { StoreReader } from '../../store/store-reader.js';
 import { PUSH_FAILURE_TIME, PUSH_TIME, type GroupView } from '../../store/group.js';
@@ -16,6 +18,7 @@ import { formatDuration } from '../../config.js';
 import type { GroupLifecycle } from '../../lifecycle/group-lifecycle.js';
 import { labelBadge, seriesRow } from './metric-values.js';
 import { groupPushUrl } from './delete-url.js';
+import { curlCommands, pushAge } from './group-tools.js';
 
 /** What the page needs beyond the store; the defaults render a page without links to a prefix. */
 export interface PageOptions {
@@ -25,7 +28,28 @@ export interface PageOptions {
   enableAdminApi?: boolean;
   /** The build information table of the Status tab. */
   buildInfo?: Record<string, string>;
+  /** The absolute URL the push API is reached at (no trailing slash), for the copyable curl commands. */
+  absoluteBase?: string;
+  /** The clock for "N min ago" (ms since the epoch); Date.now by default. */
+  nowMs?: number;
 }
+
+/**
+ * Filter, sort, "failed only" and the stale threshold: they work in the browser over the panels' data
+ * attributes (ui-script.ts), so they are rendered hidden and shown by the script; without it they
+ * would do nothing.
+ */
+const TOOLS =
+  '<div id="tools" class="tools" hidden>' +
+  '<input type="search" id="filter" placeholder="Filter: label name or value, metric name" ' +
+  'aria-label="Filter groups by label name or value or metric name">' +
+  '<label>Sort <select id="sort"><option value="job">by job</option>' +
+  '<option value="oldest">by age, oldest push first</option>' +
+  '<option value="newest">by age, newest push first</option></select></label>' +
+  '<label><input type="checkbox" id="failed-only"> failed only</label>' +
+  '<label>Stale after <input type="number" id="stale-minutes" min="0" step="1" size="5" ' +
+  'aria-label="Stale after this many minutes without a push"> min</label>' +
+  '<span id="shown" aria-live="polite"></span></div>\n';
 
 const HELP_URL = 'https://github.com/prometheus/pushgateway/blob/master/README.md';
 
@@ -81,14 +105,15 @@ export async function renderStatusPage(
         `<nav><a class="brand" href="${base}/">Pushgateway</a><a href="#metrics">Metrics</a>` +
         `<a href="#status">Status</a><a href="${HELP_URL}">Help</a></nav>\n` +
         '<main>\n<section id="metrics" class="tab"><h2>Metrics</h2>\n' +
-        `<p id="group-count">${count}</p>\n${wipe}`,
+        `<p id="group-count">${count}</p>\n${wipe}${TOOLS}<div id="groups">\n`,
       'utf8',
     ),
   ];
-  pieces.push(...(await runSliced(groupSectionsSteps(groups, lifecycle, rawBase), slicer)));
+  const tools: ToolContext = { absoluteBase: options.absoluteBase ?? '', nowMs: options.nowMs ?? Date.now() };
+  pieces.push(...(await runSliced(groupSectionsSteps(groups, lifecycle, rawBase, tools), slicer)));
   pieces.push(
     Buffer.from(
-      '\n</section>\n<section id="status" class="tab"><h2>Status</h2>\n' +
+      '\n</div>\n</section>\n<section id="status" class="tab"><h2>Status</h2>\n' +
         `<p>Started: ${htmlEscape(startedAt.toISOString())} &middot; version ${htmlEscape(VERSION)}</p>\n` +
         `<h3>Build information</h3>\n<table class="build">${tableRows(options.buildInfo ?? { version: VERSION })}` +
         '</table>\n' +
@@ -104,15 +129,22 @@ function* groupSectionsSteps(
   groups: GroupView[],
   lifecycle: GroupLifecycle | undefined,
   base: string,
+  tools: ToolContext,
 ): Steps<Buffer[]> {
   const out = new TextParts();
   const now = lifecycle?.now() ?? 0;
   for (let i = 0; i < groups.length; i++) {
     if (i > 0) out.add('\n');
-    yield* groupSectionSteps(groups[i]!, out, lifecycle, now, base);
+    yield* groupSectionSteps(groups[i]!, out, lifecycle, now, base, tools);
     yield;
   }
   return out.finish();
+}
+
+/** What the per-group tools (age, curl commands) need from the request. */
+interface ToolContext {
+  absoluteBase: string;
+  nowMs: number;
 }
 
 /** Series (or families) rendered between two yields. */
@@ -147,6 +179,7 @@ function* groupSectionSteps(
   lifecycle: GroupLifecycle | undefined,
   now: number,
   base: string,
+  tools: ToolContext,
 ): Steps<void> {
   const overdue = lifecycle?.overdue(lifecycle.stateOf(g.labels), now) === true;
   const names = Object.keys(g.labels).sort((a, b) => (a === 'job' ? -1 : b === 'job' ? 1 : compareStrings(a, b)));
@@ -154,14 +187,25 @@ function* groupSectionSteps(
   const groupText = `{${names.map((n) => `${n}="${g.labels[n]!}"`).join(', ')}}`;
   const failed = g.lastPushSuccessful ? '' : ' <strong class="failed">Last push failed!</strong>';
   const key = htmlEscape(g.id);
+  const pushSeconds = g.gaugeValue(PUSH_TIME);
+  const pushMs = Math.round(pushSeconds * 1000);
+  // What the script's filter, sort, "failed only" and stale marking work on (ui-script.ts).
+  const data =
+    ` data-labels="${htmlEscape(JSON.stringify(g.labels))}" data-push-ms="${pushMs}"` +
+    ` data-failed="${g.lastPushSuccessful ? '0' : '1'}" data-metrics="${htmlEscape([...g.families.keys()].join(' '))}"`;
+  const age =
+    pushSeconds === 0
+      ? '<span class="age">never pushed</span>'
+      : `<span class="age" title="${new Date(pushMs).toISOString()}">${pushAge(tools.nowMs - pushMs)}</span>`;
+  const curl = curlCommands(tools.absoluteBase + groupPushUrl('', g.labels));
   out.add(
-    `<details class="group${overdue ? ' overdue' : ''}" data-key="${key}"><summary>${labels}${failed}` +
-      `<span class="when">last push: ${isoTime(g.gaugeValue(PUSH_TIME))}</span></summary>\n<div class="group-body">` +
+    `<details class="group${overdue ? ' overdue' : ''}" data-key="${key}"${data}><summary>${labels}${failed}` +
+      `<span class="when">last push: ${age}</span></summary>\n<div class="group-body">` +
       `<p>Last push: ${isoTime(g.gaugeValue(PUSH_TIME))}; last failure: ` +
       `${isoTime(g.gaugeValue(PUSH_FAILURE_TIME))}</p>${lifecycleLine(g, lifecycle, now)}` +
       '<p><button type="button" class="delete-group danger needs-js" ' +
       `data-url="${htmlEscape(groupPushUrl(base, g.labels))}"` +
-      ` data-group="${htmlEscape(groupText)}">Delete group</button></p>\n`,
+      ` data-group="${htmlEscape(groupText)}">Delete group</button></p>\n${curl}`,
   );
   const families = yield* sortSteps([...g.families.keys()], compareStrings);
   let rows = 0;

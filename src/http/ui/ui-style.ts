@@ -24,4 +24,8 @@ export const UI_CSS = [
   'button:disabled{opacity:.5;cursor:default}',
   // The delete buttons need the script (they call the push API's DELETE); without it they are not shown.
   '.needs-js{display:none}.js .needs-js{display:inline-block}',
+  '.tools{display:flex;flex-wrap:wrap;gap:.4em 1em;align-items:center;margin:.6em 0}.tools[hidden]{display:none}',
+  '#filter{min-width:20em}#shown{color:var(--muted);font-size:.9em}',
+  '.stale{border-left:4px solid #e0a800}.stale .age{color:#b8860b;font-weight:bold}',
+  '.curl pre{margin:.2em 0 .6em;padding:.3em .5em;background:var(--bg);overflow-x:auto;user-select:all}',
 ].join('\n');
