@@ -175,9 +175,47 @@ const RE2_ONLY = [
   { re: /\\[1-9]/, what: 'backreferences (not in RE2)' },
 ];
 
+/**
+ * Whether a quantified group holds a quantifier or an alternation (`(a+)+`, `(a|aa)*`): JavaScript's
+ * backtracking engine can take exponential time on those, where Prometheus's RE2 is linear, so one selector
+ * could hold the event loop. Refused instead.
+ */
+function nestedQuantifier(source: string): boolean {
+  const open: boolean[] = []; // per open group: does it hold a quantifier or `|`?
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '(') open.push(false);
+    else if ((c === '*' || c === '+' || c === '?' || c === '{' || c === '|') && open.length > 0) {
+      open[open.length - 1] = true;
+    } else if (c === ')') {
+      const risky = open.pop() ?? false;
+      const next = source[i + 1];
+      if (risky && (next === '*' || next === '+' || next === '{')) return true;
+      if (risky && open.length > 0) open[open.length - 1] = true;
+    }
+  }
+  return false;
+}
+
 function compile(source: string, selector: string): RegExp {
   for (const { re, what } of RE2_ONLY) {
     if (re.test(source)) throw new SelectorError(`bad selector ${selector}: regex ${source} uses ${what}`);
+  }
+  if (nestedQuantifier(source)) {
+    throw new SelectorError(
+      `bad selector ${selector}: regex ${source} repeats a group that holds a repetition or an alternation, ` +
+        'which can take exponential time here (write it without the nesting)',
+    );
   }
   try {
     return new RegExp(`^(?:${source})$`, 'su');

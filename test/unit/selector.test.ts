@@ -80,6 +80,17 @@ describe('parseSelector and selects', () => {
     assert.doesNotThrow(() => parseSelector('{job!=""}'));
   });
 
+  it('a repeated group holding a repetition or an alternation is refused (exponential backtracking)', () => {
+    refused('{job=~"(a+)+b"}', /repeats a group that holds a repetition or an alternation/);
+    refused('{job=~"(a|aa)*"}', /repeats a group/);
+    refused('{job=~"((ab)*c)+"}', /repeats a group/);
+    refused('{job=~"(x(a+))*"}', /repeats a group/);
+    // Plain groups, one-level repetition and classes stay allowed.
+    assert.equal(selects(parseSelector('{job=~"(db|web)-[0-9]+"}'), { job: 'db-12' }), true);
+    assert.equal(selects(parseSelector('{job=~"(ab)+"}'), { job: 'abab' }), true);
+    assert.equal(selects(parseSelector('{job=~"[(a+)]+"}'), { job: 'a+' }), true);
+  });
+
   it('a huge selector is refused before it is parsed', () => {
     refused(`{job="${'x'.repeat(70_000)}"}`, /over the limit of 65536/);
   });
