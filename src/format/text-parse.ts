@@ -11,7 +11,7 @@
 import { TextParseError } from '../errors.js';
 import type { Histogram, LabelPair, Metric, MetricFamily, MetricType } from '../model/metric.js';
 import { goFloatToUint64, isExactUint64, parseGoFloat, parseGoInt64 } from './float.js';
-import { goQuote } from '../model/go-quote.js';
+import { goQuote, NAMED_ESCAPES } from '../model/go-quote.js';
 import { escapedByte } from '../model/raw-bytes.js';
 import { runSync, type Steps } from '../slicer.js';
 
@@ -767,16 +767,6 @@ function goByte(s: string, p: number): number {
 function goByteChar(s: string, p: number): string {
   return String.fromCharCode(goByte(s, p));
 }
-
-const NAMED_ESCAPES: Record<number, string> = {
-  7: '\\a',
-  8: '\\b',
-  9: '\\t',
-  10: '\\n',
-  11: '\\v',
-  12: '\\f',
-  13: '\\r',
-};
 
 function hex(c: number, width: number): string {
   return c.toString(16).padStart(width, '0');

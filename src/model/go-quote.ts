@@ -5,7 +5,8 @@
  */
 import { escapedByte } from './raw-bytes.js';
 
-const NAMED_ESCAPES: Record<number, string> = {
+/** Go's one-letter escapes by code point (strconv.Quote and %q write them; text-parse.ts too). */
+export const NAMED_ESCAPES: Readonly<Record<number, string>> = {
   7: '\\a',
   8: '\\b',
   9: '\\t',

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, OUR_CLI, ourNodeFlags, REFERENCE_BIN, type RunningGateway } from './servers.js';
+import { freePort, OUR_CLI, ourNodeFlags, REFERENCE_BIN, stopChild, type RunningGateway } from './servers.js';
 
 export type GatewayKind = 'ours' | 'reference';
 
@@ -74,16 +74,7 @@ export async function startWithWebConfig(
     port,
     process: child,
     output: () => out,
-    stop: (signal: NodeJS.Signals = 'SIGTERM') =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          resolve(code);
-        });
-        child.kill(signal);
-      }),
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => stopChild(child, signal),
   };
 }
 
