@@ -30,6 +30,7 @@ import type { WebConfigSource } from '../web-config/web-config-source.js';
 import { GroupLifecycle } from '../lifecycle/group-lifecycle.js';
 import { GroupUp } from '../lifecycle/group-up.js';
 import { handleDeleteGroups, handleGroups, type GroupsApiDeps } from './groups-api.js';
+import { trackRequest } from '../observe/request-activity.js';
 import {
   AsteriskTargetError,
   BadPathError,
@@ -305,6 +306,7 @@ export function createRequestListener(deps: HttpDeps): RequestListener {
     }
   };
   return (req, res) => {
+    trackRequest(res);
     // HTTP/2 has no Connection header (a stopping session sends GOAWAY instead; see tls-listener.ts).
     if (deps.isStopping?.() === true && req.httpVersionMajor === 1) res.setHeader('Connection', 'close');
     const method = req.method ?? 'GET';
