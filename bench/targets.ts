@@ -92,7 +92,7 @@ function authCostCheck(rows: readonly Row[]): TargetCheck {
     const rates = c === undefined ? '' : `; by req/s: ${(c * 100).toFixed(1)} %`;
     return {
       target,
-      measured: `CPU per push +${cpu.toFixed(1)} % (median of 5 rounds)${rates}${plainText}`,
+      measured: `CPU per push +${cpu.toFixed(1)} % (median of paired rounds)${rates}${plainText}`,
       met: cpu < 5,
     };
   }

@@ -90,16 +90,22 @@ function makeFixture(): Fixture {
   };
 }
 
+/**
+ * Rounds of the basic-auth row: windows with the same config swing ±40 % in CPU per push on this shared
+ * 2-core machine, so the median of 5 paired rounds still moved by several percent between runs.
+ */
+const AUTH_ROUNDS = 9;
+
 /** The basic-auth cost as CPU per push on one gateway, alternating rounds (auth-cpu.ts). */
 async function authCpuRow(fx: Fixture, o: TlsCostOptions): Promise<Row> {
   const file = path.join(fx.dir, 'switched.yml');
   writeFileSync(file, fx.tlsText);
-  const label = 't: basic auth (cached), CPU per checked push over HTTPS, with vs without, median of 5 rounds';
+  const label = `t: basic auth (cached), CPU per checked push over HTTPS, with vs without, median of ${AUTH_ROUNDS} rounds`;
   const base = { id: 't', key: 't.auth_cpu', label, unit: '%', better: 'lower' as const, reference: missing('–') };
   let gw: Gateway | undefined;
   try {
     gw = await startGatewayWith('ours', [`--web.config.file=${file}`], { ca: fx.ca });
-    const rounds = await authCpuRounds({ gw, file, ...fx, windowMs: o.windowMs, rounds: 5 });
+    const rounds = await authCpuRounds({ gw, file, ...fx, windowMs: o.windowMs, rounds: AUTH_ROUNDS });
     const note = rounds.map((r) => `${r.withoutUs.toFixed(0)}→${r.withUs.toFixed(0)} µs`).join(', ');
     return { ...base, ours: cell([medianCost(rounds) * 100], `(${note})`) };
   } catch (err) {
