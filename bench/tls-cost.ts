@@ -100,8 +100,8 @@ const AUTH_ROUNDS = 9;
 async function authCpuRow(fx: Fixture, o: TlsCostOptions): Promise<Row> {
   const file = path.join(fx.dir, 'switched.yml');
   writeFileSync(file, fx.tlsText);
-  const label =
-    't: basic auth (cached), CPU per checked push over HTTPS, with vs without, ' + `median of ${AUTH_ROUNDS} rounds`;
+  const what = 't: basic auth (cached), CPU per checked push over HTTPS, with vs without';
+  const label = `${what}, median of ${AUTH_ROUNDS} rounds`;
   const base = { id: 't', key: 't.auth_cpu', label, unit: '%', better: 'lower' as const, reference: missing('–') };
   let gw: Gateway | undefined;
   try {
