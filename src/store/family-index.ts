@@ -12,6 +12,9 @@ import type { Group } from './group.js';
 import { SmallMap } from './small-map.js';
 import { runSync, sortSteps, type Steps } from '../slicer.js';
 
+/** Series handled between two points where a sliced add or remove may pause (a power of two, minus one). */
+const STEP_MASK = 4095;
+
 /** One exposed series (a sample, or a summary/histogram with all its lines). */
 export interface SeriesEntry {
   /** Rendered label text without braces: the series key, canonical because labels are sorted. */
@@ -132,6 +135,11 @@ export class FamilyIndex {
   }
 
   add(group: Group, gf: GroupFamily): void {
+    runSync(this.addSteps(group, gf));
+  }
+
+  /** add() as steps: a family of a million series joining one that other groups hold is indexed in slices. */
+  *addSteps(group: Group, gf: GroupFamily): Steps<void> {
     gf.rank = this.nextRank++;
     this.members.set(group, gf);
     if (this.typeCounts !== null) {
@@ -142,14 +150,24 @@ export class FamilyIndex {
         this.typeCounts.set(m.family.type, (this.typeCounts.get(m.family.type) ?? 0) + 1);
     }
     const byKey = this.seriesByKey;
-    if (byKey !== null) for (const e of gf.series) byKey.set(e.inner, e);
+    const series = gf.series;
+    if (byKey !== null) {
+      for (let i = 0; i < series.length; i++) {
+        byKey.set(series[i]!.inner, series[i]!);
+        if ((i & STEP_MASK) === STEP_MASK) yield;
+      }
+    }
     if (this.entries.length === 0) {
       // The only series: share the group's array (an array per family was a fifth of its cost).
-      this.entries = gf.series;
+      this.entries = series;
       this.entriesShared = true;
     } else {
       if (this.entriesShared) this.ownEntries();
-      for (const e of gf.series) this.entries.push(e);
+      const entries = this.entries;
+      for (let i = 0; i < series.length; i++) {
+        entries.push(series[i]!);
+        if ((i & STEP_MASK) === STEP_MASK) yield;
+      }
     }
     this.sortDirty = true;
     this.layoutValid = false;
@@ -157,6 +175,11 @@ export class FamilyIndex {
   }
 
   remove(group: Group): void {
+    runSync(this.removeSteps(group));
+  }
+
+  /** remove() as steps: a group's family of a million series is let go of in slices. */
+  *removeSteps(group: Group): Steps<void> {
     const gf = this.members.get(group);
     if (gf === undefined) return;
     this.members.delete(group);
@@ -166,9 +189,12 @@ export class FamilyIndex {
       else this.typeCounts.set(gf.family.type, n);
     }
     const byKey = this.seriesByKey;
-    for (const e of gf.series) {
+    const series = gf.series;
+    for (let i = 0; i < series.length; i++) {
+      const e = series[i]!;
       if (byKey !== null && byKey.get(e.inner) === e) byKey.delete(e.inner);
       e.dead = true;
+      if ((i & STEP_MASK) === STEP_MASK) yield;
     }
     this.deadCount += gf.series.length;
     this.layoutValid = false;
@@ -176,7 +202,13 @@ export class FamilyIndex {
     // Dead entries keep their series alive until the next scrape settles the list; compact earlier when
     // they outnumber the live ones, so memory stays bounded without scrapes (amortised O(1) per removal).
     if (this.deadCount > 1024 && this.deadCount > this.entries.length - this.deadCount) {
-      this.entries = this.entries.filter((e) => !e.dead);
+      const live: SeriesEntry[] = [];
+      const entries = this.entries;
+      for (let i = 0; i < entries.length; i++) {
+        if (!entries[i]!.dead) live.push(entries[i]!);
+        if ((i & STEP_MASK) === STEP_MASK) yield;
+      }
+      this.entries = live;
       this.entriesShared = false;
       this.deadCount = 0;
     }

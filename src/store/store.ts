@@ -330,7 +330,7 @@ export class MemoryStore {
       }
       for (const name of [...group.families.keys()]) {
         if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME && !pushedNames.has(name)) {
-          this.removeFamily(group, name);
+          yield* this.removeFamily(group, name);
           yield;
         }
       }
@@ -338,7 +338,7 @@ export class MemoryStore {
     if (!req.replace && req.emptyFamilies !== undefined) {
       for (const { name } of req.emptyFamilies) {
         if (name !== PUSH_TIME && name !== PUSH_FAILURE_TIME && group.families.has(name))
-          this.removeFamily(group, name);
+          yield* this.removeFamily(group, name);
       }
     }
     for (const f of families) {
@@ -386,7 +386,7 @@ export class MemoryStore {
     this.order.commitStarted();
     try {
       for (const name of [...group.families.keys()]) {
-        this.detach(group, name);
+        yield* this.detach(group, name);
         yield;
       }
       this.groupsById.delete(group.id);
@@ -730,7 +730,7 @@ export class MemoryStore {
   }
 
   private dropGroup(group: Group): void {
-    for (const name of group.families.keys()) this.detach(group, name);
+    for (const name of group.families.keys()) runSync(this.detach(group, name));
     this.groupsById.delete(group.id);
   }
 
@@ -739,16 +739,17 @@ export class MemoryStore {
     for (const touched of this.walkers) touched.add(name);
   }
 
-  private removeFamily(group: Group, name: string): void {
-    this.detach(group, name);
+  private *removeFamily(group: Group, name: string): Steps<void> {
+    yield* this.detach(group, name);
     group.families.delete(name);
   }
 
-  private detach(group: Group, name: string): void {
+  /** Takes a group's family out of the family index, in slices when it holds many series. */
+  private *detach(group: Group, name: string): Steps<void> {
     const idx = this.families.get(name);
     if (idx === undefined) return;
     this.touch(name);
-    idx.remove(group);
+    yield* idx.removeSteps(group);
     if (idx.empty) {
       this.families.delete(name);
       this.names.remove();
@@ -779,7 +780,7 @@ export class MemoryStore {
       idx.replaceInPlace(group, gf);
       return;
     }
-    if (old !== undefined) this.detach(group, family.name);
+    if (old !== undefined) yield* this.detach(group, family.name);
     idx = this.families.get(family.name);
     if (idx === undefined) {
       idx = new FamilyIndex(family.name, this.opts.checkConsistency);
@@ -791,9 +792,10 @@ export class MemoryStore {
     const series = new Array<SeriesEntry>(metrics.length);
     for (let i = 0; i < metrics.length; i++) {
       series[i] = { inner: inners[i]!, metric: metrics[i]!, type, group, dead: false, pos: 0 };
+      if ((i & 4095) === 4095) yield;
     }
     gf.series = series;
-    idx.add(group, gf);
+    yield* idx.addSteps(group, gf);
   }
 }
 
