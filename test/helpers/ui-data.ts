@@ -81,7 +81,11 @@ export async function pushRealisticData(gw: RunningGateway): Promise<void> {
     },
   ]);
   await pythonPush(gw, [
-    { op: 'push', job: 'nightly-report', metrics: [{ type: 'gauge', name: 'report_rows', set: 1200 }] },
+    {
+      op: 'push',
+      job: 'nightly-report',
+      metrics: [{ type: 'gauge', name: 'report_rows', help: 'Rows in the report.', set: 1200 }],
+    },
   ]);
   // A sample with a timestamp is refused (400): the group keeps its metrics and is marked failed.
   const bad = await fetch(`${gw.url}/metrics/job/nightly-report`, { method: 'PUT', body: 'report_rows 1 1000\n' });
@@ -101,7 +105,15 @@ export async function pushRealisticData(gw: RunningGateway): Promise<void> {
       job: 'batch-backup',
       grouping_key: { instance: 'db-1' },
       headers: { 'X-Pushgateway-TTL': '2h', 'X-Pushgateway-Interval': '1h' },
-      metrics: [{ type: 'gauge', name: 'backup_last_success_timestamp_seconds', set: 1764590400 }],
+      metrics: [
+        {
+          type: 'gauge',
+          name: 'backup_last_success_timestamp_seconds',
+          help: 'When the last backup succeeded.',
+          set: 1764590400,
+        },
+        { type: 'gauge', name: 'backup_size_bytes', help: 'Size of the last backup.', set: 73_400_320 },
+      ],
     },
   ]);
   await pythonPush(gw, [
@@ -110,10 +122,22 @@ export async function pushRealisticData(gw: RunningGateway): Promise<void> {
       job: 'api-server',
       grouping_key: { instance: 'web-1:8080' },
       metrics: [
-        { type: 'counter', name: 'http_requests', labels: { method: 'GET', code: '200' }, inc: 1027 },
+        {
+          type: 'counter',
+          name: 'http_requests',
+          help: 'HTTP requests served.',
+          labels: { method: 'GET', code: '200' },
+          inc: 1027,
+        },
         { type: 'gauge', name: 'queue_depth', help: 'Jobs waiting in the queue.', set: 42.5 },
-        { type: 'summary', name: 'request_latency_seconds', observe: [0.25, 0.75] },
-        { type: 'histogram', name: 'response_size_bytes', buckets: [100, 1000], observe: [50, 500, 5000] },
+        { type: 'summary', name: 'request_latency_seconds', help: 'Request latency.', observe: [0.25, 0.75] },
+        {
+          type: 'histogram',
+          name: 'response_size_bytes',
+          help: 'Response sizes.',
+          buckets: [100, 1000],
+          observe: [50, 500, 5000],
+        },
       ],
     },
   ]);
