@@ -46,9 +46,12 @@ export function watchErrors(page: Page, errors: string[]): void {
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
 }
 
-/** A headless chromium with a fresh profile and one page; `colorScheme` sets prefers-color-scheme. */
+/**
+ * A headless chromium with a fresh profile and one page; `colorScheme` sets prefers-color-scheme,
+ * `javaScript: false` turns the page's scripts off.
+ */
 export async function openBrowser(
-  opts: { colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {},
+  opts: { colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number }; javaScript?: boolean } = {},
 ): Promise<OpenBrowser> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgw-chromium-'));
   const context = await chromium.launchPersistentContext(dir, {
@@ -57,6 +60,7 @@ export async function openBrowser(
     args: CHROMIUM_ARGS,
     colorScheme: opts.colorScheme ?? 'light',
     viewport: opts.viewport ?? { width: 1280, height: 900 },
+    javaScriptEnabled: opts.javaScript ?? true,
     timeout: 30_000,
   });
   const errors: string[] = [];

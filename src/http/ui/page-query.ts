@@ -6,6 +6,7 @@
  */
 import { PUSH_TIME, type GroupView } from '../../store/group.js';
 import { htmlEscape } from '../respond.js';
+import { sortSteps, type Steps } from '../../slicer.js';
 
 /** Groups a page holds. */
 export const PAGE_SIZE = 100;
@@ -58,13 +59,18 @@ function matches(g: GroupView, query: PageQuery): boolean {
 
 const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** A group with what it is sorted by, read once. */
+interface Keyed {
+  g: GroupView;
+  job: string;
+  pushTime: number;
+}
+
 /** As the script's sort: by job, or by the last successful push; ties by the group's key. */
-function comparator(sort: SortOrder): (a: GroupView, b: GroupView) => number {
-  if (sort === 'job') {
-    return (a, b) => compareStrings(a.labels.job ?? '', b.labels.job ?? '') || compareStrings(a.id, b.id);
-  }
+function comparator(sort: SortOrder): (a: Keyed, b: Keyed) => number {
+  if (sort === 'job') return (a, b) => compareStrings(a.job, b.job) || compareStrings(a.g.id, b.g.id);
   const sign = sort === 'oldest' ? 1 : -1;
-  return (a, b) => sign * (a.gaugeValue(PUSH_TIME) - b.gaugeValue(PUSH_TIME)) || compareStrings(a.id, b.id);
+  return (a, b) => sign * (a.pushTime - b.pushTime) || compareStrings(a.g.id, b.g.id);
 }
 
 export interface PageSlice {
@@ -77,18 +83,27 @@ export interface PageSlice {
   pages: number;
 }
 
+/** Groups filtered between two yields. */
+const FILTER_STEP = 2048;
+
 /**
- * The groups of the page asked for. Only the matching groups are sorted (push times read once each), and
- * only the page's groups are rendered afterwards.
+ * The groups of the page asked for, as steps (filter and sort yield, so 100k groups do not hold the event
+ * loop). Only the page's groups are rendered afterwards.
  */
-export function pageOf(all: GroupView[], query: PageQuery): PageSlice {
-  const matching = filters(query) ? all.filter((g) => matches(g, query)) : all.slice();
-  matching.sort(comparator(query.sort));
-  const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
+export function* pageOfSteps(all: GroupView[], query: PageQuery): Steps<PageSlice> {
+  const keyed: Keyed[] = [];
+  const narrow = filters(query);
+  for (let i = 0; i < all.length; i++) {
+    const g = all[i]!;
+    if (!narrow || matches(g, query)) keyed.push({ g, job: g.labels.job ?? '', pushTime: g.gaugeValue(PUSH_TIME) });
+    if (i % FILTER_STEP === FILTER_STEP - 1) yield;
+  }
+  const sorted = yield* sortSteps(keyed, comparator(query.sort));
+  const pages = Math.max(1, Math.ceil(sorted.length / PAGE_SIZE));
   const page = Math.min(query.page, pages);
   return {
-    groups: matching.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE),
-    matching: matching.length,
+    groups: sorted.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((k) => k.g),
+    matching: sorted.length,
     page,
     pages,
   };

@@ -15,7 +15,7 @@ import { Slicer, runSliced, sortSteps, type Steps } from '../../slicer.js';
 import {
   PAGE_SIZE,
   filters,
-  pageOf,
+  pageOfSteps,
   paginationNav,
   parsePageQuery,
   type PageQuery,
@@ -113,7 +113,7 @@ export async function renderStatusPage(
 ): Promise<Buffer[]> {
   const all = await store.snapshotGroupsAsync(slicer);
   const query = options.query ?? parsePageQuery(undefined);
-  const slice = pageOf(all, query);
+  const slice = await runSliced(pageOfSteps(all, query), slicer);
   const groups = slice.groups;
   // As the reference: the external URL's path, else relative to the page (which sits at the prefix root).
   const rawBase = options.externalPathPrefix || '.';
