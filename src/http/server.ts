@@ -15,6 +15,7 @@ import { handleDelete, handlePush, type PushContext } from './push.js';
 import type { PushGuards } from './push-guards.js';
 import { ScrapeHandler } from './scrape.js';
 import { renderStatusPage } from './ui/status-page.js';
+import { parsePageQuery } from './ui/page-query.js';
 import { absoluteBase } from './ui/absolute-base.js';
 import { STATIC_MAX_AGE, staticAsset } from './ui/static-assets.js';
 import { sendEmpty, sendHttpError, sendNotFound, sendRedirect, sendText, sendPieces } from './respond.js';
@@ -159,6 +160,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
             enableAdminApi: config.enableAdminApi,
             buildInfo,
             absoluteBase: absoluteBase(req, config),
+            query: parsePageQuery(req.url),
           }),
         );
         return 200;

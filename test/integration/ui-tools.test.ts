@@ -4,8 +4,8 @@
  * server with the exact time in a title, and the copyable curl commands, which are run with the system
  * curl (skipped, loudly, without it) and must land in / delete exactly that group, values with '/' and
  * empty values included; the absolute URL from --web.external-url, else from the Host header; the
- * filter, sort, "failed only" and stale controls rendered hidden (the script shows them). No browser
- * here: the script's filter, sort and stale marking are not exercised by this file.
+ * filter, sort and "failed only" controls as a GET form, the stale threshold for the script. No browser
+ * here: the script is exercised by ui-browser-*.test.ts, the server-side paging by ui-pages.test.ts.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -147,25 +147,25 @@ describe('UI tools: the controls', () => {
   });
   after(() => gw.stop());
 
-  it('filter, sort, failed only and stale threshold are rendered hidden, for the script to show', async () => {
+  it('filter, sort and failed only are a GET form (no script needed); stale threshold for the script', async () => {
     const html = await (await fetch(`${gw.url}/`)).text();
-    const tools = /<div id="tools" class="tools" hidden>([\s\S]*?)<\/div>/.exec(html);
-    assert.ok(tools !== null, 'the controls, hidden');
+    const tools = /<form id="tools" class="tools" method="get" role="search">([\s\S]*?)<\/form>/.exec(html);
+    assert.ok(tools !== null, 'the controls, as a form');
     for (const control of [
-      '<input type="search" id="filter"',
-      '<select id="sort"><option value="job">by job</option><option value="oldest">',
+      '<input type="search" id="filter" name="q" value=""',
+      '<select id="sort" name="sort"><option value="job" selected>by job</option><option value="oldest">',
       '<option value="newest">',
-      '<input type="checkbox" id="failed-only">',
-      '<input type="number" id="stale-minutes"',
+      '<input type="checkbox" id="failed-only" name="failed" value="1">',
+      '<label class="needs-js">Stale after <input type="number" id="stale-minutes"',
+      '<button type="submit" id="apply">Apply</button>',
     ])
       assert.ok(tools[1]!.includes(control), control);
-    // The panels the script sorts sit in one container after the controls.
-    const list = html.indexOf('<div id="groups">');
-    assert.ok(list > html.indexOf('<div id="tools"'));
+    // The panels the script sorts sit in one container after the controls; the whole store on one page.
+    const list = html.indexOf('<div id="groups" data-total="');
+    assert.ok(list > html.indexOf('<form id="tools"'));
+    assert.match(html, /<div id="groups" data-total="\d+" data-live="1">/);
     assert.ok(html.indexOf('<details class="group"') > list);
     assert.ok(html.indexOf('<section id="status"') > html.lastIndexOf('</details>'));
-    const js = await (await fetch(`${gw.url}/static/ui.js`)).text();
-    assert.match(js, /tools\.hidden = false/);
   });
 });
 

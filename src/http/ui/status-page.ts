@@ -4,13 +4,24 @@
  * time and every series with its value), and for a group with a lifecycle (docs/lifecycle.md) its TTL,
  * time to expiry and up state, overdue groups marked; a Status tab (start time, build information,
  * flags); a Help link. Each group also shows the age of its last push and copyable curl commands
- * (group-tools.ts). Panels are <details> elements, so reading needs no JavaScript; the script
- * (ui-script.ts) adds the delete buttons' confirmation, remembers what is expanded, and runs the
+ * (group-tools.ts). A page holds at most PAGE_SIZE groups, filtered, sorted and paged on the server from
+ * the query string (page-query.ts). Panels are <details> elements, so reading needs no JavaScript; the
+ * script (ui-script.ts) adds the delete buttons' confirmation, remembers what is expanded, and runs the
  * filter, sort, "failed only" and stale controls over the panels' data attributes.
  */
 import type { StoreReader } from '../../store/store-reader.js';
 import { PUSH_FAILURE_TIME, PUSH_TIME, type GroupView } from '../../store/group.js';
 import { Slicer, runSliced, sortSteps, type Steps } from '../../slicer.js';
+import {
+  PAGE_SIZE,
+  filters,
+  pageOfSteps,
+  paginationNav,
+  parsePageQuery,
+  type PageQuery,
+  type PageSlice,
+  type SortOrder,
+} from './page-query.js';
 import { TextParts } from '../text-parts.js';
 import { htmlEscape } from '../respond.js';
 import { REVISION, VERSION } from '../../version.js';
@@ -32,24 +43,44 @@ export interface PageOptions {
   absoluteBase?: string;
   /** The clock for "N min ago" (ms since the epoch); Date.now by default. */
   nowMs?: number;
+  /** Filter, sort, "failed only" and page, from the query string (page-query.ts); the first page of all by default. */
+  query?: PageQuery;
 }
 
 /**
- * Filter, sort, "failed only" and the stale threshold: they work in the browser over the panels' data
- * attributes (ui-script.ts), so they are rendered hidden and shown by the script; without it they
- * would do nothing.
+ * Filter, sort, "failed only" and the stale threshold. The first three are a GET form the server applies
+ * (page-query.ts), so they work across pages and without JavaScript; the script (ui-script.ts) applies
+ * them at once in the page when it holds the whole store, and submits the form otherwise. The stale
+ * threshold only marks panels: it needs the script and is shown by it.
  */
-const TOOLS =
-  '<div id="tools" class="tools" hidden>' +
-  '<input type="search" id="filter" placeholder="Filter: label name or value, metric name" ' +
-  'aria-label="Filter groups by label name or value or metric name">' +
-  '<label>Sort <select id="sort"><option value="job">by job</option>' +
-  '<option value="oldest">by age, oldest push first</option>' +
-  '<option value="newest">by age, newest push first</option></select></label>' +
-  '<label><input type="checkbox" id="failed-only"> failed only</label>' +
-  '<label>Stale after <input type="number" id="stale-minutes" min="0" step="1" size="5" ' +
-  'aria-label="Stale after this many minutes without a push"> min</label>' +
-  '<span id="shown" aria-live="polite"></span></div>\n';
+function toolsForm(query: PageQuery): string {
+  const option = (value: SortOrder, text: string): string =>
+    `<option value="${value}"${query.sort === value ? ' selected' : ''}>${text}</option>`;
+  return (
+    '<form id="tools" class="tools" method="get" role="search">' +
+    `<input type="search" id="filter" name="q" value="${htmlEscape(query.text)}" ` +
+    'placeholder="Filter: label name or value, metric name" ' +
+    'aria-label="Filter groups by label name or value or metric name">' +
+    `<label>Sort <select id="sort" name="sort">${option('job', 'by job')}` +
+    `${option('oldest', 'by age, oldest push first')}` +
+    `${option('newest', 'by age, newest push first')}</select></label>` +
+    `<label><input type="checkbox" id="failed-only" name="failed" value="1"${query.failedOnly ? ' checked' : ''}>` +
+    ' failed only</label>' +
+    '<label class="needs-js">Stale after <input type="number" id="stale-minutes" min="0" step="1" size="5" ' +
+    'aria-label="Stale after this many minutes without a push"> min</label>' +
+    '<button type="submit" id="apply">Apply</button>' +
+    '<span id="shown" aria-live="polite"></span></form>\n'
+  );
+}
+
+/** "Groups 101–200 of 10000" (with "matching" under a filter); '' when the page shows the whole store. */
+function pageInfo(query: PageQuery, slice: PageSlice, total: number): string {
+  if (slice.pages <= 1 && !filters(query)) return '';
+  const first = slice.matching === 0 ? 0 : (slice.page - 1) * PAGE_SIZE + 1;
+  const last = (slice.page - 1) * PAGE_SIZE + slice.groups.length;
+  const of = filters(query) ? `${slice.matching} matching (of ${total})` : String(total);
+  return `<p id="page-info">Groups ${first}&ndash;${last} of ${of}, page ${slice.page} of ${slice.pages}</p>\n`;
+}
 
 const HELP_URL = 'https://github.com/prometheus/pushgateway/blob/master/README.md';
 
@@ -67,9 +98,10 @@ function tableRows(m: Record<string, string>): string {
 }
 
 /**
- * The page as pieces to write in order. Groups are taken as they are when the request comes (snapshots
- * taken in slices) and rendered a slice at a time with the event loop served in between, so a page over
- * 100k groups or over one group of a million families does not hold up health checks and pushes.
+ * One page of the UI as pieces to write in order: at most PAGE_SIZE groups (page-query.ts), so a big
+ * store is never rendered whole. Groups are taken as they are when the request comes (snapshots taken in
+ * slices) and rendered a slice at a time with the event loop served in between, so a page over one group
+ * of a million families does not hold up health checks and pushes.
  */
 export async function renderStatusPage(
   store: StoreReader,
@@ -79,21 +111,23 @@ export async function renderStatusPage(
   lifecycle?: GroupLifecycle,
   options: PageOptions = {},
 ): Promise<Buffer[]> {
-  const groups = await store.snapshotGroupsAsync(slicer);
-  await runSliced(
-    sortSteps(groups, (a, b) => compareStrings(a.id, b.id)),
-    slicer,
-  );
+  const all = await store.snapshotGroupsAsync(slicer);
+  const query = options.query ?? parsePageQuery(undefined);
+  const slice = await runSliced(pageOfSteps(all, query), slicer);
+  const groups = slice.groups;
   // As the reference: the external URL's path, else relative to the page (which sits at the prefix root).
   const rawBase = options.externalPathPrefix || '.';
   const base = htmlEscape(rawBase);
   const v = encodeURIComponent(REVISION || VERSION);
-  const n = groups.length;
+  const n = all.length;
   const count = `${n} group${n === 1 ? '' : 's'}`;
   const wipe = options.enableAdminApi
     ? `<p><button type="button" id="wipe" class="danger needs-js" data-url="${base}/api/v1/admin/wipe"` +
       `${n === 0 ? ' disabled' : ''}>Delete all ${n} groups</button></p>\n`
     : '';
+  // The script filters and sorts in the page only when it holds every group; otherwise it submits the form.
+  const live = slice.pages === 1 && !filters(query);
+  const nav = paginationNav(query, slice);
   const pieces: Buffer[] = [
     Buffer.from(
       '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
@@ -105,7 +139,8 @@ export async function renderStatusPage(
         `<nav><a class="brand" href="${base}/">Pushgateway</a><a href="#metrics">Metrics</a>` +
         `<a href="#status">Status</a><a href="${HELP_URL}">Help</a></nav>\n` +
         '<main>\n<section id="metrics" class="tab"><h2>Metrics</h2>\n' +
-        `<p id="group-count">${count}</p>\n${wipe}${TOOLS}<div id="groups">\n`,
+        `<p id="group-count">${count}</p>\n${wipe}${toolsForm(query)}${pageInfo(query, slice, n)}${nav}` +
+        `<div id="groups" data-total="${n}" data-live="${live ? '1' : '0'}">\n`,
       'utf8',
     ),
   ];
@@ -113,7 +148,7 @@ export async function renderStatusPage(
   pieces.push(...(await runSliced(groupSectionsSteps(groups, lifecycle, rawBase, tools), slicer)));
   pieces.push(
     Buffer.from(
-      '\n</div>\n</section>\n<section id="status" class="tab"><h2>Status</h2>\n' +
+      `\n</div>\n${nav}</section>\n<section id="status" class="tab"><h2>Status</h2>\n` +
         `<p>Started: ${htmlEscape(startedAt.toISOString())} &middot; version ${htmlEscape(VERSION)}</p>\n` +
         `<h3>Build information</h3>\n<table class="build">${tableRows(options.buildInfo ?? { version: VERSION })}` +
         '</table>\n' +

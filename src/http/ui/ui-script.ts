@@ -5,7 +5,9 @@
  * panels' data attributes (status-page.ts): a filter (any label name or value or metric name,
  * case-insensitive substring), sort by job or by age of the last push, "failed only", and a stale
  * threshold in minutes (remembered in localStorage, with the sort) that marks groups pushed longer ago;
- * it also keeps the "N min ago" texts current. Reading the page needs none of it.
+ * it also keeps the "N min ago" texts current. When the store spans several pages (page-query.ts) the
+ * filter, sort and "failed only" are the server's: the script submits the tools' form instead. Reading
+ * the page needs none of it.
  */
 export const UI_JS = `'use strict';
 (function () {
@@ -21,8 +23,11 @@ export const UI_JS = `'use strict';
       save();
     });
   });
+  // Groups in the store (the page may hold only some of them, page-query.ts): deleting one takes one off.
+  var groupList = document.getElementById('groups');
+  var total = groupList ? Number(groupList.dataset.total) || 0 : 0;
   function countLeft() {
-    var n = document.querySelectorAll('details.group').length;
+    var n = total;
     var c = document.getElementById('group-count');
     if (c) c.textContent = n + (n === 1 ? ' group' : ' groups');
     var w = document.getElementById('wipe');
@@ -37,6 +42,7 @@ export const UI_JS = `'use strict';
         if (!res.ok) return fail(res);
         var g = b.closest('details.group');
         if (g) { delete open[g.dataset.key]; save(); g.remove(); }
+        total = Math.max(0, total - 1);
         countLeft();
       }, function (e) { window.alert('Deleting failed: ' + e); });
     });
@@ -108,27 +114,42 @@ export const UI_JS = `'use strict';
     all.forEach(function (g) { list.appendChild(g); });
   }
   if (tools && filter && sort && failedOnly && stale && shown && list) {
-    tools.hidden = false;
-    if (view.sort) sort.value = view.sort;
+    // Live: the page holds every group, so filter and sort run here at once. Otherwise the server does
+    // them over all pages: a change of sort or "failed only" submits the form, the filter on Enter.
+    var live = list.dataset.live === '1';
     if (view.staleMinutes !== undefined) stale.value = view.staleMinutes;
-    filter.addEventListener('input', apply);
-    failedOnly.addEventListener('change', apply);
-    sort.addEventListener('change', function () { view.sort = sort.value; saveView(); resort(); });
     stale.addEventListener('input', function () { view.staleMinutes = stale.value; saveView(); apply(); });
+    if (live) {
+      if (view.sort) sort.value = view.sort;
+      var apply1 = document.getElementById('apply');
+      if (apply1) apply1.hidden = true;
+      tools.addEventListener('submit', function (e) { e.preventDefault(); apply(); });
+      filter.addEventListener('input', apply);
+      failedOnly.addEventListener('change', apply);
+      sort.addEventListener('change', function () { view.sort = sort.value; saveView(); resort(); });
+      resort();
+    } else {
+      failedOnly.addEventListener('change', function () { tools.submit(); });
+      sort.addEventListener('change', function () { view.sort = sort.value; saveView(); tools.submit(); });
+      // The remembered sort, when the address asks for none.
+      if (view.sort && view.sort !== sort.value && !/[?&]sort=/.test(location.search)) {
+        sort.value = view.sort;
+        tools.submit();
+      }
+    }
     toolsOn = true;
-    resort();
     apply();
     setInterval(apply, 30000);
   }
   var wipe = document.getElementById('wipe');
   if (wipe) {
     wipe.addEventListener('click', function () {
-      var n = document.querySelectorAll('details.group').length;
-      if (!window.confirm('Do you really want to delete all ' + n + ' groups?')) return;
+      if (!window.confirm('Do you really want to delete all ' + total + ' groups?')) return;
       fetch(wipe.dataset.url, { method: 'PUT' }).then(function (res) {
         if (!res.ok) return fail(res);
         document.querySelectorAll('details.group').forEach(function (g) { g.remove(); });
         open = {}; save();
+        total = 0;
         countLeft();
       }, function (e) { window.alert('Deleting failed: ' + e); });
     });

@@ -27,5 +27,9 @@ export const UI_CSS = [
   '.tools{display:flex;flex-wrap:wrap;gap:.4em 1em;align-items:center;margin:.6em 0}.tools[hidden]{display:none}',
   '#filter{min-width:20em}#shown{color:var(--muted);font-size:.9em}',
   '.stale{border-left:4px solid #e0a800}.stale .age{color:#b8860b;font-weight:bold}',
+  // The page links are a <nav> too: not the dark bar of the top one.
+  'nav.pages{margin:.6em 0;padding:0;background:none;color:inherit;display:flex;flex-wrap:wrap;gap:.2em}',
+  '.pages .page{padding:.1em .5em;border-radius:3px}.pages a.page{border:1px solid var(--line);color:inherit}',
+  '.pages .current{font-weight:bold}#page-info{color:var(--muted)}',
   '.curl pre{margin:.2em 0 .6em;padding:.3em .5em;background:var(--bg);overflow-x:auto;user-select:all}',
 ].join('\n');
