@@ -17,7 +17,8 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { createGzip, gunzip } from 'node:zlib';
 import type { StoredGroup } from '../store.js';
-import { SnapshotHasher, decodeSnapshot, encodeFirstLines, encodeGroup } from '../snapshot.js';
+import { SnapshotHasher, decodeSnapshotSteps, encodeFirstLines, encodeGroup } from '../snapshot.js';
+import { Slicer, runSliced } from '../../slicer.js';
 import { VERSION } from '../../version.js';
 import type { BufferReplies, RedisConnection } from './redis-connection.js';
 
@@ -106,19 +107,30 @@ export async function readPosition(conn: RedisConnection, keys: LogKeys): Promis
   return { trimmedTo, snapshotAt, epoch, length };
 }
 
-/** The stored snapshot (null: none), decoded; a bad one throws SnapshotError. */
+/**
+ * The stored snapshot (null: none) and its position, gunzipped (on libuv's threads), not yet decoded: a
+ * 100k-group one is hundreds of MB, decoded by decodeSnapshotGroups in slices.
+ */
 export async function readSnapshot(
   conn: RedisConnection,
   keys: LogKeys,
   buffers: BufferReplies,
-): Promise<{ at: string; groups: StoredGroup[] } | null> {
+): Promise<{ at: string; data: Buffer } | null> {
   const [at, data] = await conn.sendCommand<[Buffer | null, Buffer | null]>(
     ['EVAL', READ_LUA, '2', keys.snapshotAt, keys.snapshot],
     buffers,
   );
   if (at === null || data === null) return null;
   const plain = data[0] === 0x1f && data[1] === 0x8b ? await gunzipAsync(data) : data;
-  return { at: at.toString('latin1'), groups: decodeSnapshot(plain).groups };
+  return { at: at.toString('latin1'), data: plain };
+}
+
+/**
+ * A snapshot's groups, decoded with the event loop served in between (at 100k groups the decode takes
+ * seconds); a bad snapshot throws SnapshotError.
+ */
+export async function decodeSnapshotGroups(data: Buffer): Promise<StoredGroup[]> {
+  return (await runSliced(decodeSnapshotSteps(data), new Slicer())).groups;
 }
 
 const gunzipAsync = promisify(gunzip);

@@ -22,6 +22,7 @@ import { decodeEntry, type LogEntry } from './entry-codec.js';
 import type { BufferReplies, RedisConnection } from './redis-connection.js';
 import {
   compareIds,
+  decodeSnapshotGroups,
   readPosition,
   readSnapshot,
   takeSnapshotLock,
@@ -182,13 +183,18 @@ export class LogTail {
     const trimmedPast = pos.trimmedTo !== null && compareIds(pos.trimmedTo, from) > 0;
     const fresh = from === '0-0' && pos.snapshotAt !== null;
     if (!trimmedPast && !fresh) return false;
+    // Not caught up (so not ready) until restored and read on: the restore takes a while at 100k groups,
+    // in slices, while the old mirror goes on answering scrapes.
+    this.caught = false;
+    const started = performance.now();
     const snap = await readSnapshot(this.conn, this.opts.keys, this.buffers);
     if (snap === null) {
       if (trimmedPast) throw new Error('the log was trimmed past this mirror but there is no snapshot');
       return false;
     }
-    const started = performance.now();
-    this.store.restore(snap.groups);
+    this.logger.info('restoring the Redis snapshot', { at: snap.at, bytes: snap.data.length });
+    const groups = await decodeSnapshotGroups(snap.data);
+    await this.store.restoreSliced(groups);
     this.failWaiters(snap.at, 'the mirror was restored from a snapshot that includes it');
     this.lastId = snap.at;
     this.restores++;
@@ -196,7 +202,7 @@ export class LogTail {
       trimmedPast
         ? 'the Redis log was trimmed past this mirror; restored it from the snapshot'
         : 'restored the snapshot',
-      { was: from, at: snap.at, groups: snap.groups.length, ms: Math.round(performance.now() - started) },
+      { was: from, at: snap.at, groups: groups.length, ms: Math.round(performance.now() - started) },
     );
     return true;
   }
