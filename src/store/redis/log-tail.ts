@@ -71,6 +71,14 @@ export class LogTail {
   restores = 0;
   /** The epoch of the Redis data the mirror holds (undefined: not read yet). */
   epoch: string | undefined;
+  /**
+   * The number (`n`) of the last entry applied: entries are numbered in log order as they are appended
+   * (log-snapshot.ts APPEND_LUA); 0 before the first; null when not known (a log written before entries
+   * were numbered, or a snapshot without `snapshot-seq`), until the next numbered entry is applied.
+   */
+  appliedSeq: number | null = 0;
+  /** Entries ever appended, as of the last read (the position script's `seq`; null: none or not numbered). */
+  logSeq: number | null = null;
   private snapshotting = false;
   private nextSnapshotTry = 0;
   private caught = false;
@@ -90,6 +98,22 @@ export class LogTail {
     private readonly replicaId: string,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * Entries in the log after the last one this mirror applied, as of its last read (NaN: not known). A
+   * mirror reads at least every BLOCK_MS while connected; one busy applying a big entry, or a page of a
+   * backlog, shows what it has read but not applied plus what was appended up to that read.
+   */
+  get lagEntries(): number {
+    if (this.logSeq === null) return this.appliedSeq === null ? NaN : 0;
+    if (this.appliedSeq === null) return NaN;
+    return Math.max(0, this.logSeq - this.appliedSeq);
+  }
+
+  /** The log's keys. */
+  get keys(): LogKeys {
+    return this.opts.keys;
+  }
 
   /** Has the mirror applied everything the log held when it last read without blocking? */
   get caughtUp(): boolean {
@@ -147,6 +171,7 @@ export class LogTail {
         const [streams, pos] = await Promise.all([reading, position]);
         failures = 0;
         if (await this.startOverIfNeeded(pos, from)) continue;
+        this.logSeq = pos.seq;
         const entries = streams?.[0]?.[1] ?? [];
         for (const [id, fields] of entries) await this.apply(id.toString('latin1'), fields);
         if (!this.caught && entries.length < READ_COUNT) this.markCaughtUp();
@@ -177,6 +202,7 @@ export class LogTail {
       this.failWaiters(null, 'Redis lost its data');
       this.store.restore([]);
       this.lastId = '0-0';
+      this.appliedSeq = 0;
       return true;
     }
     this.epoch = pos.epoch;
@@ -197,6 +223,7 @@ export class LogTail {
     await this.store.restoreSliced(groups);
     this.failWaiters(snap.at, 'the mirror was restored from a snapshot that includes it');
     this.lastId = snap.at;
+    this.appliedSeq = snap.seq;
     this.restores++;
     this.logger.info(
       trimmedPast
@@ -232,6 +259,7 @@ export class LogTail {
     this.snapshotting = true;
     const groups = this.store.exportState();
     const at = this.lastId;
+    const seq = this.appliedSeq;
     const epoch = this.epoch;
     const keys = this.opts.keys;
     void (async () => {
@@ -240,7 +268,7 @@ export class LogTail {
         return;
       }
       const started = performance.now();
-      const { result, bytes } = await writeSnapshot(this.commands, keys, groups, at, this.replicaId, epoch);
+      const { result, bytes } = await writeSnapshot(this.commands, keys, groups, at, this.replicaId, epoch, seq);
       if (result < 0) {
         this.nextSnapshotTry = Date.now() + SNAPSHOT_RETRY_MS;
         this.logger.info('a snapshot was not committed', { at, why: result });
@@ -295,6 +323,8 @@ export class LogTail {
     }
     this.lastId = id;
     this.applied++;
+    const n = fields.n;
+    this.appliedSeq = n === undefined ? null : Number(n.toString('latin1'));
     const waiter = this.waiters.get(id);
     if (waiter !== undefined) {
       this.waiters.delete(id);

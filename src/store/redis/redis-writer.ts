@@ -14,7 +14,7 @@ import type { MemoryStore, PushRequest } from '../store.js';
 import type { StoreWriter } from '../store-writer.js';
 import { ENTRY_VERSION, encodeEntry, type LogEntry } from './entry-codec.js';
 import { DEFAULT_SNAPSHOT_ENTRIES, LogTail, type ApplyResult } from './log-tail.js';
-import { logKeys } from './log-snapshot.js';
+import { APPEND_LUA, logKeys } from './log-snapshot.js';
 import { openConnections, type ConnectionSet } from './redis-connection.js';
 import { redactUrl } from './redact-url.js';
 
@@ -130,6 +130,13 @@ export class RedisWriter implements StoreWriter {
         lastMs / 1000,
       ),
       gauge(
+        'pushgateway_store_replication_lag_entries',
+        'Entries in the Redis log after the last one the local mirror applied, as of its last read ' +
+          '(NaN: not known, on a log written before entries were numbered).',
+        'GAUGE',
+        this.tail.lagEntries,
+      ),
+      gauge(
         'pushgateway_store_snapshots_written_total',
         'Snapshots of the state this replica wrote to Redis (each trims the log to the one before).',
         'COUNTER',
@@ -224,7 +231,9 @@ export class RedisWriter implements StoreWriter {
     let reply: Promise<string>;
     try {
       const fields = await encodeEntry(entry, this.replicaId);
-      const args: Array<string | Buffer> = ['XADD', this.logKey, '*'];
+      // XADD through APPEND_LUA, which numbers the entry (`n`) in log order (the lag in entries).
+      const keys = this.tail.keys;
+      const args: Array<string | Buffer> = ['EVAL', APPEND_LUA, '2', keys.log, keys.seq];
       for (const name in fields) args.push(name, fields[name]!);
       await before;
       if (!commands.isReady) throw new StoreUnavailableError(`not connected to ${this.shownUrl}`);
