@@ -17,12 +17,16 @@ import { DEFAULT_SNAPSHOT_ENTRIES, LogTail, type ApplyResult } from './log-tail.
 import { APPEND_LUA, logKeys } from './log-snapshot.js';
 import { openConnections, type ConnectionSet } from './redis-connection.js';
 import { redactUrl } from './redact-url.js';
+import type { SentinelAuth } from './sentinel-auth.js';
 
 export interface RedisWriterOptions {
   /** redis:// or rediss:// (--store.redis.url); '' with sentinels. */
   url: string;
-  /** --store.redis.sentinels and --store.redis.sentinel-master: find the primary through Sentinel instead. */
-  sentinels?: { addresses: string[]; master: string } | undefined;
+  /**
+   * --store.redis.sentinels and --store.redis.sentinel-master: find the primary through Sentinel instead;
+   * `auth` from --store.redis.url (naming the master) and --store.redis.sentinel-password.
+   */
+  sentinels?: { addresses: string[]; master: string; auth?: SentinelAuth } | undefined;
   /** Prefix of every key (--store.redis.key-prefix). */
   keyPrefix: string;
   /** Redis replicas that must have a write before it is acknowledged (--store.redis.wait-replicas). */
@@ -84,7 +88,7 @@ export class RedisWriter implements StoreWriter {
     const target =
       opts.sentinels === undefined
         ? { url: opts.url }
-        : { sentinels: opts.sentinels.addresses, master: opts.sentinels.master };
+        : { sentinels: opts.sentinels.addresses, master: opts.sentinels.master, auth: opts.sentinels.auth };
     const writer = new RedisWriter(await openConnections(target, logger), opts, store, logger);
     writer.conns.commands.on('ready', () => writer.checkConfig());
     if (writer.conns.commands.isReady) writer.checkConfig();
