@@ -28,6 +28,7 @@ import { goQuote } from './model/go-quote.js';
 import { createLogger } from './observe/logger.js';
 import { defaultMemoryLimit } from './store/memory-budget.js';
 import { redactUrl } from './store/redis/redact-url.js';
+import { sentinelAuth } from './store/redis/sentinel-auth.js';
 import { BRANCH, BUILD_DATE, REVISION, VERSION } from './version.js';
 
 export const APP_NAME = 'pushgateway';
@@ -240,8 +241,9 @@ const FLAGS: readonly GatewayFlag[] = [
     default: '',
     quoted: true,
     help:
-      'Find the Redis primary through these Sentinels (host:port,…) instead of --store.redis.url. ' +
-      '(Not in the reference Pushgateway.)',
+      'Find the Redis primary through these Sentinels (host:port,…). --store.redis.url may then name the ' +
+      "master instead of a host, for the primary's user:password, /db and rediss:// (TLS to the primary " +
+      'and the Sentinels). (Not in the reference Pushgateway.)',
     set: (s, v) => {
       s.config.redis.sentinels = v.split(',').filter((x) => x !== '');
     },
@@ -257,6 +259,18 @@ const FLAGS: readonly GatewayFlag[] = [
       s.config.redis.sentinelMaster = v;
     },
     show: (c) => c.redis.sentinelMaster,
+  },
+  {
+    name: 'store.redis.sentinel-password',
+    kind: 'value',
+    default: '',
+    quoted: true,
+    help: 'The password of the Sentinels themselves (their requirepass), if any. (Not in the reference Pushgateway.)',
+    set: (s, v) => {
+      s.config.redis.sentinelPassword = v;
+    },
+    // Never shown on the status page or in /api/v1/status.
+    show: (c) => (c.redis.sentinelPassword === '' ? '' : 'xxxxx'),
   },
   {
     name: 'store.redis.key-prefix',
@@ -435,11 +449,13 @@ function finish(state: ParseState): Config {
     );
   }
   const r = config.redis;
-  if (r.url !== '' && r.sentinels.length > 0) {
-    throw new ConfigError('--store.redis.url and --store.redis.sentinels cannot both be set: one names the primary');
-  }
   if (r.sentinels.length > 0 !== (r.sentinelMaster !== '')) {
     throw new ConfigError('--store.redis.sentinels and --store.redis.sentinel-master go together');
+  }
+  // With Sentinels, the URL names the master and gives the login and TLS (refused here if it names a host).
+  if (r.sentinels.length > 0) sentinelAuth(r.url, r.sentinelMaster, r.sentinelPassword);
+  else if (r.sentinelPassword !== '') {
+    throw new ConfigError('--store.redis.sentinel-password needs --store.redis.sentinels');
   }
   for (const s of r.sentinels) {
     if (!/^([^:[\]]+|\[[^\]]+\]):\d+$/.test(s)) {

@@ -72,10 +72,12 @@ export interface RedisStoreConfig {
   keyPrefix: string;
   /** --store.redis.wait-replicas: Redis replicas that must have a write before it is acknowledged (WAIT). */
   waitReplicas: number;
-  /** --store.redis.sentinels: host:port of each Sentinel (not built yet). */
+  /** --store.redis.sentinels: host:port of each Sentinel. */
   sentinels: string[];
   /** --store.redis.sentinel-master: the master name Sentinel knows the primary by. */
   sentinelMaster: string;
+  /** --store.redis.sentinel-password: AUTH towards the Sentinels ('' = none). */
+  sentinelPassword: string;
 }
 
 /**
@@ -103,7 +105,7 @@ export function blankConfig(): Config {
     memoryLimitBytes: 0,
     bodyMemoryLimitBytes: 0,
     pushLimits: { ...NO_PUSH_LIMITS },
-    redis: { url: '', keyPrefix: '', waitReplicas: 0, sentinels: [], sentinelMaster: '' },
+    redis: { url: '', keyPrefix: '', waitReplicas: 0, sentinels: [], sentinelMaster: '', sentinelPassword: '' },
     groupTtlMs: 0,
     groupUpGrace: 0,
     flags: {},

@@ -23,6 +23,7 @@ import { formatByteSize } from './config.js';
 import { CATALOGUE, GatewayError } from './errors.js';
 import { GroupLifecycle } from './lifecycle/group-lifecycle.js';
 import { Expiry } from './lifecycle/expiry.js';
+import { sentinelAuth } from './store/redis/sentinel-auth.js';
 
 export interface RunningGateway {
   store: MemoryStore;
@@ -77,7 +78,14 @@ export async function startGateway(
     const redis = await (await import('./store/redis/redis-writer.js')).RedisWriter.open(
       {
         url: config.redis.url,
-        sentinels: sentinels.length === 0 ? undefined : { addresses: sentinels, master: config.redis.sentinelMaster },
+        sentinels:
+          sentinels.length === 0
+            ? undefined
+            : {
+                addresses: sentinels,
+                master: config.redis.sentinelMaster,
+                auth: sentinelAuth(config.redis.url, config.redis.sentinelMaster, config.redis.sentinelPassword),
+              },
         keyPrefix: config.redis.keyPrefix,
         waitReplicas: config.redis.waitReplicas,
         storeFlags: { checkConsistency: !config.disableConsistencyCheck, utf8Names: config.enableUtf8Names },

@@ -34,6 +34,7 @@ export const OWN_TYPES: ReadonlyMap<string, MetricType> = new Map<string, Metric
   // Only with the Redis store (store/redis/redis-writer.ts).
   ['pushgateway_store_log_entries_applied_total', 'COUNTER'],
   ['pushgateway_store_log_last_applied_timestamp_seconds', 'GAUGE'],
+  ['pushgateway_store_replication_lag_entries', 'GAUGE'],
   ['pushgateway_store_snapshot_restores_total', 'COUNTER'],
   ['pushgateway_store_snapshots_written_total', 'COUNTER'],
   ['pushgateway_store_up', 'GAUGE'],

@@ -25,6 +25,7 @@ import type {
 import { groupIdFor, type GroupingLabels } from '../model/grouping-key.js';
 import type { StoredFamily, StoredGroup } from './store.js';
 import { SnapshotError } from '../errors.js';
+import { runSync, type Steps } from '../slicer.js';
 
 export { SnapshotError };
 
@@ -399,11 +400,30 @@ function readGroup(line: string, n: number): SnapshotGroup {
 }
 
 /**
- * Parses a whole persistence file. Throws SnapshotError naming the problem: not our format (e.g. the
- * reference's Go gob file), a newer format version, a missing end line (truncated), a checksum mismatch,
- * or the first invalid field.
+ * Parses a whole persistence file in one go. Throws SnapshotError naming the problem: not our format (e.g.
+ * the reference's Go gob file), a newer format version, a missing end line (truncated), a checksum
+ * mismatch, or the first invalid field.
  */
-export function decodeSnapshot(data: Buffer): { header: SnapshotHeader; groups: SnapshotGroup[] } {
+export function decodeSnapshot(data: Buffer): DecodedSnapshot {
+  return runSync(decodeSnapshotSteps(data));
+}
+
+export interface DecodedSnapshot {
+  header: SnapshotHeader;
+  groups: SnapshotGroup[];
+}
+
+/** Bytes hashed, and lines scanned, between two points where a sliced decode may pause. */
+const HASH_CHUNK = 1 << 20;
+const LINES_PER_STEP = 1024;
+
+/**
+ * decodeSnapshot() as steps, pausing between hash chunks and between groups: a 100k-group snapshot is
+ * hundreds of MB and seconds of JSON, which a replica restoring it must not spend in one turn of the event
+ * loop (docs/high-availability.md, "How a mirror catches up"). It walks the buffer line by line instead of
+ * making one string of it, and checks exactly what decodeSnapshot checks, in the same order.
+ */
+export function* decodeSnapshotSteps(data: Buffer): Steps<DecodedSnapshot> {
   const firstNl = data.indexOf(0x0a);
   const first = data.subarray(0, firstNl < 0 ? Math.min(data.length, 64) : firstNl).toString('latin1');
   const m = /^pushgateway-ts persistence (\d+)$/.exec(first);
@@ -431,17 +451,24 @@ export function decodeSnapshot(data: Buffer): { header: SnapshotHeader; groups: 
   const endLine = data.subarray(lastNl + 1, data.length - 1).toString('latin1');
   const em = /^end ([0-9a-f]{64})$/.exec(endLine);
   if (em === null) throw new SnapshotError('truncated', 'no end line (the file is incomplete)');
-  const digest = createHash('sha256')
-    .update(data.subarray(0, lastNl + 1))
-    .digest('hex');
-  if (digest !== em[1]) throw new SnapshotError('checksum', 'checksum mismatch (the file was altered or damaged)');
-  const lines = data
-    .subarray(firstNl + 1, lastNl)
-    .toString('utf8')
-    .split('\n');
+  const hash = createHash('sha256');
+  for (let i = 0; i <= lastNl; i += HASH_CHUNK) {
+    hash.update(data.subarray(i, Math.min(i + HASH_CHUNK, lastNl + 1)));
+    yield;
+  }
+  if (hash.digest('hex') !== em[1]) {
+    throw new SnapshotError('checksum', 'checksum mismatch (the file was altered or damaged)');
+  }
+  // The lines between the magic line and the end line: the header, then one per group (empty ones skipped).
+  const body = data.subarray(firstNl + 1, lastNl);
+  const lineEnd = (from: number): number => {
+    const nl = body.indexOf(0x0a, from);
+    return nl < 0 ? body.length : nl;
+  };
+  const headerEnd = lineEnd(0);
   let header: SnapshotHeader;
   try {
-    const h = obj(JSON.parse(lines[0] ?? ''), 'header');
+    const h = obj(JSON.parse(body.toString('utf8', 0, headerEnd)), 'header');
     header = {
       written: str(h.written, 'header.written'),
       groups: int(h.groups, 'header.groups'),
@@ -451,16 +478,30 @@ export function decodeSnapshot(data: Buffer): { header: SnapshotHeader; groups: 
     if (err instanceof SnapshotError) throw err;
     throw new SnapshotError('invalid', `header: not JSON (${(err as Error).message})`);
   }
-  const groupLines = lines.slice(1).filter((l) => l !== '');
-  if (groupLines.length !== header.groups) {
-    throw new SnapshotError('invalid', `header says ${header.groups} groups, the file holds ${groupLines.length}`);
+  let held = 0;
+  let scanned = 0;
+  for (let pos = headerEnd + 1; pos <= body.length; ) {
+    const end = lineEnd(pos);
+    if (end > pos) held++;
+    pos = end + 1;
+    if (++scanned % LINES_PER_STEP === 0) yield;
   }
-  const groups = groupLines.map((l, i) => readGroup(l, i + 1));
+  if (held !== header.groups) {
+    throw new SnapshotError('invalid', `header says ${header.groups} groups, the file holds ${held}`);
+  }
+  const groups: SnapshotGroup[] = [];
   const seen = new Set<string>();
-  groups.forEach((g, i) => {
-    const key = groupIdFor(g.labels);
-    if (seen.has(key)) bad(`group ${i + 1}.labels`, 'the same grouping key as an earlier group');
-    seen.add(key);
-  });
+  for (let pos = headerEnd + 1; pos <= body.length; ) {
+    const end = lineEnd(pos);
+    if (end > pos) {
+      const g = readGroup(body.toString('utf8', pos, end), groups.length + 1);
+      const key = groupIdFor(g.labels);
+      if (seen.has(key)) bad(`group ${groups.length + 1}.labels`, 'the same grouping key as an earlier group');
+      seen.add(key);
+      groups.push(g);
+      yield;
+    }
+    pos = end + 1;
+  }
   return { header, groups };
 }

@@ -136,8 +136,8 @@ function* piecesOf(names: readonly string[], taken: ReadonlyMap<string, Piece[]>
 const CHUNKS_PER_SLICE = 2;
 
 export class MemoryStore {
-  private readonly groupsById = new Map<string, Group>();
-  private readonly families = new Map<string, FamilyIndex>();
+  private groupsById = new Map<string, Group>();
+  private families = new Map<string, FamilyIndex>();
   private readonly opts: StoreOptions;
   private readonly names = new FamilyNames();
   private rendered: { version: number; exposition: Exposition } | null = null;
@@ -181,10 +181,24 @@ export class MemoryStore {
 
   /** Replaces the whole content with an exported state (the persistence file at start). */
   restore(groups: StoredGroup[]): void {
-    this.groupsById.clear();
-    this.families.clear();
-    for (const touched of this.walkers) touched.add(WIPED);
-    this.names.reset();
+    runSync(this.restoreSteps(groups));
+  }
+
+  /**
+   * restore() in slices, for a replica's mirror restoring a Redis snapshot of 100k groups while it keeps
+   * answering scrapes and health checks. The new state is built beside the old one, which readers go on
+   * seeing, and swapped in at the end in one step: no reader sees a half-restored store. The caller must be
+   * the store's only writer meanwhile (a mirror's log reader is).
+   */
+  async restoreSliced(groups: StoredGroup[], slicer = new Slicer()): Promise<void> {
+    await this.settledNow();
+    await runSliced(this.restoreSteps(groups), slicer);
+  }
+
+  private *restoreSteps(groups: StoredGroup[]): Steps<void> {
+    const groupsById = new Map<string, Group>();
+    const families = new Map<string, FamilyIndex>();
+    const names: string[] = [];
     const attach: Array<{ group: Group; gf: GroupFamily; rank: number }> = [];
     for (const sg of groups) {
       const id = groupIdFor(sg.labels);
@@ -198,18 +212,25 @@ export class MemoryStore {
         group.families.set(f.name, gf);
         attach.push({ group, gf, rank: sf.rank });
       }
-      this.groupsById.set(id, group);
+      groupsById.set(id, group);
+      yield;
     }
-    attach.sort((a, b) => a.rank - b.rank);
-    for (const { group, gf } of attach) {
-      let idx = this.families.get(gf.family.name);
+    yield* sortSteps(attach, (a, b) => a.rank - b.rank);
+    for (let i = 0; i < attach.length; i++) {
+      const { group, gf } = attach[i]!;
+      let idx = families.get(gf.family.name);
       if (idx === undefined) {
         idx = new FamilyIndex(gf.family.name, this.opts.checkConsistency);
-        this.families.set(gf.family.name, idx);
-        this.names.add(gf.family.name);
+        families.set(gf.family.name, idx);
+        names.push(gf.family.name);
       }
       idx.add(group, gf);
+      if (i % 256 === 255) yield;
     }
+    this.groupsById = groupsById;
+    this.families = families;
+    for (const touched of this.walkers) touched.add(WIPED);
+    this.names.reset(names);
     this.changed();
   }
 

@@ -53,7 +53,12 @@ export interface RunningSentinel {
  * A redis-sentinel on a free loopback port watching `primary` as `master` (quorum `quorum`), its config
  * file in a temporary directory of its own (Sentinel rewrites it). Down after 1 s, failover timeout 5 s.
  */
-export async function startSentinel(primary: RunningRedis, master: string, quorum = 2): Promise<RunningSentinel> {
+export async function startSentinel(
+  primary: RunningRedis,
+  master: string,
+  quorum = 2,
+  auth: { authPass?: string; requirepass?: string } = {},
+): Promise<RunningSentinel> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgts-sentinel-'));
   const conf = path.join(dir, 'sentinel.conf');
@@ -69,6 +74,8 @@ export async function startSentinel(primary: RunningRedis, master: string, quoru
       `sentinel down-after-milliseconds ${master} 1000`,
       `sentinel failover-timeout ${master} 5000`,
       `sentinel parallel-syncs ${master} 1`,
+      ...(auth.authPass === undefined ? [] : [`sentinel auth-pass ${master} ${auth.authPass}`]),
+      ...(auth.requirepass === undefined ? [] : [`requirepass ${auth.requirepass}`]),
       '',
     ].join('\n'),
   );
@@ -111,11 +118,12 @@ async function waitPing(port: number, child: ChildProcess, out: () => string): P
         got += d.toString();
         if (got.includes('\r\n')) {
           s.destroy();
-          resolve(got.startsWith('+PONG'));
+          // A server with requirepass answers NOAUTH: it is up.
+          resolve(got.startsWith('+PONG') || got.startsWith('-NOAUTH'));
         }
       });
       s.on('error', () => resolve(false));
-      s.on('close', () => resolve(got.startsWith('+PONG')));
+      s.on('close', () => resolve(got.startsWith('+PONG') || got.startsWith('-NOAUTH')));
     });
     if (pong) return;
     await new Promise((r) => setTimeout(r, 50));
@@ -123,8 +131,13 @@ async function waitPing(port: number, child: ChildProcess, out: () => string): P
   throw new Error(`redis-server on port ${port} did not answer PING:\n${out()}`);
 }
 
-/** `replicaOf`: start it as a Redis replica of that server (replication, for WAIT). */
-export async function startRedis(opts: { aof?: boolean; replicaOf?: RunningRedis } = {}): Promise<RunningRedis> {
+/**
+ * `replicaOf`: start it as a Redis replica of that server (replication, for WAIT). `password`: its
+ * requirepass (the url then carries it).
+ */
+export async function startRedis(
+  opts: { aof?: boolean; replicaOf?: RunningRedis; password?: string } = {},
+): Promise<RunningRedis> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgts-redis-'));
   let child: ChildProcess;
@@ -149,6 +162,7 @@ export async function startRedis(opts: { aof?: boolean; replicaOf?: RunningRedis
     '--loglevel',
     'warning',
     ...(opts.replicaOf === undefined ? [] : ['--replicaof', '127.0.0.1', String(opts.replicaOf.port)]),
+    ...(opts.password === undefined ? [] : ['--requirepass', opts.password]),
   ];
   const launch = async (): Promise<void> => {
     child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -177,7 +191,7 @@ export async function startRedis(opts: { aof?: boolean; replicaOf?: RunningRedis
     rmSync(dir, { recursive: true, force: true });
   });
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${opts.password === undefined ? '' : `:${opts.password}@`}127.0.0.1:${port}`,
     port,
     dir,
     output: () => buf,

@@ -204,7 +204,7 @@ describe('JSON API compared with the reference', () => {
     // The Redis store's flags are ours (off by default).
     assert.equal(flagsA['store.redis.url'], '');
     assert.equal(flagsA['store.redis.key-prefix'], 'pushgateway:');
-    for (const f of ['url', 'sentinels', 'sentinel-master', 'key-prefix', 'wait-replicas'])
+    for (const f of ['url', 'sentinels', 'sentinel-master', 'sentinel-password', 'key-prefix', 'wait-replicas'])
       delete flagsA[`store.redis.${f}`];
     delete flagsA['store.memory-limit'];
     delete flagsA['push.body-memory-limit'];

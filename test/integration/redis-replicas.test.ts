@@ -71,6 +71,7 @@ describe('two gateway processes on one Redis (--store.redis.url)', { skip }, () 
     assert.match(own, /^pushgateway_store_up 1$/m);
     assert.match(own, /^pushgateway_store_log_entries_applied_total [1-9]\d*$/m);
     assert.match(own, /^pushgateway_store_log_last_applied_timestamp_seconds 1\.\d+e\+09$/m);
+    assert.match(own, /^pushgateway_store_replication_lag_entries 0$/m);
   });
 
   it('clashing pushes to A and B at once: exactly one accepted; both bodies byte-identical once quiet', async () => {

@@ -8,6 +8,7 @@ import { defaultConfig, parseCommandLine, unsupportedFeatures, type CommandLineR
 import { computeRoutePrefix, formatByteSize, formatDuration, parseDuration, type Config } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { defaultMemoryLimit } from '../../src/store/memory-budget.js';
+import { sentinelAuth } from '../../src/store/redis/sentinel-auth.js';
 
 function run(...argv: string[]): Config {
   const result = parseCommandLine(argv);
@@ -81,6 +82,7 @@ test('the default flag map matches the reference /api/v1/status map, plus our bo
     'store.redis.url': '',
     'store.redis.sentinels': '',
     'store.redis.sentinel-master': '',
+    'store.redis.sentinel-password': '',
     'store.redis.key-prefix': 'pushgateway:',
     'store.redis.wait-replicas': '0',
     'push.sample-limit': '0',
@@ -396,7 +398,7 @@ test('the flag map shows every flag in its string form', () => {
   assert.equal(c.flags['log.level'], 'debug');
   assert.equal(c.flags['web.route-prefix'], '/e');
   assert.equal(c.flags['persistence.file'], '/p');
-  assert.equal(Object.keys(c.flags).length, 28);
+  assert.equal(Object.keys(c.flags).length, 29);
 });
 
 test('--store.redis.*: URL, key prefix, wait-replicas; no password shown; refused with --persistence.file', () => {
@@ -411,6 +413,7 @@ test('--store.redis.*: URL, key prefix, wait-replicas; no password shown; refuse
     waitReplicas: 1,
     sentinels: [],
     sentinelMaster: '',
+    sentinelPassword: '',
   });
   assert.equal(c.flags['store.redis.url'], 'redis://user:xxxxx@127.0.0.1:6380/2');
   assert.equal(run('--store.redis.url=rediss://h:1').redis.url, 'rediss://h:1');
@@ -425,10 +428,32 @@ test('--store.redis.*: URL, key prefix, wait-replicas; no password shown; refuse
   const sentinel = run('--store.redis.sentinels=a:1,b:2', '--store.redis.sentinel-master=m');
   assert.deepEqual(sentinel.redis.sentinels, ['a:1', 'b:2']);
   assert.deepEqual(unsupportedFeatures(sentinel), []);
+  // With Sentinels the URL names the master: its login, database and TLS; the passwords never shown.
+  const login = run(
+    '--store.redis.sentinels=a:1',
+    '--store.redis.sentinel-master=m',
+    '--store.redis.url=rediss://u:p%40ss@m/3',
+    '--store.redis.sentinel-password=sp',
+  );
+  assert.equal(login.flags['store.redis.url'], 'rediss://u:xxxxx@m/3');
+  assert.equal(login.flags['store.redis.sentinel-password'], 'xxxxx');
+  assert.deepEqual(sentinelAuth(login.redis.url, 'm', login.redis.sentinelPassword), {
+    tls: true,
+    username: 'u',
+    password: 'p@ss',
+    database: 3,
+    sentinelPassword: 'sp',
+  });
+  assert.deepEqual(sentinelAuth('', 'm', ''), { tls: false });
   for (const [argv, message] of [
     [['--store.redis.sentinels=a:1'], /go together/],
     [['--store.redis.sentinel-master=m'], /go together/],
-    [['--store.redis.sentinels=a:1', '--store.redis.sentinel-master=m', '--store.redis.url=redis://h:1'], /both/],
+    [
+      ['--store.redis.sentinels=a:1', '--store.redis.sentinel-master=m', '--store.redis.url=redis://h:1'],
+      /names the master instead of a host: rediss:\/\/user:password@m\/db/,
+    ],
+    [['--store.redis.sentinels=a:1', '--store.redis.sentinel-master=m', '--store.redis.url=redis://m:1'], /master/],
+    [['--store.redis.sentinel-password=x'], /needs --store\.redis\.sentinels/],
     [['--store.redis.sentinels=a', '--store.redis.sentinel-master=m'], /"a" is not host:port/],
   ] as const) {
     assert.throws(() => parseCommandLine([...argv]), message);

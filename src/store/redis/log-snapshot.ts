@@ -17,7 +17,8 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { createGzip, gunzip } from 'node:zlib';
 import type { StoredGroup } from '../store.js';
-import { SnapshotHasher, decodeSnapshot, encodeFirstLines, encodeGroup } from '../snapshot.js';
+import { SnapshotHasher, decodeSnapshotSteps, encodeFirstLines, encodeGroup } from '../snapshot.js';
+import { Slicer, runSliced } from '../../slicer.js';
 import { VERSION } from '../../version.js';
 import type { BufferReplies, RedisConnection } from './redis-connection.js';
 
@@ -28,6 +29,10 @@ export interface LogKeys {
   trimmedTo: string;
   lock: string;
   epoch: string;
+  /** How many entries were ever appended (INCR with each XADD, APPEND_LUA): each entry's `n`. */
+  seq: string;
+  /** `seq` as of the snapshot's position (`n` of the entry at `snapshot-at`). */
+  snapshotSeq: string;
 }
 
 export function logKeys(prefix: string): LogKeys {
@@ -38,6 +43,8 @@ export function logKeys(prefix: string): LogKeys {
     trimmedTo: `${prefix}trimmed-to`,
     lock: `${prefix}snapshot-lock`,
     epoch: `${prefix}epoch`,
+    seq: `${prefix}seq`,
+    snapshotSeq: `${prefix}snapshot-seq`,
   };
 }
 
@@ -60,23 +67,33 @@ const OLDER_LUA =
   'tonumber(bs) if am ~= bm then return am < bm end return as < bs end ';
 
 /**
+ * Appends one entry: numbers it (`n`, from INCR of `seq`) and XADDs it in one script, so `n` follows the
+ * log's order and `seq - n` is how many entries came after it (the replication lag in entries). KEYS: log,
+ * seq. ARGV: the entry's fields and values, in pairs. Returns the entry's ID.
+ */
+export const APPEND_LUA =
+  'local n = redis.call("INCR", KEYS[2]) return redis.call("XADD", KEYS[1], "*", "n", n, unpack(ARGV))';
+
+/**
  * Run after every XREAD on the reader's connection (pipelined, so it costs no round trip of its own):
- * trimmed-to, snapshot-at, the epoch (created if missing) and the log's length, as one consistent view.
- * KEYS: trimmed-to, snapshot-at, epoch, log. ARGV: a new epoch id.
+ * trimmed-to, snapshot-at, the epoch (created if missing), the log's length and `seq` (entries ever
+ * appended), as one consistent view. KEYS: trimmed-to, snapshot-at, epoch, log, seq. ARGV: a new epoch id.
  */
 const POSITION_LUA =
   'local e = redis.call("GET", KEYS[3]) if not e then redis.call("SET", KEYS[3], ARGV[1]) e = ARGV[1] end ' +
-  'return {redis.call("GET", KEYS[1]), redis.call("GET", KEYS[2]), e, redis.call("XLEN", KEYS[4])}';
+  'return {redis.call("GET", KEYS[1]), redis.call("GET", KEYS[2]), e, redis.call("XLEN", KEYS[4]), ' +
+  'redis.call("GET", KEYS[5])}';
 
-/** snapshot-at and snapshot together. KEYS: snapshot-at, snapshot. */
-const READ_LUA = 'return {redis.call("GET", KEYS[1]), redis.call("GET", KEYS[2])}';
+/** snapshot-at, snapshot and snapshot-seq together. KEYS: snapshot-at, snapshot, snapshot-seq. */
+const READ_LUA = 'return {redis.call("GET", KEYS[1]), redis.call("GET", KEYS[2]), redis.call("GET", KEYS[3])}';
 
 /**
  * Commits a snapshot if this replica still holds the lock, the epoch is the one it was taken in, and it is
  * newer than the stored one; then trims the log to the previous snapshot's position and releases the lock.
  * One script, so readers never see a snapshot without its position or a trim without its snapshot (a MULTI
  * would do as well, but the commands connection is shared with pipelined XADDs, which would join it).
- * KEYS: snapshot, snapshot-at, lock, log, epoch, trimmed-to. ARGV: data, at, replica id, epoch.
+ * KEYS: snapshot, snapshot-at, lock, log, epoch, trimmed-to, snapshot-seq. ARGV: data, at, replica id, epoch,
+ * the `n` of the entry at `at` ('' when not known: an older log's entries have none).
  * Returns the entries trimmed, or -1 (lock lost), -2 (other epoch), -3 (a newer snapshot is there).
  */
 const COMMIT_LUA =
@@ -85,7 +102,8 @@ const COMMIT_LUA =
   'if redis.call("GET", KEYS[5]) ~= ARGV[4] then redis.call("DEL", KEYS[3]) return -2 end ' +
   'local prev = redis.call("GET", KEYS[2]) ' +
   'if prev and not older(prev, ARGV[2]) then redis.call("DEL", KEYS[3]) return -3 end ' +
-  'redis.call("SET", KEYS[1], ARGV[1]) redis.call("SET", KEYS[2], ARGV[2]) local n = 0 ' +
+  'redis.call("SET", KEYS[1], ARGV[1]) redis.call("SET", KEYS[2], ARGV[2]) ' +
+  'if ARGV[5] == "" then redis.call("DEL", KEYS[7]) else redis.call("SET", KEYS[7], ARGV[5]) end local n = 0 ' +
   'if prev then n = redis.call("XTRIM", KEYS[4], "MINID", prev) redis.call("SET", KEYS[6], prev) end ' +
   'redis.call("DEL", KEYS[3]) return n';
 
@@ -96,29 +114,42 @@ export interface LogPosition {
   snapshotAt: string | null;
   epoch: string;
   length: number;
+  /** Entries ever appended (null: none yet, or a log written before entries were numbered). */
+  seq: number | null;
 }
 
 /** Sends the position script now (pipelined behind whatever was sent before on `conn`). */
 export async function readPosition(conn: RedisConnection, keys: LogKeys): Promise<LogPosition> {
-  const [trimmedTo, snapshotAt, epoch, length] = await conn.sendCommand<[string | null, string | null, string, number]>(
-    ['EVAL', POSITION_LUA, '4', keys.trimmedTo, keys.snapshotAt, keys.epoch, keys.log, newEpoch()],
-  );
-  return { trimmedTo, snapshotAt, epoch, length };
+  const [trimmedTo, snapshotAt, epoch, length, seq] = await conn.sendCommand<
+    [string | null, string | null, string, number, string | null]
+  >(['EVAL', POSITION_LUA, '5', keys.trimmedTo, keys.snapshotAt, keys.epoch, keys.log, keys.seq, newEpoch()]);
+  return { trimmedTo, snapshotAt, epoch, length, seq: seq === null ? null : Number(seq) };
 }
 
-/** The stored snapshot (null: none), decoded; a bad one throws SnapshotError. */
+/**
+ * The stored snapshot (null: none) and its position, gunzipped (on libuv's threads), not yet decoded: a
+ * 100k-group one is hundreds of MB, decoded by decodeSnapshotGroups in slices.
+ */
 export async function readSnapshot(
   conn: RedisConnection,
   keys: LogKeys,
   buffers: BufferReplies,
-): Promise<{ at: string; groups: StoredGroup[] } | null> {
-  const [at, data] = await conn.sendCommand<[Buffer | null, Buffer | null]>(
-    ['EVAL', READ_LUA, '2', keys.snapshotAt, keys.snapshot],
+): Promise<{ at: string; data: Buffer; seq: number | null } | null> {
+  const [at, data, seq] = await conn.sendCommand<[Buffer | null, Buffer | null, Buffer | null]>(
+    ['EVAL', READ_LUA, '3', keys.snapshotAt, keys.snapshot, keys.snapshotSeq],
     buffers,
   );
   if (at === null || data === null) return null;
   const plain = data[0] === 0x1f && data[1] === 0x8b ? await gunzipAsync(data) : data;
-  return { at: at.toString('latin1'), groups: decodeSnapshot(plain).groups };
+  return { at: at.toString('latin1'), data: plain, seq: seq === null ? null : Number(seq.toString('latin1')) };
+}
+
+/**
+ * A snapshot's groups, decoded with the event loop served in between (at 100k groups the decode takes
+ * seconds); a bad snapshot throws SnapshotError.
+ */
+export async function decodeSnapshotGroups(data: Buffer): Promise<StoredGroup[]> {
+  return (await runSliced(decodeSnapshotSteps(data), new Slicer())).groups;
 }
 
 const gunzipAsync = promisify(gunzip);
@@ -153,6 +184,7 @@ export async function writeSnapshot(
   at: string,
   replicaId: string,
   epoch: string,
+  seq: number | null,
 ): Promise<{ result: number; bytes: number }> {
   const hasher = new SnapshotHasher();
   const gz = createGzip({ level: 1 });
@@ -178,17 +210,19 @@ export async function writeSnapshot(
   const result = await conn.sendCommand<number>([
     'EVAL',
     COMMIT_LUA,
-    '6',
+    '7',
     keys.snapshot,
     keys.snapshotAt,
     keys.lock,
     keys.log,
     keys.epoch,
     keys.trimmedTo,
+    keys.snapshotSeq,
     data,
     at,
     replicaId,
     epoch,
+    seq === null ? '' : String(seq),
   ]);
   return { result, bytes: data.length };
 }

@@ -22,6 +22,7 @@ import { decodeEntry, type LogEntry } from './entry-codec.js';
 import type { BufferReplies, RedisConnection } from './redis-connection.js';
 import {
   compareIds,
+  decodeSnapshotGroups,
   readPosition,
   readSnapshot,
   takeSnapshotLock,
@@ -70,6 +71,14 @@ export class LogTail {
   restores = 0;
   /** The epoch of the Redis data the mirror holds (undefined: not read yet). */
   epoch: string | undefined;
+  /**
+   * The number (`n`) of the last entry applied: entries are numbered in log order as they are appended
+   * (log-snapshot.ts APPEND_LUA); 0 before the first; null when not known (a log written before entries
+   * were numbered, or a snapshot without `snapshot-seq`), until the next numbered entry is applied.
+   */
+  appliedSeq: number | null = 0;
+  /** Entries ever appended, as of the last read (the position script's `seq`; null: none or not numbered). */
+  logSeq: number | null = null;
   private snapshotting = false;
   private nextSnapshotTry = 0;
   private caught = false;
@@ -89,6 +98,22 @@ export class LogTail {
     private readonly replicaId: string,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * Entries in the log after the last one this mirror applied, as of its last read (NaN: not known). A
+   * mirror reads at least every BLOCK_MS while connected; one busy applying a big entry, or a page of a
+   * backlog, shows what it has read but not applied plus what was appended up to that read.
+   */
+  get lagEntries(): number {
+    if (this.logSeq === null) return this.appliedSeq === null ? NaN : 0;
+    if (this.appliedSeq === null) return NaN;
+    return Math.max(0, this.logSeq - this.appliedSeq);
+  }
+
+  /** The log's keys. */
+  get keys(): LogKeys {
+    return this.opts.keys;
+  }
 
   /** Has the mirror applied everything the log held when it last read without blocking? */
   get caughtUp(): boolean {
@@ -146,6 +171,7 @@ export class LogTail {
         const [streams, pos] = await Promise.all([reading, position]);
         failures = 0;
         if (await this.startOverIfNeeded(pos, from)) continue;
+        this.logSeq = pos.seq;
         const entries = streams?.[0]?.[1] ?? [];
         for (const [id, fields] of entries) await this.apply(id.toString('latin1'), fields);
         if (!this.caught && entries.length < READ_COUNT) this.markCaughtUp();
@@ -176,27 +202,34 @@ export class LogTail {
       this.failWaiters(null, 'Redis lost its data');
       this.store.restore([]);
       this.lastId = '0-0';
+      this.appliedSeq = 0;
       return true;
     }
     this.epoch = pos.epoch;
     const trimmedPast = pos.trimmedTo !== null && compareIds(pos.trimmedTo, from) > 0;
     const fresh = from === '0-0' && pos.snapshotAt !== null;
     if (!trimmedPast && !fresh) return false;
+    // Not caught up (so not ready) until restored and read on: the restore takes a while at 100k groups,
+    // in slices, while the old mirror goes on answering scrapes.
+    this.caught = false;
+    const started = performance.now();
     const snap = await readSnapshot(this.conn, this.opts.keys, this.buffers);
     if (snap === null) {
       if (trimmedPast) throw new Error('the log was trimmed past this mirror but there is no snapshot');
       return false;
     }
-    const started = performance.now();
-    this.store.restore(snap.groups);
+    this.logger.info('restoring the Redis snapshot', { at: snap.at, bytes: snap.data.length });
+    const groups = await decodeSnapshotGroups(snap.data);
+    await this.store.restoreSliced(groups);
     this.failWaiters(snap.at, 'the mirror was restored from a snapshot that includes it');
     this.lastId = snap.at;
+    this.appliedSeq = snap.seq;
     this.restores++;
     this.logger.info(
       trimmedPast
         ? 'the Redis log was trimmed past this mirror; restored it from the snapshot'
         : 'restored the snapshot',
-      { was: from, at: snap.at, groups: snap.groups.length, ms: Math.round(performance.now() - started) },
+      { was: from, at: snap.at, groups: groups.length, ms: Math.round(performance.now() - started) },
     );
     return true;
   }
@@ -226,6 +259,7 @@ export class LogTail {
     this.snapshotting = true;
     const groups = this.store.exportState();
     const at = this.lastId;
+    const seq = this.appliedSeq;
     const epoch = this.epoch;
     const keys = this.opts.keys;
     void (async () => {
@@ -234,7 +268,7 @@ export class LogTail {
         return;
       }
       const started = performance.now();
-      const { result, bytes } = await writeSnapshot(this.commands, keys, groups, at, this.replicaId, epoch);
+      const { result, bytes } = await writeSnapshot(this.commands, keys, groups, at, this.replicaId, epoch, seq);
       if (result < 0) {
         this.nextSnapshotTry = Date.now() + SNAPSHOT_RETRY_MS;
         this.logger.info('a snapshot was not committed', { at, why: result });
@@ -289,6 +323,8 @@ export class LogTail {
     }
     this.lastId = id;
     this.applied++;
+    const n = fields.n;
+    this.appliedSeq = n === undefined ? null : Number(n.toString('latin1'));
     const waiter = this.waiters.get(id);
     if (waiter !== undefined) {
       this.waiters.delete(id);

@@ -14,6 +14,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../observe/logger.js';
 import { redactUrl } from './redact-url.js';
+import type { SentinelAuth } from './sentinel-auth.js';
 
 /** The few client methods the store uses; node-redis's own type is generic over modules we do not load. */
 export interface RedisConnection {
@@ -36,7 +37,7 @@ const RECONNECT_MAX_MS = 2_000;
 const CONNECT_TIMEOUT_MS = 2_000;
 
 /** Where the store's Redis is: one URL, or a primary found through Sentinels. */
-export type RedisTarget = { url: string } | { sentinels: string[]; master: string };
+export type RedisTarget = { url: string } | { sentinels: string[]; master: string; auth?: SentinelAuth | undefined };
 
 export interface ConnectionSet {
   /** Appends (XADD, WAIT) and other short commands. */
@@ -55,7 +56,8 @@ export async function openConnections(target: RedisTarget, logger: Logger): Prom
   const bufferReplies = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
   if ('sentinels' in target) {
     const make = (role: string): RedisConnection => {
-      const c = new SentinelConnection(target.sentinels, target.master, role, createClient, logger);
+      const auth = target.auth ?? { tls: false };
+      const c = new SentinelConnection(target.sentinels, target.master, auth, role, createClient, logger);
       c.start();
       return c;
     };
@@ -108,6 +110,7 @@ class SentinelConnection extends EventEmitter implements RedisConnection {
   constructor(
     private readonly sentinels: string[],
     private readonly master: string,
+    private readonly auth: SentinelAuth,
     private readonly role: string,
     private readonly createClient: CreateClient,
     private readonly logger: Logger,
@@ -186,7 +189,14 @@ class SentinelConnection extends EventEmitter implements RedisConnection {
     for (const s of this.sentinels) {
       const [host = '', port = ''] = splitHostPort(s);
       const c = this.createClient({
-        socket: { host, port: Number(port), connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: false },
+        socket: {
+          host,
+          port: Number(port),
+          connectTimeout: CONNECT_TIMEOUT_MS,
+          reconnectStrategy: false,
+          ...(this.auth.tls ? { tls: true as const } : {}),
+        },
+        ...(this.auth.sentinelPassword === undefined ? {} : { password: this.auth.sentinelPassword }),
         RESP: 2,
       });
       c.on('error', () => undefined);
@@ -216,12 +226,16 @@ class SentinelConnection extends EventEmitter implements RedisConnection {
       RESP: 2,
       disableOfflineQueue: true,
       name: `pushgateway-${this.role}`,
+      ...(this.auth.username === undefined ? {} : { username: this.auth.username }),
+      ...(this.auth.password === undefined ? {} : { password: this.auth.password }),
+      ...(this.auth.database === undefined ? {} : { database: this.auth.database }),
       socket: {
         host: addr.host,
         port: addr.port,
         connectTimeout: CONNECT_TIMEOUT_MS,
         keepAlive: true,
         reconnectStrategy: false,
+        ...(this.auth.tls ? { tls: true as const } : {}),
       },
     }) as unknown as RedisConnection;
     client.on('error', () => undefined);

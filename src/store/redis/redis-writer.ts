@@ -14,15 +14,19 @@ import type { MemoryStore, PushRequest } from '../store.js';
 import type { StoreWriter } from '../store-writer.js';
 import { ENTRY_VERSION, encodeEntry, type LogEntry } from './entry-codec.js';
 import { DEFAULT_SNAPSHOT_ENTRIES, LogTail, type ApplyResult } from './log-tail.js';
-import { logKeys } from './log-snapshot.js';
+import { APPEND_LUA, logKeys } from './log-snapshot.js';
 import { openConnections, type ConnectionSet } from './redis-connection.js';
 import { redactUrl } from './redact-url.js';
+import type { SentinelAuth } from './sentinel-auth.js';
 
 export interface RedisWriterOptions {
   /** redis:// or rediss:// (--store.redis.url); '' with sentinels. */
   url: string;
-  /** --store.redis.sentinels and --store.redis.sentinel-master: find the primary through Sentinel instead. */
-  sentinels?: { addresses: string[]; master: string } | undefined;
+  /**
+   * --store.redis.sentinels and --store.redis.sentinel-master: find the primary through Sentinel instead;
+   * `auth` from --store.redis.url (naming the master) and --store.redis.sentinel-password.
+   */
+  sentinels?: { addresses: string[]; master: string; auth?: SentinelAuth } | undefined;
   /** Prefix of every key (--store.redis.key-prefix). */
   keyPrefix: string;
   /** Redis replicas that must have a write before it is acknowledged (--store.redis.wait-replicas). */
@@ -84,7 +88,7 @@ export class RedisWriter implements StoreWriter {
     const target =
       opts.sentinels === undefined
         ? { url: opts.url }
-        : { sentinels: opts.sentinels.addresses, master: opts.sentinels.master };
+        : { sentinels: opts.sentinels.addresses, master: opts.sentinels.master, auth: opts.sentinels.auth };
     const writer = new RedisWriter(await openConnections(target, logger), opts, store, logger);
     writer.conns.commands.on('ready', () => writer.checkConfig());
     if (writer.conns.commands.isReady) writer.checkConfig();
@@ -128,6 +132,13 @@ export class RedisWriter implements StoreWriter {
         'When the newest entry the local mirror applied was appended to the Redis log (0: none yet).',
         'GAUGE',
         lastMs / 1000,
+      ),
+      gauge(
+        'pushgateway_store_replication_lag_entries',
+        'Entries in the Redis log after the last one the local mirror applied, as of its last read ' +
+          '(NaN: not known, on a log written before entries were numbered).',
+        'GAUGE',
+        this.tail.lagEntries,
       ),
       gauge(
         'pushgateway_store_snapshots_written_total',
@@ -224,7 +235,9 @@ export class RedisWriter implements StoreWriter {
     let reply: Promise<string>;
     try {
       const fields = await encodeEntry(entry, this.replicaId);
-      const args: Array<string | Buffer> = ['XADD', this.logKey, '*'];
+      // XADD through APPEND_LUA, which numbers the entry (`n`) in log order (the lag in entries).
+      const keys = this.tail.keys;
+      const args: Array<string | Buffer> = ['EVAL', APPEND_LUA, '2', keys.log, keys.seq];
       for (const name in fields) args.push(name, fields[name]!);
       await before;
       if (!commands.isReady) throw new StoreUnavailableError(`not connected to ${this.shownUrl}`);
