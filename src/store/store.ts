@@ -4,6 +4,7 @@
  * check done incrementally per family, and the exposition text cached in chunks that scrapes reuse.
  * Node's event loop makes this a natural single writer: every method runs to completion.
  */
+import type { PushLifecycle } from '../lifecycle/push-headers.js';
 import type { Metric, MetricFamily, MetricType } from '../model/metric.js';
 import type { GroupingLabels } from '../model/grouping-key.js';
 import { groupIdFor, groupingKeyHasInvalidUtf8 } from '../model/grouping-key.js';
@@ -54,6 +55,12 @@ export interface PushRequest {
    * a big push then holds its names at once, without building a set of a million names first.
    */
   names?: NameSet | undefined;
+  /**
+   * The push's X-Pushgateway-TTL and X-Pushgateway-Interval (src/lifecycle/push-headers.ts). The store
+   * ignores them; they travel with the push (in the Redis log too) so that whatever applies it derives the
+   * group's lifecycle from the write itself (docs/lifecycle.md, "With the Redis store").
+   */
+  lifecycle?: PushLifecycle | undefined;
 }
 
 /** Name → type of the gateway's own metrics, which pushed families must not contradict. */

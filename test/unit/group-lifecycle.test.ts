@@ -11,6 +11,7 @@ import { MemoryStore } from '../../src/store/store.js';
 import { OWN_TYPES } from '../../src/observe/self-metrics.js';
 import { GroupLifecycle } from '../../src/lifecycle/group-lifecycle.js';
 import { Expiry, groupingKeyText } from '../../src/lifecycle/expiry.js';
+import { applyExpire } from '../../src/lifecycle/expire-write.js';
 import { parsePushLifecycle } from '../../src/lifecycle/push-headers.js';
 import { GroupUp } from '../../src/lifecycle/group-up.js';
 import { createLogger } from '../../src/observe/logger.js';
@@ -25,7 +26,7 @@ function setup(defaultTtlMs = 0, upGrace = 2) {
   const lifecycle = new GroupLifecycle(store, { defaultTtlMs, upGrace, now: () => clock });
   let counted = 0;
   const expiry = new Expiry(lifecycle, {
-    deleteGroup: (labels) => store.deleteSliced(labels),
+    expire: (items) => applyExpire(store, lifecycle, items),
     logger: createLogger({ level: 'error', format: 'logfmt' }),
     counted: (n) => {
       counted += n;
@@ -33,14 +34,18 @@ function setup(defaultTtlMs = 0, upGrace = 2) {
     timers: false,
   });
   const push = (labels: GroupingLabels, body: string, declared: PushLifecycle = {}): boolean => {
+    // As LocalWriter does: the lifecycle follows the applied push, whose request carries what it declared.
     const id = lifecycle.pushStarting(labels, declared);
-    const failure = store.push({
+    const req = {
       labels,
       families: parseTextBody(Buffer.from(`${body}\n`), { utf8Names: false }),
       replace: true,
       timeMs: clock,
-    });
-    if (id !== undefined) lifecycle.pushEnded(id, labels, declared, clock, failure === undefined);
+      lifecycle: declared,
+    };
+    const failure = store.push(req);
+    lifecycle.applied(req, failure === undefined);
+    if (id !== undefined) lifecycle.pushSettled(id);
     return failure === undefined;
   };
   return {
@@ -161,7 +166,7 @@ test('a group with a push in flight is passed over; the push decides', async () 
   await t.expiry.runDue();
   assert.notEqual(t.store.getGroup(A), undefined, 'held back by the push in flight');
   // The push fails (never answered): the old expiry stands and the group goes at the next run.
-  t.lifecycle.pushAbandoned(id);
+  t.lifecycle.pushSettled(id);
   await t.expiry.runDue();
   assert.equal(t.store.getGroup(A), undefined);
 });

@@ -4,6 +4,7 @@
  * the same order, as a replica's mirror would apply it, so the suite's two-reader path is exercised
  * before a replicated store exists.
  */
+import type { ExpireItem } from '../../src/lifecycle/expire-write.js';
 import assert from 'node:assert/strict';
 import { MemoryStore, type PushRequest } from '../../src/store/store.js';
 import { LocalWriter, type StoreWriter } from '../../src/store/store-writer.js';
@@ -50,6 +51,12 @@ class MirroredWriter implements StoreWriter {
   async wipe(): Promise<number> {
     const [a, b] = await Promise.all(this.writers.map((w) => w.wipe()));
     assert.equal(b, a);
+    return a!;
+  }
+
+  async expire(items: readonly ExpireItem[]): Promise<boolean[]> {
+    const [a, b] = await Promise.all(this.writers.map((w) => w.expire(items)));
+    assert.deepEqual(b, a);
     return a!;
   }
 

@@ -16,8 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { createGzip, gunzip } from 'node:zlib';
-import type { StoredGroup } from '../store.js';
-import { SnapshotHasher, decodeSnapshot, encodeFirstLines, encodeGroup } from '../snapshot.js';
+import { SnapshotHasher, decodeSnapshot, encodeFirstLines, encodeGroup, type SnapshotGroup } from '../snapshot.js';
 import { VERSION } from '../../version.js';
 import type { BufferReplies, RedisConnection } from './redis-connection.js';
 
@@ -111,7 +110,7 @@ export async function readSnapshot(
   conn: RedisConnection,
   keys: LogKeys,
   buffers: BufferReplies,
-): Promise<{ at: string; groups: StoredGroup[] } | null> {
+): Promise<{ at: string; groups: SnapshotGroup[] } | null> {
   const [at, data] = await conn.sendCommand<[Buffer | null, Buffer | null]>(
     ['EVAL', READ_LUA, '2', keys.snapshotAt, keys.snapshot],
     buffers,
@@ -142,14 +141,15 @@ export async function takeSnapshotLock(conn: RedisConnection, keys: LogKeys, rep
 }
 
 /**
- * Serialises a captured state (MemoryStore.exportState(): references to families that are never changed
- * once stored, so it stays the state at `at` while the mirror applies later entries) in slices, then
- * commits it. Returns the commit script's answer (entries trimmed, or a negative refusal) and the size.
+ * Serialises a captured state (MemoryStore.exportState(), each group with its lifecycle record: references
+ * to families that are never changed once stored, so it stays the state at `at` while the mirror applies
+ * later entries) in slices, then commits it. Returns the commit script's answer (entries trimmed, or a
+ * negative refusal) and the size.
  */
 export async function writeSnapshot(
   conn: RedisConnection,
   keys: LogKeys,
-  groups: StoredGroup[],
+  groups: SnapshotGroup[],
   at: string,
   replicaId: string,
   epoch: string,
@@ -168,7 +168,7 @@ export async function writeSnapshot(
   );
   for (let i = 0; i < groups.length; i += GROUPS_PER_SLICE) {
     let chunk = '';
-    for (const g of groups.slice(i, i + GROUPS_PER_SLICE)) chunk += `${encodeGroup(g)}\n`;
+    for (const g of groups.slice(i, i + GROUPS_PER_SLICE)) chunk += `${encodeGroup(g, g.lifecycle)}\n`;
     await put(chunk);
     await new Promise((resolve) => setImmediate(resolve));
   }
