@@ -236,7 +236,7 @@ describe('the lifecycle on three replicas sharing one Redis', { skip }, () => {
     }
   });
 
-  it('a replica with another --push.group-ttl takes no writes (the lifecycle must be the same everywhere)', async () => {
+  it('a replica with another --push.group-ttl takes no writes (the lifecycles must be alike)', async () => {
     const odd = await startOurs([...flags(), '--push.group-ttl=5m']);
     try {
       await until('the refusal in its log', async () =>

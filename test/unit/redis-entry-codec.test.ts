@@ -195,7 +195,7 @@ describe('Redis log entry codec (store/redis/entry-codec.ts)', () => {
       labels: { job: 'j' },
       families: [],
       replace: true,
-      timeMs: 1_700_000_000_123.4567,
+      timeMs: 1_700_000_000_123.4568,
       lifecycle: { ttlMs: 1500.5, intervalMs: 60_000 },
     };
     const back = (await decodeEntry(asBuffers(await encodeEntry({ op: 'push', req }, 'r')))).entry;
@@ -205,7 +205,7 @@ describe('Redis log entry codec (store/redis/entry-codec.ts)', () => {
       .entry;
     if (plain.op === 'push') assert.equal(plain.req.lifecycle, undefined, 'nothing declared, nothing carried');
     const items = [
-      { labels: { job: 'a', instance: 'i/x' } as Record<string, string>, sinceMs: 1_700_000_000_123.4567 },
+      { labels: { job: 'a', instance: 'i/x' } as Record<string, string>, sinceMs: 1_700_000_000_123.4568 },
       { labels: { job: 'b\ud800' }, sinceMs: 0.1 + 0.2 },
     ];
     const expire = (await decodeEntry(asBuffers(await encodeEntry({ op: 'expire', items }, 'r')))).entry;
