@@ -8,6 +8,7 @@
  *     sequential /-/healthy probe and of those pushes: an upper bound of the longest event-loop pause
  *     (target: < 50 ms).
  */
+import { writeFileSync } from 'node:fs';
 import { startOurs, type RunningGateway } from '../test/helpers/servers.js';
 import { keepAliveAgent, request, runLoad, type BenchRequest } from './load.js';
 import { bodyFor } from './workload.js';
@@ -64,23 +65,21 @@ async function throughput(quick: boolean, log: (s: string) => void): Promise<[nu
   return [withTtl, withoutTtl];
 }
 
-/** Counts `group expired` log lines as they come, without rescanning the whole output. */
+/**
+ * Counts `group expired` log lines as they arrive, chunk by chunk (a line cut between two chunks is found
+ * with the carried tail), so the bench never rescans or flattens the whole output: a slow reader of the
+ * gateway's stderr pipe would block the gateway's (synchronous) log writes and show as its pauses.
+ */
 function expiredCounter(gw: RunningGateway): () => number {
   const needle = 'msg="group expired"';
-  let from = 0;
+  let tail = '';
   let n = 0;
-  return () => {
-    const out = gw.output();
-    let i = out.indexOf(needle, from);
-    while (i >= 0) {
-      n++;
-      from = i + needle.length;
-      i = out.indexOf(needle, from);
-    }
-    // A match cut at the end of the output so far is found next time.
-    from = Math.max(from, out.length - needle.length + 1);
-    return n;
-  };
+  gw.process.stderr!.on('data', (d: Buffer) => {
+    const text = tail + d.toString('latin1');
+    for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) n++;
+    tail = text.slice(-(needle.length - 1));
+  });
+  return () => n;
 }
 
 async function expireTogether(log: (s: string) => void): Promise<NonNullable<LifecycleResult['expire']>> {
@@ -145,6 +144,9 @@ async function expireTogether(log: (s: string) => void): Promise<NonNullable<Lif
     return { ms, pushesServed, pushRate: pushesServed / Math.max(0.001, ms / 1000), maxHealthMs, maxPushMs };
   } finally {
     await gw.stop();
+    // Diagnostics (e.g. with PGTS_NODE_FLAGS=--trace-gc): the gateway's whole output to a file.
+    const dump = process.env.PGTS_BENCH_X_OUTPUT;
+    if (dump !== undefined && dump !== '') writeFileSync(dump, gw.output());
   }
 }
 

@@ -6,7 +6,7 @@
  * expiry already deleted is gone, so a duplicate is a no-op. The answer tells which items took effect, so
  * only the replica whose write deleted a group counts and logs that expiry.
  */
-import type { GroupingLabels } from '../model/grouping-key.js';
+import { groupIdFor, type GroupingLabels } from '../model/grouping-key.js';
 import type { MemoryStore } from '../store/store.js';
 import type { GroupLifecycle } from './group-lifecycle.js';
 
@@ -17,21 +17,17 @@ export interface ExpireItem {
 }
 
 /**
- * Applies the items in order; resolves with whether each deleted its group. The deletes of one batch are
- * issued together (each is ordered after the writes called before it, so the check made here at the call
- * holds when it runs: writes called later come after), then awaited as one.
+ * Applies the items as one store write (MemoryStore.deleteMany: ordered after the writes called before it,
+ * the condition checked as it runs); resolves with whether each deleted its group. One id per item, and no
+ * promise or change notification per group: a batch of due groups is cheap to delete.
  */
 export async function applyExpire(
   store: MemoryStore,
   lifecycle: GroupLifecycle,
   items: readonly ExpireItem[],
 ): Promise<boolean[]> {
-  const deletes: Array<Promise<boolean> | false> = new Array(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const { labels, sinceMs } = items[i]!;
-    deletes[i] = lifecycle.stillExpires(labels, sinceMs) && store.deleteSliced(labels);
-  }
-  const done = await Promise.all(deletes);
-  for (let i = 0; i < items.length; i++) if (deletes[i] !== false) lifecycle.removed(items[i]!.labels);
+  const ids = items.map((it) => groupIdFor(it.labels));
+  const done = await store.deleteMany(ids, (i) => lifecycle.get(ids[i]!)?.sinceMs === items[i]!.sinceMs);
+  for (let i = 0; i < ids.length; i++) if (done[i]) lifecycle.removedId(ids[i]!);
   return done;
 }

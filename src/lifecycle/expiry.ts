@@ -44,11 +44,14 @@ export class Expiry {
   private stopped = false;
   /** Groups deleted by expiry so far. */
   expired = 0;
+  /** The `group expired` line, logged from one site (its caller found once: a burst logs 100k). */
+  private readonly logExpired: (msg: string, fields?: Record<string, unknown>) => void;
 
   constructor(
     private readonly lifecycle: GroupLifecycle,
     private readonly opts: ExpiryOptions,
   ) {
+    this.logExpired = opts.logger.site('info');
     lifecycle.onDueChange((id, due) => {
       this.queue.set(id, due);
       if (due !== undefined && due < this.timerDue) this.arm();
@@ -154,7 +157,7 @@ export class Expiry {
     for (let i = 0; i < items.length; i++) {
       if (!done[i]) continue;
       deleted++;
-      this.opts.logger.info('group expired', {
+      this.logExpired('group expired', {
         grouping_key: groupingKeyText(items[i]!.labels),
         ttl: formatDuration(ttls[i]!),
       });

@@ -187,18 +187,15 @@ export class GroupLifecycle {
     }
   }
 
-  /**
-   * Whether an expiry written when the group's clock started at `sinceMs` still applies: the group has a
-   * state and no successful push restarted its clock since (a push that got in first keeps the group).
-   */
-  stillExpires(labels: GroupingLabels, sinceMs: number): boolean {
-    return this.stateOf(labels)?.sinceMs === sinceMs;
-  }
-
   /** After a delete or an expiry of the group was applied: its state goes unless a later push recreated it. */
   removed(labels: GroupingLabels): void {
     if (this.states.size === 0) return;
     if (this.store.getGroup(labels) === undefined) this.forget(groupIdFor(labels));
+  }
+
+  /** removed() for a group known to be gone (a delete that answered true), by id. */
+  removedId(id: string): void {
+    this.forget(id);
   }
 
   /** After a wipe was applied: the states of every group that is gone. */
