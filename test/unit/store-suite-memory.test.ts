@@ -11,13 +11,18 @@ import { LocalWriter, type StoreWriter } from '../../src/store/store-writer.js';
 import type { GroupingLabels } from '../../src/model/grouping-key.js';
 import type { ConsistencyError } from '../../src/errors.js';
 import { storeSuite } from '../helpers/store-suite.js';
+import { GroupLifecycle } from '../../src/lifecycle/group-lifecycle.js';
+
+const lifecycleOf = (store: MemoryStore): GroupLifecycle => new GroupLifecycle(store, { defaultTtlMs: 0, upGrace: 2 });
 
 storeSuite('memory store (LocalWriter)', async (options) => {
   const store = new MemoryStore(options);
-  const writer = new LocalWriter(store);
+  const lifecycle = lifecycleOf(store);
+  const writer = new LocalWriter(store, lifecycle);
   return {
     writer,
     reader: store,
+    lifecycles: [lifecycle],
     settle: () => store.settledNow(),
     close: () => writer.close(),
   };
@@ -31,8 +36,11 @@ class MirroredWriter implements StoreWriter {
   readonly ready = true;
   private readonly writers: [LocalWriter, LocalWriter];
 
+  readonly lifecycles: [GroupLifecycle, GroupLifecycle];
+
   constructor(a: MemoryStore, b: MemoryStore) {
-    this.writers = [new LocalWriter(a), new LocalWriter(b)];
+    this.lifecycles = [lifecycleOf(a), lifecycleOf(b)];
+    this.writers = [new LocalWriter(a, this.lifecycles[0]), new LocalWriter(b, this.lifecycles[1])];
   }
 
   async push(req: PushRequest): Promise<ConsistencyError | undefined> {
@@ -73,6 +81,7 @@ storeSuite('memory store mirrored to a second memory store', async (options) => 
     writer,
     reader: local,
     otherReader: mirror,
+    lifecycles: writer.lifecycles,
     settle: async () => {
       await local.settledNow();
       await mirror.settledNow();
