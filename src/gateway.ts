@@ -101,6 +101,7 @@ export async function startGateway(
   // Expired groups go the way of every write: through the store writer (with Redis, one log entry).
   const expiry = new Expiry(lifecycle, {
     expire: (items) => writer.expire(items),
+    ready: () => writer.ready,
     logger,
     counted: (n) => self.countExpired(n),
   });

@@ -34,6 +34,12 @@ export interface ExpiryOptions {
   counted: (n: number) => void;
   /** false: no timer (tests drive runDue() with their own clock). */
   timers?: boolean;
+  /**
+   * Whether the store takes writes and its mirror has caught up (the writer's `ready`): a replica still
+   * reading the Redis log would write expiries for groups whose later pushes it has not applied yet (they
+   * would be no-ops, but many); until then expiry waits, trying again every RETRY_MS.
+   */
+  ready?: () => boolean;
 }
 
 export class Expiry {
@@ -42,6 +48,8 @@ export class Expiry {
   private timerDue = Number.POSITIVE_INFINITY;
   private running: Promise<void> | null = null;
   private stopped = false;
+  /** While the writer is not ready: the next try. */
+  private notBefore = 0;
   /** Groups deleted by expiry so far. */
   expired = 0;
   /** The `group expired` line, logged from one site (its caller found once: a burst logs 100k). */
@@ -84,8 +92,9 @@ export class Expiry {
   private arm(): void {
     if (this.opts.timers === false || this.stopped || this.running !== null) return;
     this.clearTimer();
-    const due = this.queue.nextDue();
-    if (due === undefined) return;
+    const next = this.queue.nextDue();
+    if (next === undefined) return;
+    const due = Math.max(next, this.notBefore);
     this.timerDue = due;
     this.timer = setTimeout(
       () => {
@@ -113,6 +122,11 @@ export class Expiry {
    * near BATCH_BUDGET_MS whatever a delete costs here. Then the event loop gets a turn.
    */
   private async drain(): Promise<void> {
+    if (this.opts.ready?.() === false) {
+      this.notBefore = this.lifecycle.now() + RETRY_MS;
+      return;
+    }
+    this.notBefore = 0;
     let size = FIRST_BATCH;
     for (;;) {
       const started = performance.now();
