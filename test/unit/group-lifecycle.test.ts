@@ -20,7 +20,7 @@ import { parseTextBody } from '../../src/format/text-body.js';
 import { LifecycleHeaderError } from '../../src/errors.js';
 import type { PushLifecycle } from '../../src/lifecycle/push-headers.js';
 
-function setup(defaultTtlMs = 0, upGrace = 2) {
+function setup(defaultTtlMs = 0, upGrace = 2, ready: () => boolean = () => true) {
   let clock = 1_000_000;
   const store = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES });
   const lifecycle = new GroupLifecycle(store, { defaultTtlMs, upGrace, now: () => clock });
@@ -32,6 +32,7 @@ function setup(defaultTtlMs = 0, upGrace = 2) {
       counted += n;
     },
     timers: false,
+    ready,
   });
   const push = (labels: GroupingLabels, body: string, declared: PushLifecycle = {}): boolean => {
     // As LocalWriter does: the lifecycle follows the applied push, whose request carries what it declared.
@@ -156,6 +157,20 @@ test('a failed push to a group with a TTL records the failure and keeps the expi
   t.advance(4_000);
   await t.expiry.runDue();
   assert.equal(t.store.getGroup(A), undefined);
+});
+
+test('expiry waits while the writer is not ready (a mirror catching up), then expires', async () => {
+  let ready = false;
+  const t = setup(1_000, 2, () => ready);
+  t.push(A, 'x 1');
+  t.advance(1_000);
+  await t.expiry.runDue();
+  assert.notEqual(t.store.getGroup(A), undefined, 'kept while not ready');
+  assert.equal(t.expiry.scheduled, 1, 'still scheduled');
+  ready = true;
+  await t.expiry.runDue();
+  assert.equal(t.store.getGroup(A), undefined);
+  assert.equal(t.counted(), 1);
 });
 
 test('a group with a push in flight is passed over; the push decides', async () => {
