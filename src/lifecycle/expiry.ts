@@ -145,7 +145,11 @@ export class Expiry {
       for (const id of taken) {
         const s = this.lifecycle.get(id);
         // A push in flight here answers for the group: pushSettled schedules its expiry again.
-        if (s === undefined || this.lifecycle.busy(id)) continue;
+        if (s === undefined) continue;
+        if (this.lifecycle.busy(id)) {
+          this.lifecycle.passOver(id);
+          continue;
+        }
         items.push({ labels: s.labels, sinceMs: s.sinceMs });
         ttls.push(this.lifecycle.ttlOf(s));
       }

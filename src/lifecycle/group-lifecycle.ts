@@ -53,6 +53,7 @@ export interface LifecycleOptions {
 export class GroupLifecycle {
   private readonly states = new Map<string, GroupState>();
   private readonly inFlight = new Map<string, number>();
+  private readonly passedOver = new Set<string>();
   private dueListeners: Array<(id: string, due: number | undefined) => void> = [];
   readonly defaultTtlMs: number;
   readonly upGrace: number;
@@ -126,17 +127,27 @@ export class GroupLifecycle {
     return id;
   }
 
-  /** The writer answered the push (or threw): the group's expiry, if it has one, is scheduled again. */
+  /**
+   * The writer answered the push (or threw). A group whose expiry passed it over meanwhile (passOver) is
+   * scheduled again, unless the applied push already did; others are left alone (scheduling every push's
+   * group twice would leave a stale entry per push in the due queue).
+   */
   pushSettled(id: string): void {
     const n = this.inFlight.get(id) ?? 0;
     if (n <= 1) this.inFlight.delete(id);
     else this.inFlight.set(id, n - 1);
+    if (n > 1 || !this.passedOver.delete(id)) return;
     const s = this.states.get(id);
-    if (s !== undefined) this.set(s);
+    if (s !== undefined) for (const fn of this.dueListeners) fn(id, this.expiresAt(s));
   }
 
   busy(id: string): boolean {
     return this.inFlight.has(id);
+  }
+
+  /** The expiry took the group as due but passed it over, busy: pushSettled schedules it again. */
+  passOver(id: string): void {
+    this.passedOver.add(id);
   }
 
   private relevant(declared: PushLifecycle | undefined): boolean {
