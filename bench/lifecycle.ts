@@ -1,13 +1,15 @@
 /**
  * Scenario x (issue 12, docs/lifecycle.md), ours only (the reference has no TTL):
  *  1. push throughput with X-Pushgateway-TTL on every push against the same pushes without it, two
- *     gateways of this build loaded in alternating windows (target: ≥ 0.95×);
+ *     gateways of this build loaded in alternating windows, the order swapped every round (target: the
+ *     median of the per-round ratios ≥ 0.95×);
  *  2. 100,000 groups falling due together (each pushed with a TTL that ends at one instant) while 8 clients
  *     keep pushing to other groups: the time from the due instant until every one is gone (counted from
  *     the gateway's `group expired` log lines), the pushes served meanwhile, and the longest answer of a
  *     sequential /-/healthy probe and of those pushes: an upper bound of the longest event-loop pause
  *     (target: < 50 ms).
  */
+import { writeFileSync } from 'node:fs';
 import { startOurs, type RunningGateway } from '../test/helpers/servers.js';
 import { keepAliveAgent, request, runLoad, type BenchRequest } from './load.js';
 import { bodyFor } from './workload.js';
@@ -39,13 +41,16 @@ async function throughput(quick: boolean, log: (s: string) => void): Promise<[nu
   const withTtl: number[] = [];
   const withoutTtl: number[] = [];
   try {
-    const windowMs = quick ? 3_000 : 5_000;
-    const rounds = quick ? 2 : 3;
+    // The machine is shared: many short windows, the order swapped every round (so neither side always
+    // runs first, after the other has warmed the CPU caches or while a neighbour's burst lasts), medians.
+    const windowMs = quick ? 2_000 : 4_000;
+    const rounds = quick ? 5 : 7;
     for (let r = 0; r < rounds; r++) {
-      for (const [gw, headers, out] of [
+      const sides = [
         [plain, {}, withoutTtl],
         [ttl, { 'X-Pushgateway-TTL': '1h' }, withTtl],
-      ] as const) {
+      ] as const;
+      for (const [gw, headers, out] of r % 2 === 0 ? sides : [...sides].reverse()) {
         const res = await runLoad(new URL(gw.url), {
           concurrency: 32,
           durationMs: windowMs,
@@ -64,23 +69,21 @@ async function throughput(quick: boolean, log: (s: string) => void): Promise<[nu
   return [withTtl, withoutTtl];
 }
 
-/** Counts `group expired` log lines as they come, without rescanning the whole output. */
+/**
+ * Counts `group expired` log lines as they arrive, chunk by chunk (a line cut between two chunks is found
+ * with the carried tail), so the bench never rescans or flattens the whole output: a slow reader of the
+ * gateway's stderr pipe would block the gateway's (synchronous) log writes and show as its pauses.
+ */
 function expiredCounter(gw: RunningGateway): () => number {
   const needle = 'msg="group expired"';
-  let from = 0;
+  let tail = '';
   let n = 0;
-  return () => {
-    const out = gw.output();
-    let i = out.indexOf(needle, from);
-    while (i >= 0) {
-      n++;
-      from = i + needle.length;
-      i = out.indexOf(needle, from);
-    }
-    // A match cut at the end of the output so far is found next time.
-    from = Math.max(from, out.length - needle.length + 1);
-    return n;
-  };
+  gw.process.stderr!.on('data', (d: Buffer) => {
+    const text = tail + d.toString('latin1');
+    for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) n++;
+    tail = text.slice(-(needle.length - 1));
+  });
+  return () => n;
 }
 
 async function expireTogether(log: (s: string) => void): Promise<NonNullable<LifecycleResult['expire']>> {
@@ -98,8 +101,10 @@ async function expireTogether(log: (s: string) => void): Promise<NonNullable<Lif
       make: (i) => put(path(i), i),
     });
     if (first.requests < EXPIRE_GROUPS || first.errors > 0) throw new Error(`loading: ${first.firstError ?? ''}`);
-    const due = Date.now() + first.seconds * 1000 * 1.5 + 3_000;
+    const due = Date.now() + first.seconds * 1000 * 2 + 5_000;
     log(`x: ${EXPIRE_GROUPS} groups loaded at ${first.perSecond.toFixed(0)}/s; all due in ${due - Date.now()} ms`);
+    // Counting from before the TTL pass: should it run into the due time, the early expiries count too.
+    const expired = expiredCounter(gw);
     const second = await runLoad(base, {
       concurrency: 32,
       durationMs: 300_000,
@@ -109,7 +114,6 @@ async function expireTogether(log: (s: string) => void): Promise<NonNullable<Lif
     });
     if (second.errors > 0) throw new Error(`re-push with TTL: ${second.firstError ?? ''}`);
     if (Date.now() > due - 500) log('x: WARNING the TTL pass ran into the due time');
-    const expired = expiredCounter(gw);
     let stop = false;
     let served = 0;
     let maxPushMs = 0;
@@ -145,6 +149,9 @@ async function expireTogether(log: (s: string) => void): Promise<NonNullable<Lif
     return { ms, pushesServed, pushRate: pushesServed / Math.max(0.001, ms / 1000), maxHealthMs, maxPushMs };
   } finally {
     await gw.stop();
+    // Diagnostics (e.g. with PGTS_NODE_FLAGS=--trace-gc): the gateway's whole output to a file.
+    const dump = process.env.PGTS_BENCH_X_OUTPUT;
+    if (dump !== undefined && dump !== '') writeFileSync(dump, gw.output());
   }
 }
 
@@ -226,11 +233,17 @@ export function lifecycleRows(r: LifecycleResult): Row[] {
 
 export function lifecycleChecks(r: LifecycleResult): TargetCheck[] {
   const ratio = median(r.withTtl) / median(r.withoutTtl);
+  // Each round's two windows ran back to back, so the machine's load drifts between rounds more than within
+  // one: the median of the per-round ratios decides; every ratio and the ratio of the medians are shown.
+  const paired = r.withTtl.map((w, i) => w / r.withoutTtl[i]!);
+  const decided = median(paired);
   const checks: TargetCheck[] = [
     {
-      target: '(x) push throughput with a TTL on every group ≥ 0.95× without',
-      measured: `${ratio.toFixed(3)}×`,
-      met: ratio >= 0.95,
+      target: '(x) push throughput with a TTL on every group ≥ 0.95× without (median of per-round ratios)',
+      measured:
+        `${decided.toFixed(3)}× (per round ${paired.map((p) => p.toFixed(2)).join(', ')};` +
+        ` ratio of the medians ${ratio.toFixed(3)}×)`,
+      met: decided >= 0.95,
     },
   ];
   const e = r.expire;

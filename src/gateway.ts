@@ -72,7 +72,9 @@ export async function startGateway(
   });
   // With Redis (docs/high-availability.md) the store is the local mirror of the shared log; the package
   // is loaded only then. It connects in the background: /-/ready is 503 until connected and caught up.
-  let writer: StoreWriter = new LocalWriter(store);
+  // Before the writer: whatever applies writes to the store feeds it (store-writer.ts).
+  const lifecycle = new GroupLifecycle(store, { defaultTtlMs: config.groupTtlMs, upGrace: config.groupUpGrace });
+  let writer: StoreWriter = new LocalWriter(store, lifecycle);
   if (config.redis.url !== '' || config.redis.sentinels.length > 0) {
     const sentinels = config.redis.sentinels;
     const redis = await (await import('./store/redis/redis-writer.js')).RedisWriter.open(
@@ -88,7 +90,13 @@ export async function startGateway(
               },
         keyPrefix: config.redis.keyPrefix,
         waitReplicas: config.redis.waitReplicas,
-        storeFlags: { checkConsistency: !config.disableConsistencyCheck, utf8Names: config.enableUtf8Names },
+        storeFlags: {
+          checkConsistency: !config.disableConsistencyCheck,
+          utf8Names: config.enableUtf8Names,
+          groupTtlMs: config.groupTtlMs,
+          groupUpGrace: config.groupUpGrace,
+        },
+        lifecycle,
         // Internal, for tests and the bench only (not a flag): a small snapshot threshold.
         snapshotEntries: snapshotEntriesFromEnv(),
       },
@@ -98,10 +106,10 @@ export async function startGateway(
     self.addCollector(() => redis.ownMetrics());
     writer = redis;
   }
-  const lifecycle = new GroupLifecycle(store, { defaultTtlMs: config.groupTtlMs, upGrace: config.groupUpGrace });
-  // Expired groups go the way of DELETE: through the store writer.
+  // Expired groups go the way of every write: through the store writer (with Redis, one log entry).
   const expiry = new Expiry(lifecycle, {
-    deleteGroup: (labels) => writer.deleteGroup(labels),
+    expire: (items) => writer.expire(items),
+    ready: () => writer.ready,
     logger,
     counted: (n) => self.countExpired(n),
   });

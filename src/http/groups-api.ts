@@ -124,10 +124,7 @@ export async function handleDeleteGroups(
   const groups = matching(deps.store, selectors);
   const results = await Promise.all(groups.map((g) => deps.deleteGroup(g.labels)));
   let deleted = 0;
-  for (let i = 0; i < groups.length; i++) {
-    deps.lifecycle.removed(groups[i]!.labels);
-    if (results[i]) deleted++;
-  }
+  for (const found of results) if (found) deleted++;
   deps.logger.info('deleted groups by selector via the admin API', {
     match: selectors.map((s) => s.text).join(' or '),
     groups: deleted,

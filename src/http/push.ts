@@ -234,15 +234,15 @@ export async function handlePush(
         families,
         replace: method === 'PUT',
         timeMs,
+        ...(declared.ttlMs !== undefined || declared.intervalMs !== undefined ? { lifecycle: declared } : {}),
         ...(emptyFamilies !== undefined && emptyFamilies.size > 0
           ? { emptyFamilies: [...emptyFamilies.values()] }
           : {}),
       });
-    } catch (err) {
-      if (tracked !== undefined) ctx.lifecycle!.pushAbandoned(tracked);
-      throw err;
+    } finally {
+      // The writer fed the lifecycle when it applied the push (store-writer.ts); this replica's hold ends.
+      if (tracked !== undefined) ctx.lifecycle!.pushSettled(tracked);
     }
-    if (tracked !== undefined) ctx.lifecycle!.pushEnded(tracked, labels, declared, timeMs, failure === undefined);
     if (body.length >= BIG_PUSH_BYTES) collectAfterBigWork();
     if (failure !== undefined) {
       logRejection(ctx, req, 'error', 'pushed metrics are invalid or inconsistent with existing metrics', {
@@ -290,7 +290,6 @@ export async function handleDelete(
     // A replicated writer may refuse it (PGW_ERR_STORE_UNAVAILABLE): answered with its status, not 500.
     return reject(ctx, req, res, err, 'delete not stored');
   }
-  ctx.lifecycle?.removed(labels);
   sendEmpty(res, 202);
   return 202;
 }

@@ -234,7 +234,6 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
           sendHttpError(res, err);
           return err.status;
         }
-        lifecycle.wiped();
         logger.info('wiped all groups via the admin API', { groups: n });
         sendEmpty(res, 202);
         return 202;

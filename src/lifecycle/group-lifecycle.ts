@@ -4,17 +4,23 @@
  * and up state. Only groups with a TTL (declared or --push.group-ttl) or an interval have a state, so a
  * gateway used without the lifecycle features keeps none.
  *
- * The push handler feeds it after the store answered a push; deletes, expiries and wipes tell it after the
- * store applied them. Writes to one group are applied in the order they were called, but their answers may
- * come back in another order, so every update asks the store whether the group still exists and keeps state
- * only for groups that do. A push that is in flight (called, not yet answered) holds its group's expiry back
- * (busy()): its answer decides.
+ * It follows the writes the store applied, not the HTTP answers: the store writer (store-writer.ts, and with
+ * Redis the log's reader) calls applied() after each push with the TTL and interval the push carries, and
+ * removed()/wiped()/restore() after deletes, wipes and snapshot restores. With the Redis store every
+ * replica's mirror applies the same log in the same order, so every replica derives the same states from
+ * the times written in the entries (no replica's clock enters a state). Writes to one group are applied in
+ * the order they were called but a local writer's answers may come back in another order, so every update
+ * asks the store whether the group still exists and keeps state only for groups that do. A push that is in
+ * flight on this replica (called, not yet answered) holds its group's expiry back here (busy()).
+ *
+ * States are replaced, never changed in place, so a copy of the map is a consistent capture (snapshots).
  */
 import type { GroupingLabels } from '../model/grouping-key.js';
 import { groupIdFor } from '../model/grouping-key.js';
 import { PUSH_FAILURE_TIME, PUSH_TIME } from '../store/group.js';
 import type { LifecycleRecord } from '../store/snapshot.js';
-import type { PushLifecycle } from './push-headers.js';
+import type { PushRequest } from '../store/store.js';
+import { NO_LIFECYCLE as NONE, type PushLifecycle } from './push-headers.js';
 
 /** What the lifecycle needs to know about the store: whether a group exists, and its timestamp gauges. */
 export interface GroupPresence {
@@ -26,14 +32,14 @@ export interface GroupState {
   readonly id: string;
   readonly labels: GroupingLabels;
   /** Declared by X-Pushgateway-TTL (0 = never); absent: --push.group-ttl applies. */
-  ttlMs?: number;
+  readonly ttlMs?: number;
   /** Declared by X-Pushgateway-Interval; absent: no pushgateway_group_up series. */
-  intervalMs?: number;
-  /** ms since the epoch; 0 = never. */
-  lastSuccessMs: number;
-  lastFailureMs: number;
+  readonly intervalMs?: number;
+  /** ms since the epoch (the push times written in the writes); 0 = never. */
+  readonly lastSuccessMs: number;
+  readonly lastFailureMs: number;
   /** When the expiry clock started: the last successful push, or the failed push that created the group. */
-  sinceMs: number;
+  readonly sinceMs: number;
 }
 
 export interface LifecycleOptions {
@@ -47,6 +53,7 @@ export interface LifecycleOptions {
 export class GroupLifecycle {
   private readonly states = new Map<string, GroupState>();
   private readonly inFlight = new Map<string, number>();
+  private readonly passedOver = new Set<string>();
   private dueListeners: Array<(id: string, due: number | undefined) => void> = [];
   readonly defaultTtlMs: number;
   readonly upGrace: number;
@@ -109,47 +116,61 @@ export class GroupLifecycle {
   }
 
   /**
-   * A push is about to be handed to the store: the group's id when its answer matters to a lifecycle (the
-   * push declared one, --push.group-ttl is set, or the group has a state), else undefined and nothing is
-   * kept. Until pushEnded (or pushAbandoned) the group's expiry waits.
+   * A push is about to be handed to the store writer: the group's id when its outcome matters to a
+   * lifecycle (the push declared one, --push.group-ttl is set, or the group has a state), else undefined and
+   * nothing is kept. Until pushSettled the group's expiry waits on this replica.
    */
   pushStarting(labels: GroupingLabels, declared: PushLifecycle): string | undefined {
-    const relevant =
-      this.states.size > 0 ||
-      this.defaultTtlMs > 0 ||
-      declared.ttlMs !== undefined ||
-      declared.intervalMs !== undefined;
-    if (!relevant) return undefined;
+    if (!this.relevant(declared)) return undefined;
     const id = groupIdFor(labels);
     this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1);
     return id;
   }
 
-  /** The push never got an answer from the store (it threw): the expiry set before stands. */
-  pushAbandoned(id: string): void {
-    this.settle(id);
-    const s = this.states.get(id);
-    if (s !== undefined) this.set(s);
-  }
-
-  private settle(id: string): void {
+  /**
+   * The writer answered the push (or threw). A group whose expiry passed it over meanwhile (passOver) is
+   * scheduled again, unless the applied push already did; others are left alone (scheduling every push's
+   * group twice would leave a stale entry per push in the due queue).
+   */
+  pushSettled(id: string): void {
     const n = this.inFlight.get(id) ?? 0;
     if (n <= 1) this.inFlight.delete(id);
     else this.inFlight.set(id, n - 1);
+    if (n > 1 || !this.passedOver.delete(id)) return;
+    const s = this.states.get(id);
+    if (s !== undefined) for (const fn of this.dueListeners) fn(id, this.expiresAt(s));
   }
 
   busy(id: string): boolean {
     return this.inFlight.has(id);
   }
 
+  /** The expiry took the group as due but passed it over, busy: pushSettled schedules it again. */
+  passOver(id: string): void {
+    this.passedOver.add(id);
+  }
+
+  private relevant(declared: PushLifecycle | undefined): boolean {
+    return (
+      this.states.size > 0 ||
+      this.defaultTtlMs > 0 ||
+      declared?.ttlMs !== undefined ||
+      declared?.intervalMs !== undefined
+    );
+  }
+
   /**
-   * The store answered a push: `ok` when it was applied. A successful push sets the TTL and interval it
-   * declared (absent headers: the flag's TTL, no interval) and restarts the expiry clock; a failed one only
-   * records the failure, except that it gives a group it created (one never pushed successfully) what it
-   * declared, so that such a group expires too.
+   * The store applied a push (`ok`) or recorded its failure. A successful push sets the TTL and interval it
+   * declared (absent headers: the flag's TTL, no interval) and restarts the expiry clock at its time; a
+   * failed one only records the failure, except that it gives a group it created (one never pushed
+   * successfully) what it declared, so that such a group expires too.
    */
-  pushEnded(id: string, labels: GroupingLabels, declared: PushLifecycle, timeMs: number, ok: boolean): void {
-    this.settle(id);
+  applied(req: PushRequest, ok: boolean): void {
+    const declared = req.lifecycle ?? NONE;
+    if (!this.relevant(declared)) return;
+    const labels = req.labels;
+    const timeMs = req.timeMs;
+    const id = groupIdFor(labels);
     const group = this.store.getGroup(labels);
     if (group === undefined) {
       this.forget(id);
@@ -171,8 +192,7 @@ export class GroupLifecycle {
         sinceMs: timeMs,
       });
     } else if (old !== undefined) {
-      old.lastFailureMs = timeMs;
-      this.set(old);
+      this.set({ ...old, lastFailureMs: timeMs });
     } else if (wanted && group.gaugeValue(PUSH_TIME) === 0) {
       this.set({ id, labels: group.labels, ...declared, lastSuccessMs: 0, lastFailureMs: timeMs, sinceMs: timeMs });
     }
@@ -182,6 +202,11 @@ export class GroupLifecycle {
   removed(labels: GroupingLabels): void {
     if (this.states.size === 0) return;
     if (this.store.getGroup(labels) === undefined) this.forget(groupIdFor(labels));
+  }
+
+  /** removed() for a group known to be gone (a delete that answered true), by id. */
+  removedId(id: string): void {
+    this.forget(id);
   }
 
   /** After a wipe was applied: the states of every group that is gone. */
@@ -200,11 +225,13 @@ export class GroupLifecycle {
   }
 
   /**
-   * At start, after the store was loaded: the states persisted beside the groups, and for a group without
+   * After the store was restored (the persistence file at start, or a Redis snapshot): the states before
+   * are dropped, then come the states persisted beside the groups, and for a group without
    * one (a file written before, or a group that had no lifecycle) the --push.group-ttl clock started at its
    * last push (at start when its push_time_seconds says never).
    */
   restore(records: ReadonlyMap<string, LifecycleRecord>): void {
+    for (const id of [...this.states.keys()]) this.forget(id);
     const now = this.now();
     for (const g of this.store.groups()) {
       const r = records.get(g.id);

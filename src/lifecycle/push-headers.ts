@@ -19,7 +19,8 @@ export interface PushLifecycle {
   intervalMs?: number;
 }
 
-const NONE: PushLifecycle = Object.freeze({});
+/** What a push without either header declared. */
+export const NO_LIFECYCLE: PushLifecycle = Object.freeze({});
 
 /** Node joins a header sent twice with ", ": such a value is refused as not one duration. */
 function parseHeader(name: string, raw: string | string[] | undefined, zeroAllowed: boolean): number | undefined {
@@ -41,7 +42,7 @@ function parseHeader(name: string, raw: string | string[] | undefined, zeroAllow
 export function parsePushLifecycle(headers: IncomingHttpHeaders): PushLifecycle {
   const ttl = headers['x-pushgateway-ttl'];
   const interval = headers['x-pushgateway-interval'];
-  if (ttl === undefined && interval === undefined) return NONE;
+  if (ttl === undefined && interval === undefined) return NO_LIFECYCLE;
   const out: PushLifecycle = {};
   const ttlMs = parseHeader(TTL_HEADER, ttl, true);
   if (ttlMs !== undefined) out.ttlMs = ttlMs;

@@ -22,6 +22,12 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
   /** Whether lines of this level are written (so callers can skip work for lines that would be dropped). */
   enabled(level: LogLevel): boolean;
+  /**
+   * A logging function for one call site that logs very often (the expiry: a line per group, 100k in a
+   * burst): the caller is taken from the stack at its first line only, then reused (the site is the same
+   * line every time), instead of a stack capture per line.
+   */
+  site(level: LogLevel): (msg: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface LoggerOptions {
@@ -62,6 +68,15 @@ export function createLogger(opts: LoggerOptions): Logger {
       emit('error', msg, fields, logger.error);
     },
     enabled: (level) => SEVERITY[level] >= threshold,
+    site(level) {
+      let caller: string | undefined;
+      const log = (msg: string, fields?: Record<string, unknown>): void => {
+        if (SEVERITY[level] < threshold) return;
+        caller ??= callerOf(log, withFunction);
+        stream.write(`${render(new Date().toISOString(), level, caller, msg, fields)}\n`);
+      };
+      return log;
+    },
   };
   return logger;
 }

@@ -71,10 +71,27 @@ export class DueQueue<K> {
     while (this.heap.length > 0 && !this.isLive(this.heap[0]!)) this.pop();
   }
 
+  /** Drops the stale entries and rebuilds the heap bottom-up: O(n), not a sort's O(n log n). */
   private compact(): void {
     const kept = this.heap.filter((e) => this.isLive(e));
-    kept.sort((a, b) => a.due - b.due); // a sorted array is a valid heap
     this.heap = kept;
+    for (let i = (kept.length >> 1) - 1; i >= 0; i--) this.siftDown(i, kept[i]!);
+  }
+
+  /** Places `e` at or below slot `i`, moving smaller children up. */
+  private siftDown(start: number, e: Entry<K>): void {
+    const h = this.heap;
+    let i = start;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= h.length) break;
+      const r = l + 1;
+      const c = r < h.length && h[r]!.due < h[l]!.due ? r : l;
+      if (h[c]!.due >= e.due) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = e;
   }
 
   private push(e: Entry<K>): void {
@@ -91,19 +108,7 @@ export class DueQueue<K> {
   }
 
   private pop(): void {
-    const h = this.heap;
-    const last = h.pop()!;
-    if (h.length === 0) return;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= h.length) break;
-      const r = l + 1;
-      const c = r < h.length && h[r]!.due < h[l]!.due ? r : l;
-      if (h[c]!.due >= last.due) break;
-      h[i] = h[c]!;
-      i = c;
-    }
-    h[i] = last;
+    const last = this.heap.pop()!;
+    if (this.heap.length > 0) this.siftDown(0, last);
   }
 }

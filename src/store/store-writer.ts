@@ -3,10 +3,16 @@
  * wipe the HTTP layer makes goes through a StoreWriter. Reads (scrapes, the JSON API, the UI, persistence)
  * always go to the local MemoryStore. LocalWriter applies straight to it; a replicated writer appends the
  * write to a shared log and answers with what applying that entry to the local mirror returned.
+ *
+ * Whatever applies a write to the store also tells the group lifecycle (src/lifecycle/), right after, in
+ * the same order: with Redis the log's reader does, so every replica's lifecycle follows every replica's
+ * writes, not only its own (docs/lifecycle.md, "With the Redis store").
  */
 import type { GroupingLabels } from '../model/grouping-key.js';
 import type { ConsistencyError } from '../errors.js';
 import type { MemoryStore, PushRequest } from './store.js';
+import type { GroupLifecycle } from '../lifecycle/group-lifecycle.js';
+import { applyExpire, type ExpireItem } from '../lifecycle/expire-write.js';
 
 export interface StoreWriter {
   /** Applies a push in the global order; resolves with why it was rejected, or undefined once applied. */
@@ -15,6 +21,8 @@ export interface StoreWriter {
   deleteGroup(labels: GroupingLabels): Promise<boolean>;
   /** Removes every group, after every write that came before; resolves with how many there were. */
   wipe(): Promise<number>;
+  /** Expires groups (expire-write.ts); resolves with whether each item deleted its group. */
+  expire(items: readonly ExpireItem[]): Promise<boolean[]>;
   /** Whether the writer can take writes and its store has caught up (what /-/ready reports). */
   readonly ready: boolean;
   /** Stops taking writes and releases connections; writes already taken are finished first. */
@@ -25,18 +33,32 @@ export interface StoreWriter {
 export class LocalWriter implements StoreWriter {
   readonly ready = true;
 
-  constructor(private readonly store: MemoryStore) {}
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly lifecycle?: GroupLifecycle,
+  ) {}
 
-  push(req: PushRequest): Promise<ConsistencyError | undefined> {
-    return this.store.pushSliced(req);
+  async push(req: PushRequest): Promise<ConsistencyError | undefined> {
+    const failure = await this.store.pushSliced(req);
+    this.lifecycle?.applied(req, failure === undefined);
+    return failure;
   }
 
-  deleteGroup(labels: GroupingLabels): Promise<boolean> {
-    return this.store.deleteSliced(labels);
+  async deleteGroup(labels: GroupingLabels): Promise<boolean> {
+    const found = await this.store.deleteSliced(labels);
+    this.lifecycle?.removed(labels);
+    return found;
   }
 
-  wipe(): Promise<number> {
-    return this.store.wipeInOrder();
+  async wipe(): Promise<number> {
+    const n = await this.store.wipeInOrder();
+    this.lifecycle?.wiped();
+    return n;
+  }
+
+  expire(items: readonly ExpireItem[]): Promise<boolean[]> {
+    if (this.lifecycle === undefined) return Promise.resolve(items.map(() => false));
+    return applyExpire(this.store, this.lifecycle, items);
   }
 
   async close(): Promise<void> {

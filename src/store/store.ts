@@ -4,6 +4,7 @@
  * check done incrementally per family, and the exposition text cached in chunks that scrapes reuse.
  * Node's event loop makes this a natural single writer: every method runs to completion.
  */
+import type { PushLifecycle } from '../lifecycle/push-headers.js';
 import type { Metric, MetricFamily, MetricType } from '../model/metric.js';
 import type { GroupingLabels } from '../model/grouping-key.js';
 import { groupIdFor, groupingKeyHasInvalidUtf8 } from '../model/grouping-key.js';
@@ -54,6 +55,12 @@ export interface PushRequest {
    * a big push then holds its names at once, without building a set of a million names first.
    */
   names?: NameSet | undefined;
+  /**
+   * The push's X-Pushgateway-TTL and X-Pushgateway-Interval (src/lifecycle/push-headers.ts). The store
+   * ignores them; they travel with the push (in the Redis log too) so that whatever applies it derives the
+   * group's lifecycle from the write itself (docs/lifecycle.md, "With the Redis store").
+   */
+  lifecycle?: PushLifecycle | undefined;
 }
 
 /** Name → type of the gateway's own metrics, which pushed families must not contradict. */
@@ -134,6 +141,14 @@ function* piecesOf(names: readonly string[], taken: ReadonlyMap<string, Piece[]>
   return pieces;
 }
 const CHUNKS_PER_SLICE = 2;
+
+/** A group too big to detach in one go (more than SLICED_PUSH_SERIES families or series). */
+function isBigGroup(group: Group): boolean {
+  if (group.families.size > SLICED_PUSH_SERIES) return true;
+  let series = 0;
+  for (const gf of group.families.values()) series += gf.series.length;
+  return series > SLICED_PUSH_SERIES;
+}
 
 export class MemoryStore {
   private groupsById = new Map<string, Group>();
@@ -393,12 +408,37 @@ export class MemoryStore {
     // them (or create the group) before it runs. No copy of a million names is needed.
     const names = withGroupFamilies(new Set(), () => this.groupsById.get(id)?.families);
     if (group === undefined) return this.order.small(id, names, () => this.deleteGroup(labels));
-    let series = 0;
-    if (group.families.size <= SLICED_PUSH_SERIES) for (const gf of group.families.values()) series += gf.series.length;
-    if (group.families.size <= SLICED_PUSH_SERIES && series <= SLICED_PUSH_SERIES) {
-      return this.order.small(id, names, () => this.deleteGroup(labels));
-    }
+    if (!isBigGroup(group)) return this.order.small(id, names, () => this.deleteGroup(labels));
     return this.order.exclusive(id, names, () => runSliced(this.deleteSteps(id), slicer));
+  }
+
+  /**
+   * Deletes several groups, by id, as one write (the expiry's batches, lifecycle/expire-write.ts): after
+   * every write that arrived earlier and before every later one, with `still(i)` asked for each group as
+   * the batch runs. Small groups are detached in one go, with one change notification for the batch and
+   * no per-group promise; a group of many series is deleted in slices right after, as deleteSliced does.
+   * Resolves with whether each group was deleted.
+   */
+  async deleteMany(ids: readonly string[], still: (i: number) => boolean): Promise<boolean[]> {
+    const big: Array<[number, GroupingLabels]> = [];
+    const done = await this.order.everything(() => {
+      const out = new Array<boolean>(ids.length).fill(false);
+      let any = false;
+      for (let i = 0; i < ids.length; i++) {
+        const group = this.groupsById.get(ids[i]!);
+        if (group === undefined || !still(i)) continue;
+        if (isBigGroup(group)) {
+          big.push([i, group.labels]);
+          continue;
+        }
+        this.dropGroup(group);
+        out[i] = any = true;
+      }
+      if (any) this.changed();
+      return out;
+    });
+    for (const [i, labels] of big) done[i] = await this.deleteSliced(labels);
+    return done;
   }
 
   private *deleteSteps(id: string): Steps<boolean> {

@@ -19,6 +19,7 @@ import { OWN_STRICT_HELP, OWN_TYPES } from '../../src/observe/self-metrics.js';
 import { metricsJson } from '../../src/http/api.js';
 import type { GroupingLabels } from '../../src/model/grouping-key.js';
 import type { MetricFamily } from '../../src/model/metric.js';
+import type { GroupLifecycle } from '../../src/lifecycle/group-lifecycle.js';
 
 /** One store built for one test: where to write, where to read, and how to wait for the readers. */
 export interface StoreUnderTest {
@@ -27,6 +28,12 @@ export interface StoreUnderTest {
   reader: StoreReader;
   /** Another replica's local store, for a replicated implementation. */
   otherReader?: StoreReader;
+  /**
+   * The group lifecycle of each reader (the writer's replica first), fed by whatever applies the writes
+   * there: given, the suite checks that every replica derives the same lifecycle from the same writes and
+   * that expiry writes are conditional (docs/lifecycle.md, "With the Redis store").
+   */
+  lifecycles?: GroupLifecycle[];
   /** Resolves once every reader has applied every write the writer has acknowledged. */
   settle(): Promise<void>;
   /** Releases everything make() took (connections, servers, temporary files). */
@@ -562,6 +569,46 @@ export function storeSuite(name: string, make: MakeStore): void {
           const answers = await Promise.all(writes);
           assert.equal(answers[3] !== undefined, true, 'the counter last_run is rejected');
           await onEveryReader(s, async (r) => assert.equal(await text(r), EXPECTED_EXPOSITION));
+        }),
+      );
+    });
+
+    describe('group lifecycle (where the implementation feeds one)', () => {
+      const records = (s: StoreUnderTest, labels: GroupingLabels) => s.lifecycles!.map((l) => l.recordOf(labels));
+      it(
+        'the same states on every replica; an expiry write deletes only while the clock it names still runs',
+        withStore(CHECKED, async (s) => {
+          if (s.lifecycles === undefined) return;
+          const g = { job: 'g' };
+          const h = { job: 'h', instance: 'i' };
+          const declared = { ttlMs: 60_000, intervalMs: 1_000 };
+          assert.equal(await s.writer.push({ ...put(g, 'a 1\n', T0), lifecycle: declared }), undefined);
+          assert.equal(await s.writer.push({ ...put(h, 'b 1\n', T0), lifecycle: { ttlMs: 1_000 } }), undefined);
+          // A failed push records its failure and does not restart the clock.
+          assert.notEqual(await s.writer.push(put(h, '# TYPE a counter\na 1\n', T0 + 5)), undefined);
+          // A push that restarts g's clock before the expiry below is applied.
+          assert.equal(await s.writer.push({ ...put(g, 'a 2\n', T0 + 10), lifecycle: declared }), undefined);
+          await s.settle();
+          for (const r of records(s, g)) {
+            assert.deepEqual(r, { lastSuccessMs: T0 + 10, lastFailureMs: 0, sinceMs: T0 + 10, ...declared });
+          }
+          for (const r of records(s, h)) {
+            assert.deepEqual(r, { lastSuccessMs: T0, lastFailureMs: T0 + 5, sinceMs: T0, ttlMs: 1_000 });
+          }
+          const answer = await s.writer.expire([
+            { labels: g, sinceMs: T0 },
+            { labels: h, sinceMs: T0 },
+            { labels: h, sinceMs: T0 },
+            { labels: { job: 'never' }, sinceMs: T0 },
+          ]);
+          assert.deepEqual(answer, [false, true, false, false], 'g raced ahead, h once, the duplicate a no-op');
+          await onEveryReader(s, async (r) => {
+            assert.deepEqual(await series(r), ['a{instance="",job="g"} 2']);
+          });
+          for (const r of records(s, h)) assert.equal(r, undefined, 'the expired group has no state anywhere');
+          assert.equal(await s.writer.deleteGroup(g), true);
+          await s.settle();
+          for (const r of records(s, g)) assert.equal(r, undefined, 'a delete drops the state everywhere');
         }),
       );
     });

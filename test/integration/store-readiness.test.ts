@@ -10,6 +10,7 @@ import { LocalWriter, type StoreWriter } from '../../src/store/store-writer.js';
 import type { MemoryStore, PushRequest } from '../../src/store/store.js';
 import type { GroupingLabels } from '../../src/model/grouping-key.js';
 import type { ConsistencyError } from '../../src/errors.js';
+import type { ExpireItem } from '../../src/lifecycle/expire-write.js';
 
 /** A LocalWriter whose readiness the test sets, standing in for a store that is still catching up. */
 class GatedWriter implements StoreWriter {
@@ -30,6 +31,10 @@ class GatedWriter implements StoreWriter {
 
   wipe(): Promise<number> {
     return this.local.wipe();
+  }
+
+  expire(items: readonly ExpireItem[]): Promise<boolean[]> {
+    return this.local.expire(items);
   }
 
   close(): Promise<void> {

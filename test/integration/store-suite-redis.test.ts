@@ -10,6 +10,7 @@ import { MemoryStore } from '../../src/store/store.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { RedisWriter } from '../../src/store/redis/redis-writer.js';
 import { storeSuite } from '../helpers/store-suite.js';
+import { GroupLifecycle } from '../../src/lifecycle/group-lifecycle.js';
 import { redisSkipReason, startRedis } from '../helpers/redis.js';
 
 const skip = redisSkipReason();
@@ -31,18 +32,24 @@ if (skip) {
   let n = 0;
   storeSuite('Redis store, two replicas on one log', async (options) => {
     const keyPrefix = `suite${n++}:`;
-    const open = async (): Promise<{ store: MemoryStore; writer: RedisWriter }> => {
+    const open = async (): Promise<{ store: MemoryStore; writer: RedisWriter; lifecycle: GroupLifecycle }> => {
       const store = new MemoryStore(options);
+      const lifecycle = new GroupLifecycle(store, { defaultTtlMs: 0, upGrace: 2 });
       const storeFlags = { checkConsistency: options.checkConsistency, utf8Names: options.utf8Names };
-      const writer = await RedisWriter.open({ url: redis.url, keyPrefix, waitReplicas: 0, storeFlags }, store, quiet);
+      const writer = await RedisWriter.open(
+        { url: redis.url, keyPrefix, waitReplicas: 0, storeFlags, lifecycle },
+        store,
+        quiet,
+      );
       await until(() => writer.ready, 'replica ready');
-      return { store, writer };
+      return { store, writer, lifecycle };
     };
     const [a, b] = await Promise.all([open(), open()]);
     return {
       writer: a.writer,
       reader: a.store,
       otherReader: b.store,
+      lifecycles: [a.lifecycle, b.lifecycle],
       settle: async () => {
         await until(() => b.writer.tail.lastId === a.writer.tail.lastId, 'B at A’s log position');
         await a.store.settledNow();

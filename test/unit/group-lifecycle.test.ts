@@ -11,6 +11,7 @@ import { MemoryStore } from '../../src/store/store.js';
 import { OWN_TYPES } from '../../src/observe/self-metrics.js';
 import { GroupLifecycle } from '../../src/lifecycle/group-lifecycle.js';
 import { Expiry, groupingKeyText } from '../../src/lifecycle/expiry.js';
+import { applyExpire } from '../../src/lifecycle/expire-write.js';
 import { parsePushLifecycle } from '../../src/lifecycle/push-headers.js';
 import { GroupUp } from '../../src/lifecycle/group-up.js';
 import { createLogger } from '../../src/observe/logger.js';
@@ -19,28 +20,33 @@ import { parseTextBody } from '../../src/format/text-body.js';
 import { LifecycleHeaderError } from '../../src/errors.js';
 import type { PushLifecycle } from '../../src/lifecycle/push-headers.js';
 
-function setup(defaultTtlMs = 0, upGrace = 2) {
+function setup(defaultTtlMs = 0, upGrace = 2, ready: () => boolean = () => true) {
   let clock = 1_000_000;
   const store = new MemoryStore({ checkConsistency: true, utf8Names: false, ownTypes: OWN_TYPES });
   const lifecycle = new GroupLifecycle(store, { defaultTtlMs, upGrace, now: () => clock });
   let counted = 0;
   const expiry = new Expiry(lifecycle, {
-    deleteGroup: (labels) => store.deleteSliced(labels),
+    expire: (items) => applyExpire(store, lifecycle, items),
     logger: createLogger({ level: 'error', format: 'logfmt' }),
     counted: (n) => {
       counted += n;
     },
     timers: false,
+    ready,
   });
   const push = (labels: GroupingLabels, body: string, declared: PushLifecycle = {}): boolean => {
+    // As LocalWriter does: the lifecycle follows the applied push, whose request carries what it declared.
     const id = lifecycle.pushStarting(labels, declared);
-    const failure = store.push({
+    const req = {
       labels,
       families: parseTextBody(Buffer.from(`${body}\n`), { utf8Names: false }),
       replace: true,
       timeMs: clock,
-    });
-    if (id !== undefined) lifecycle.pushEnded(id, labels, declared, clock, failure === undefined);
+      lifecycle: declared,
+    };
+    const failure = store.push(req);
+    lifecycle.applied(req, failure === undefined);
+    if (id !== undefined) lifecycle.pushSettled(id);
     return failure === undefined;
   };
   return {
@@ -153,6 +159,20 @@ test('a failed push to a group with a TTL records the failure and keeps the expi
   assert.equal(t.store.getGroup(A), undefined);
 });
 
+test('expiry waits while the writer is not ready (a mirror catching up), then expires', async () => {
+  let ready = false;
+  const t = setup(1_000, 2, () => ready);
+  t.push(A, 'x 1');
+  t.advance(1_000);
+  await t.expiry.runDue();
+  assert.notEqual(t.store.getGroup(A), undefined, 'kept while not ready');
+  assert.equal(t.expiry.scheduled, 1, 'still scheduled');
+  ready = true;
+  await t.expiry.runDue();
+  assert.equal(t.store.getGroup(A), undefined);
+  assert.equal(t.counted(), 1);
+});
+
 test('a group with a push in flight is passed over; the push decides', async () => {
   const t = setup(1_000);
   t.push(A, 'x 1');
@@ -161,7 +181,7 @@ test('a group with a push in flight is passed over; the push decides', async () 
   await t.expiry.runDue();
   assert.notEqual(t.store.getGroup(A), undefined, 'held back by the push in flight');
   // The push fails (never answered): the old expiry stands and the group goes at the next run.
-  t.lifecycle.pushAbandoned(id);
+  t.lifecycle.pushSettled(id);
   await t.expiry.runDue();
   assert.equal(t.store.getGroup(A), undefined);
 });

@@ -184,7 +184,41 @@ describe('Redis log entry codec (store/redis/entry-codec.ts)', () => {
       decodeEntry(
         Object.fromEntries(Object.entries({ ...fields, ...over }).map(([k, v]) => [k, Buffer.from(v as string)])),
       );
-    await assert.rejects(read({ v: '2' }), /format version 2/);
+    // Version 1 (before the lifecycle fields and the expire entry) and a future 3 alike.
+    await assert.rejects(read({ v: '1' }), /format version 1, this gateway reads version 2/);
+    await assert.rejects(read({ v: '3' }), /format version 3/);
     await assert.rejects(read({ op: 'merge' }), /unknown op "merge"/);
   });
+
+  it('carries a push’s declared TTL and interval, and expire entries with exact since times', async () => {
+    const req = {
+      labels: { job: 'j' },
+      families: [],
+      replace: true,
+      timeMs: 1_700_000_000_123.4568,
+      lifecycle: { ttlMs: 1500.5, intervalMs: 60_000 },
+    };
+    const back = (await decodeEntry(asBuffers(await encodeEntry({ op: 'push', req }, 'r')))).entry;
+    assert.equal(back.op, 'push');
+    if (back.op === 'push') assert.deepEqual(back.req.lifecycle, { ttlMs: 1500.5, intervalMs: 60_000 });
+    const plain = (await decodeEntry(asBuffers(await encodeEntry({ op: 'push', req: { ...req, lifecycle: {} } }, 'r'))))
+      .entry;
+    if (plain.op === 'push') assert.equal(plain.req.lifecycle, undefined, 'nothing declared, nothing carried');
+    const items = [
+      { labels: { job: 'a', instance: 'i/x' } as Record<string, string>, sinceMs: 1_700_000_000_123.4568 },
+      { labels: { job: 'b\ud800' }, sinceMs: 0.1 + 0.2 },
+    ];
+    const expire = (await decodeEntry(asBuffers(await encodeEntry({ op: 'expire', items }, 'r')))).entry;
+    assert.equal(expire.op, 'expire');
+    if (expire.op === 'expire') {
+      assert.deepEqual(
+        expire.items.map((it) => [{ ...it.labels }, it.sinceMs]),
+        items.map((it) => [{ ...it.labels }, it.sinceMs]),
+      );
+    }
+  });
 });
+
+function asBuffers(fields: Record<string, string | Buffer>): Record<string, Buffer> {
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, Buffer.isBuffer(v) ? v : Buffer.from(v)]));
+}

@@ -4,19 +4,25 @@
  * the same order, as a replica's mirror would apply it, so the suite's two-reader path is exercised
  * before a replicated store exists.
  */
+import type { ExpireItem } from '../../src/lifecycle/expire-write.js';
 import assert from 'node:assert/strict';
 import { MemoryStore, type PushRequest } from '../../src/store/store.js';
 import { LocalWriter, type StoreWriter } from '../../src/store/store-writer.js';
 import type { GroupingLabels } from '../../src/model/grouping-key.js';
 import type { ConsistencyError } from '../../src/errors.js';
 import { storeSuite } from '../helpers/store-suite.js';
+import { GroupLifecycle } from '../../src/lifecycle/group-lifecycle.js';
+
+const lifecycleOf = (store: MemoryStore): GroupLifecycle => new GroupLifecycle(store, { defaultTtlMs: 0, upGrace: 2 });
 
 storeSuite('memory store (LocalWriter)', async (options) => {
   const store = new MemoryStore(options);
-  const writer = new LocalWriter(store);
+  const lifecycle = lifecycleOf(store);
+  const writer = new LocalWriter(store, lifecycle);
   return {
     writer,
     reader: store,
+    lifecycles: [lifecycle],
     settle: () => store.settledNow(),
     close: () => writer.close(),
   };
@@ -30,8 +36,11 @@ class MirroredWriter implements StoreWriter {
   readonly ready = true;
   private readonly writers: [LocalWriter, LocalWriter];
 
+  readonly lifecycles: [GroupLifecycle, GroupLifecycle];
+
   constructor(a: MemoryStore, b: MemoryStore) {
-    this.writers = [new LocalWriter(a), new LocalWriter(b)];
+    this.lifecycles = [lifecycleOf(a), lifecycleOf(b)];
+    this.writers = [new LocalWriter(a, this.lifecycles[0]), new LocalWriter(b, this.lifecycles[1])];
   }
 
   async push(req: PushRequest): Promise<ConsistencyError | undefined> {
@@ -53,6 +62,12 @@ class MirroredWriter implements StoreWriter {
     return a!;
   }
 
+  async expire(items: readonly ExpireItem[]): Promise<boolean[]> {
+    const [a, b] = await Promise.all(this.writers.map((w) => w.expire(items)));
+    assert.deepEqual(b, a);
+    return a!;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.writers.map((w) => w.close()));
   }
@@ -66,6 +81,7 @@ storeSuite('memory store mirrored to a second memory store', async (options) => 
     writer,
     reader: local,
     otherReader: mirror,
+    lifecycles: writer.lifecycles,
     settle: async () => {
       await local.settledNow();
       await mirror.settledNow();

@@ -7,6 +7,10 @@
  * strings are always UTF-8, text-body.ts sees to it); the push time as the shortest decimal that reads
  * back as the same double; the grouping labels as JSON, which keeps the invalid UTF-8 bytes a URL may
  * carry (model/raw-bytes.ts holds them as lone surrogates, and JSON escapes those losslessly).
+ *
+ * Version 2 adds the lifecycle (docs/lifecycle.md, "With the Redis store"): a push's declared TTL and
+ * interval (`ttl`, `interval`, ms as shortest decimals; absent when not declared) and the `expire` entry,
+ * its items as JSON `[[labels pairs, sinceMs], ...]` (JSON numbers give doubles back exactly).
  */
 import type { GroupingLabels } from '../../model/grouping-key.js';
 import type { MetricFamily } from '../../model/metric.js';
@@ -14,11 +18,17 @@ import { ProtobufWriter, writeFamilyDelimited } from '../../format/protobuf.js';
 import { parseProtobufBodySliced } from '../../format/protobuf-decode.js';
 import { Slicer } from '../../slicer.js';
 import type { PushRequest } from '../store.js';
+import type { ExpireItem } from '../../lifecycle/expire-write.js';
+import type { PushLifecycle } from '../../lifecycle/push-headers.js';
 
 /** The entry format version (`v`): a mirror refuses an entry of another version rather than misread it. */
-export const ENTRY_VERSION = '1';
+export const ENTRY_VERSION = '2';
 
-export type LogEntry = { op: 'push'; req: PushRequest } | { op: 'delete'; labels: GroupingLabels } | { op: 'wipe' };
+export type LogEntry =
+  | { op: 'push'; req: PushRequest }
+  | { op: 'delete'; labels: GroupingLabels }
+  | { op: 'wipe' }
+  | { op: 'expire'; items: readonly ExpireItem[] };
 
 /** The stream entry's fields, as XADD takes them. `from` names the replica that appended it. */
 export type EntryFields = Record<string, string | Buffer>;
@@ -44,7 +54,10 @@ function encodeLabels(labels: GroupingLabels): string {
 }
 
 function decodeLabels(json: string): GroupingLabels {
-  const pairs = JSON.parse(json) as unknown;
+  return labelsOf(JSON.parse(json) as unknown);
+}
+
+function labelsOf(pairs: unknown): GroupingLabels {
   if (!Array.isArray(pairs)) throw new Error('labels are not a list of pairs');
   // A prototype-less object, as the URL parser builds (a label may be named __proto__).
   const labels = Object.create(null) as GroupingLabels;
@@ -57,14 +70,37 @@ function decodeLabels(json: string): GroupingLabels {
   return labels;
 }
 
+function encodeExpire(items: readonly ExpireItem[]): string {
+  return JSON.stringify(items.map((it) => [Object.entries(it.labels), it.sinceMs]));
+}
+
+function decodeExpire(json: string): ExpireItem[] {
+  const list = JSON.parse(json) as unknown;
+  if (!Array.isArray(list)) throw new Error('expire items are not a list');
+  return list.map((it: unknown) => {
+    if (!Array.isArray(it) || typeof it[1] !== 'number') throw new Error('an expire item is not [labels, sinceMs]');
+    return { labels: labelsOf(it[0]), sinceMs: it[1] };
+  });
+}
+
+function decodeMs(v: Buffer | undefined, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = Number(v.toString('latin1'));
+  if (!Number.isFinite(ms) || ms < 0) throw new Error(`log entry with a ${what} that is not a duration`);
+  return ms;
+}
+
 export async function encodeEntry(entry: LogEntry, from: string, slicer = new Slicer()): Promise<EntryFields> {
   const fields: EntryFields = { op: entry.op, v: ENTRY_VERSION, from };
   if (entry.op === 'delete') fields.labels = encodeLabels(entry.labels);
+  if (entry.op === 'expire') fields.items = encodeExpire(entry.items);
   if (entry.op !== 'push') return fields;
   const req = entry.req;
   fields.labels = encodeLabels(req.labels);
   fields.replace = req.replace ? '1' : '0';
   fields.time = String(req.timeMs);
+  if (req.lifecycle?.ttlMs !== undefined) fields.ttl = String(req.lifecycle.ttlMs);
+  if (req.lifecycle?.intervalMs !== undefined) fields.interval = String(req.lifecycle.intervalMs);
   fields.families = await encodeFamilies(req.families, slicer);
   // Present, even empty, only when the push had the list: the store tells "none" from "not given".
   if (req.emptyFamilies !== undefined) fields.empty = await encodeFamilies(req.emptyFamilies, slicer);
@@ -89,6 +125,7 @@ export async function decodeEntry(
   const op = text('op');
   if (op === 'wipe') return { entry: { op }, from };
   if (op === 'delete') return { entry: { op, labels: decodeLabels(text('labels')) }, from };
+  if (op === 'expire') return { entry: { op, items: decodeExpire(text('items')) }, from };
   if (op !== 'push') throw new Error(`log entry of unknown op ${JSON.stringify(op)}`);
   const timeMs = Number(text('time'));
   if (!Number.isFinite(timeMs)) throw new Error('log entry with a push time that is not a number');
@@ -101,5 +138,13 @@ export async function decodeEntry(
     timeMs,
   };
   if (fields.empty !== undefined) req.emptyFamilies = await decodeFamilies(fields.empty, slicer);
+  const ttlMs = decodeMs(fields.ttl, 'TTL');
+  const intervalMs = decodeMs(fields.interval, 'interval');
+  if (ttlMs !== undefined || intervalMs !== undefined) {
+    const lifecycle: PushLifecycle = {};
+    if (ttlMs !== undefined) lifecycle.ttlMs = ttlMs;
+    if (intervalMs !== undefined) lifecycle.intervalMs = intervalMs;
+    req.lifecycle = lifecycle;
+  }
   return { entry: { op, req }, from };
 }

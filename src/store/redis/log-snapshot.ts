@@ -16,8 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { createGzip, gunzip } from 'node:zlib';
-import type { StoredGroup } from '../store.js';
-import { SnapshotHasher, decodeSnapshotSteps, encodeFirstLines, encodeGroup } from '../snapshot.js';
+import { SnapshotHasher, decodeSnapshotSteps, encodeFirstLines, encodeGroup, type SnapshotGroup } from '../snapshot.js';
 import { Slicer, runSliced } from '../../slicer.js';
 import { VERSION } from '../../version.js';
 import type { BufferReplies, RedisConnection } from './redis-connection.js';
@@ -148,7 +147,7 @@ export async function readSnapshot(
  * A snapshot's groups, decoded with the event loop served in between (at 100k groups the decode takes
  * seconds); a bad snapshot throws SnapshotError.
  */
-export async function decodeSnapshotGroups(data: Buffer): Promise<StoredGroup[]> {
+export async function decodeSnapshotGroups(data: Buffer): Promise<SnapshotGroup[]> {
   return (await runSliced(decodeSnapshotSteps(data), new Slicer())).groups;
 }
 
@@ -173,14 +172,15 @@ export async function takeSnapshotLock(conn: RedisConnection, keys: LogKeys, rep
 }
 
 /**
- * Serialises a captured state (MemoryStore.exportState(): references to families that are never changed
- * once stored, so it stays the state at `at` while the mirror applies later entries) in slices, then
- * commits it. Returns the commit script's answer (entries trimmed, or a negative refusal) and the size.
+ * Serialises a captured state (MemoryStore.exportState(), each group with its lifecycle record: references
+ * to families that are never changed once stored, so it stays the state at `at` while the mirror applies
+ * later entries) in slices, then commits it. Returns the commit script's answer (entries trimmed, or a
+ * negative refusal) and the size.
  */
 export async function writeSnapshot(
   conn: RedisConnection,
   keys: LogKeys,
-  groups: StoredGroup[],
+  groups: SnapshotGroup[],
   at: string,
   replicaId: string,
   epoch: string,
@@ -200,7 +200,7 @@ export async function writeSnapshot(
   );
   for (let i = 0; i < groups.length; i += GROUPS_PER_SLICE) {
     let chunk = '';
-    for (const g of groups.slice(i, i + GROUPS_PER_SLICE)) chunk += `${encodeGroup(g)}\n`;
+    for (const g of groups.slice(i, i + GROUPS_PER_SLICE)) chunk += `${encodeGroup(g, g.lifecycle)}\n`;
     await put(chunk);
     await new Promise((resolve) => setImmediate(resolve));
   }

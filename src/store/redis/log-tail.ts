@@ -19,6 +19,10 @@ import { StoreUnavailableError, type ConsistencyError } from '../../errors.js';
 import type { Logger } from '../../observe/logger.js';
 import type { MemoryStore } from '../store.js';
 import { decodeEntry, type LogEntry } from './entry-codec.js';
+import type { GroupLifecycle } from '../../lifecycle/group-lifecycle.js';
+import { applyExpire } from '../../lifecycle/expire-write.js';
+import type { LifecycleRecord, SnapshotGroup } from '../snapshot.js';
+import { groupIdFor } from '../../model/grouping-key.js';
 import type { BufferReplies, RedisConnection } from './redis-connection.js';
 import {
   compareIds,
@@ -32,7 +36,7 @@ import {
 } from './log-snapshot.js';
 
 /** What applying an entry returned: a push's rejection (or undefined), a delete's found, a wipe's count. */
-export type ApplyResult = ConsistencyError | undefined | boolean | number;
+export type ApplyResult = ConsistencyError | undefined | boolean | number | boolean[];
 
 /** Entries read per XREAD: bounds what is held read but not yet applied. */
 const READ_COUNT = 100;
@@ -97,6 +101,8 @@ export class LogTail {
     private readonly store: MemoryStore,
     private readonly replicaId: string,
     private readonly logger: Logger,
+    /** Fed after each entry, as the local writer feeds it (store-writer.ts); restored with the snapshot. */
+    private readonly lifecycle?: GroupLifecycle,
   ) {}
 
   /**
@@ -201,6 +207,7 @@ export class LogTail {
       this.epoch = pos.epoch;
       this.failWaiters(null, 'Redis lost its data');
       this.store.restore([]);
+      this.lifecycle?.restore(new Map());
       this.lastId = '0-0';
       this.appliedSeq = 0;
       return true;
@@ -221,6 +228,7 @@ export class LogTail {
     this.logger.info('restoring the Redis snapshot', { at: snap.at, bytes: snap.data.length });
     const groups = await decodeSnapshotGroups(snap.data);
     await this.store.restoreSliced(groups);
+    this.lifecycle?.restore(lifecycleRecords(groups));
     this.failWaiters(snap.at, 'the mirror was restored from a snapshot that includes it');
     this.lastId = snap.at;
     this.appliedSeq = snap.seq;
@@ -257,7 +265,14 @@ export class LogTail {
     if (length < Math.max(this.opts.snapshotEntries, this.store.groupCount)) return;
     if (this.store.committing) return;
     this.snapshotting = true;
-    const groups = this.store.exportState();
+    const groups: SnapshotGroup[] = this.store.exportState();
+    // The lifecycle states at the same instant: the snapshot carries them with their groups.
+    if (this.lifecycle !== undefined && this.lifecycle.size > 0) {
+      for (const g of groups) {
+        const r = this.lifecycle.recordOf(g.labels);
+        if (r !== undefined) g.lifecycle = r;
+      }
+    }
     const at = this.lastId;
     const seq = this.appliedSeq;
     const epoch = this.epoch;
@@ -336,16 +351,36 @@ export class LogTail {
     }
   }
 
-  private applyEntry(entry: LogEntry): Promise<ApplyResult> {
+  /** Entries are applied one after the other, so the lifecycle sees them in log order on every replica. */
+  private async applyEntry(entry: LogEntry): Promise<ApplyResult> {
+    const lifecycle = this.lifecycle;
     switch (entry.op) {
-      case 'push':
-        return this.store.pushSliced(entry.req);
-      case 'delete':
-        return this.store.deleteSliced(entry.labels);
-      case 'wipe':
-        return this.store.wipeInOrder();
+      case 'push': {
+        const failure = await this.store.pushSliced(entry.req);
+        lifecycle?.applied(entry.req, failure === undefined);
+        return failure;
+      }
+      case 'delete': {
+        const found = await this.store.deleteSliced(entry.labels);
+        lifecycle?.removed(entry.labels);
+        return found;
+      }
+      case 'wipe': {
+        const n = await this.store.wipeInOrder();
+        lifecycle?.wiped();
+        return n;
+      }
+      case 'expire':
+        return lifecycle === undefined ? entry.items.map(() => false) : applyExpire(this.store, lifecycle, entry.items);
     }
   }
+}
+
+/** The lifecycle records a snapshot carries, by group id. */
+function lifecycleRecords(groups: readonly SnapshotGroup[]): Map<string, LifecycleRecord> {
+  const out = new Map<string, LifecycleRecord>();
+  for (const g of groups) if (g.lifecycle !== undefined) out.set(groupIdFor(g.labels), g.lifecycle);
+  return out;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -18,6 +18,8 @@ import { APPEND_LUA, logKeys } from './log-snapshot.js';
 import { openConnections, type ConnectionSet } from './redis-connection.js';
 import { redactUrl } from './redact-url.js';
 import type { SentinelAuth } from './sentinel-auth.js';
+import type { GroupLifecycle } from '../../lifecycle/group-lifecycle.js';
+import type { ExpireItem } from '../../lifecycle/expire-write.js';
 
 export interface RedisWriterOptions {
   /** redis:// or rediss:// (--store.redis.url); '' with sentinels. */
@@ -37,7 +39,12 @@ export interface RedisWriterOptions {
    * The store flags every replica on the log must share (the check is part of applying an entry):
    * recorded in `<prefix>config` by the first replica; one with others is never ready (see checkConfig).
    */
-  storeFlags?: { checkConsistency: boolean; utf8Names: boolean };
+  storeFlags?: { checkConsistency: boolean; utf8Names: boolean; groupTtlMs?: number; groupUpGrace?: number };
+  /**
+   * The group lifecycle the mirror feeds as it applies entries (docs/lifecycle.md, "With the Redis
+   * store"); its --push.group-ttl and --push.group-up-grace are part of storeFlags.
+   */
+  lifecycle?: GroupLifecycle | undefined;
   /** Internal (tests, bench): log entries since the last snapshot before a new one; DEFAULT_SNAPSHOT_ENTRIES. */
   snapshotEntries?: number | undefined;
 }
@@ -80,6 +87,7 @@ export class RedisWriter implements StoreWriter {
       store,
       this.replicaId,
       logger,
+      opts.lifecycle,
     );
   }
 
@@ -200,6 +208,11 @@ export class RedisWriter implements StoreWriter {
 
   wipe(): Promise<number> {
     return this.write({ op: 'wipe' }) as Promise<number>;
+  }
+
+  /** One log entry for the batch; the answer is what applying it to this mirror did (expire-write.ts). */
+  expire(items: readonly ExpireItem[]): Promise<boolean[]> {
+    return this.write({ op: 'expire', items }) as Promise<boolean[]>;
   }
 
   async close(): Promise<void> {
