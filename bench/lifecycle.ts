@@ -24,7 +24,15 @@ const NO_TTL = 'n/a (no TTL in the reference)';
 export interface LifecycleResult {
   withTtl: number[];
   withoutTtl: number[];
-  expire?: { ms: number; pushesServed: number; pushRate: number; maxHealthMs: number; maxPushMs: number };
+  expire?: {
+    ms: number;
+    pushesServed: number;
+    pushRate: number;
+    maxHealthMs: number;
+    maxPushMs: number;
+    /** The gateway's own longest event-loop delay from the due time to the last expiry (ms). */
+    maxLoopMs: number;
+  };
   note?: string;
 }
 
@@ -67,6 +75,34 @@ async function throughput(quick: boolean, log: (s: string) => void): Promise<[nu
     await Promise.all([plain.stop(), ttl.stop()]);
   }
   return [withTtl, withoutTtl];
+}
+
+/**
+ * The gateway's longest event-loop delay since its previous self-metrics sample, in ms, read from its own
+ * /metrics (its sampling window restarts at each new sample, at most once a second). Measured inside the
+ * gateway: the answer times of the bench's probes also hold the bench process's own pauses.
+ */
+async function loopMaxMs(base: URL, agent: ReturnType<typeof keepAliveAgent>): Promise<number> {
+  // A sample is kept for the rest of its second: wait into the next one so this read starts a new window.
+  await sleep(1000 - (Date.now() % 1000) + 5);
+  let tail = '';
+  let found: number | undefined;
+  const res = await request(
+    base,
+    agent,
+    { method: 'GET', path: '/metrics', headers: { 'Accept-Encoding': 'identity' } },
+    {
+      onChunk: (c) => {
+        if (found !== undefined) return;
+        const text = tail + c.toString('latin1');
+        const m = /\nnodejs_eventloop_lag_max_seconds (\S+)\n/.exec(text);
+        if (m !== null) found = Number(m[1]) * 1000;
+        tail = text.slice(-200);
+      },
+    },
+  );
+  if (res.status !== 200 || found === undefined) throw new Error('no nodejs_eventloop_lag_max_seconds on /metrics');
+  return found;
 }
 
 /**
@@ -134,11 +170,18 @@ async function expireTogether(log: (s: string) => void): Promise<NonNullable<Lif
       }
     };
     const load = [...Array.from({ length: LIVE_PUSHERS }, (_, w) => pusher(w)), prober()];
+    // A scrape starts the gateway's own max-delay window (nodejs_eventloop_lag_max_seconds) before the due
+    // time (the window then also holds that scrape of 100k groups and the quiet time before the due time).
+    const scrapeStarted = Date.now();
+    await loopMaxMs(base, agent);
+    log(`x: window scrape took ${Date.now() - scrapeStarted} ms, ${due - Date.now()} ms before the due time`);
     while (Date.now() < due) await sleep(10);
+    if (process.env.PGTS_BENCH_X_OUTPUT) log(`x: due at ${new Date(due).toISOString()}`);
     const servedAtDue = served;
     const capAt = Date.now() + 120_000;
     while (expired() < EXPIRE_GROUPS && Date.now() < capAt) await sleep(20);
     const doneAt = Date.now();
+    const maxLoopMs = await loopMaxMs(base, agent);
     const n = expired();
     stop = true;
     await Promise.all(load);
@@ -146,7 +189,8 @@ async function expireTogether(log: (s: string) => void): Promise<NonNullable<Lif
     if (n < EXPIRE_GROUPS) throw new Error(`only ${n} of ${EXPIRE_GROUPS} groups expired within 120 s`);
     const ms = doneAt - due;
     const pushesServed = served - servedAtDue;
-    return { ms, pushesServed, pushRate: pushesServed / Math.max(0.001, ms / 1000), maxHealthMs, maxPushMs };
+    const pushRate = pushesServed / Math.max(0.001, ms / 1000);
+    return { ms, pushesServed, pushRate, maxHealthMs, maxPushMs, maxLoopMs };
   } finally {
     await gw.stop();
     // Diagnostics (e.g. with PGTS_NODE_FLAGS=--trace-gc): the gateway's whole output to a file.
@@ -220,6 +264,15 @@ export function lifecycleRows(r: LifecycleResult): Row[] {
     },
     {
       id: 'x',
+      key: 'x.expire.max_loop',
+      label: 'x: longest event-loop delay inside the gateway meanwhile (its nodejs_eventloop_lag_max_seconds)',
+      unit: 'ms',
+      better: 'lower',
+      ours: val(e?.maxLoopMs),
+      reference: missing(NO_TTL),
+    },
+    {
+      id: 'x',
       key: 'x.expire.max_push',
       label: 'x: longest PUT answer meanwhile',
       unit: 'ms',
@@ -248,9 +301,12 @@ export function lifecycleChecks(r: LifecycleResult): TargetCheck[] {
   ];
   const e = r.expire;
   checks.push({
-    target: '(x) event loop never pauses > 50 ms while 100k groups expire (longest /-/healthy answer)',
-    measured: e === undefined ? (r.note ?? 'not measured') : `${e.maxHealthMs.toFixed(1)} ms`,
-    met: e === undefined ? undefined : e.maxHealthMs < 50,
+    target: "(x) event loop never pauses > 50 ms while 100k groups expire (the gateway's own longest delay)",
+    measured:
+      e === undefined
+        ? (r.note ?? 'not measured')
+        : `${e.maxLoopMs.toFixed(1)} ms (longest /-/healthy answer seen by the bench: ${e.maxHealthMs.toFixed(1)} ms)`,
+    met: e === undefined ? undefined : e.maxLoopMs < 50,
   });
   return checks;
 }

@@ -11,6 +11,7 @@ import { VERSION, REVISION, BRANCH } from '../version.js';
 
 export const OWN_TYPES: ReadonlyMap<string, MetricType> = new Map<string, MetricType>([
   ['nodejs_eventloop_lag_seconds', 'GAUGE'],
+  ['nodejs_eventloop_lag_max_seconds', 'GAUGE'],
   ['nodejs_external_memory_bytes', 'GAUGE'],
   ['nodejs_heap_size_total_bytes', 'GAUGE'],
   ['nodejs_heap_size_used_bytes', 'GAUGE'],
@@ -265,6 +266,12 @@ export class SelfMetrics {
         'nodejs_eventloop_lag_seconds',
         'Mean event loop delay in seconds over the last sampling period.',
         Number.isFinite(this.lag.mean) ? this.lag.mean / 1e9 : 0,
+      ),
+      // The longest pause since the last sample: what a stall costs the other clients (prom-client's name).
+      gauge(
+        'nodejs_eventloop_lag_max_seconds',
+        'Maximum event loop delay in seconds over the last sampling period.',
+        this.lag.count > 0 ? this.lag.max / 1e9 : 0,
       ),
       gauge(
         'nodejs_external_memory_bytes',
