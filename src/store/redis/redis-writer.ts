@@ -21,6 +21,9 @@ import type { SentinelAuth } from './sentinel-auth.js';
 import type { GroupLifecycle } from '../../lifecycle/group-lifecycle.js';
 import type { ExpireItem } from '../../lifecycle/expire-write.js';
 
+/** How soon the store-settings check is asked again after Redis refused it on a live connection. */
+const CONFIG_RETRY_MS = 250;
+
 export interface RedisWriterOptions {
   /** redis:// or rediss:// (--store.redis.url); '' with sentinels. */
   url: string;
@@ -194,7 +197,13 @@ export class RedisWriter implements StoreWriter {
         theirs,
       });
     })().catch(() => {
-      // The connection went away meanwhile: checked again on the next connect.
+      // A connection that went away is checked again on its next connect. One that stays up may still refuse
+      // commands: a Redis reading its AOF or RDB after a restart answers -LOADING for seconds (it was the
+      // replica never ready again after a Redis restart). Asked again shortly while it is up.
+      const retry = setTimeout(() => {
+        if (!this.closed && commands.isReady && this.configProblem === undefined) this.checkConfig();
+      }, CONFIG_RETRY_MS);
+      retry.unref();
     });
   }
 
