@@ -86,8 +86,12 @@ describe('two gateway processes on one Redis (--store.redis.url)', { skip }, () 
       const rejected = ra[0] === 400 ? ra[1] : rb[1];
       assert.match(rejected, /^pushed metrics are invalid or inconsistent with existing metrics: /);
     }
-    const bodyA = await pushed(a);
-    await until('B quiet and equal to A', async () => ((await pushed(b)) === bodyA ? true : undefined));
+    // Each answer came once its own replica had applied the push; the other replica may still be applying it,
+    // so both bodies are read again until they agree (a body of A read once could miss B's last push).
+    const bodyA = await until('A and B quiet and equal', async () => {
+      const [x, y] = await Promise.all([pushed(a), pushed(b)]);
+      return x !== undefined && x === y ? x : undefined;
+    });
     // The failed push marks its group on both replicas alike.
     assert.match(bodyA, /push_failure_time_seconds\{instance="",job="[ab]0"\} [1-9]/);
   });
