@@ -88,10 +88,14 @@ describe('two gateway processes on one Redis (--store.redis.url)', { skip }, () 
     }
     // Each answer came once its own replica had applied the push; the other replica may still be applying it,
     // so both bodies are read again until they agree (a body of A read once could miss B's last push).
-    const bodyA = await until('A and B quiet and equal', async () => {
-      const [x, y] = await Promise.all([pushed(a), pushed(b)]);
-      return x !== undefined && x === y ? x : undefined;
-    });
+    const bodyA = await until(
+      'A and B quiet and equal',
+      async () => {
+        const [x, y] = await Promise.all([pushed(a), pushed(b)]);
+        return x !== undefined && x === y ? x : undefined;
+      },
+      30_000,
+    );
     // The failed push marks its group on both replicas alike.
     assert.match(bodyA, /push_failure_time_seconds\{instance="",job="[ab]0"\} [1-9]/);
   });
