@@ -9,18 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOurs, type RunningGateway } from '../helpers/servers.js';
 import { redisSkipReason, startRedis, type RunningRedis } from '../helpers/redis.js';
+import { until } from '../helpers/redis-load.js';
 
 const skip = redisSkipReason();
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const got = await probe();
-    if (got !== undefined) return got;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function pushed(gw: RunningGateway): Promise<string> {
   const res = await fetch(`${gw.url}/metrics`);
