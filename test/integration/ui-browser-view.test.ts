@@ -204,10 +204,21 @@ describe('UI in the browser: reading, tools, keyboard, safety', { skip }, () => 
     await page.goto(`${gw.url}/`);
     const openKeys = (): Promise<string[]> =>
       page.$$eval('details[open][data-key]', (els) => els.map((e) => (e as HTMLElement).dataset.key ?? ''));
+    // A details element's toggle event (which saves the state) comes in a task of its own after the click:
+    // a reload before it would lose the change, so wait until the stored state matches the open panels.
+    const saved = (): Promise<unknown> =>
+      page.waitForFunction(() => {
+        const stored = Object.keys(JSON.parse(sessionStorage.getItem('pushgateway-open') ?? '{}') as object);
+        const shown = [...document.querySelectorAll('details[open][data-key]')].map(
+          (e) => (e as HTMLElement).dataset.key ?? '',
+        );
+        return stored.sort().join('\n') === shown.sort().join('\n');
+      });
     // Earlier tests of this page opened some panels: start from all closed.
     await page.$$eval('details[open]', (els) => {
       for (const e of els) (e as HTMLDetailsElement).open = false;
     });
+    await saved();
     await page.reload();
     assert.deepEqual(await openKeys(), []);
     const api = groupPanel(page, 'api-server');
@@ -216,9 +227,11 @@ describe('UI in the browser: reading, tools, keyboard, safety', { skip }, () => 
     await expand(groupPanel(page, 'checkout'));
     const before = (await openKeys()).sort();
     assert.equal(before.length, 3);
+    await saved();
     await page.reload();
     assert.deepEqual((await openKeys()).sort(), before);
     await groupPanel(page, 'checkout').locator(':scope > summary').click();
+    await saved();
     await page.reload();
     assert.equal((await openKeys()).length, 2);
     assert.equal(await groupPanel(page, 'checkout').evaluate((e) => (e as HTMLDetailsElement).open), false);
