@@ -5,11 +5,15 @@
  *     median of the per-round ratios ≥ 0.95×);
  *  2. 100,000 groups falling due together (each pushed with a TTL that ends at one instant) while 8 clients
  *     keep pushing to other groups: the time from the due instant until every one is gone (counted from
- *     the gateway's `group expired` log lines), the pushes served meanwhile, and the longest answer of a
- *     sequential /-/healthy probe and of those pushes: an upper bound of the longest event-loop pause
- *     (target: < 50 ms).
+ *     the gateway's `group expired` log lines), the pushes served meanwhile, the longest answer of a
+ *     sequential /-/healthy probe and of those pushes, and the longest event-loop pause inside the gateway
+ *     over exactly that interval, from a timer probe preloaded into it (loop-gaps.ts; target: < 50 ms).
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { longestGap } from './loop-gaps.js';
 import { startOurs, type RunningGateway } from '../test/helpers/servers.js';
 import { keepAliveAgent, request, runLoad, type BenchRequest } from './load.js';
 import { bodyFor } from './workload.js';
@@ -30,8 +34,13 @@ export interface LifecycleResult {
     pushRate: number;
     maxHealthMs: number;
     maxPushMs: number;
-    /** The gateway's own longest event-loop delay from the due time to the last expiry (ms). */
+    /**
+     * The gateway's own longest event-loop delay (nodejs_eventloop_lag_max_seconds) over its window: from
+     * a scrape some seconds before the due time (that scrape of 100k groups included) to the last expiry.
+     */
     maxLoopMs: number;
+    /** The longest event-loop pause inside the gateway from the due time to the last expiry (loop-gaps.ts). */
+    maxGapMs: number;
   };
   note?: string;
 }
@@ -53,7 +62,9 @@ async function throughput(quick: boolean, log: (s: string) => void): Promise<[nu
     // runs first, after the other has warmed the CPU caches or while a neighbour's burst lasts), medians.
     const windowMs = quick ? 2_000 : 4_000;
     const rounds = quick ? 5 : 7;
-    for (let r = 0; r < rounds; r++) {
+    // One window each first, not counted: both gateways' groups created and their code compiled (a first
+    // window ran at a fifth of the later ones' rate, and decided which side its round favoured).
+    for (let r = -1; r < rounds; r++) {
       const sides = [
         [plain, {}, withoutTtl],
         [ttl, { 'X-Pushgateway-TTL': '1h' }, withTtl],
@@ -67,8 +78,9 @@ async function throughput(quick: boolean, log: (s: string) => void): Promise<[nu
           make: (i) => put(`/metrics/job/x/instance/g${i % THROUGHPUT_GROUPS}`, i, headers),
         });
         if (res.errors > 0) throw new Error(`throughput: ${res.errors} errors (${res.firstError ?? ''})`);
-        out.push(res.perSecond);
+        if (r >= 0) out.push(res.perSecond);
       }
+      if (r < 0) continue;
       log(`x: round ${r + 1}: without TTL ${withoutTtl.at(-1)!.toFixed(0)}/s, with ${withTtl.at(-1)!.toFixed(0)}/s`);
     }
   } finally {
@@ -123,7 +135,11 @@ function expiredCounter(gw: RunningGateway): () => number {
 }
 
 async function expireTogether(log: (s: string) => void): Promise<NonNullable<LifecycleResult['expire']>> {
-  const gw = await startOurs([]);
+  const dir = mkdtempSync(path.join(tmpdir(), 'pgts-bench-x-'));
+  const gapsFile = path.join(dir, 'gaps.txt');
+  const probe = fileURLToPath(new URL('./loop-gaps.js', import.meta.url));
+  const env = { ...process.env, NODE_OPTIONS: `--import=${probe}`, PGTS_LOOP_GAPS_FILE: gapsFile };
+  const gw = await startOurs([], { spawn: { env } });
   try {
     const base = new URL(gw.url);
     const path = (i: number): string => `/metrics/job/expire/instance/e${i}`;
@@ -181,6 +197,13 @@ async function expireTogether(log: (s: string) => void): Promise<NonNullable<Lif
     const capAt = Date.now() + 120_000;
     while (expired() < EXPIRE_GROUPS && Date.now() < capAt) await sleep(20);
     const doneAt = Date.now();
+    let gaps = '';
+    try {
+      gaps = readFileSync(gapsFile, 'latin1');
+    } catch {
+      // No pause over 20 ms at all: the file was never written.
+    }
+    const maxGapMs = longestGap(gaps, due, doneAt);
     const maxLoopMs = await loopMaxMs(base, agent);
     const n = expired();
     stop = true;
@@ -190,9 +213,10 @@ async function expireTogether(log: (s: string) => void): Promise<NonNullable<Lif
     const ms = doneAt - due;
     const pushesServed = served - servedAtDue;
     const pushRate = pushesServed / Math.max(0.001, ms / 1000);
-    return { ms, pushesServed, pushRate, maxHealthMs, maxPushMs, maxLoopMs };
+    return { ms, pushesServed, pushRate, maxHealthMs, maxPushMs, maxLoopMs, maxGapMs };
   } finally {
     await gw.stop();
+    rmSync(dir, { recursive: true, force: true });
     // Diagnostics (e.g. with PGTS_NODE_FLAGS=--trace-gc): the gateway's whole output to a file.
     const dump = process.env.PGTS_BENCH_X_OUTPUT;
     if (dump !== undefined && dump !== '') writeFileSync(dump, gw.output());
@@ -264,8 +288,19 @@ export function lifecycleRows(r: LifecycleResult): Row[] {
     },
     {
       id: 'x',
+      key: 'x.expire.max_gap',
+      label: 'x: longest event-loop pause inside the gateway from the due time to the last expiry (timer probe)',
+      unit: 'ms',
+      better: 'lower',
+      ours: val(e?.maxGapMs),
+      reference: missing(NO_TTL),
+    },
+    {
+      id: 'x',
       key: 'x.expire.max_loop',
-      label: 'x: longest event-loop delay inside the gateway meanwhile (its nodejs_eventloop_lag_max_seconds)',
+      label:
+        'x: longest event-loop delay inside the gateway from a scrape of the 100k groups before the due time' +
+        ' to the last expiry (its nodejs_eventloop_lag_max_seconds)',
       unit: 'ms',
       better: 'lower',
       ours: val(e?.maxLoopMs),
@@ -301,12 +336,14 @@ export function lifecycleChecks(r: LifecycleResult): TargetCheck[] {
   ];
   const e = r.expire;
   checks.push({
-    target: "(x) event loop never pauses > 50 ms while 100k groups expire (the gateway's own longest delay)",
+    target:
+      '(x) event loop never pauses > 50 ms while 100k groups expire (inside the gateway, due time to last expiry)',
     measured:
       e === undefined
         ? (r.note ?? 'not measured')
-        : `${e.maxLoopMs.toFixed(1)} ms (longest /-/healthy answer seen by the bench: ${e.maxHealthMs.toFixed(1)} ms)`,
-    met: e === undefined ? undefined : e.maxLoopMs < 50,
+        : `${e.maxGapMs.toFixed(1)} ms (longest /-/healthy answer seen by the bench: ${e.maxHealthMs.toFixed(1)} ms;` +
+          ` the gateway's own max from the scrape before the due time: ${e.maxLoopMs.toFixed(1)} ms)`,
+    met: e === undefined ? undefined : e.maxGapMs < 50,
   });
   return checks;
 }

@@ -202,13 +202,7 @@ export class FamilyIndex {
     // Dead entries keep their series alive until the next scrape settles the list; compact earlier when
     // they outnumber the live ones, so memory stays bounded without scrapes (amortised O(1) per removal).
     if (this.deadCount > 1024 && this.deadCount > this.entries.length - this.deadCount) {
-      const live: SeriesEntry[] = [];
-      const entries = this.entries;
-      for (let i = 0; i < entries.length; i++) {
-        if (!entries[i]!.dead) live.push(entries[i]!);
-        if ((i & STEP_MASK) === STEP_MASK) yield;
-      }
-      this.entries = live;
+      this.entries = yield* liveSteps(this.entries);
       this.entriesShared = false;
       this.deadCount = 0;
     }
@@ -328,26 +322,32 @@ export class FamilyIndex {
     return this.layoutValid;
   }
 
-  /** Sorts and lays the series out in chunks, as steps (renderSome() and pieces() then do neither). */
-  *layoutSteps(): Steps<void> {
+  /**
+   * Sorts and lays the series out in chunks, as steps (renderSome() and pieces() then do neither). Writes
+   * to the family spoil an attempt; after a few, a caller that can `giveUp` (a scrape's walk while writes
+   * go on) gets false and takes the family again with writes held off, when nothing can spoil it; any
+   * other caller gets the rest in one go, so it ends.
+   */
+  *layoutSteps(giveUp = false): Steps<boolean> {
     for (let attempt = 0; ; attempt++) {
-      yield* this.settleSteps();
-      if (this.layoutValid) return;
+      if (giveUp && attempt >= SPOILT_ATTEMPTS) return false;
+      if (!(yield* this.settleSteps(giveUp))) return false;
+      if (this.layoutValid) return true;
       const membership = this.membership;
       const entries = this.entries;
+      const sliced = giveUp || attempt < SPOILT_ATTEMPTS;
       for (let i = 0; i < entries.length; i++) {
         entries[i]!.pos = i;
-        // After a few tries spoilt by writes to the family, in one go so that it ends.
-        if (attempt < 3 && i % LAID_OUT_PER_STEP === LAID_OUT_PER_STEP - 1) {
+        if (sliced && i % LAID_OUT_PER_STEP === LAID_OUT_PER_STEP - 1) {
           yield;
           if (this.membership !== membership) break;
         }
       }
       if (this.membership !== membership) continue;
-      if (this.layoutValid) return; // another reader laid it out meanwhile, and may have rendered chunks
+      if (this.layoutValid) return true; // another reader laid it out meanwhile, and may have rendered chunks
       this.chunks = new Array<Piece | null>(Math.ceil(entries.length / SERIES_PER_CHUNK)).fill(null);
       this.layoutValid = true;
-      return;
+      return true;
     }
   }
 
@@ -368,13 +368,14 @@ export class FamilyIndex {
   /**
    * Drops dead entries and sorts the rest, in steps. The sort works on a copy, installed only if no
    * series came or went meanwhile (else it starts again from the newer entries); Array.prototype.sort
-   * and sortSteps are both stable, so the order is the same as sorting in one go.
+   * and sortSteps are both stable, so the order is the same as sorting in one go. After a few attempts
+   * spoilt by writes: false if it may `giveUp`, else the rest in one go, so that it ends.
    */
-  private *settleSteps(): Steps<void> {
+  private *settleSteps(giveUp = false): Steps<boolean> {
     for (let attempt = 0; this.deadCount > 0 || this.sortDirty; attempt++) {
+      if (giveUp && attempt >= SPOILT_ATTEMPTS) return false;
       const membership = this.membership;
-      // After a few tries spoilt by writes to the family, in one go so that it ends.
-      if (this.entries.length <= SORTED_IN_ONE_GO || attempt >= 3) {
+      if (this.entries.length <= SORTED_IN_ONE_GO || attempt >= SPOILT_ATTEMPTS) {
         if (this.deadCount > 0) {
           this.entries = this.entries.filter((e) => !e.dead);
           this.entriesShared = false;
@@ -385,9 +386,9 @@ export class FamilyIndex {
         }
         this.deadCount = 0;
         this.sortDirty = false;
-        return;
+        return true;
       }
-      const live = this.deadCount > 0 ? this.entries.filter((e) => !e.dead) : this.entries.slice();
+      const live = this.deadCount > 0 ? yield* liveSteps(this.entries) : this.entries.slice();
       const dirty = this.sortDirty;
       if (dirty) yield* sortSteps(live, compareSeries);
       if (this.membership !== membership) continue;
@@ -395,10 +396,28 @@ export class FamilyIndex {
       this.entriesShared = false;
       this.deadCount = 0;
       if (dirty) this.sortDirty = false;
-      return;
+      return true;
     }
+    return true;
   }
 }
+
+/** The entries not dead, in order, with a yield every few thousand. */
+function* liveSteps(entries: SeriesEntry[]): Steps<SeriesEntry[]> {
+  const live: SeriesEntry[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    if (!entries[i]!.dead) live.push(entries[i]!);
+    if ((i & STEP_MASK) === STEP_MASK) yield;
+  }
+  return live;
+}
+
+/**
+ * Attempts of a sliced layout spoilt by writes to the family before an impatient caller gives up (they
+ * used to be followed by one in one go, which held the event loop 100-180 ms for a family of 100k series
+ * that new groups kept joining during a scrape: issue 12's bench x).
+ */
+const SPOILT_ATTEMPTS = 3;
 
 const NO_ENTRIES: SeriesEntry[] = [];
 const NO_CHUNKS: (Piece | null)[] = [];

@@ -121,6 +121,20 @@ export class WriteOrder {
     }
   }
 
+  /**
+   * everything() for a write that pauses (the expiry's sliced batch delete): it holds from its call to its
+   * end, so every write that arrives while it is paused waits for it.
+   */
+  async everythingAsync<T>(run: () => Promise<T>): Promise<T> {
+    const write = this.hold('', new Set(), true);
+    try {
+      await this.waitForEarlier(write);
+      return await run();
+    } finally {
+      this.release(write);
+    }
+  }
+
   /** A big write starts changing the store: readers wait for commitEnded(). */
   commitStarted(): void {
     if (this.commit !== null) return;

@@ -10,7 +10,7 @@ import { parseText, parseTextSteps } from '../../src/format/text-parse.js';
 import { OWN_STRICT_HELP, OWN_TYPES } from '../../src/observe/self-metrics.js';
 import { Slicer, runSliced, runSync, sortSteps } from '../../src/slicer.js';
 import { FamilyNames } from '../../src/store/family-names.js';
-import type { GroupingLabels } from '../../src/model/grouping-key.js';
+import { groupIdFor, type GroupingLabels } from '../../src/model/grouping-key.js';
 
 const BIG = SLICED_PUSH_SERIES * 3;
 
@@ -34,6 +34,26 @@ function bigBody(prefix: string, last = ''): string {
 }
 
 const fine = (): Slicer => new Slicer(0);
+
+/** A write to replay: grouping labels, text body, push time. */
+type Write = [GroupingLabels, string, number];
+
+const writeReq = ([labels, body, timeMs]: Write): PushRequest => ({
+  labels,
+  families: parseText(body),
+  replace: true,
+  timeMs,
+});
+
+/** The text of a fresh store after these writes. */
+function replayed(writes: readonly Write[]): string {
+  const r = newStore();
+  for (const w of writes) assert.equal(r.push(writeReq(w)), undefined);
+  return r.renderText();
+}
+
+const expositionText = (e: { pieces: readonly (readonly { text: Buffer }[])[] }): string =>
+  Buffer.concat(e.pieces.flat().map((p) => p.text)).toString('utf8');
 
 function lines(store: MemoryStore, pattern: RegExp): string[] {
   return store
@@ -132,7 +152,9 @@ describe('sliced writes keep their order', () => {
 
   it('a scrape walked in slices while small pushes keep coming ends, and shows the store as it is then', async () => {
     const s = newStore();
-    assert.equal(s.push(req({ job: 'a' }, bigBody('big'))), undefined);
+    // Every write, to replay them: the store the scrape shows must be the one after some prefix of them.
+    const writes: Write[] = [[{ job: 'a' }, bigBody('big'), Date.now()]];
+    assert.equal(s.push(writeReq(writes[0]!)), undefined);
     let finished = false;
     const walking = s.expositionAsync(fine()).then((e) => {
       finished = true;
@@ -140,20 +162,105 @@ describe('sliced writes keep their order', () => {
     });
     let pushes = 0;
     while (!finished) {
-      const small = req({ job: 'small', instance: `i${pushes % 7}` }, `small_${pushes % 5} ${pushes}\n`);
-      assert.equal(s.push(small), undefined);
+      const w: Write = [{ job: 'small', instance: `i${pushes % 7}` }, `small_${pushes % 5} ${pushes}\n`, Date.now()];
+      writes.push(w);
+      // As the HTTP path writes (in the write order): the walk's last round holds such writes off.
+      assert.equal(await s.pushSliced(writeReq(w)), undefined);
       pushes++;
       await new Promise((r) => setImmediate(r));
     }
     const exposition = await walking;
     assert.ok(pushes > 1, 'no push landed while the scrape was walked');
+    const text = expositionText(exposition);
+    // The pushes were made one at a time: when the walk ended, only the last one can have been in flight.
+    if (text !== replayed(writes)) assert.equal(text, replayed(writes.slice(0, -1)), 'not a state the store was in');
     assert.deepEqual(exposition.names, s.familyNames());
-    const text = (pieces: readonly { text: Buffer }[]): string =>
-      Buffer.concat(pieces.map((p) => p.text)).toString('utf8');
-    for (let i = 0; i < exposition.names.length; i++) {
-      const name = exposition.names[i]!;
-      assert.equal(text(exposition.pieces[i]!), text(s.familyIndex(name)!.pieces()), name);
+  });
+
+  it('a scrape ends while new groups keep joining a big family: writes wait, the event loop does not', async () => {
+    const s = newStore();
+    let body = '';
+    for (let i = 0; i < BIG; i++) body += `big_0{i="${i}"} ${i}\n`;
+    const writes: Write[] = [[{ job: 'a' }, body, Date.now()]];
+    assert.equal(s.push(writeReq(writes[0]!)), undefined);
+    // Each push adds a group to the big family, so it must be sorted and laid out again, in slices that
+    // the next push spoils: after a few tries the walk holds writes off and lays it out, still in slices.
+    // (It used to lay it out in one go, or with pauses at every step, never end while the pushes came.)
+    let finished = false;
+    const walking = s.expositionAsync(fine()).then((e) => {
+      finished = true;
+      return e;
+    });
+    let turnsHeld = 0;
+    while (!finished && writes.length < 2_000) {
+      const i = writes.length;
+      const w: Write = [{ job: 'join', instance: `j${i}` }, `big_0{i="j${i}"} ${i}\n`, Date.now()];
+      writes.push(w);
+      let landed = false;
+      const pushing = s.pushSliced(writeReq(w)).then(() => {
+        landed = true;
+      });
+      // Turns of the event loop while this push waits and the walk goes on.
+      for (;;) {
+        await new Promise((r) => setImmediate(r));
+        if (landed || finished) break;
+        turnsHeld++;
+      }
+      await pushing;
     }
+    assert.ok(finished, `the scrape did not end during ${writes.length - 1} pushes`);
+    const exposition = await walking;
+    assert.ok(turnsHeld > 0, `no push waited for the walk while the event loop turned (${writes.length - 1} pushes)`);
+    const text = expositionText(exposition);
+    if (text !== replayed(writes)) assert.equal(text, replayed(writes.slice(0, -1)), 'not a state the store was in');
+  });
+
+  it('a batch delete (expiry) runs in slices, before the writes called after it', async () => {
+    const s = newStore();
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      assert.equal(s.push(req({ job: 'x', instance: `e${i}` }, 'm_a 1\nm_b 2\n')), undefined);
+      ids.push(groupIdFor({ job: 'x', instance: `e${i}` }));
+    }
+    let turns = 0;
+    let deleting = true;
+    const ticking = (async () => {
+      while (deleting) {
+        await new Promise((r) => setImmediate(r));
+        turns++;
+      }
+    })();
+    const asked: number[] = [];
+    const deleted = s.deleteMany(
+      ids,
+      (i) => {
+        asked.push(i);
+        return i !== 7;
+      },
+      fine(),
+    );
+    // Called after the batch: it re-creates a group of the batch, and must not be deleted by it.
+    const again = s.pushSliced(req({ job: 'x', instance: 'e3' }, 'm_a 3\n'));
+    const done = await deleted;
+    deleting = false;
+    await ticking;
+    assert.equal(await again, undefined);
+    assert.ok(turns > 0, 'the event loop never turned during the batch');
+    assert.deepEqual(
+      asked,
+      ids.map((_, i) => i),
+    );
+    assert.deepEqual(
+      done,
+      ids.map((_, i) => i !== 7),
+    );
+    assert.deepEqual(
+      s
+        .renderText()
+        .split('\n')
+        .filter((l) => l.startsWith('m_a{')),
+      ['m_a{instance="e3",job="x"} 3', 'm_a{instance="e7",job="x"} 1'],
+    );
   });
 
   it('a big push that fails its check changes nothing but the failure time', async () => {
