@@ -7,7 +7,8 @@
  * The median round is the verdict: req/s rows on a shared 2-core machine swing 2–5× between windows,
  * CPU per request far less. Ours only: the reference re-reads the file on every request anyway.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
+import { cpuMs } from './proc-cpu.js';
 import https from 'node:https';
 import type { Gateway } from './gateways.js';
 import { runWrk } from './wrk.js';
@@ -18,12 +19,6 @@ export interface AuthCpuRound {
   /** Gateway CPU µs per push without and with basic auth. */
   withoutUs: number;
   withUs: number;
-}
-
-/** CPU time of a process so far, in ms (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function status(url: string, ca: string): Promise<number> {
