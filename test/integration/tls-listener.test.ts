@@ -153,7 +153,7 @@ describe('HTTPS listener', () => {
     }
   });
 
-  it('cipher_suites restricts the TLS 1.2 suites (mapped to OpenSSL names); TLS 1.3 keeps its defaults', async () => {
+  it('cipher_suites restricts the TLS 1.2 suites (mapped to OpenSSL names); TLS 1.3 keeps its suites', async () => {
     const file = webConfig(
       '  cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]',
       '  prefer_server_cipher_suites: true',
@@ -174,6 +174,25 @@ describe('HTTPS listener', () => {
       const tls13 = await httpsOnce({ port: gw.port, ca, tls: { minVersion: 'TLSv1.3' } });
       assert.equal(tls13.status, 200, tls13.error);
       assert.match(tls13.cipher ?? '', /^TLS_/);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('TLS 1.3 negotiates AES-128-GCM first, as the reference, and ChaCha20 for a client preferring it', async () => {
+    const gw = await startTls(webConfig());
+    try {
+      // Node's and curl's clients list TLS_AES_256_GCM_SHA384 first; the server's order wins, as in Go.
+      const plain = await httpsOnce({ port: gw.port, ca, tls: { minVersion: 'TLSv1.3' } });
+      assert.equal(plain.status, 200, plain.error);
+      assert.equal(plain.cipher, 'TLS_AES_128_GCM_SHA256');
+      const chacha = await httpsOnce({
+        port: gw.port,
+        ca,
+        tls: { minVersion: 'TLSv1.3', ciphers: 'TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256' },
+      });
+      assert.equal(chacha.status, 200, chacha.error);
+      assert.equal(chacha.cipher, 'TLS_CHACHA20_POLY1305_SHA256');
     } finally {
       await gw.stop();
     }
