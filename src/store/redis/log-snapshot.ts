@@ -75,13 +75,14 @@ export const APPEND_LUA =
 
 /**
  * Run after every XREAD on the reader's connection (pipelined, so it costs no round trip of its own):
- * trimmed-to, snapshot-at, the epoch (created if missing), the log's length and `seq` (entries ever
- * appended), as one consistent view. KEYS: trimmed-to, snapshot-at, epoch, log, seq. ARGV: a new epoch id.
+ * trimmed-to, snapshot-at, the epoch (created if missing), the log's length, `seq` (entries ever
+ * appended) and `snapshot-seq`, as one consistent view. KEYS: trimmed-to, snapshot-at, epoch, log, seq,
+ * snapshot-seq. ARGV: a new epoch id.
  */
 const POSITION_LUA =
   'local e = redis.call("GET", KEYS[3]) if not e then redis.call("SET", KEYS[3], ARGV[1]) e = ARGV[1] end ' +
   'return {redis.call("GET", KEYS[1]), redis.call("GET", KEYS[2]), e, redis.call("XLEN", KEYS[4]), ' +
-  'redis.call("GET", KEYS[5])}';
+  'redis.call("GET", KEYS[5]), redis.call("GET", KEYS[6])}';
 
 /** snapshot-at, snapshot and snapshot-seq together. KEYS: snapshot-at, snapshot, snapshot-seq. */
 const READ_LUA = 'return {redis.call("GET", KEYS[1]), redis.call("GET", KEYS[2]), redis.call("GET", KEYS[3])}';
@@ -115,14 +116,32 @@ export interface LogPosition {
   length: number;
   /** Entries ever appended (null: none yet, or a log written before entries were numbered). */
   seq: number | null;
+  /**
+   * Entries appended after the newest snapshot's position: what the snapshot threshold is compared with.
+   * `seq - snapshot-seq` when both are known; else the log's length (no snapshot yet, or an older log).
+   */
+  sinceSnapshot: number;
 }
 
 /** Sends the position script now (pipelined behind whatever was sent before on `conn`). */
 export async function readPosition(conn: RedisConnection, keys: LogKeys): Promise<LogPosition> {
-  const [trimmedTo, snapshotAt, epoch, length, seq] = await conn.sendCommand<
-    [string | null, string | null, string, number, string | null]
-  >(['EVAL', POSITION_LUA, '5', keys.trimmedTo, keys.snapshotAt, keys.epoch, keys.log, keys.seq, newEpoch()]);
-  return { trimmedTo, snapshotAt, epoch, length, seq: seq === null ? null : Number(seq) };
+  const [trimmedTo, snapshotAt, epoch, length, seq, snapSeq] = await conn.sendCommand<
+    [string | null, string | null, string, number, string | null, string | null]
+  >([
+    'EVAL',
+    POSITION_LUA,
+    '6',
+    keys.trimmedTo,
+    keys.snapshotAt,
+    keys.epoch,
+    keys.log,
+    keys.seq,
+    keys.snapshotSeq,
+    newEpoch(),
+  ]);
+  const appended = seq === null ? null : Number(seq);
+  const since = appended !== null && snapshotAt !== null && snapSeq !== null ? appended - Number(snapSeq) : length;
+  return { trimmedTo, snapshotAt, epoch, length, seq: appended, sinceSnapshot: since };
 }
 
 /**

@@ -10,10 +10,10 @@
  * Snapshots (log-snapshot.ts): after every read the position script tells whether the log was trimmed past
  * this mirror (or, at start, whether there is a snapshot to begin from): then the mirror is restored from
  * the snapshot and reads on after it. It also tells the epoch: a Redis that lost its data has another, and
- * the mirror resets. Once the log has grown past max(snapshotEntries, the state's groups) a caught-up
- * mirror captures its state between two entries (exportState, exact at `lastId`), takes the snapshot lock,
- * serialises in slices while it keeps applying (the captured families are never changed once stored) and
- * commits the snapshot, which trims the log to the previous one.
+ * the mirror resets. Once max(snapshotEntries, the state's groups) entries followed the newest snapshot, a
+ * caught-up mirror captures its state between two entries (exportState, exact at `lastId`), takes the
+ * snapshot lock, serialises in slices while it keeps applying (the captured families are never changed once
+ * stored) and commits the snapshot, which trims the log to the previous one.
  */
 import { StoreUnavailableError, type ConsistencyError } from '../../errors.js';
 import type { Logger } from '../../observe/logger.js';
@@ -181,7 +181,7 @@ export class LogTail {
         const entries = streams?.[0]?.[1] ?? [];
         for (const [id, fields] of entries) await this.apply(id.toString('latin1'), fields);
         if (!this.caught && entries.length < READ_COUNT) this.markCaughtUp();
-        if (this.caught) this.maybeSnapshot(pos.length);
+        if (this.caught) this.maybeSnapshot(pos.sinceSnapshot);
       } catch (err) {
         if (this.stopped) break;
         this.caught = false;
@@ -256,13 +256,16 @@ export class LogTail {
   }
 
   /**
-   * Called between two entries, caught up: when the log holds more than max(threshold, groups) entries,
-   * capture the state (exact at lastId: nothing is half-applied now, and the tail is the mirror's only
-   * writer) and write the snapshot in the background, if the lock is ours.
+   * Called between two entries, caught up: when more than max(threshold, groups) entries were appended
+   * after the newest snapshot, capture the state (exact at lastId: nothing is half-applied now, and the tail
+   * is the mirror's only writer) and write the snapshot in the background, if the lock is ours.
    */
-  private maybeSnapshot(length: number): void {
+  private maybeSnapshot(sinceSnapshot: number): void {
     if (this.snapshotting || this.epoch === undefined || Date.now() < this.nextSnapshotTry) return;
-    if (length < Math.max(this.opts.snapshotEntries, this.store.groupCount)) return;
+    // Not the log's length: right after a commit the log still holds the interval before this snapshot
+    // (trimmed to the previous one), and counting it made every other snapshot follow the one before
+    // almost at once, two snapshots per threshold's worth of entries instead of one.
+    if (sinceSnapshot < Math.max(this.opts.snapshotEntries, this.store.groupCount)) return;
     if (this.store.committing) return;
     this.snapshotting = true;
     const groups: SnapshotGroup[] = this.store.exportState();
