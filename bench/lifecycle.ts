@@ -70,7 +70,7 @@ async function throughput(quick: boolean, log: (s: string) => void): Promise<Thr
     // runs first, after the other has warmed the CPU caches or while a neighbour's burst lasts), medians.
     // Each window also yields the gateway's CPU per push, which the neighbours' load moves far less.
     const windowMs = quick ? 2_000 : 4_000;
-    const rounds = quick ? 7 : 9;
+    const rounds = quick ? 11 : 13;
     // One window each first, not counted: both gateways' groups created and their code compiled (a first
     // window ran at a fifth of the later ones' rate, and decided which side its round favoured).
     for (let r = -1; r < rounds; r++) {
