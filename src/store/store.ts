@@ -422,7 +422,7 @@ export class MemoryStore {
    * each group was deleted.
    */
   deleteMany(ids: readonly string[], still: (i: number) => boolean, slicer = new Slicer()): Promise<boolean[]> {
-    return this.order.everythingAsync(async () => {
+    return this.order.everything(async () => {
       this.order.commitStarted();
       try {
         return await runSliced(this.deleteManySteps(ids, still), slicer);
@@ -439,11 +439,7 @@ export class MemoryStore {
       for (let i = 0; i < ids.length; i++) {
         const group = this.groupsById.get(ids[i]!);
         if (group === undefined || !still(i)) continue;
-        for (const name of [...group.families.keys()]) {
-          yield* this.detach(group, name);
-          yield;
-        }
-        this.groupsById.delete(group.id);
+        yield* this.dropGroupSteps(group);
         out[i] = any = true;
       }
     } finally {
@@ -457,11 +453,7 @@ export class MemoryStore {
     if (group === undefined) return false;
     this.order.commitStarted();
     try {
-      for (const name of [...group.families.keys()]) {
-        yield* this.detach(group, name);
-        yield;
-      }
-      this.groupsById.delete(group.id);
+      yield* this.dropGroupSteps(group);
       this.changed();
     } finally {
       this.order.commitEnded();
@@ -566,7 +558,7 @@ export class MemoryStore {
     taken: Map<string, Piece[]>,
     slicer: Slicer,
   ): Promise<Exposition> {
-    return this.order.everythingAsync(async () => {
+    return this.order.everything(async () => {
       let names: Iterable<string>;
       if (touched.has(WIPED)) {
         taken.clear();
@@ -829,7 +821,15 @@ export class MemoryStore {
   }
 
   private dropGroup(group: Group): void {
-    for (const name of group.families.keys()) runSync(this.detach(group, name));
+    runSync(this.dropGroupSteps(group));
+  }
+
+  /** Takes a group's families out of the family index, one at a time, then the group out of the store. */
+  private *dropGroupSteps(group: Group): Steps<void> {
+    for (const name of [...group.families.keys()]) {
+      yield* this.detach(group, name);
+      yield;
+    }
     this.groupsById.delete(group.id);
   }
 

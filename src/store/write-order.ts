@@ -107,25 +107,11 @@ export class WriteOrder {
   }
 
   /**
-   * Runs a write that touches every group (wipe) once no write that arrived before it holds anything; the
-   * writes that arrive meanwhile wait for it, so a push called after a wipe is never wiped by it.
+   * Runs a write that touches every group (the wipe, the expiry's sliced batch delete, a scrape's last
+   * round) once no write that arrived before it holds anything. It holds from its call to its end, pauses
+   * included, so the writes that arrive meanwhile wait for it: a push called after a wipe is never wiped.
    */
-  async everything<T>(run: () => T): Promise<T> {
-    if (this.held.size === 0) return run();
-    const write = this.hold('', new Set(), true);
-    try {
-      await this.waitForEarlier(write);
-      return run();
-    } finally {
-      this.release(write);
-    }
-  }
-
-  /**
-   * everything() for a write that pauses (the expiry's sliced batch delete): it holds from its call to its
-   * end, so every write that arrives while it is paused waits for it.
-   */
-  async everythingAsync<T>(run: () => Promise<T>): Promise<T> {
+  async everything<T>(run: () => T | Promise<T>): Promise<T> {
     const write = this.hold('', new Set(), true);
     try {
       await this.waitForEarlier(write);
