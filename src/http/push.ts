@@ -15,7 +15,7 @@ import type { PerClientLogLimit } from '../observe/per-client-log-limit.js';
 import { excerpt } from '../observe/log-excerpt.js';
 import { peerAddress, peerIp } from './peer-address.js';
 import type { SelfMetrics } from '../observe/self-metrics.js';
-import { parseGroupingKey, type GroupingLabels } from '../model/grouping-key.js';
+import { groupIdFor, parseGroupingKey, type GroupingLabels } from '../model/grouping-key.js';
 import { parseTextBodySliced } from '../format/text-body.js';
 import { decodeBody, readBody } from '../format/body.js';
 import { PROTOBUF_MEDIA_TYPE, PROTOBUF_PROTO, parseProtobufBodySliced } from '../format/protobuf.js';
@@ -225,16 +225,18 @@ export async function handlePush(
       : await parseTextBodySliced(body, { utf8Names: ctx.utf8Names, onNames }, slicer);
     ctx.guards?.afterParse(families, labels, ctx.store.getGroup(labels));
     const timeMs = performance.timeOrigin + performance.now();
-    const tracked = ctx.lifecycle?.pushStarting(labels, declared);
+    const groupId = groupIdFor(labels);
+    const tracked = ctx.lifecycle?.pushStarting(labels, declared, groupId);
     let failure: Awaited<ReturnType<StoreWriter['push']>>;
     try {
       failure = await ctx.writer.push({
         names: pushNames(parsedNames, emptyFamilies),
         labels,
+        groupId,
         families,
         replace: method === 'PUT',
         timeMs,
-        ...(declared.ttlMs !== undefined || declared.intervalMs !== undefined ? { lifecycle: declared } : {}),
+        lifecycle: declared.ttlMs !== undefined || declared.intervalMs !== undefined ? declared : undefined,
         ...(emptyFamilies !== undefined && emptyFamilies.size > 0
           ? { emptyFamilies: [...emptyFamilies.values()] }
           : {}),

@@ -25,6 +25,8 @@ import { NO_LIFECYCLE as NONE, type PushLifecycle } from './push-headers.js';
 /** What the lifecycle needs to know about the store: whether a group exists, and its timestamp gauges. */
 export interface GroupPresence {
   getGroup(labels: GroupingLabels): { readonly labels: GroupingLabels; gaugeValue(name: string): number } | undefined;
+  /** getGroup() by the group's id (groupIdFor), for a caller that has it at hand. */
+  groupById(id: string): { readonly labels: GroupingLabels; gaugeValue(name: string): number } | undefined;
   groups(): Iterable<{ readonly id: string; readonly labels: GroupingLabels; gaugeValue(name: string): number }>;
 }
 
@@ -120,9 +122,9 @@ export class GroupLifecycle {
    * lifecycle (the push declared one, --push.group-ttl is set, or the group has a state), else undefined and
    * nothing is kept. Until pushSettled the group's expiry waits on this replica.
    */
-  pushStarting(labels: GroupingLabels, declared: PushLifecycle): string | undefined {
+  pushStarting(labels: GroupingLabels, declared: PushLifecycle, groupId?: string): string | undefined {
     if (!this.relevant(declared)) return undefined;
-    const id = groupIdFor(labels);
+    const id = groupId ?? groupIdFor(labels);
     this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1);
     return id;
   }
@@ -168,10 +170,9 @@ export class GroupLifecycle {
   applied(req: PushRequest, ok: boolean): void {
     const declared = req.lifecycle ?? NONE;
     if (!this.relevant(declared)) return;
-    const labels = req.labels;
     const timeMs = req.timeMs;
-    const id = groupIdFor(labels);
-    const group = this.store.getGroup(labels);
+    const id = req.groupId ?? groupIdFor(req.labels);
+    const group = this.store.groupById(id);
     if (group === undefined) {
       this.forget(id);
       return;
@@ -183,18 +184,12 @@ export class GroupLifecycle {
         if (old !== undefined) this.forget(id);
         return;
       }
-      this.set({
-        id,
-        labels: group.labels,
-        ...declared,
-        lastSuccessMs: timeMs,
-        lastFailureMs: old?.lastFailureMs ?? group.gaugeValue(PUSH_FAILURE_TIME) * 1000,
-        sinceMs: timeMs,
-      });
+      const lastFailureMs = old?.lastFailureMs ?? group.gaugeValue(PUSH_FAILURE_TIME) * 1000;
+      this.set(state(id, group.labels, declared, timeMs, lastFailureMs, timeMs));
     } else if (old !== undefined) {
-      this.set({ ...old, lastFailureMs: timeMs });
+      this.set(state(old.id, old.labels, old, old.lastSuccessMs, timeMs, old.sinceMs));
     } else if (wanted && group.gaugeValue(PUSH_TIME) === 0) {
-      this.set({ id, labels: group.labels, ...declared, lastSuccessMs: 0, lastFailureMs: timeMs, sinceMs: timeMs });
+      this.set(state(id, group.labels, declared, 0, timeMs, timeMs));
     }
   }
 
@@ -263,4 +258,22 @@ export class GroupLifecycle {
     this.version++;
     for (const fn of this.dueListeners) fn(id, undefined);
   }
+}
+
+/**
+ * A state built field by field (a push's hot path: one object of one shape, no spread of the declared
+ * values), with a TTL and an interval only where declared, as GroupState's optional fields mean.
+ */
+function state(
+  id: string,
+  labels: GroupingLabels,
+  declared: PushLifecycle,
+  lastSuccessMs: number,
+  lastFailureMs: number,
+  sinceMs: number,
+): GroupState {
+  const s: { -readonly [K in keyof GroupState]: GroupState[K] } = { id, labels, lastSuccessMs, lastFailureMs, sinceMs };
+  if (declared.ttlMs !== undefined) s.ttlMs = declared.ttlMs;
+  if (declared.intervalMs !== undefined) s.intervalMs = declared.intervalMs;
+  return s;
 }

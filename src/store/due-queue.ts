@@ -1,22 +1,32 @@
 /**
  * When each group falls due (issue 12's expiry, docs/lifecycle.md): a binary min-heap of (due time, key)
- * with lazy invalidation. Setting a key's due time costs O(log n) and leaves any older entry of the key in
- * the heap, marked stale by a generation number; popping skips stale entries. So a push that moves its
- * group's expiry later never walks the other groups, and the cost of a check is in the groups that are due,
- * not in the groups that are not. Stale entries are compacted away when they outnumber live ones, which
- * bounds the heap at about twice the number of keys.
+ * with lazy updates. A key's heap entry may hold an earlier time than the key's due time: a push moves its
+ * group's expiry later, and that is only recorded (O(1), no allocation, the heap untouched); the entry is
+ * moved down to the recorded time when it reaches the top. Only a time moved earlier pushes a new entry,
+ * which leaves the key's old one in the heap, marked stale by a generation number; stale entries are
+ * dropped when they reach the top, and compacted away when they outnumber live ones, which bounds the heap
+ * at about twice the number of keys. So a push never walks the other groups, and the cost of a check is in
+ * the groups that are due, not in the groups that are not.
  */
 
 interface Entry<K> {
-  due: number;
+  /** The time the entry is ordered by: at or before its key's due time while the entry is live. */
+  at: number;
   key: K;
   gen: number;
 }
 
+interface Live {
+  gen: number;
+  due: number;
+  /** The `at` of the key's live entry in the heap. */
+  at: number;
+}
+
 export class DueQueue<K> {
   private heap: Entry<K>[] = [];
-  /** The live generation and due time of each key. */
-  private readonly live = new Map<K, { gen: number; due: number }>();
+  /** The live generation, due time and heap position time of each key. */
+  private readonly live = new Map<K, Live>();
   private nextGen = 0;
 
   get size(): number {
@@ -33,17 +43,28 @@ export class DueQueue<K> {
     if (due === undefined) {
       this.live.delete(key);
     } else {
+      const cur = this.live.get(key);
+      if (cur !== undefined && due >= cur.at) {
+        // Later (the usual case: a push restarts its group's clock): the live entry stays where it is.
+        cur.due = due;
+        return;
+      }
       const gen = this.nextGen++;
-      this.live.set(key, { gen, due });
-      this.push({ due, key, gen });
+      if (cur === undefined) this.live.set(key, { gen, due, at: due });
+      else {
+        cur.gen = gen;
+        cur.due = due;
+        cur.at = due;
+      }
+      this.push({ at: due, key, gen });
     }
     if (this.heap.length > 64 && this.heap.length > 2 * this.live.size) this.compact();
   }
 
   /** The earliest due time of any key, or undefined when none is set. */
   nextDue(): number | undefined {
-    this.dropStaleTop();
-    return this.heap[0]?.due;
+    this.settleTop();
+    return this.heap[0]?.at;
   }
 
   /**
@@ -53,9 +74,9 @@ export class DueQueue<K> {
   takeDue(now: number, max = Number.POSITIVE_INFINITY): K[] {
     const out: K[] = [];
     while (out.length < max) {
-      this.dropStaleTop();
+      this.settleTop();
       const top = this.heap[0];
-      if (top === undefined || top.due > now) break;
+      if (top === undefined || top.at > now) break;
       this.pop();
       this.live.delete(top.key);
       out.push(top.key);
@@ -63,12 +84,26 @@ export class DueQueue<K> {
     return out;
   }
 
-  private isLive(e: Entry<K>): boolean {
-    return this.live.get(e.key)?.gen === e.gen;
+  /** Until the top entry is live and at its key's due time: stale ones dropped, postponed ones moved down. */
+  private settleTop(): void {
+    const h = this.heap;
+    while (h.length > 0) {
+      const top = h[0]!;
+      const l = this.live.get(top.key);
+      if (l === undefined || l.gen !== top.gen) {
+        this.pop();
+      } else if (l.due > top.at) {
+        top.at = l.due;
+        l.at = l.due;
+        this.siftDown(0, top);
+      } else {
+        return;
+      }
+    }
   }
 
-  private dropStaleTop(): void {
-    while (this.heap.length > 0 && !this.isLive(this.heap[0]!)) this.pop();
+  private isLive(e: Entry<K>): boolean {
+    return this.live.get(e.key)?.gen === e.gen;
   }
 
   /** Drops the stale entries and rebuilds the heap bottom-up: O(n), not a sort's O(n log n). */
@@ -86,8 +121,8 @@ export class DueQueue<K> {
       const l = 2 * i + 1;
       if (l >= h.length) break;
       const r = l + 1;
-      const c = r < h.length && h[r]!.due < h[l]!.due ? r : l;
-      if (h[c]!.due >= e.due) break;
+      const c = r < h.length && h[r]!.at < h[l]!.at ? r : l;
+      if (h[c]!.at >= e.at) break;
       h[i] = h[c]!;
       i = c;
     }
@@ -100,7 +135,7 @@ export class DueQueue<K> {
     let i = h.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (h[parent]!.due <= e.due) break;
+      if (h[parent]!.at <= e.at) break;
       h[i] = h[parent]!;
       i = parent;
     }

@@ -37,6 +37,8 @@ export interface StoreReader {
 
   /** The group stored under a grouping key, if any. */
   getGroup(labels: GroupingLabels): GroupView | undefined;
+  /** getGroup() by the group's id (groupIdFor of its labels). */
+  groupById(id: string): GroupView | undefined;
   readonly groupCount: number;
   /** The groups as they are, in store order (to be read in one go). */
   groups(): Iterable<GroupView>;

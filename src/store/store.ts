@@ -39,6 +39,11 @@ import {
 
 export interface PushRequest {
   labels: GroupingLabels;
+  /**
+   * groupIdFor(labels), when the caller has it at hand (the HTTP path computes it once per push); it is
+   * not written to the Redis log, whose readers compute it again.
+   */
+  groupId?: string | undefined;
   families: MetricFamily[];
   /** PUT (replace the group) or POST (replace same-named families only). */
   replace: boolean;
@@ -285,6 +290,11 @@ export class MemoryStore {
     return this.groupsById.get(groupIdFor(labels));
   }
 
+  /** getGroup() by the group's id (groupIdFor of its labels). */
+  groupById(id: string): Group | undefined {
+    return this.groupsById.get(id);
+  }
+
   /** Applies a push in one go, or records its failure and returns why it was rejected. */
   push(req: PushRequest): ConsistencyError | undefined {
     return runSync(this.pushSteps(req));
@@ -298,7 +308,7 @@ export class MemoryStore {
    * readers wait while it commits (settled()).
    */
   async pushSliced(req: PushRequest, slicer = new Slicer()): Promise<ConsistencyError | undefined> {
-    const id = groupIdFor(req.labels);
+    const id = req.groupId ?? groupIdFor(req.labels);
     const pushed = req.names ?? pushedNames(req);
     // A PUT also removes the families of its group that it does not push.
     const names = req.replace ? withGroupFamilies(pushed, () => this.groupsById.get(id)?.families) : pushed;
@@ -318,7 +328,7 @@ export class MemoryStore {
   }
 
   private *pushSteps(req: PushRequest): Steps<ConsistencyError | undefined> {
-    const id = groupIdFor(req.labels);
+    const id = req.groupId ?? groupIdFor(req.labels);
     const existing = this.groupsById.get(id);
     // A grouping key with bytes that are not UTF-8 (only a URL can carry them) fails the reference's check
     // on every metric of the group; it also records the failure in a group under that key, which then

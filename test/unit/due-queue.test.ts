@@ -24,6 +24,20 @@ describe('DueQueue', () => {
     assert.equal(q.size, 0);
   });
 
+  it('a due time moved later is only recorded: one heap entry per key, which comes out at the latest', () => {
+    const q = new DueQueue<string>();
+    q.set('a', 1_000);
+    q.set('b', 5_000);
+    for (let t = 1_001; t <= 3_000; t++) q.set('a', t);
+    assert.equal((q as unknown as { heap: unknown[] }).heap.length, 2);
+    assert.equal(q.nextDue(), 3_000);
+    assert.deepEqual(q.takeDue(2_999), []);
+    q.set('a', 500); // moved earlier: a new entry, the old one stale
+    assert.equal(q.nextDue(), 500);
+    assert.deepEqual(q.takeDue(10_000), ['a', 'b']);
+    assert.equal((q as unknown as { heap: unknown[] }).heap.length, 0);
+  });
+
   it('a cleared key never comes out; takeDue takes at most max', () => {
     const q = new DueQueue<number>();
     for (let i = 0; i < 10; i++) q.set(i, i);
