@@ -3,7 +3,8 @@
  * throw-away TSDB directory: the pushed series come back from its HTTP query API with their pushed
  * job/instance labels. Run twice: with default settings Prometheus scrapes the text format; with
  * `--enable-feature=native-histograms` it asks for protobuf first and stores a pushed native histogram
- * as one (checked with histogram_count / histogram_sum).
+ * as one (checked with histogram_count / histogram_sum). The group that declared an interval (issue 12)
+ * arrives as pushgateway_group_up with the group's job and instance.
  *
  * Bounded: every wait polls until a deadline and fails with what it last saw; nothing asserts on time.
  */
@@ -45,6 +46,8 @@ for (const [mode, features] of [
             '/metrics/job/nightly_backup/instance/db1',
             '# TYPE backup_bytes gauge\nbackup_bytes{kind="full"} 1234\n# TYPE backup_runs_total ' +
               'counter\nbackup_runs_total 7\n',
+            // Issue 12: the group declares how often it pushes, so the scrape carries its pushgateway_group_up.
+            { 'X-Pushgateway-Interval': '1h' },
           )
         ).status,
         200,
@@ -92,6 +95,14 @@ for (const [mode, features] of [
       assert.deepEqual(times.map((t) => t.metric.instance).sort(), ['db1', 'db2']);
       const [up] = await eventually(prom!, 'up{job="pushgateway"}');
       assert.equal(up!.value[1], '1');
+      // The per-group health series carries the group's own job and instance under honor_labels, so one
+      // alert (pushgateway_group_up == 0) names the late or failing job; db2 declared no interval.
+      const groupUp = await eventually(prom!, 'pushgateway_group_up');
+      assert.deepEqual(
+        groupUp.map((g) => [g.metric, g.value[1]]),
+        [[{ __name__: 'pushgateway_group_up', job: 'nightly_backup', instance: 'db1' }, '1']],
+      );
+      assert.deepEqual(await query(prom!, 'pushgateway_group_up == 0'), []);
     });
 
     it(features.length === 0
