@@ -21,6 +21,7 @@ import type { MemoryStore } from '../store.js';
 import { decodeEntry, type LogEntry } from './entry-codec.js';
 import type { GroupLifecycle } from '../../lifecycle/group-lifecycle.js';
 import { applyExpire } from '../../lifecycle/expire-write.js';
+import { applyDeleteGroups } from '../delete-groups.js';
 import type { LifecycleRecord, SnapshotGroup } from '../snapshot.js';
 import { groupIdFor } from '../../model/grouping-key.js';
 import type { BufferReplies, RedisConnection } from './redis-connection.js';
@@ -35,7 +36,10 @@ import {
   type LogPosition,
 } from './log-snapshot.js';
 
-/** What applying an entry returned: a push's rejection (or undefined), a delete's found, a wipe's count. */
+/**
+ * What applying an entry returned: a push's rejection (or undefined), a delete's found, the count of a
+ * delete by selector or a wipe, an expiry's items that took effect.
+ */
 export type ApplyResult = ConsistencyError | undefined | boolean | number | boolean[];
 
 /** Entries read per XREAD: bounds what is held read but not yet applied. */
@@ -368,6 +372,8 @@ export class LogTail {
         lifecycle?.removed(entry.labels);
         return found;
       }
+      case 'deletes':
+        return applyDeleteGroups(this.store, lifecycle, entry.groups);
       case 'wipe': {
         const n = await this.store.wipeInOrder();
         lifecycle?.wiped();
