@@ -3,8 +3,8 @@
  * connection it reads `<prefix>log` from the last entry it applied, first without blocking until nothing
  * is left (caught up: the replica may report ready), then with a blocking XREAD, so a write on another
  * replica reaches this mirror in about one round trip. Each entry is decoded and applied to the local
- * MemoryStore in log order, big ones in slices (pushSliced, deleteSliced, wipeInOrder), and the result of
- * applying an entry this replica appended is handed to the write waiting for it. After a lost connection
+ * MemoryStore in log order, big ones in slices (pushSliced, deleteSliced, wipeInOrder, deleteMany), and the
+ * result of applying an entry this replica appended is handed to the write waiting for it. After a lost connection
  * it waits with a backoff, then catches up from where it stopped before it is caught up again.
  *
  * Snapshots (log-snapshot.ts): after every read the position script tells whether the log was trimmed past
