@@ -658,6 +658,15 @@ export function storeSuite(name: string, make: MakeStore): void {
           assert.equal(await s.writer.deleteGroup(g), true);
           await s.settle();
           for (const r of records(s, g)) assert.equal(r, undefined, 'a delete drops the state everywhere');
+          // The delete by selector's write drops the states of the groups it deletes, and only theirs.
+          const k = { job: 'k' };
+          const kept = { job: 'kept' };
+          assert.equal(await s.writer.push({ ...put(k, 'k 1\n', T0 + 20), lifecycle: declared }), undefined);
+          assert.equal(await s.writer.push({ ...put(kept, 'k 1\n', T0 + 20), lifecycle: declared }), undefined);
+          assert.equal(await s.writer.deleteGroups([k, { job: 'never' }]), 1);
+          await s.settle();
+          for (const r of records(s, k)) assert.equal(r, undefined, 'the deleted group has no state anywhere');
+          for (const r of records(s, kept)) assert.equal(r?.sinceMs, T0 + 20, 'the other group keeps its state');
         }),
       );
     });
