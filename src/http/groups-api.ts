@@ -2,8 +2,9 @@
  * Ours, not the reference's (issue 12, docs/lifecycle.md): `GET /api/v1/groups?match[]=<selector>` lists the
  * groups whose grouping labels a series selector matches (several match[] OR-ed, none = every group) with
  * their lifecycle (last push and failure, TTL and expiry, declared interval, up state), and, behind
- * --web.enable-admin-api, `DELETE /api/v1/admin/groups?match[]=…` deletes the matching groups in one request.
- * Both answer in the /api/v1 envelope; a bad or missing selector is a 400 in its error form.
+ * --web.enable-admin-api, `DELETE /api/v1/admin/groups?match[]=…` deletes the matching groups as one store
+ * write (StoreWriter.deleteGroups). Both answer in the /api/v1 envelope; a bad or missing selector is a 400
+ * in its error form, and so is a write the store refused (a 503 from an unreachable Redis).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GroupingLabels } from '../model/grouping-key.js';
@@ -21,8 +22,8 @@ import { sendPieces } from './respond.js';
 export interface GroupsApiDeps {
   store: StoreReader;
   lifecycle: GroupLifecycle;
-  /** The delete path DELETE takes; resolves true when there was a group. */
-  deleteGroup: (labels: GroupingLabels) => Promise<boolean>;
+  /** Deletes the groups as one write (StoreWriter.deleteGroups); resolves with how many there were. */
+  deleteGroups: (groups: readonly GroupingLabels[]) => Promise<number>;
   logger: Logger;
 }
 
@@ -34,8 +35,12 @@ export function selectorsOf(req: IncomingMessage): Selector[] {
   return new URLSearchParams(url.slice(q + 1)).getAll('match[]').map(parseSelector);
 }
 
-/** The /api/v1 error envelope: `{"status":"error","error":"…","code":"PGW_ERR_…"}` with the error's status. */
+/**
+ * The /api/v1 error envelope: `{"status":"error","error":"…","code":"PGW_ERR_…"}` with the error's status
+ * and headers (a 503's Retry-After).
+ */
 export function sendApiError(res: ServerResponse, err: HttpError): number {
+  for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
   const body = `{"status":"error","error":${goJsonString(err.message)},"code":${goJsonString(err.code)}}`;
   sendPieces(res, err.status, { 'Content-Type': 'application/json' }, [Buffer.from(body, 'utf8')]);
   return err.status;
@@ -105,7 +110,10 @@ export async function handleGroups(deps: GroupsApiDeps, req: IncomingMessage, re
   return 200;
 }
 
-/** DELETE /api/v1/admin/groups: every matching group deleted, the deletes issued together and in order. */
+/**
+ * DELETE /api/v1/admin/groups: the groups matching on this replica's store when the request is served,
+ * deleted as one write, ordered after the writes called before it (a group a later write creates stays).
+ */
 export async function handleDeleteGroups(
   deps: GroupsApiDeps,
   req: IncomingMessage,
@@ -121,14 +129,18 @@ export async function handleDeleteGroups(
     if (err instanceof HttpError) return sendApiError(res, err);
     throw err;
   }
-  const groups = matching(deps.store, selectors);
-  const results = await Promise.all(groups.map((g) => deps.deleteGroup(g.labels)));
-  let deleted = 0;
-  for (const found of results) if (found) deleted++;
-  deps.logger.info('deleted groups by selector via the admin API', {
-    match: selectors.map((s) => s.text).join(' or '),
-    groups: deleted,
-  });
+  await deps.store.settledNow();
+  const match = selectors.map((s) => s.text).join(' or ');
+  let deleted: number;
+  try {
+    deleted = await deps.deleteGroups(matching(deps.store, selectors).map((g) => g.labels));
+  } catch (err) {
+    // A replicated writer may refuse it (PGW_ERR_STORE_UNAVAILABLE): answered with its status, not 500.
+    if (!(err instanceof HttpError)) throw err;
+    deps.logger.warn('delete by selector not stored', { match, code: err.code, err: err.message });
+    return sendApiError(res, err);
+  }
+  deps.logger.info('deleted groups by selector via the admin API', { match, groups: deleted });
   sendJsonPieces(res, [Buffer.from(`{"deleted":${deleted}}`, 'utf8')]);
   return 200;
 }

@@ -83,7 +83,7 @@ export function buildRouter(deps: HttpDeps): Router<RouteEntry> {
   const { config, store, writer, self, logger } = deps;
   const lifecycle =
     deps.lifecycle ?? new GroupLifecycle(store, { defaultTtlMs: config.groupTtlMs, upGrace: config.groupUpGrace });
-  const groupsApi: GroupsApiDeps = { store, lifecycle, logger, deleteGroup: (labels) => writer.deleteGroup(labels) };
+  const groupsApi: GroupsApiDeps = { store, lifecycle, logger, deleteGroups: (groups) => writer.deleteGroups(groups) };
   const pushCtx: PushContext = {
     lifecycle,
     store,

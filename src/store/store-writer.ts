@@ -13,12 +13,18 @@ import type { ConsistencyError } from '../errors.js';
 import type { MemoryStore, PushRequest } from './store.js';
 import type { GroupLifecycle } from '../lifecycle/group-lifecycle.js';
 import { applyExpire, type ExpireItem } from '../lifecycle/expire-write.js';
+import { applyDeleteGroups } from './delete-groups.js';
 
 export interface StoreWriter {
   /** Applies a push in the global order; resolves with why it was rejected, or undefined once applied. */
   push(req: PushRequest): Promise<ConsistencyError | undefined>;
   /** Deletes a group (a no-op for an unknown key); resolves true when there was one. */
   deleteGroup(labels: GroupingLabels): Promise<boolean>;
+  /**
+   * Deletes these groups as one write (delete-groups.ts: the delete by selector), after every write that
+   * came before and before every later one; resolves with how many of them there were.
+   */
+  deleteGroups(groups: readonly GroupingLabels[]): Promise<number>;
   /** Removes every group, after every write that came before; resolves with how many there were. */
   wipe(): Promise<number>;
   /** Expires groups (expire-write.ts); resolves with whether each item deleted its group. */
@@ -48,6 +54,10 @@ export class LocalWriter implements StoreWriter {
     const found = await this.store.deleteSliced(labels);
     this.lifecycle?.removed(labels);
     return found;
+  }
+
+  deleteGroups(groups: readonly GroupingLabels[]): Promise<number> {
+    return applyDeleteGroups(this.store, this.lifecycle, groups);
   }
 
   async wipe(): Promise<number> {

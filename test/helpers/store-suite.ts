@@ -36,6 +36,8 @@ export interface StoreUnderTest {
   lifecycles?: GroupLifecycle[];
   /** Resolves once every reader has applied every write the writer has acknowledged. */
   settle(): Promise<void>;
+  /** For a store that writes a shared log: how many entries it holds (XLEN). */
+  logEntries?(): Promise<number>;
   /** Releases everything make() took (connections, servers, temporary files). */
   close(): Promise<void>;
 }
@@ -498,6 +500,53 @@ export function storeSuite(name: string, make: MakeStore): void {
       );
 
       it(
+        'a delete of several groups is one write: after the writes called before it, before the later ones',
+        withStore(CHECKED, async (s) => {
+          await onEveryReader(s, () => {});
+          const clash = bigBody('big', '# TYPE m counter\nm 1\n');
+          // Called before the delete, not waited for: a big sliced push, a small one, and one creating c.
+          const before = [
+            s.writer.push(put({ job: 'a' }, clash)),
+            s.writer.push(put({ job: 'b' }, '# TYPE m counter\nm 2\n')),
+            s.writer.push(put({ job: 'c', instance: 'i' }, 'c 1\n')),
+            s.writer.push(put({ job: 'keep' }, 'k 1\n')),
+          ];
+          const deleted = s.writer.deleteGroups([
+            { job: 'a' },
+            { job: 'b' },
+            { job: 'c', instance: 'i' },
+            { job: 'a' },
+            { job: 'never' },
+          ]);
+          // Called after it: sees every one of them gone (a gauge m clashes with a's and b's counter m).
+          const after = s.writer.push(put({ job: 'd' }, '# TYPE m gauge\nm 3\n'));
+          assert.deepEqual(await Promise.all(before), [undefined, undefined, undefined, undefined]);
+          assert.equal(await deleted, 3, 'each group that was there counted once; repeats and unknown keys not');
+          assert.equal(await after, undefined, 'the push after it was checked against a store without a and b');
+          await onEveryReader(s, async (r) => {
+            assert.deepEqual(await series(r), ['k{instance="",job="keep"} 1', 'm{instance="",job="d"} 3']);
+            assert.equal(r.groupCount, 2);
+          });
+          // One write for every reader: told of one change, not of one per group (with Redis, one log entry).
+          for (const job of ['x', 'y', 'z']) assert.equal(await s.writer.push(put({ job }, `${job} 1\n`)), undefined);
+          await onEveryReader(s, () => {});
+          const changes = readersOf(s).map((r) => {
+            const seen = { n: 0 };
+            r.onChange(() => seen.n++);
+            return seen;
+          });
+          const entriesBefore = await s.logEntries?.();
+          assert.equal(await s.writer.deleteGroups([{ job: 'x' }, { job: 'y' }, { job: 'z' }]), 3);
+          await onEveryReader(s, async (r) => {
+            assert.deepEqual(await series(r), ['k{instance="",job="keep"} 1', 'm{instance="",job="d"} 3']);
+          });
+          if (entriesBefore !== undefined) assert.equal(await s.logEntries!(), entriesBefore + 1, 'one log entry');
+          for (const seen of changes) assert.equal(seen.n, 1, 'the three groups went in one change');
+          assert.equal(await s.writer.deleteGroups([{ job: 'a' }]), 0, 'nothing left to delete');
+        }),
+      );
+
+      it(
         'many writes issued at once give the answers and the state of applying them one by one',
         withStore(CHECKED, async (s) => {
           const ops = mixedWrites();
@@ -609,6 +658,15 @@ export function storeSuite(name: string, make: MakeStore): void {
           assert.equal(await s.writer.deleteGroup(g), true);
           await s.settle();
           for (const r of records(s, g)) assert.equal(r, undefined, 'a delete drops the state everywhere');
+          // The delete by selector's write drops the states of the groups it deletes, and only theirs.
+          const k = { job: 'k' };
+          const kept = { job: 'kept' };
+          assert.equal(await s.writer.push({ ...put(k, 'k 1\n', T0 + 20), lifecycle: declared }), undefined);
+          assert.equal(await s.writer.push({ ...put(kept, 'k 1\n', T0 + 20), lifecycle: declared }), undefined);
+          assert.equal(await s.writer.deleteGroups([k, { job: 'never' }]), 1);
+          await s.settle();
+          for (const r of records(s, k)) assert.equal(r, undefined, 'the deleted group has no state anywhere');
+          for (const r of records(s, kept)) assert.equal(r?.sinceMs, T0 + 20, 'the other group keeps its state');
         }),
       );
     });

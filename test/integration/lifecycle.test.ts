@@ -396,7 +396,10 @@ describe('pushgateway_group_up and the selector API', () => {
   it('DELETE /api/v1/admin/groups deletes the matching groups in one request; 400 without match[]', async () => {
     const none = await fetch(`${gw.url}/api/v1/admin/groups`, { method: 'DELETE' });
     assert.equal(none.status, 400);
-    assert.equal(((await none.json()) as { code: string }).code, 'PGW_ERR_MATCH_REQUIRED');
+    const noneBody = (await none.json()) as { status: string; error: string; code: string };
+    assert.equal(noneBody.status, 'error');
+    assert.equal(noneBody.code, 'PGW_ERR_MATCH_REQUIRED');
+    assert.match(noneBody.error, /match\[\]/);
     const res = await fetch(`${gw.url}/api/v1/admin/groups?match[]=${encodeURIComponent('{job="backup"}')}`, {
       method: 'DELETE',
     });
@@ -405,6 +408,28 @@ describe('pushgateway_group_up and the selector API', () => {
     assert.deepEqual(await groups(gw, '{job="backup"}'), []);
     assert.equal((await groups(gw, '{job="other"}')).length, 1);
     assert.doesNotMatch(await scrapeText(gw), /job="backup"/);
+  });
+
+  it('DELETE /api/v1/admin/groups with a bad selector is 400 in the error envelope and deletes nothing', async () => {
+    assert.equal((await push(gw, '/metrics/job/kept', 'k 1\n')).status, 200);
+    const bad = await fetch(`${gw.url}/api/v1/admin/groups?match[]=${encodeURIComponent('{job=~"("}')}`, {
+      method: 'DELETE',
+    });
+    assert.equal(bad.status, 400);
+    assert.match(bad.headers.get('content-type') ?? '', /^application\/json/);
+    const body = (await bad.json()) as { status: string; error: string; code: string };
+    assert.equal(body.status, 'error');
+    assert.equal(body.code, 'PGW_ERR_SELECTOR');
+    assert.match(body.error, /^bad selector/);
+    // One good match[] beside the bad one: the whole request is refused, nothing deleted.
+    const mixed = await fetch(
+      `${gw.url}/api/v1/admin/groups?match[]=${encodeURIComponent('{job="kept"}')}` +
+        `&match[]=${encodeURIComponent('{job="kept"')}`,
+      { method: 'DELETE' },
+    );
+    assert.equal(mixed.status, 400);
+    assert.equal(((await mixed.json()) as { code: string }).code, 'PGW_ERR_SELECTOR');
+    assert.equal((await groups(gw, '{job="kept"}')).length, 1);
   });
 });
 

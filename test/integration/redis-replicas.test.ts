@@ -1,9 +1,10 @@
 /**
  * Two gateway processes (the real CLI) sharing one real redis-server through --store.redis.url: a push to
  * one is on the other's /metrics; clashing pushes to both at once are accepted exactly once and both
- * replicas' /metrics bodies end byte-identical; DELETE and wipe through one are seen on the other; with
- * Redis stopped a push answers 503 naming Redis while scrapes still serve the last data and /-/ready is
- * 503; with Redis back a push succeeds. Every wait polls for its condition with a deadline.
+ * replicas' /metrics bodies end byte-identical; DELETE, the delete by selector and wipe through one are
+ * seen on the other; with Redis stopped a push, a DELETE and a delete by selector answer 503 naming Redis
+ * while scrapes still serve the last data and /-/ready is 503; with Redis back a push succeeds. Every wait
+ * polls for its condition with a deadline.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -96,6 +97,14 @@ describe('two gateway processes on one Redis (--store.redis.url)', { skip }, () 
     await until('doomed on B', async () => ((await pushed(b)).includes('doomed{') ? true : undefined));
     assert.equal((await send(b, 'DELETE', '/metrics/job/doomed'))[0], 202);
     await until('the delete on A', async () => (!(await pushed(a)).includes('doomed{') ? true : undefined));
+    for (const job of ['sel1', 'sel2']) assert.equal((await send(a, 'PUT', `/metrics/job/${job}`, 's 1\n'))[0], 200);
+    await until('sel2 on B', async () => ((await pushed(b)).includes('job="sel2"') ? true : undefined));
+    const match = encodeURIComponent('{job=~"sel.*"}');
+    assert.deepEqual(await send(b, 'DELETE', `/api/v1/admin/groups?match[]=${match}`), [
+      200,
+      '{"status":"success","data":{"deleted":2}}',
+    ]);
+    await until('the delete by selector on A', async () => (!(await pushed(a)).includes('sel') ? true : undefined));
     assert.equal((await send(b, 'PUT', '/api/v1/admin/wipe'))[0], 202);
     await until('the wipe on A', async () => ((await pushed(a)) === '' ? true : undefined));
   });
@@ -122,6 +131,16 @@ describe('two gateway processes on one Redis (--store.redis.url)', { skip }, () 
       /^pushgateway_store_up 0$/m.test(await (await fetch(`${a.url}/metrics`)).text()) ? true : undefined,
     );
     assert.equal((await send(b, 'DELETE', '/metrics/job/kept'))[0], 503);
+    // The delete by selector likewise, in the /api/v1 error envelope.
+    const bySelector = await fetch(`${b.url}/api/v1/admin/groups?match[]=${encodeURIComponent('{job="kept"}')}`, {
+      method: 'DELETE',
+    });
+    assert.equal(bySelector.status, 503);
+    assert.equal(bySelector.headers.get('retry-after'), '1');
+    const envelope = (await bySelector.json()) as { status: string; error: string; code: string };
+    assert.equal(envelope.status, 'error');
+    assert.equal(envelope.code, 'PGW_ERR_STORE_UNAVAILABLE');
+    assert.match(envelope.error, /^Redis store unavailable: /);
     assert.equal(await pushed(a), before);
     assert.equal(await pushed(b), before);
     await redis.restart();

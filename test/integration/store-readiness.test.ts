@@ -29,6 +29,10 @@ class GatedWriter implements StoreWriter {
     return this.local.deleteGroup(labels);
   }
 
+  deleteGroups(groups: readonly GroupingLabels[]): Promise<number> {
+    return this.local.deleteGroups(groups);
+  }
+
   wipe(): Promise<number> {
     return this.local.wipe();
   }

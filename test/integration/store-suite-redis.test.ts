@@ -2,10 +2,12 @@
  * The store conformance suite (test/helpers/store-suite.ts) against the Redis store: a real redis-server
  * on a loopback port, two replicas in this process (a MemoryStore and a RedisWriter each) on one log, a
  * fresh key prefix per test. Writes go through replica A; the suite reads A's mirror and B's, which must
- * end byte-identical. settle() waits until B has applied everything A has (the same log position).
+ * end byte-identical. settle() waits until B has applied everything A has (the same log position);
+ * logEntries() is the log's XLEN, read on a connection of the test's own.
  */
 import { after, it } from 'node:test';
 import { PassThrough } from 'node:stream';
+import { createClient } from 'redis';
 import { MemoryStore } from '../../src/store/store.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { RedisWriter } from '../../src/store/redis/redis-writer.js';
@@ -28,7 +30,13 @@ if (skip) {
   it('store conformance: Redis store', { skip }, () => {});
 } else {
   const redis = await startRedis();
-  after(() => redis.stop());
+  // The test's own connection, to count the log's entries (XLEN) apart from the replicas' connections.
+  const raw = createClient({ url: redis.url });
+  await raw.connect();
+  after(async () => {
+    await raw.close();
+    await redis.stop();
+  });
   let n = 0;
   storeSuite('Redis store, two replicas on one log', async (options) => {
     const keyPrefix = `suite${n++}:`;
@@ -55,6 +63,7 @@ if (skip) {
         await a.store.settledNow();
         await b.store.settledNow();
       },
+      logEntries: () => raw.xLen(`${keyPrefix}log`),
       close: async () => {
         await Promise.all([a.writer.close(), b.writer.close()]);
       },

@@ -8,6 +8,7 @@ import { decodeEntry, encodeEntry, type LogEntry } from '../../src/store/redis/e
 import type { GroupingLabels } from '../../src/model/grouping-key.js';
 import type { MetricFamily } from '../../src/model/metric.js';
 import { FIXTURE } from '../helpers/protobuf-fixture.js';
+import { applyDeleteGroups } from '../../src/store/delete-groups.js';
 
 const T0 = 1_795_530_906_229.4363;
 
@@ -184,9 +185,10 @@ describe('Redis log entry codec (store/redis/entry-codec.ts)', () => {
       decodeEntry(
         Object.fromEntries(Object.entries({ ...fields, ...over }).map(([k, v]) => [k, Buffer.from(v as string)])),
       );
-    // Version 1 (before the lifecycle fields and the expire entry) and a future 3 alike.
-    await assert.rejects(read({ v: '1' }), /format version 1, this gateway reads version 2/);
-    await assert.rejects(read({ v: '3' }), /format version 3/);
+    // Version 1 (before the lifecycle fields and the expire entry), 2 (before the deletes entry), a future 4.
+    await assert.rejects(read({ v: '1' }), /format version 1, this gateway reads version 3/);
+    await assert.rejects(read({ v: '2' }), /format version 2, this gateway reads version 3/);
+    await assert.rejects(read({ v: '4' }), /format version 4/);
     await assert.rejects(read({ op: 'merge' }), /unknown op "merge"/);
   });
 
@@ -216,6 +218,42 @@ describe('Redis log entry codec (store/redis/entry-codec.ts)', () => {
         items.map((it) => [{ ...it.labels }, it.sinceMs]),
       );
     }
+  });
+});
+
+describe('the deletes entry (the delete by selector)', () => {
+  it('carries its groups exactly, odd labels included, and applies as one delete of all of them', async () => {
+    const groups = [
+      labels({ job: 'a', instance: 'i/x' }),
+      labels({ job: 'b', x: 'p' }),
+      labels({ job: 'a', instance: 'i/x' }),
+      labels({ job: 'missing\ud800' }),
+    ];
+    const back = (await decodeEntry(asBuffers(await encodeEntry({ op: 'deletes', groups }, 'r')))).entry;
+    assert.equal(back.op, 'deletes');
+    if (back.op !== 'deletes') return;
+    assert.deepEqual(
+      back.groups.map((g) => Object.entries(g)),
+      groups.map((g) => Object.entries(g)),
+    );
+    const store = newStore(false);
+    for (const g of [...groups.slice(0, 2), labels({ job: 'kept' })]) {
+      store.push({ labels: g, families: [], replace: true, timeMs: T0 });
+    }
+    assert.equal(store.groupCount, 3);
+    assert.equal(await applyDeleteGroups(store, undefined, back.groups), 2);
+    assert.deepEqual(
+      store.snapshotGroups().map((g) => ({ ...g.labels })),
+      [{ job: 'kept' }],
+    );
+  });
+
+  it('refuses a deletes entry whose groups are not a list of label pairs', async () => {
+    const fields = asBuffers(await encodeEntry({ op: 'deletes', groups: [] }, 'r'));
+    const read = (groups: string): Promise<unknown> => decodeEntry({ ...fields, groups: Buffer.from(groups) });
+    await assert.rejects(read('{}'), /deleted groups are not a list/);
+    await assert.rejects(read('[[["job", 1]]]'), /a label is not a \[name, value\] pair of strings/);
+    await assert.rejects(decodeEntry({ ...fields, groups: undefined } as unknown as Record<string, Buffer>), /groups/);
   });
 });
 

@@ -56,6 +56,12 @@ class MirroredWriter implements StoreWriter {
     return a!;
   }
 
+  async deleteGroups(groups: readonly GroupingLabels[]): Promise<number> {
+    const [a, b] = await Promise.all(this.writers.map((w) => w.deleteGroups(groups)));
+    assert.equal(b, a);
+    return a!;
+  }
+
   async wipe(): Promise<number> {
     const [a, b] = await Promise.all(this.writers.map((w) => w.wipe()));
     assert.equal(b, a);

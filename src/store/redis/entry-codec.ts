@@ -11,6 +11,10 @@
  * Version 2 adds the lifecycle (docs/lifecycle.md, "With the Redis store"): a push's declared TTL and
  * interval (`ttl`, `interval`, ms as shortest decimals; absent when not declared) and the `expire` entry,
  * its items as JSON `[[labels pairs, sinceMs], ...]` (JSON numbers give doubles back exactly).
+ *
+ * Version 3 adds the `deletes` entry (the delete by selector, store/delete-groups.ts), its `groups` as JSON
+ * `[labels pairs, ...]`. A version-2 mirror would skip it (an op it does not know) and keep the groups the
+ * others deleted, so the version changed: the `<prefix>config` check keeps replicas of 2 and 3 off one log.
  */
 import type { GroupingLabels } from '../../model/grouping-key.js';
 import type { MetricFamily } from '../../model/metric.js';
@@ -22,11 +26,12 @@ import type { ExpireItem } from '../../lifecycle/expire-write.js';
 import type { PushLifecycle } from '../../lifecycle/push-headers.js';
 
 /** The entry format version (`v`): a mirror refuses an entry of another version rather than misread it. */
-export const ENTRY_VERSION = '2';
+export const ENTRY_VERSION = '3';
 
 export type LogEntry =
   | { op: 'push'; req: PushRequest }
   | { op: 'delete'; labels: GroupingLabels }
+  | { op: 'deletes'; groups: readonly GroupingLabels[] }
   | { op: 'wipe' }
   | { op: 'expire'; items: readonly ExpireItem[] };
 
@@ -70,6 +75,16 @@ function labelsOf(pairs: unknown): GroupingLabels {
   return labels;
 }
 
+function encodeGroups(groups: readonly GroupingLabels[]): string {
+  return JSON.stringify(groups.map((labels) => Object.entries(labels)));
+}
+
+function decodeGroups(json: string): GroupingLabels[] {
+  const list = JSON.parse(json) as unknown;
+  if (!Array.isArray(list)) throw new Error('deleted groups are not a list');
+  return list.map(labelsOf);
+}
+
 function encodeExpire(items: readonly ExpireItem[]): string {
   return JSON.stringify(items.map((it) => [Object.entries(it.labels), it.sinceMs]));
 }
@@ -94,6 +109,7 @@ export async function encodeEntry(entry: LogEntry, from: string, slicer = new Sl
   const fields: EntryFields = { op: entry.op, v: ENTRY_VERSION, from };
   if (entry.op === 'delete') fields.labels = encodeLabels(entry.labels);
   if (entry.op === 'expire') fields.items = encodeExpire(entry.items);
+  if (entry.op === 'deletes') fields.groups = encodeGroups(entry.groups);
   if (entry.op !== 'push') return fields;
   const req = entry.req;
   fields.labels = encodeLabels(req.labels);
@@ -126,6 +142,7 @@ export async function decodeEntry(
   if (op === 'wipe') return { entry: { op }, from };
   if (op === 'delete') return { entry: { op, labels: decodeLabels(text('labels')) }, from };
   if (op === 'expire') return { entry: { op, items: decodeExpire(text('items')) }, from };
+  if (op === 'deletes') return { entry: { op, groups: decodeGroups(text('groups')) }, from };
   if (op !== 'push') throw new Error(`log entry of unknown op ${JSON.stringify(op)}`);
   const timeMs = Number(text('time'));
   if (!Number.isFinite(timeMs)) throw new Error('log entry with a push time that is not a number');

@@ -3,8 +3,8 @@
  * connection it reads `<prefix>log` from the last entry it applied, first without blocking until nothing
  * is left (caught up: the replica may report ready), then with a blocking XREAD, so a write on another
  * replica reaches this mirror in about one round trip. Each entry is decoded and applied to the local
- * MemoryStore in log order, big ones in slices (pushSliced, deleteSliced, wipeInOrder), and the result of
- * applying an entry this replica appended is handed to the write waiting for it. After a lost connection
+ * MemoryStore in log order, big ones in slices (pushSliced, deleteSliced, wipeInOrder, deleteMany), and the
+ * result of applying an entry this replica appended is handed to the write waiting for it. After a lost connection
  * it waits with a backoff, then catches up from where it stopped before it is caught up again.
  *
  * Snapshots (log-snapshot.ts): after every read the position script tells whether the log was trimmed past
@@ -21,6 +21,7 @@ import type { MemoryStore } from '../store.js';
 import { decodeEntry, type LogEntry } from './entry-codec.js';
 import type { GroupLifecycle } from '../../lifecycle/group-lifecycle.js';
 import { applyExpire } from '../../lifecycle/expire-write.js';
+import { applyDeleteGroups } from '../delete-groups.js';
 import type { LifecycleRecord, SnapshotGroup } from '../snapshot.js';
 import { groupIdFor } from '../../model/grouping-key.js';
 import type { BufferReplies, RedisConnection } from './redis-connection.js';
@@ -35,7 +36,10 @@ import {
   type LogPosition,
 } from './log-snapshot.js';
 
-/** What applying an entry returned: a push's rejection (or undefined), a delete's found, a wipe's count. */
+/**
+ * What applying an entry returned: a push's rejection (or undefined), a delete's found, the count of a
+ * delete by selector or a wipe, an expiry's items that took effect.
+ */
 export type ApplyResult = ConsistencyError | undefined | boolean | number | boolean[];
 
 /** Entries read per XREAD: bounds what is held read but not yet applied. */
@@ -368,6 +372,8 @@ export class LogTail {
         lifecycle?.removed(entry.labels);
         return found;
       }
+      case 'deletes':
+        return applyDeleteGroups(this.store, lifecycle, entry.groups);
       case 'wipe': {
         const n = await this.store.wipeInOrder();
         lifecycle?.wiped();

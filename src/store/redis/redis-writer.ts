@@ -215,6 +215,11 @@ export class RedisWriter implements StoreWriter {
     return this.write({ op: 'delete', labels }) as Promise<boolean>;
   }
 
+  /** One log entry for all of them; the answer is how many applying it to this mirror deleted. */
+  deleteGroups(groups: readonly GroupingLabels[]): Promise<number> {
+    return this.write({ op: 'deletes', groups }) as Promise<number>;
+  }
+
   wipe(): Promise<number> {
     return this.write({ op: 'wipe' }) as Promise<number>;
   }
