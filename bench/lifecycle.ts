@@ -329,7 +329,8 @@ export function lifecycleRows(r: LifecycleResult): Row[] {
       label: 'x: longest event-loop pause inside the gateway from the due time to the last expiry (timer probe)',
       unit: 'ms',
       better: 'lower',
-      ours: val(e?.maxGapMs),
+      // The probe records only pauses over GAP_REPORTED_MS: 0 means none was, not a pause of 0 ms.
+      ours: e !== undefined && e.maxGapMs === 0 ? missing(`none over ${GAP_REPORTED_MS} ms`) : val(e?.maxGapMs),
       reference: missing(NO_TTL),
     },
     {
