@@ -192,6 +192,8 @@ export async function handlePush(
     ctx.self.observePush(method, (performance.now() - started) / 1000, approximateSize(req, 0));
     return status;
   }
+  // Computed once: the guards, the lifecycle and the store all look the group up by it.
+  const groupId = groupIdFor(labels);
   let declared: PushLifecycle = {};
   try {
     if (ctx.lifecycle !== undefined) declared = parsePushLifecycle(req.headers);
@@ -206,7 +208,7 @@ export async function handlePush(
     const raw = await readBody(req, ctx.maxBodyBytes, hold);
     bodyLength = raw.length;
     const body = await decodeBody(req.headers['content-encoding'], raw, ctx.maxBodyBytes, hold);
-    ctx.guards?.beforeParse(body, isProtobuf(req.headers['content-type']), ctx.store.getGroup(labels));
+    ctx.guards?.beforeParse(body, isProtobuf(req.headers['content-type']), ctx.store.groupById(groupId));
     let emptyFamilies: Map<string, MetricFamily> | undefined;
     // Parsed in slices: a body of a million lines must not hold other clients' requests.
     const slicer = new Slicer();
@@ -223,9 +225,8 @@ export async function handlePush(
           slicer,
         )
       : await parseTextBodySliced(body, { utf8Names: ctx.utf8Names, onNames }, slicer);
-    ctx.guards?.afterParse(families, labels, ctx.store.getGroup(labels));
+    ctx.guards?.afterParse(families, labels, ctx.store.groupById(groupId));
     const timeMs = performance.timeOrigin + performance.now();
-    const groupId = groupIdFor(labels);
     const tracked = ctx.lifecycle?.pushStarting(labels, declared, groupId);
     let failure: Awaited<ReturnType<StoreWriter['push']>>;
     try {

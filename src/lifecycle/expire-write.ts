@@ -9,6 +9,7 @@
 import { groupIdFor, type GroupingLabels } from '../model/grouping-key.js';
 import type { MemoryStore } from '../store/store.js';
 import type { GroupLifecycle } from './group-lifecycle.js';
+import { deleteAndForget } from '../store/delete-groups.js';
 
 export interface ExpireItem {
   labels: GroupingLabels;
@@ -17,8 +18,8 @@ export interface ExpireItem {
 }
 
 /**
- * Applies the items as one store write (MemoryStore.deleteMany: ordered after the writes called before it,
- * the condition checked as it runs); resolves with whether each deleted its group. One id per item, and no
+ * Applies the items as one store write (deleteAndForget: ordered after the writes called before it, the
+ * condition checked as it runs); resolves with whether each deleted its group. One id per item, and no
  * promise or change notification per group: a batch of due groups is cheap to delete.
  */
 export async function applyExpire(
@@ -27,7 +28,5 @@ export async function applyExpire(
   items: readonly ExpireItem[],
 ): Promise<boolean[]> {
   const ids = items.map((it) => groupIdFor(it.labels));
-  const done = await store.deleteMany(ids, (i) => lifecycle.get(ids[i]!)?.sinceMs === items[i]!.sinceMs);
-  for (let i = 0; i < ids.length; i++) if (done[i]) lifecycle.removedId(ids[i]!);
-  return done;
+  return deleteAndForget(store, lifecycle, ids, (i) => lifecycle.get(ids[i]!)?.sinceMs === items[i]!.sinceMs);
 }

@@ -10,21 +10,27 @@ import type { MemoryStore } from './store.js';
 import type { GroupLifecycle } from '../lifecycle/group-lifecycle.js';
 
 /**
- * Deletes the groups (unknown keys and repeats are no-ops), then drops the lifecycle state of each one it
- * deleted; resolves with how many it deleted.
+ * Deletes the groups with these ids for which `still(i)` holds when the write runs, as one
+ * MemoryStore.deleteMany, then drops the lifecycle state of each one deleted; resolves with whether each
+ * was. The one step behind both batch deletes: this one and the expiry's (lifecycle/expire-write.ts).
  */
+export async function deleteAndForget(
+  store: MemoryStore,
+  lifecycle: GroupLifecycle | undefined,
+  ids: readonly string[],
+  still: (i: number) => boolean,
+): Promise<boolean[]> {
+  const done = await store.deleteMany(ids, still);
+  if (lifecycle !== undefined) for (let i = 0; i < ids.length; i++) if (done[i]) lifecycle.removedId(ids[i]!);
+  return done;
+}
+
+/** Deletes the groups (unknown keys and repeats are no-ops); resolves with how many it deleted. */
 export async function applyDeleteGroups(
   store: MemoryStore,
   lifecycle: GroupLifecycle | undefined,
   groups: readonly GroupingLabels[],
 ): Promise<number> {
-  const ids = groups.map(groupIdFor);
-  const done = await store.deleteMany(ids, () => true);
-  let deleted = 0;
-  for (let i = 0; i < ids.length; i++) {
-    if (!done[i]) continue;
-    deleted++;
-    lifecycle?.removedId(ids[i]!);
-  }
-  return deleted;
+  const done = await deleteAndForget(store, lifecycle, groups.map(groupIdFor), () => true);
+  return done.filter(Boolean).length;
 }
