@@ -112,3 +112,24 @@ export function* sortSteps<T>(items: T[], compare: (a: T, b: T) => number): Step
   if (from !== items) for (let i = 0; i < n; i++) items[i] = from[i]!;
   return items;
 }
+
+/** The items of `items` that `keep` accepts, in order, with a yield every `every` items looked at. */
+export function* filterSteps<T>(items: Iterable<T>, keep: (item: T) => boolean, every = 1024): Steps<T[]> {
+  const out: T[] = [];
+  let n = 0;
+  for (const item of items) {
+    if (keep(item)) out.push(item);
+    if (++n % every === 0) yield;
+  }
+  return out;
+}
+
+/** items.map(fn) with a yield every `every` items. */
+export function* mapSteps<T, U>(items: readonly T[], fn: (item: T) => U, every = 1024): Steps<U[]> {
+  const out = new Array<U>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    out[i] = fn(items[i]!);
+    if (i % every === every - 1) yield;
+  }
+  return out;
+}

@@ -13,7 +13,7 @@ import type { StoreReader } from '../store/store-reader.js';
 import { PUSH_FAILURE_TIME, PUSH_TIME, type GroupView } from '../store/group.js';
 import type { GroupLifecycle } from '../lifecycle/group-lifecycle.js';
 import { goJsonString, goJsonStringMap } from '../format/go-json.js';
-import { Slicer, runSliced, type Steps } from '../slicer.js';
+import { Slicer, filterSteps, runSliced, type Steps } from '../slicer.js';
 import { HttpError, MatchRequiredError } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
 import { sendJsonPieces, setCors } from './api.js';
@@ -88,10 +88,12 @@ function* groupsJsonSteps(groups: GroupView[], lifecycle: GroupLifecycle, now: n
   return out;
 }
 
-function matching(store: StoreReader, selectors: readonly Selector[]): GroupView[] {
-  const out: GroupView[] = [];
-  for (const g of store.groups()) if (selectsAny(selectors, g.labels)) out.push(g);
-  return out;
+/** The groups the selectors match, looked at in slices (matching 100k groups took 100 ms in one go). */
+function matching(store: StoreReader, selectors: readonly Selector[]): Promise<GroupView[]> {
+  return runSliced(
+    filterSteps(store.groups(), (g) => selectsAny(selectors, g.labels)),
+    new Slicer(),
+  );
 }
 
 /** GET /api/v1/groups. */
@@ -105,7 +107,7 @@ export async function handleGroups(deps: GroupsApiDeps, req: IncomingMessage, re
     throw err;
   }
   await deps.store.settledNow();
-  const groups = matching(deps.store, selectors);
+  const groups = await matching(deps.store, selectors);
   sendJsonPieces(res, await runSliced(groupsJsonSteps(groups, deps.lifecycle, deps.lifecycle.now()), new Slicer()));
   return 200;
 }
@@ -133,7 +135,7 @@ export async function handleDeleteGroups(
   const match = selectors.map((s) => s.text).join(' or ');
   let deleted: number;
   try {
-    deleted = await deps.deleteGroups(matching(deps.store, selectors).map((g) => g.labels));
+    deleted = await deps.deleteGroups((await matching(deps.store, selectors)).map((g) => g.labels));
   } catch (err) {
     // A replicated writer may refuse it (PGW_ERR_STORE_UNAVAILABLE): answered with its status, not 500.
     if (!(err instanceof HttpError)) throw err;

@@ -7,21 +7,27 @@
  */
 import { groupIdFor, type GroupingLabels } from '../model/grouping-key.js';
 import type { MemoryStore } from './store.js';
+import { mapSteps, type Steps } from '../slicer.js';
 import type { GroupLifecycle } from '../lifecycle/group-lifecycle.js';
 
 /**
- * Deletes the groups with these ids for which `still(i)` holds when the write runs, as one
- * MemoryStore.deleteMany, then drops the lifecycle state of each one deleted; resolves with whether each
- * was. The one step behind both batch deletes: this one and the expiry's (lifecycle/expire-write.ts).
+ * Deletes the groups with these ids (or the ids these steps compute, inside the write) for which `still(i)`
+ * holds when the write runs, as one MemoryStore.deleteMany, then drops the lifecycle state of each one
+ * deleted; resolves with whether each was. The one step behind both batch deletes: this one and the
+ * expiry's (lifecycle/expire-write.ts).
  */
 export async function deleteAndForget(
   store: MemoryStore,
   lifecycle: GroupLifecycle | undefined,
-  ids: readonly string[],
+  ids: readonly string[] | (() => Steps<readonly string[]>),
   still: (i: number) => boolean,
 ): Promise<boolean[]> {
-  const done = await store.deleteMany(ids, still);
-  if (lifecycle !== undefined) for (let i = 0; i < ids.length; i++) if (done[i]) lifecycle.removedId(ids[i]!);
+  let list: readonly string[] = [];
+  const done = await store.deleteMany(function* () {
+    list = typeof ids === 'function' ? yield* ids() : ids;
+    return list;
+  }, still);
+  if (lifecycle !== undefined) for (let i = 0; i < list.length; i++) if (done[i]) lifecycle.removedId(list[i]!);
   return done;
 }
 
@@ -31,6 +37,13 @@ export async function applyDeleteGroups(
   lifecycle: GroupLifecycle | undefined,
   groups: readonly GroupingLabels[],
 ): Promise<number> {
-  const done = await deleteAndForget(store, lifecycle, groups.map(groupIdFor), () => true);
+  // The ids computed inside the write, in slices: 100k of them took 200 ms in one go (a selector matching
+  // every group), and computed before it the write would take its place in the order too late.
+  const done = await deleteAndForget(
+    store,
+    lifecycle,
+    () => mapSteps(groups, groupIdFor),
+    () => true,
+  );
   return done.filter(Boolean).length;
 }

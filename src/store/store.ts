@@ -428,14 +428,20 @@ export class MemoryStore {
    * the batch runs, and one change notification for the batch. The groups are detached in slices, readers
    * waiting meanwhile: the groups of one job hold the same families, so a batch that empties the store's
    * big families makes all of them compact their series lists or shrink their maps at the same group,
-   * about 10 ms each at 100k groups (issue 12's bench x paused 110-230 ms in one go). Resolves with whether
-   * each group was deleted.
+   * about 10 ms each at 100k groups (issue 12's bench x paused 110-230 ms in one go). `ids` may be steps
+   * that compute them, run inside the write (its place in the write order is taken at the call, not once
+   * 100k ids are computed). Resolves with whether each group was deleted.
    */
-  deleteMany(ids: readonly string[], still: (i: number) => boolean, slicer = new Slicer()): Promise<boolean[]> {
+  deleteMany(
+    ids: readonly string[] | (() => Steps<readonly string[]>),
+    still: (i: number) => boolean,
+    slicer = new Slicer(),
+  ): Promise<boolean[]> {
     return this.order.everything(async () => {
       this.order.commitStarted();
       try {
-        return await runSliced(this.deleteManySteps(ids, still), slicer);
+        const list = typeof ids === 'function' ? await runSliced(ids(), slicer) : ids;
+        return await runSliced(this.deleteManySteps(list, still), slicer);
       } finally {
         this.order.commitEnded();
       }
@@ -447,6 +453,7 @@ export class MemoryStore {
     let any = false;
     try {
       for (let i = 0; i < ids.length; i++) {
+        if (i % 1024 === 1023) yield;
         const group = this.groupsById.get(ids[i]!);
         if (group === undefined || !still(i)) continue;
         yield* this.dropGroupSteps(group);

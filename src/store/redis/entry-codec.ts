@@ -12,15 +12,15 @@
  * interval (`ttl`, `interval`, ms as shortest decimals; absent when not declared) and the `expire` entry,
  * its items as JSON `[[labels pairs, sinceMs], ...]` (JSON numbers give doubles back exactly).
  *
- * Version 3 adds the `deletes` entry (the delete by selector, store/delete-groups.ts), its `groups` as JSON
- * `[labels pairs, ...]`. A version-2 mirror would skip it (an op it does not know) and keep the groups the
+ * Version 3 adds the `deletes` entry (the delete by selector, store/delete-groups.ts), its `groups` one line
+ * of JSON label pairs per group. A version-2 mirror would skip it (an op it does not know) and keep the groups the
  * others deleted, so the version changed: the `<prefix>config` check keeps replicas of 2 and 3 off one log.
  */
 import type { GroupingLabels } from '../../model/grouping-key.js';
 import type { MetricFamily } from '../../model/metric.js';
 import { ProtobufWriter, writeFamilyDelimited } from '../../format/protobuf.js';
 import { parseProtobufBodySliced } from '../../format/protobuf-decode.js';
-import { Slicer } from '../../slicer.js';
+import { Slicer, mapSteps, runSliced, type Steps } from '../../slicer.js';
 import type { PushRequest } from '../store.js';
 import type { ExpireItem } from '../../lifecycle/expire-write.js';
 import type { PushLifecycle } from '../../lifecycle/push-headers.js';
@@ -75,14 +75,21 @@ function labelsOf(pairs: unknown): GroupingLabels {
   return labels;
 }
 
-function encodeGroups(groups: readonly GroupingLabels[]): string {
-  return JSON.stringify(groups.map((labels) => Object.entries(labels)));
+/**
+ * One line of JSON label pairs per group (JSON escapes every line break), built and read in slices: a
+ * selector matching 100k groups made a 5 MB list whose encoding held the event loop 100s of ms in one go.
+ */
+function* encodeGroupsSteps(groups: readonly GroupingLabels[]): Steps<string> {
+  return (yield* mapSteps(groups, (labels) => JSON.stringify(Object.entries(labels)))).join('\n');
 }
 
-function decodeGroups(json: string): GroupingLabels[] {
-  const list = JSON.parse(json) as unknown;
-  if (!Array.isArray(list)) throw new Error('deleted groups are not a list');
-  return list.map(labelsOf);
+function* decodeGroupsSteps(text: string): Steps<GroupingLabels[]> {
+  if (text === '') return [];
+  return yield* mapSteps(text.split('\n'), (line) => {
+    const pairs = JSON.parse(line) as unknown;
+    if (!Array.isArray(pairs)) throw new Error('deleted groups are not a list of label pairs, one per line');
+    return labelsOf(pairs);
+  });
 }
 
 function encodeExpire(items: readonly ExpireItem[]): string {
@@ -109,7 +116,7 @@ export async function encodeEntry(entry: LogEntry, from: string, slicer = new Sl
   const fields: EntryFields = { op: entry.op, v: ENTRY_VERSION, from };
   if (entry.op === 'delete') fields.labels = encodeLabels(entry.labels);
   if (entry.op === 'expire') fields.items = encodeExpire(entry.items);
-  if (entry.op === 'deletes') fields.groups = encodeGroups(entry.groups);
+  if (entry.op === 'deletes') fields.groups = await runSliced(encodeGroupsSteps(entry.groups), slicer);
   if (entry.op !== 'push') return fields;
   const req = entry.req;
   fields.labels = encodeLabels(req.labels);
@@ -142,7 +149,8 @@ export async function decodeEntry(
   if (op === 'wipe') return { entry: { op }, from };
   if (op === 'delete') return { entry: { op, labels: decodeLabels(text('labels')) }, from };
   if (op === 'expire') return { entry: { op, items: decodeExpire(text('items')) }, from };
-  if (op === 'deletes') return { entry: { op, groups: decodeGroups(text('groups')) }, from };
+  if (op === 'deletes')
+    return { entry: { op, groups: await runSliced(decodeGroupsSteps(text('groups')), slicer) }, from };
   if (op !== 'push') throw new Error(`log entry of unknown op ${JSON.stringify(op)}`);
   const timeMs = Number(text('time'));
   if (!Number.isFinite(timeMs)) throw new Error('log entry with a push time that is not a number');
