@@ -39,6 +39,21 @@ export function shownJobs(page: Page, visibleOnly = true): Promise<string[]> {
   );
 }
 
+/**
+ * Until the stored open panels (sessionStorage) match the open ones: a details element's toggle event, which
+ * saves the state, comes in a task of its own after the change, and a page load before it restores the old
+ * state (a CI flake: a panel the next test expected closed came back open).
+ */
+function storedOpenMatches(page: Page): Promise<unknown> {
+  return page.waitForFunction(() => {
+    const stored = Object.keys(JSON.parse(sessionStorage.getItem('pushgateway-open') ?? '{}') as object);
+    const shown = [...document.querySelectorAll('details[open][data-key]')].map(
+      (e) => (e as HTMLElement).dataset.key ?? '',
+    );
+    return stored.sort().join('\n') === shown.sort().join('\n');
+  });
+}
+
 async function expand(d: Locator): Promise<void> {
   await d.locator(':scope > summary').click();
   assert.equal(await d.evaluate((e) => (e as HTMLDetailsElement).open), true);
@@ -204,16 +219,7 @@ describe('UI in the browser: reading, tools, keyboard, safety', { skip }, () => 
     await page.goto(`${gw.url}/`);
     const openKeys = (): Promise<string[]> =>
       page.$$eval('details[open][data-key]', (els) => els.map((e) => (e as HTMLElement).dataset.key ?? ''));
-    // A details element's toggle event (which saves the state) comes in a task of its own after the click:
-    // a reload before it would lose the change, so wait until the stored state matches the open panels.
-    const saved = (): Promise<unknown> =>
-      page.waitForFunction(() => {
-        const stored = Object.keys(JSON.parse(sessionStorage.getItem('pushgateway-open') ?? '{}') as object);
-        const shown = [...document.querySelectorAll('details[open][data-key]')].map(
-          (e) => (e as HTMLElement).dataset.key ?? '',
-        );
-        return stored.sort().join('\n') === shown.sort().join('\n');
-      });
+    const saved = (): Promise<unknown> => storedOpenMatches(page);
     // Earlier tests of this page opened some panels: start from all closed.
     await page.$$eval('details[open]', (els) => {
       for (const e of els) (e as HTMLDetailsElement).open = false;
@@ -276,6 +282,7 @@ describe('UI in the browser: reading, tools, keyboard, safety', { skip }, () => 
     await page.$$eval('details[open]', (els) => {
       for (const e of els) (e as HTMLDetailsElement).open = false;
     });
+    await storedOpenMatches(page);
     assert.deepEqual(b.errors, []);
   });
 
